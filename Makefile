@@ -1,0 +1,40 @@
+# Every target creates the local virtualenv (.venv) first and installs Recall
+# into it, so a fresh machine needs only Python 3.11, pip and make.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck pytest bench check practice clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)  ## set up and run the bot
+	$(PY) -m bot
+
+test: lint typecheck pytest  ## set up and run ruff, mypy and pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest
+
+bench: $(STAMP)  ## benchmarks, printed as tables
+	$(PY) -m bench
+
+check: $(STAMP)  ## validate every deck in content/
+	$(PY) -m bot check
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

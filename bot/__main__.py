@@ -1,0 +1,103 @@
+"""Command line: ``python -m bot [run | check [DIR] | practice DECK]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError, load_settings
+
+NO_TOKEN_HELP = """\
+Recall needs a Discord bot token to connect, and DISCORD_TOKEN is not set.
+  1. Create an application at https://discord.com/developers/applications,
+     open "Bot", press "Reset Token" and copy the token.
+  2. cp .env.example .env and put it there: DISCORD_TOKEN=...
+     (set DEV_GUILD_ID to your server's id to get the slash commands at once).
+  3. Invite the bot: OAuth2 → URL Generator → scopes "bot" and "applications.commands".
+To try Recall without Discord, study a deck in the terminal:
+  .venv/bin/python -m bot practice django-wsgi-asgi"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every sub-command."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Recall, a Discord tutor.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the Discord bot (the default)")
+    check = sub.add_parser("check", help="validate every deck file")
+    check.add_argument("directory", nargs="?", type=Path, help="folder of decks (CONTENT_DIR)")
+    practice = sub.add_parser("practice", help="study a deck in the terminal")
+    practice.add_argument("deck", help="deck id, e.g. django-wsgi-asgi")
+    practice.add_argument(
+        "--kind", choices=["flashcard", "mcq", "explain", "mixed"], default="mixed"
+    )
+    practice.add_argument("--count", type=int, default=10, help="cards (1-50, default 10)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "check":
+        from bot.decks.check import run_check
+
+        return run_check(args.directory or settings.content_dir, sys.stdout)
+    if args.command == "practice":
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return asyncio.run(_practice(settings, args.deck, args.kind, args.count))
+    return _run(settings)
+
+
+def _run(settings: Settings) -> int:
+    if settings.discord_token is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return 1
+    from bot.client import run_bot  # imports discord: only the bot itself needs it
+
+    return run_bot(settings)
+
+
+async def _practice(settings: Settings, deck_id: str, kind: str, count: int) -> int:
+    from bot.clock import system_clock
+    from bot.decks import DeckLibrary
+    from bot.practice import Terminal, run_practice
+    from bot.scheduling import CardScheduler
+    from bot.sessions import MAX_COUNT, SessionKind, StudyEngine
+    from bot.storage import Database, StorageError
+
+    if not 1 <= count <= MAX_COUNT:
+        print(f"--count must be between 1 and {MAX_COUNT}", file=sys.stderr)
+        return 2
+    library, problems = DeckLibrary.load(settings.content_dir)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    try:
+        db = await Database.open(settings.database_path)
+    except StorageError as exc:
+        print(f"Database error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        engine = StudyEngine(
+            db, library, CardScheduler(desired_retention=settings.desired_retention), system_clock
+        )
+        return await run_practice(
+            engine,
+            deck_id,
+            kind=SessionKind(kind),
+            count=count,
+            term=Terminal(sys.stdin, sys.stdout),
+            clock=system_clock,
+        )
+    finally:
+        await db.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""The Discord process: the ``commands.Bot`` subclass and ``run_bot``.
+
+This is the only module of ``bot/`` that imports discord. It wires the engine
+(database, decks, scheduler, clock) to the extensions in ``cogs/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.clock import Clock, system_clock
+from bot.decks import DeckLibrary
+from bot.scheduling import CardScheduler
+from bot.sessions import StudyEngine
+from bot.settings import Settings, log_level_number
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: Sequence[str] = ("cogs.quiz",)
+
+
+def apply_endpoints(settings: Settings) -> None:
+    """Point discord.py's REST and gateway clients at the configured URLs."""
+    discord.http.Route.BASE = settings.discord_api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+class RecallBot(commands.Bot):
+    """Recall's bot: owns the database, the deck library and the study engine."""
+
+    db: Database
+    decks: DeckLibrary
+    engine: StudyEngine
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = system_clock,
+        guild_ready_timeout: float = 2.0,
+        extensions: Sequence[str] = EXTENSIONS,
+    ) -> None:
+        # Only the guilds intent: Recall works through interactions, so it needs no
+        # privileged intent (members, presences, message content).
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents(guilds=True),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.settings = settings
+        self.clock = clock
+        self._extensions = tuple(extensions)
+
+    async def setup_hook(self) -> None:
+        """Open the database, load decks and extensions, then sync the slash commands."""
+        self.db = await Database.open(self.settings.database_path)
+        self.decks, problems = DeckLibrary.load(self.settings.content_dir)
+        for problem in problems:
+            log.warning("deck problem: %s", problem)
+        log.info("loaded %d deck(s) from %s", len(self.decks.all()), self.settings.content_dir)
+        self.engine = StudyEngine(
+            self.db,
+            self.decks,
+            CardScheduler(desired_retention=self.settings.desired_retention),
+            self.clock,
+        )
+        from cogs.common.errors import on_app_command_error
+
+        self.tree.error(on_app_command_error)
+        for extension in self._extensions:
+            await self.load_extension(extension)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> list[app_commands.AppCommand]:
+        """Sync to ``DEV_GUILD_ID`` when set (instant), else globally."""
+        guild_id = self.settings.dev_guild_id
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d command(s) to guild %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global command(s)", len(synced))
+        return synced
+
+    async def on_ready(self) -> None:
+        """Log who we are once connected."""
+        log.info(
+            "connected as %s (%s) in %d server(s)",
+            self.user,
+            self.user and self.user.id,
+            len(self.guilds),
+        )
+
+    async def close(self) -> None:
+        """Disconnect, then close the database."""
+        await super().close()
+        db = getattr(self, "db", None)
+        if db is not None:
+            await db.close()
+
+
+def run_bot(settings: Settings) -> int:
+    """Run the bot until SIGINT/SIGTERM; returns the exit code."""
+    discord.utils.setup_logging(level=log_level_number(settings), root=True)
+    apply_endpoints(settings)
+    token = settings.require_token()
+
+    async def runner() -> None:
+        bot = RecallBot(settings)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+        async with bot:
+            await bot.start(token.get_secret_value())
+
+    try:
+        asyncio.run(runner())
+    except discord.LoginFailure:
+        # discord.py's own message names neither the token nor its value.
+        log.error("Discord refused the token in DISCORD_TOKEN (login failed); check it")
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        log.error("Discord refused a privileged intent; Recall should need none")
+        return 1
+    return 0

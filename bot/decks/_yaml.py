@@ -1,0 +1,161 @@
+"""Safe YAML reading for deck files: a node tree with line numbers, and plain data.
+
+Deck files come from server operators and contributors, so they are treated as
+untrusted input:
+
+- ``SafeLoader`` only: no Python object construction.
+- Scalars are kept as the text written (only ``null``/``~``/empty stay ``None``):
+  every leaf of a deck is text, and YAML 1.1 would otherwise turn an option
+  ``no`` into ``False`` or ``3.10`` into ``3.1``. SPEC: deck text is shown as written.
+- Aliases are refused. They are never needed in a deck, and an alias bomb
+  ("billion laughs") is small on disk but expands exponentially for anything that
+  walks the data, such as validation. The file size cap bounds the rest.
+- Nesting is capped, since PyYAML's composer recurses once per level.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.composer import ComposerError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from bot.decks import limits
+
+Loc = tuple[str | int, ...]
+"""A path into the data, like pydantic's error ``loc``: ``("cards", 2, "front")``."""
+
+
+class YamlError(Exception):
+    """The text is not a YAML document Recall accepts; ``line`` is 1-based."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _DeckYamlLoader(yaml.SafeLoader):
+    # Start from no implicit resolvers at all (see the module docstring), then
+    # re-add null so that an empty value is recognisably empty.
+    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 (PyYAML's own class attribute)
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.current_event  # set by check_event()
+            raise ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in deck files", event.start_mark
+            )
+        self._depth += 1
+        try:
+            if self._depth > limits.NESTING_MAX:
+                event = self.current_event  # set by check_event()
+                raise ComposerError(
+                    None,
+                    None,
+                    f"nested more than {limits.NESTING_MAX} levels deep",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+_DeckYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed deck file: the node tree (for line numbers) and the plain data."""
+
+    root: Node | None
+    data: object
+
+
+def parse(text: str) -> Document:
+    """Parse one YAML document, raising ``YamlError`` with a line number when it is not valid."""
+    loader: _DeckYamlLoader | None = None
+    try:
+        # The reader checks for unprintable characters already in the constructor.
+        loader = _DeckYamlLoader(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = error.problem or error.context or "unreadable YAML"
+        if isinstance(error, ComposerError) and error.problem is not None:
+            raise YamlError(line, what) from None
+        raise YamlError(line, f"invalid YAML: {what}") from None
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, max(error.position, 0)) + 1
+        message = f"invalid YAML: unacceptable character #x{error.character:04x}"
+        raise YamlError(line, message) from None
+    except yaml.YAMLError as error:
+        raise YamlError(1, f"invalid YAML: {error}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return Document(root, data)
+
+
+def line_of(root: Node | None, loc: Loc, *, at_key: bool = False) -> int:
+    """The 1-based line of the node at ``loc``, or of its deepest existing ancestor.
+
+    With ``at_key``, a final mapping key resolves to the key's own line (where an
+    unknown or duplicate key is written) rather than its value's.
+    """
+    if root is None:
+        return 1
+    node = root
+    for position, part in enumerate(loc):
+        child: Node | None = None
+        if isinstance(node, MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, ScalarNode) and key_node.value == part:
+                    last = position == len(loc) - 1
+                    child = key_node if at_key and last else value_node
+                    break
+        elif isinstance(node, SequenceNode) and isinstance(part, int):
+            child = node.value[part] if 0 <= part < len(node.value) else None
+        if child is None:
+            break
+        node = child
+    return int(node.start_mark.line) + 1
+
+
+@dataclass(frozen=True)
+class DuplicateKey:
+    """A key written twice in one mapping; YAML keeps only the last value."""
+
+    loc: Loc
+    line: int
+    first_line: int
+
+
+def duplicate_keys(node: Node | None, loc: Loc = ()) -> Iterator[DuplicateKey]:
+    """Every repeated key in the tree, at the repeat's line."""
+    if isinstance(node, MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode):
+                key = str(key_node.value)
+                line = int(key_node.start_mark.line) + 1
+                if key in first:
+                    yield DuplicateKey((*loc, key), line, first[key])
+                else:
+                    first[key] = line
+                yield from duplicate_keys(value_node, (*loc, key))
+    elif isinstance(node, SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from duplicate_keys(item, (*loc, index))

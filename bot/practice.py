@@ -1,0 +1,218 @@
+"""``python -m bot practice DECK``: study a deck in the terminal with the real engine.
+
+It uses the same storage, scheduling, grading and streaks as the Discord bot,
+so deck authors can try their cards and anyone can try Recall without a token.
+Input is read line by line, so a session can be driven from a pipe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TextIO
+
+from bot.clock import Clock
+from bot.decks import ExplainCard, FlashCard, McqCard
+from bot.grading import Grade
+from bot.sessions import SessionError, SessionKind, StepView, StudyEngine, describe_interval
+from bot.storage import card_states, learners
+from bot.storage.quiz_sessions import Phase
+from bot.streaks import view as streak_view
+from bot.timezones import local_date, parse_zone
+
+TERMINAL_USER_ID = 1
+"""The learner id the terminal studies as (Discord ids are far larger, so no clash)."""
+
+LETTERS = "ABCDE"
+GRADE_KEYS = {"1": Grade.AGAIN, "2": Grade.HARD, "3": Grade.GOOD, "4": Grade.EASY}
+GRADE_NAMES = {Grade.AGAIN: "Again", Grade.HARD: "Hard", Grade.GOOD: "Good", Grade.EASY: "Easy"}
+
+
+class Quit(Exception):
+    """The learner typed q or the input ended."""
+
+
+class Terminal:
+    """Line-based input and output over two text streams."""
+
+    def __init__(self, stdin: TextIO, stdout: TextIO, *, echo: bool | None = None) -> None:
+        self._in = stdin
+        self._out = stdout
+        # Piped input is not shown by a terminal: echo it so the transcript reads well.
+        self._echo = (not _isatty(stdin)) if echo is None else echo
+
+    def _read(self) -> str:
+        line = self._in.readline()
+        if self._echo and line:
+            self._out.write(line if line.endswith("\n") else line + "\n")
+        return line
+
+    def say(self, text: str = "") -> None:
+        """Print a line."""
+        self._out.write(text + "\n")
+        self._out.flush()
+
+    def ask(self, prompt: str) -> str:
+        """Print a prompt and read one line; ``q`` or end of input quits."""
+        self._out.write(prompt)
+        self._out.flush()
+        line = self._read()
+        if not line:
+            self._out.write("\n")
+            raise Quit()
+        answer = line.rstrip("\n")
+        if answer.strip().lower() in {"q", "quit"}:
+            raise Quit()
+        return answer
+
+    def ask_choice(self, prompt: str, valid: Callable[[str], bool]) -> str:
+        """Ask until the answer passes ``valid``."""
+        while True:
+            answer = self.ask(prompt).strip()
+            if valid(answer):
+                return answer
+            self.say("  Please answer with one of the choices shown (q quits).")
+
+    def ask_paragraph(self, prompt: str) -> str:
+        """Read lines until an empty line or the end of input."""
+        self.say(prompt)
+        lines: list[str] = []
+        while True:
+            self._out.write("> ")
+            self._out.flush()
+            line = self._read()
+            if not line or not line.strip():
+                if not line:
+                    self._out.write("\n")
+                return "\n".join(lines)
+            lines.append(line.rstrip("\n"))
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+async def run_practice(
+    engine: StudyEngine,
+    deck_id: str,
+    *,
+    kind: SessionKind,
+    count: int,
+    term: Terminal,
+    clock: Clock,
+) -> int:
+    """Run one terminal session; return the process exit code."""
+    deck = engine.decks.get(deck_id)
+    if deck is None:
+        known = ", ".join(d.id for d in engine.decks.all()) or "none"
+        term.say(f"No deck '{deck_id}'. Decks: {known}")
+        return 2
+    await _show_status(engine, term, clock())
+    try:
+        step = await engine.start(
+            user_id=TERMINAL_USER_ID,
+            guild_id=None,
+            channel_id=None,
+            deck_id=deck_id,
+            kind=kind,
+            count=count,
+        )
+    except SessionError as exc:
+        term.say(str(exc))
+        return 1
+    term.say(f"{deck.title}: {step.total} cards ({kind}). Type q to stop.\n")
+    try:
+        while not step.finished:
+            step = await _play_step(engine, step, term, clock)
+    except Quit:
+        term.say("Stopped. Your answers so far are saved.")
+        step = await engine.view(step.session.id)
+    summary = step.summary or await engine.summary(step.session)
+    term.say("")
+    term.say(
+        f"Session: {summary.correct}/{summary.answered} right, +{summary.xp} XP. "
+        f"Streak: {summary.streak.current} day{'s' if summary.streak.current != 1 else ''}"
+        f" (best {summary.streak.best}, freezes {summary.streak.freezes})."
+    )
+    if summary.next_due:
+        term.say(f"Next review {describe_interval(clock(), summary.next_due)}.")
+    return 0
+
+
+async def _show_status(engine: StudyEngine, term: Terminal, now: datetime) -> None:
+    learner = await learners.get(engine.db, TERMINAL_USER_ID)
+    if learner is None:
+        term.say("Welcome to Recall! Your progress is saved between runs.")
+        return
+    today = local_date(now, parse_zone(learner.time_zone))
+    streak = streak_view(learner.streak, today)
+    due = await card_states.count_due(engine.db, TERMINAL_USER_ID, now)
+    term.say(
+        f"Streak: {streak.current} day{'s' if streak.current != 1 else ''}"
+        f" (best {learner.streak.best}) · {due} card{'s' if due != 1 else ''} due now"
+        f" · {learner.xp} XP"
+    )
+
+
+async def _play_step(engine: StudyEngine, step: StepView, term: Terminal, clock: Clock) -> StepView:
+    record = step.session
+    card = step.card
+    sid, uid, pos = record.id, record.user_id, record.position
+    header = f"[{step.number}/{step.total}]"
+    if card is None:
+        term.say(f"{header} (this card was removed from its deck; skipping)")
+        return await engine.next(sid, uid, pos)
+    if isinstance(card, FlashCard):
+        term.say(f"{header} Flashcard · {card.level}\n  {card.front}")
+        if record.phase is Phase.QUESTION:
+            term.ask("  Press Enter to reveal the answer ")
+            step = await engine.reveal(sid, uid, pos)
+        term.say(f"  {card.back}")
+        key = term.ask_choice(
+            "  How well did you know it? 1 Again · 2 Hard · 3 Good · 4 Easy > ",
+            lambda a: a in GRADE_KEYS,
+        )
+        grade = GRADE_KEYS[key]
+        after = await engine.grade_flashcard(sid, uid, pos, grade)
+        result = after.result
+        if result:
+            term.say(
+                f"  {GRADE_NAMES[grade]}: +{result.xp} XP, next review "
+                f"{describe_interval(clock(), result.due_at)}.\n"
+            )
+        return after
+    if isinstance(card, McqCard):
+        term.say(f"{header} Multiple choice · {card.level}\n  {card.question}")
+        for letter, option in zip(LETTERS, card.options, strict=False):
+            term.say(f"    {letter}) {option}")
+        valid = LETTERS[: len(card.options)]
+        key = term.ask_choice(
+            f"  Your answer ({valid[0]}-{valid[-1]}) > ",
+            lambda a: len(a) == 1 and a.upper() in valid,
+        )
+        after = await engine.answer_mcq(sid, uid, pos, valid.index(key.upper()))
+        result = after.result
+        if result:
+            right = f"{LETTERS[card.answer_index]}) {card.answer}"
+            mark = "✓ Right!" if result.correct else f"✗ Not quite. The answer is {right}."
+            term.say(f"  {mark} +{result.xp} XP\n  {card.explanation}")
+        term.ask("  Press Enter for the next card ")
+        return await engine.next(sid, uid, pos)
+    assert isinstance(card, ExplainCard)
+    term.say(f"{header} Explain · {card.level}\n  {card.prompt}")
+    if card.hint:
+        term.say(f"  Hint: {card.hint}")
+    text = term.ask_paragraph("  Write your answer; finish with an empty line.")
+    after = await engine.answer_explain(sid, uid, pos, text)
+    result = after.result
+    if result:
+        covered = sum(1 for _, ok in result.concepts if ok)
+        term.say(f"  You got {covered}/{len(result.concepts)} concepts (+{result.xp} XP)")
+        for name, ok in result.concepts:
+            term.say(f"    {'✓' if ok else '✗'} {name}")
+        term.say(f"  Model answer: {card.model_answer}")
+    term.ask("  Press Enter for the next card ")
+    return await engine.next(sid, uid, pos)

@@ -1,0 +1,577 @@
+"""Quiz sessions: start, reveal, answer, next, finish.
+
+Every transition takes the session id, the acting user and the step the button
+was made for. It checks all three inside one ``BEGIN IMMEDIATE`` transaction, so
+that a second click, a click on an old message or two concurrent clicks record
+exactly one answer; the others get a :class:`SessionError` the front end shows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import aiosqlite
+
+from bot.clock import Clock
+from bot.decks import Card, DeckLibrary, ExplainCard, FlashCard, McqCard
+from bot.grading import (
+    Grade,
+    grade_explain,
+    grade_mcq,
+    is_correct_explain,
+    rating_for_explain,
+    rating_for_mcq,
+)
+from bot.progress import Answer, RecordedAnswer, record_answer
+from bot.scheduling import CardScheduler
+from bot.selection import Candidate, choose_cards
+from bot.storage import card_states, learners, quiz_sessions
+from bot.storage.codec import from_epoch, to_epoch
+from bot.storage.database import Database
+from bot.storage.quiz_sessions import Phase, QueueItem, SessionRecord, Status
+from bot.streaks import StreakState
+
+MAX_COUNT = 50
+REVIEW_COUNT = 20
+"""Cards in a ``/quiz review`` session when many are due: a sitting, not a marathon."""
+
+
+class SessionKind(StrEnum):
+    """What a session draws from (SPEC's ``kind`` option, plus review sessions)."""
+
+    FLASHCARD = "flashcard"
+    MCQ = "mcq"
+    EXPLAIN = "explain"
+    MIXED = "mixed"
+    REVIEW = "review"
+
+
+class SessionError(Exception):
+    """A transition that cannot happen; ``str(error)`` is a message for the learner."""
+
+
+class SessionNotFound(SessionError):
+    """The session does not exist (or the learner deleted their data)."""
+
+    def __init__(self) -> None:
+        super().__init__("This quiz no longer exists. Start a new one with /quiz start.")
+
+
+class NotYourSession(SessionError):
+    """Someone other than the owner pressed a button."""
+
+    def __init__(self) -> None:
+        super().__init__("This is not your quiz. Start your own with /quiz start.")
+
+
+class StaleStep(SessionError):
+    """The button belongs to a step that was already answered or left."""
+
+    def __init__(self, message: str = "That card was already answered.") -> None:
+        super().__init__(message)
+
+
+class SessionOver(SessionError):
+    """The session is finished or was replaced by a newer one."""
+
+    def __init__(self, status: Status) -> None:
+        text = (
+            "This quiz is finished. Start another with /quiz start."
+            if status is Status.FINISHED
+            else "This quiz was replaced by a newer one."
+        )
+        super().__init__(text)
+
+
+class NothingToStudy(SessionError):
+    """No card matches what the learner asked for."""
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """The graded result of the current step, stored with the session for re-rendering."""
+
+    kind: str
+    grade: int
+    correct: bool
+    xp: int
+    due: int
+    streak: int
+    choice: int | None = None
+    concepts: list[tuple[str, bool]] = field(default_factory=list)
+
+    @property
+    def due_at(self) -> datetime:
+        """When this card is due again."""
+        return from_epoch(self.due)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AnswerResult:
+        """Inverse of :meth:`to_dict`."""
+        concepts = [(str(name), bool(covered)) for name, covered in data.get("concepts", [])]
+        return cls(**{**data, "concepts": concepts})
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """The end-of-session figures."""
+
+    answered: int
+    correct: int
+    xp: int
+    streak: StreakState
+    next_due: datetime | None
+
+
+@dataclass(frozen=True)
+class StepView:
+    """Everything a front end needs to show the session's current state."""
+
+    session: SessionRecord
+    card: Card | None
+    deck_title: str | None
+    result: AnswerResult | None
+    summary: SessionSummary | None = None
+
+    @property
+    def number(self) -> int:
+        """1-based number of the current card."""
+        return self.session.position + 1
+
+    @property
+    def total(self) -> int:
+        """Cards in the session."""
+        return len(self.session.queue)
+
+    @property
+    def finished(self) -> bool:
+        """True when the session is over and ``summary`` is set."""
+        return self.session.status is not Status.ACTIVE
+
+
+class StudyEngine:
+    """The learning engine behind every front end (Discord, the terminal)."""
+
+    def __init__(
+        self, db: Database, decks: DeckLibrary, scheduler: CardScheduler, clock: Clock
+    ) -> None:
+        self.db = db
+        self.decks = decks
+        self.scheduler = scheduler
+        self.clock = clock
+
+    # -- starting ---------------------------------------------------------------
+
+    def candidates(
+        self, deck_id: str | None, kind: SessionKind, level: str | None
+    ) -> list[Candidate]:
+        """Cards of one deck (or all decks) matching the kind and level filters."""
+        if deck_id is not None and deck_id not in self.decks:
+            raise NothingToStudy(f"There is no deck called '{deck_id}'. See /quiz decks.")
+        decks = [self.decks.get(deck_id)] if deck_id else self.decks.all()
+        found: list[Candidate] = []
+        for deck in decks:
+            if deck is None:
+                continue
+            for card in deck.cards:
+                if kind not in (SessionKind.MIXED, SessionKind.REVIEW) and str(card.type) != str(
+                    kind
+                ):
+                    continue
+                if level is not None and card.level != level:
+                    continue
+                found.append(Candidate(deck.id, card))
+        return found
+
+    async def start(
+        self,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        channel_id: int | None,
+        deck_id: str | None = None,
+        kind: SessionKind = SessionKind.MIXED,
+        count: int = 10,
+        level: str | None = None,
+    ) -> StepView:
+        """Start a personal session of up to ``count`` cards."""
+        if not 1 <= count <= MAX_COUNT:
+            raise NothingToStudy(f"Count must be between 1 and {MAX_COUNT}.")
+        now = self.clock()
+        candidates = self.candidates(deck_id, kind, level)
+        if not candidates:
+            raise NothingToStudy("No cards match that deck, kind and level.")
+        memories = await card_states.for_learner(self.db, user_id, {c.deck_id for c in candidates})
+        queue = choose_cards(
+            candidates, memories, now, count, interleave_types=kind is SessionKind.MIXED
+        )
+        return await self._create(user_id, guild_id, channel_id, deck_id, kind, queue, now)
+
+    async def start_review(
+        self, *, user_id: int, guild_id: int | None, channel_id: int | None, count: int = 20
+    ) -> StepView:
+        """Start a session of the learner's due cards, most overdue first."""
+        now = self.clock()
+        # Ask for extra rows: cards of decks that were removed are skipped here.
+        keys = await card_states.due(self.db, user_id, now, limit=count * 4 + 20)
+        queue = [QueueItem(d, c) for d, c in keys if self.decks.card(d, c) is not None][:count]
+        if not queue:
+            upcoming = await self.next_due(user_id)
+            when = f" The next one is due <t:{to_epoch(upcoming)}:R>." if upcoming else ""
+            raise NothingToStudy(f"Nothing is due right now.{when} Try /quiz start.")
+        return await self._create(
+            user_id, guild_id, channel_id, None, SessionKind.REVIEW, queue, now
+        )
+
+    async def _create(
+        self,
+        user_id: int,
+        guild_id: int | None,
+        channel_id: int | None,
+        deck_id: str | None,
+        kind: SessionKind,
+        queue: list[QueueItem],
+        now: datetime,
+    ) -> StepView:
+        async with self.db.transaction() as conn:
+            await learners.ensure(conn, user_id, now)
+            await quiz_sessions.abandon_active(conn, user_id, channel_id, now)
+            session_id = await quiz_sessions.create(
+                conn,
+                user_id=user_id,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                deck_id=deck_id,
+                kind=str(kind),
+                queue=queue,
+                now=now,
+            )
+            record = await quiz_sessions.load(conn, session_id)
+        assert record is not None
+        return await self._view(record)
+
+    # -- reading ----------------------------------------------------------------
+
+    async def view(self, session_id: int) -> StepView:
+        """The session's current state."""
+        record = await quiz_sessions.get(self.db, session_id)
+        if record is None:
+            raise SessionNotFound()
+        return await self._view(record)
+
+    async def _view(self, record: SessionRecord) -> StepView:
+        item = record.current
+        card = self.decks.card(item.deck_id, item.card_id) if item else None
+        deck = self.decks.get(item.deck_id) if item else None
+        result = AnswerResult.from_dict(record.last_result) if record.last_result else None
+        summary = await self.summary(record) if record.status is not Status.ACTIVE else None
+        return StepView(
+            session=record,
+            card=card,
+            deck_title=deck.title if deck else None,
+            result=result,
+            summary=summary,
+        )
+
+    async def summary(self, record: SessionRecord) -> SessionSummary:
+        """Score, XP, streak and the next due review for a session."""
+        learner = await learners.get(self.db, record.user_id)
+        return SessionSummary(
+            answered=record.answered,
+            correct=record.correct,
+            xp=record.xp,
+            streak=learner.streak if learner else StreakState(),
+            next_due=await self.next_due(record.user_id),
+        )
+
+    async def next_due(self, user_id: int) -> datetime | None:
+        """The learner's earliest scheduled review."""
+        return await card_states.next_due(self.db, user_id)
+
+    async def check_step(self, session_id: int, user_id: int, step: int) -> StepView:
+        """The same checks a transition makes, without changing anything.
+
+        Used before opening the explain modal, which must be the click's first response.
+        """
+        view = await self.view(session_id)
+        _check(view.session, user_id, step)
+        return view
+
+    # -- transitions ------------------------------------------------------------
+
+    async def _transition(
+        self,
+        session_id: int,
+        user_id: int,
+        step: int,
+        change: Callable[[aiosqlite.Connection, SessionRecord, datetime], Awaitable[None]],
+    ) -> StepView:
+        """Load, check ownership and step, apply ``change``, all in one transaction."""
+        now = self.clock()
+        try:
+            async with self.db.transaction() as conn:
+                record = await quiz_sessions.load(conn, session_id)
+                if record is None:
+                    raise SessionNotFound()
+                _check(record, user_id, step)
+                await change(conn, record, now)
+                updated = await quiz_sessions.load(conn, session_id)
+        except sqlite3.IntegrityError as exc:
+            # The unique (session, step) review already exists: a concurrent duplicate.
+            raise StaleStep() from exc
+        assert updated is not None
+        return await self._view(updated)
+
+    def _card(self, record: SessionRecord) -> Card:
+        item = record.current
+        card = self.decks.card(item.deck_id, item.card_id) if item else None
+        if card is None:
+            raise StaleStep("This card was removed from its deck. Press Next to skip it.")
+        return card
+
+    @staticmethod
+    def _require_phase(record: SessionRecord, *allowed: Phase) -> None:
+        if record.phase not in allowed:
+            raise StaleStep(
+                "That card was already answered."
+                if record.phase is Phase.ANSWERED
+                else "Reveal the answer first."
+            )
+
+    async def reveal(self, session_id: int, user_id: int, step: int) -> StepView:
+        """Show a flashcard's back."""
+
+        async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+            card = self._card(record)
+            if not isinstance(card, FlashCard):
+                raise StaleStep("Only flashcards have an answer to reveal.")
+            if record.phase is Phase.REVEALED:
+                return  # a second Reveal click changes nothing
+            self._require_phase(record, Phase.QUESTION)
+            await quiz_sessions.update(conn, record.id, now, phase=Phase.REVEALED)
+
+        return await self._transition(session_id, user_id, step, change)
+
+    async def show_hint(self, session_id: int, user_id: int, step: int) -> StepView:
+        """Mark the explain card's hint as shown."""
+
+        async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+            card = self._card(record)
+            if not isinstance(card, ExplainCard) or not card.hint:
+                raise StaleStep("This card has no hint.")
+            self._require_phase(record, Phase.QUESTION)
+            await quiz_sessions.update(conn, record.id, now, hint_shown=1)
+
+        return await self._transition(session_id, user_id, step, change)
+
+    async def grade_flashcard(
+        self, session_id: int, user_id: int, step: int, grade: Grade
+    ) -> StepView:
+        """Record the learner's own grade of a revealed flashcard and move on."""
+
+        async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+            card = self._card(record)
+            if not isinstance(card, FlashCard):
+                raise StaleStep("That button does not fit this card.")
+            self._require_phase(record, Phase.REVEALED)
+            recorded = await self._record(conn, record, card, grade, grade >= Grade.GOOD, now)
+            result = _result(card, grade, grade >= Grade.GOOD, recorded)
+            await self._after_answer(conn, record, result, now, advance=True)
+
+        return await self._transition(session_id, user_id, step, change)
+
+    async def answer_mcq(self, session_id: int, user_id: int, step: int, choice: int) -> StepView:
+        """Grade the option the learner picked."""
+
+        async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+            card = self._card(record)
+            if not isinstance(card, McqCard):
+                raise StaleStep("That button does not fit this card.")
+            self._require_phase(record, Phase.QUESTION)
+            try:
+                graded = grade_mcq(card.options, card.answer, choice)
+            except ValueError as exc:
+                raise StaleStep("That option does not exist any more.") from exc
+            grade = rating_for_mcq(graded.correct)
+            recorded = await self._record(conn, record, card, grade, graded.correct, now)
+            result = _result(card, grade, graded.correct, recorded, choice=choice)
+            await self._after_answer(conn, record, result, now, advance=False)
+
+        return await self._transition(session_id, user_id, step, change)
+
+    async def answer_explain(self, session_id: int, user_id: int, step: int, text: str) -> StepView:
+        """Grade a written explanation concept by concept."""
+
+        async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+            card = self._card(record)
+            if not isinstance(card, ExplainCard):
+                raise StaleStep("That button does not fit this card.")
+            self._require_phase(record, Phase.QUESTION)
+            graded = grade_explain(text, card.concepts)
+            grade = rating_for_explain(graded)
+            correct = is_correct_explain(graded)
+            missed = tuple(r.name for r in graded.results if not r.covered)
+            recorded = await self._record(conn, record, card, grade, correct, now, missed)
+            concepts = [(r.name, r.covered) for r in graded.results]
+            result = _result(card, grade, correct, recorded, concepts=concepts)
+            await self._after_answer(conn, record, result, now, advance=False)
+
+        return await self._transition(session_id, user_id, step, change)
+
+    async def next(self, session_id: int, user_id: int, step: int) -> StepView:
+        """Move past an answered card (or skip one that was removed from its deck)."""
+
+        async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+            item = record.current
+            gone = item is None or self.decks.card(item.deck_id, item.card_id) is None
+            if not gone:
+                self._require_phase(record, Phase.ANSWERED)
+            await self._advance(conn, record, now)
+
+        return await self._transition(session_id, user_id, step, change)
+
+    async def set_message(self, session_id: int, message_id: int) -> None:
+        """Remember which message shows the session."""
+        async with self.db.transaction() as conn:
+            await quiz_sessions.update(conn, session_id, self.clock(), message_id=message_id)
+
+    # -- helpers ----------------------------------------------------------------
+
+    async def _record(
+        self,
+        conn: aiosqlite.Connection,
+        record: SessionRecord,
+        card: Card,
+        grade: Grade,
+        correct: bool,
+        now: datetime,
+        missed: tuple[str, ...] | None = None,
+    ) -> RecordedAnswer:
+        item = record.current
+        assert item is not None
+        return await record_answer(
+            conn,
+            self.scheduler,
+            Answer(
+                user_id=record.user_id,
+                guild_id=record.guild_id,
+                deck_id=item.deck_id,
+                card_id=item.card_id,
+                kind=card.type,
+                grade=grade,
+                correct=correct,
+                concepts_missed=missed,
+                session_id=record.id,
+                step=record.position,
+            ),
+            now,
+        )
+
+    async def _after_answer(
+        self,
+        conn: aiosqlite.Connection,
+        record: SessionRecord,
+        result: AnswerResult,
+        now: datetime,
+        *,
+        advance: bool,
+    ) -> None:
+        await quiz_sessions.update(
+            conn,
+            record.id,
+            now,
+            phase=Phase.ANSWERED,
+            answered=record.answered + 1,
+            correct=record.correct + int(result.correct),
+            xp=record.xp + result.xp,
+            last_result=result.to_dict(),
+        )
+        if advance:
+            refreshed = await quiz_sessions.load(conn, record.id)
+            assert refreshed is not None
+            await self._advance(conn, refreshed, now)
+
+    @staticmethod
+    async def _advance(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+        position = record.position + 1
+        status = Status.FINISHED if position >= len(record.queue) else Status.ACTIVE
+        await quiz_sessions.update(
+            conn,
+            record.id,
+            now,
+            position=position,
+            phase=Phase.QUESTION,
+            status=status,
+            hint_shown=0,
+        )  # last_result stays: the next card shows it as feedback on the previous one
+
+
+def _check(record: SessionRecord, user_id: int, step: int) -> None:
+    if record.user_id != user_id:
+        raise NotYourSession()
+    if record.status is not Status.ACTIVE:
+        raise SessionOver(record.status)
+    if step != record.position:
+        raise StaleStep(
+            "That card was already answered."
+            if step < record.position
+            else "That button is out of date."
+        )
+
+
+def _result(
+    card: Card,
+    grade: Grade,
+    correct: bool,
+    recorded: RecordedAnswer,
+    *,
+    choice: int | None = None,
+    concepts: list[tuple[str, bool]] | None = None,
+) -> AnswerResult:
+    return AnswerResult(
+        kind=card.type,
+        grade=int(grade),
+        correct=correct,
+        xp=recorded.xp,
+        due=to_epoch(recorded.memory.due),
+        streak=recorded.streak.state.current,
+        choice=choice,
+        concepts=concepts or [],
+    )
+
+
+def describe_interval(now: datetime, due: datetime) -> str:
+    """A short human interval like 'in 10 minutes' or 'in 3 days'."""
+    seconds = max(0, int((due - now).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = round(seconds / size)
+            return f"in {n} {unit}{'s' if n != 1 else ''}"
+    return "now" if seconds < 30 else "in 1 minute"
+
+
+__all__ = [
+    "MAX_COUNT",
+    "REVIEW_COUNT",
+    "AnswerResult",
+    "NotYourSession",
+    "NothingToStudy",
+    "SessionError",
+    "SessionKind",
+    "SessionNotFound",
+    "SessionOver",
+    "SessionSummary",
+    "StaleStep",
+    "StepView",
+    "StudyEngine",
+    "describe_interval",
+]

@@ -1,0 +1,124 @@
+"""Settings from the environment and ``.env``: validated once, at start-up, in ``main()``.
+
+Every problem is reported as one line naming the variable. The token is a
+``SecretStr``: it never appears in a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+from pydantic import SecretStr
+
+from bot.storage.url import database_path
+
+DEFAULTS: dict[str, str] = {
+    "DATABASE_URL": "sqlite:///data/recall.db",
+    "CONTENT_DIR": "content",
+    "DISCORD_API_BASE": "https://discord.com/api/v10",
+    "DISCORD_GATEWAY_URL": "wss://gateway.discord.gg/",
+    "LOG_LEVEL": "INFO",
+    "DESIRED_RETENTION": "0.9",
+}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong. The message is one line naming the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Recall's validated configuration."""
+
+    discord_token: SecretStr | None
+    database_path: Path
+    content_dir: Path
+    discord_api_base: str
+    discord_gateway_url: str
+    dev_guild_id: int | None
+    log_level: str
+    desired_retention: float
+
+    def require_token(self) -> SecretStr:
+        """The token, or a SettingsError explaining that ``run`` needs one."""
+        if self.discord_token is None:
+            raise SettingsError("DISCORD_TOKEN is not set")
+        return self.discord_token
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Read settings: the environment wins over ``env_file``, which wins over defaults."""
+    values: dict[str, str] = dict(DEFAULTS)
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    # An empty value (``DEV_GUILD_ID=`` in .env) means "not set".
+
+    def get(name: str) -> str | None:
+        return (values.get(name) or "").strip() or None
+
+    token = get("DISCORD_TOKEN")
+    if token is not None and (any(c.isspace() for c in token) or len(token) < 20):
+        raise SettingsError("DISCORD_TOKEN does not look like a bot token (check for a typo)")
+
+    db_url = get("DATABASE_URL") or DEFAULTS["DATABASE_URL"]
+    try:
+        db_path = database_path(db_url)
+    except ValueError as exc:
+        raise SettingsError(f"DATABASE_URL {exc}") from None
+
+    api_base = (get("DISCORD_API_BASE") or DEFAULTS["DISCORD_API_BASE"]).rstrip("/")
+    if not api_base.startswith(("http://", "https://")):
+        raise SettingsError("DISCORD_API_BASE must start with http:// or https://")
+    gateway = get("DISCORD_GATEWAY_URL") or DEFAULTS["DISCORD_GATEWAY_URL"]
+    if not gateway.startswith(("ws://", "wss://")):
+        raise SettingsError("DISCORD_GATEWAY_URL must start with ws:// or wss://")
+    if not gateway.endswith("/"):
+        gateway += "/"  # discord.py appends the query string to it
+
+    guild_text = get("DEV_GUILD_ID")
+    guild_id: int | None = None
+    if guild_text is not None:
+        if not guild_text.isdigit() or not 0 < int(guild_text) < 2**64:
+            raise SettingsError(
+                f"DEV_GUILD_ID must be a server id (a number), got {guild_text[:30]!r}"
+            )
+        guild_id = int(guild_text)
+
+    level = (get("LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level[:20]!r}")
+
+    retention_text = get("DESIRED_RETENTION") or DEFAULTS["DESIRED_RETENTION"]
+    try:
+        retention = float(retention_text)
+    except ValueError:
+        retention = -1.0
+    if not 0.7 <= retention <= 0.99:
+        raise SettingsError(
+            f"DESIRED_RETENTION must be a number from 0.70 to 0.99, got {retention_text[:20]!r}"
+        )
+
+    return Settings(
+        discord_token=SecretStr(token) if token else None,
+        database_path=db_path,
+        content_dir=Path(get("CONTENT_DIR") or DEFAULTS["CONTENT_DIR"]),
+        discord_api_base=api_base,
+        discord_gateway_url=gateway,
+        dev_guild_id=guild_id,
+        log_level=level,
+        desired_retention=retention,
+    )
+
+
+def log_level_number(settings: Settings) -> int:
+    """The ``logging`` level for ``LOG_LEVEL``."""
+    return int(logging.getLevelName(settings.log_level))

@@ -1,0 +1,102 @@
+"""The ``card_states`` table: each learner's FSRS memory of each card."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+import aiosqlite
+
+from bot.scheduling import CardMemory
+from bot.storage.codec import from_epoch, maybe_datetime, maybe_epoch, to_epoch
+from bot.storage.database import Database
+
+CardKey = tuple[str, str]
+"""(deck id, card id)"""
+
+
+def _memory(row: sqlite3.Row) -> CardMemory:
+    return CardMemory(
+        state=row["state"],
+        step=row["step"],
+        stability=row["stability"],
+        difficulty=row["difficulty"],
+        due=from_epoch(row["due"]),
+        last_review=maybe_datetime(row["last_review"]),
+        reps=row["reps"],
+        lapses=row["lapses"],
+    )
+
+
+async def get(
+    conn: aiosqlite.Connection, user_id: int, deck_id: str, card_id: str
+) -> CardMemory | None:
+    """The learner's memory of one card, or None for a new card."""
+    async with conn.execute(
+        "SELECT * FROM card_states WHERE user_id = ? AND deck_id = ? AND card_id = ?",
+        (user_id, deck_id, card_id),
+    ) as cur:
+        row = await cur.fetchone()
+    return _memory(row) if row else None
+
+
+async def put(
+    conn: aiosqlite.Connection, user_id: int, deck_id: str, card_id: str, memory: CardMemory
+) -> None:
+    """Insert or replace the learner's memory of one card."""
+    await conn.execute(
+        "INSERT OR REPLACE INTO card_states (user_id, deck_id, card_id, state, step, stability,"
+        " difficulty, due, last_review, reps, lapses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            user_id,
+            deck_id,
+            card_id,
+            memory.state,
+            memory.step,
+            memory.stability,
+            memory.difficulty,
+            to_epoch(memory.due),
+            maybe_epoch(memory.last_review),
+            memory.reps,
+            memory.lapses,
+        ),
+    )
+
+
+async def for_learner(
+    db: Database, user_id: int, deck_ids: Iterable[str] | None = None
+) -> dict[CardKey, CardMemory]:
+    """Every card memory of a learner, optionally limited to some decks."""
+    rows = await db.fetchall("SELECT * FROM card_states WHERE user_id = ?", (user_id,))
+    wanted = None if deck_ids is None else set(deck_ids)
+    return {
+        (row["deck_id"], row["card_id"]): _memory(row)
+        for row in rows
+        if wanted is None or row["deck_id"] in wanted
+    }
+
+
+async def due(db: Database, user_id: int, now: datetime, limit: int) -> list[CardKey]:
+    """The learner's due cards, most overdue first (uses the (user_id, due) index)."""
+    rows = await db.fetchall(
+        "SELECT deck_id, card_id FROM card_states WHERE user_id = ? AND due <= ?"
+        " ORDER BY due LIMIT ?",
+        (user_id, to_epoch(now), limit),
+    )
+    return [(row["deck_id"], row["card_id"]) for row in rows]
+
+
+async def count_due(db: Database, user_id: int, until: datetime) -> int:
+    """How many of the learner's cards are due at or before ``until``."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) FROM card_states WHERE user_id = ? AND due <= ?",
+        (user_id, to_epoch(until)),
+    )
+    return int(row[0]) if row else 0
+
+
+async def next_due(db: Database, user_id: int) -> datetime | None:
+    """The learner's earliest scheduled review, if any."""
+    row = await db.fetchone("SELECT MIN(due) FROM card_states WHERE user_id = ?", (user_id,))
+    return maybe_datetime(row[0]) if row else None

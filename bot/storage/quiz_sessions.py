@@ -1,0 +1,173 @@
+"""The ``quiz_sessions`` table: a session's queue, position and current step's result."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.codec import to_epoch
+from bot.storage.database import Database
+
+
+class Phase(StrEnum):
+    """Where the current step is."""
+
+    QUESTION = "question"
+    REVEALED = "revealed"
+    ANSWERED = "answered"
+
+
+class Status(StrEnum):
+    """Whether the session goes on."""
+
+    ACTIVE = "active"
+    FINISHED = "finished"
+    ABANDONED = "abandoned"
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One card in a session's queue."""
+
+    deck_id: str
+    card_id: str
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A stored quiz session."""
+
+    id: int
+    user_id: int
+    guild_id: int | None
+    channel_id: int | None
+    deck_id: str | None
+    kind: str
+    queue: tuple[QueueItem, ...]
+    position: int
+    phase: Phase
+    status: Status
+    message_id: int | None
+    answered: int
+    correct: int
+    xp: int
+    last_result: dict[str, Any] | None
+    hint_shown: bool
+
+    @property
+    def current(self) -> QueueItem | None:
+        """The card at the current position, None past the end."""
+        return self.queue[self.position] if self.position < len(self.queue) else None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> SessionRecord:
+        """Build from a ``SELECT * FROM quiz_sessions`` row."""
+        return cls(
+            id=row["id"],
+            user_id=row["user_id"],
+            guild_id=row["guild_id"],
+            channel_id=row["channel_id"],
+            deck_id=row["deck_id"],
+            kind=row["kind"],
+            queue=tuple(QueueItem(d, c) for d, c in json.loads(row["queue"])),
+            position=row["position"],
+            phase=Phase(row["phase"]),
+            status=Status(row["status"]),
+            message_id=row["message_id"],
+            answered=row["answered"],
+            correct=row["correct"],
+            xp=row["xp"],
+            last_result=json.loads(row["last_result"]) if row["last_result"] else None,
+            hint_shown=bool(row["hint_shown"]),
+        )
+
+
+async def create(
+    conn: aiosqlite.Connection,
+    *,
+    user_id: int,
+    guild_id: int | None,
+    channel_id: int | None,
+    deck_id: str | None,
+    kind: str,
+    queue: list[QueueItem],
+    now: datetime,
+) -> int:
+    """Store a new active session and return its id."""
+    cur = await conn.execute(
+        "INSERT INTO quiz_sessions (user_id, guild_id, channel_id, deck_id, kind, queue,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            user_id,
+            guild_id,
+            channel_id,
+            deck_id,
+            kind,
+            json.dumps([[q.deck_id, q.card_id] for q in queue]),
+            to_epoch(now),
+            to_epoch(now),
+        ),
+    )
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+async def load(conn: aiosqlite.Connection, session_id: int) -> SessionRecord | None:
+    """Read a session inside a transaction."""
+    async with conn.execute("SELECT * FROM quiz_sessions WHERE id = ?", (session_id,)) as cur:
+        row = await cur.fetchone()
+    return SessionRecord.from_row(row) if row else None
+
+
+async def get(db: Database, session_id: int) -> SessionRecord | None:
+    """Read a session outside a transaction."""
+    row = await db.fetchone("SELECT * FROM quiz_sessions WHERE id = ?", (session_id,))
+    return SessionRecord.from_row(row) if row else None
+
+
+async def update(conn: aiosqlite.Connection, session_id: int, now: datetime, **fields: Any) -> None:
+    """Update some columns of a session (column names are ours, never user input)."""
+    allowed = {
+        "position",
+        "phase",
+        "status",
+        "message_id",
+        "answered",
+        "correct",
+        "xp",
+        "last_result",
+        "hint_shown",
+    }
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"not session columns: {sorted(unknown)}")
+    values = dict(fields)
+    if "last_result" in values and values["last_result"] is not None:
+        values["last_result"] = json.dumps(values["last_result"])
+    for key in ("phase", "status"):
+        if key in values:
+            values[key] = str(values[key])
+    assignments = ", ".join(f"{name} = :{name}" for name in values)
+    values["id"] = session_id
+    values["updated_at"] = to_epoch(now)
+    await conn.execute(
+        f"UPDATE quiz_sessions SET {assignments}, updated_at = :updated_at WHERE id = :id",
+        values,
+    )
+
+
+async def abandon_active(
+    conn: aiosqlite.Connection, user_id: int, channel_id: int | None, now: datetime
+) -> None:
+    """End the learner's other active sessions in this channel (a new one replaces them)."""
+    await conn.execute(
+        "UPDATE quiz_sessions SET status = 'abandoned', updated_at = ?"
+        " WHERE user_id = ? AND status = 'active' AND channel_id IS ?",
+        (to_epoch(now), user_id, channel_id),
+    )

@@ -1,0 +1,1 @@
+"""Discord extensions: thin glue between discord.py and the engine in ``bot/``."""

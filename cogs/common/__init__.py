@@ -1,0 +1,1 @@
+"""Helpers shared by Recall's extensions: error reporting and timely responses."""

@@ -1,0 +1,305 @@
+"""``/quiz`` commands and the handling of quiz button clicks and modal answers."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.grading import Grade
+from bot.sessions import SessionKind, StepView
+from bot.stats import deck_progress, learner_stats
+from bot.storage import learners
+from bot.timezones import InvalidTimeZone, parse_zone, search_zones
+from cogs.common.errors import UserFacingError, report
+from cogs.common.respond import show, within_deadline
+from cogs.quiz.buttons import ANSWER_INPUT_ID, MODAL_PATTERN, QuizButton, modal_id
+from cogs.quiz.forget import ForgetButton, confirm_view
+from cogs.quiz.render import relative, render_step
+
+if TYPE_CHECKING:
+    from bot.client import RecallBot
+
+log = logging.getLogger(__name__)
+
+MODAL_TITLE_MAX = 45
+MODAL_PLACEHOLDER_MAX = 100
+ANSWER_MAX = 4000
+KIND_NAMES = {"flashcard": "flashcards", "mcq": "multiple choice", "explain": "explain"}
+
+
+class AnswerModal(discord.ui.Modal):
+    """The explain card's text box. Submissions are handled in ``Quiz.on_interaction``
+    from the custom id alone, so an answer submitted after a restart still counts."""
+
+    def __init__(self, session_id: int, step: int, prompt: str) -> None:
+        super().__init__(title="Explain it", custom_id=modal_id(session_id, step), timeout=900)
+        placeholder = prompt if len(prompt) <= MODAL_PLACEHOLDER_MAX else prompt[:99] + "…"
+        self.answer: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
+            label="Your explanation",
+            style=discord.TextStyle.paragraph,
+            custom_id=ANSWER_INPUT_ID,
+            placeholder=placeholder,
+            max_length=ANSWER_MAX,
+            required=True,
+        )
+        self.add_item(self.answer)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        """Nothing here: see the class docstring."""
+
+
+def _find_value(components: Any, custom_id: str) -> str | None:
+    """The submitted value of a text input, whatever the nesting (rows or labels)."""
+    if isinstance(components, list):
+        for component in components:
+            found = _find_value(component, custom_id)
+            if found is not None:
+                return found
+    elif isinstance(components, dict):
+        if components.get("custom_id") == custom_id and "value" in components:
+            return str(components["value"])
+        for key in ("components", "component"):
+            if key in components:
+                found = _find_value(components[key], custom_id)
+                if found is not None:
+                    return found
+    return None
+
+
+class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with Recall"):
+    """Learners' commands: start, review, decks, stats, timezone, forget-me."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot: RecallBot = bot  # type: ignore[assignment]
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        """Register the persistent buttons."""
+        self.bot.add_dynamic_items(QuizButton, ForgetButton)
+
+    async def cog_unload(self) -> None:
+        """Unregister the persistent buttons."""
+        self.bot.remove_dynamic_items(QuizButton, ForgetButton)
+
+    # -- autocomplete -----------------------------------------------------------
+
+    async def deck_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Decks whose id or title contains what was typed."""
+        text = current.casefold().strip()
+        return [
+            app_commands.Choice(name=deck.title[:100], value=deck.id)
+            for deck in self.bot.decks.all()
+            if text in deck.id or text in deck.title.casefold()
+        ][:25]
+
+    async def zone_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """IANA zone names matching what was typed."""
+        return [app_commands.Choice(name=z, value=z) for z in search_zones(current)]
+
+    def _resolve_deck(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        if text in self.bot.decks:
+            return text
+        folded = text.casefold().strip()
+        for deck in self.bot.decks.all():
+            if deck.title.casefold() == folded:
+                return deck.id
+        raise UserFacingError(f"There is no deck called '{text[:100]}'. See /quiz decks.")
+
+    # -- commands ---------------------------------------------------------------
+
+    @app_commands.command(name="start", description="Start a personal study session")
+    @app_commands.describe(
+        deck="Deck to study (default: all decks)",
+        kind="Kind of cards (default: mixed)",
+        count="How many cards, 1 to 50 (default 10)",
+        level="Only cards of this level (default: any)",
+    )
+    @app_commands.autocomplete(deck=deck_autocomplete)
+    async def start(
+        self,
+        interaction: discord.Interaction[Any],
+        deck: str | None = None,
+        kind: Literal["flashcard", "mcq", "explain", "mixed"] = "mixed",
+        count: app_commands.Range[int, 1, 50] = 10,
+        level: Literal["beginner", "intermediate", "advanced"] | None = None,
+    ) -> None:
+        """``/quiz start``."""
+        work = self.bot.engine.start(
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            deck_id=self._resolve_deck(deck),
+            kind=SessionKind(kind),
+            count=count,
+            level=level,
+        )
+        step = await within_deadline(interaction, work, update=False)
+        await self._send_first(interaction, step)
+
+    @app_commands.command(
+        name="review", description="Review the cards that are due, most overdue first"
+    )
+    async def review(self, interaction: discord.Interaction[Any]) -> None:
+        """``/quiz review``."""
+        work = self.bot.engine.start_review(
+            user_id=interaction.user.id,
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+        )
+        step = await within_deadline(interaction, work, update=False)
+        await self._send_first(interaction, step)
+
+    async def _send_first(self, interaction: discord.Interaction[Any], step: StepView) -> None:
+        embed, view = render_step(step)
+        await show(interaction, update=False, embed=embed, view=view)
+
+    @app_commands.command(name="decks", description="Decks with card counts and your progress")
+    async def decks(self, interaction: discord.Interaction[Any]) -> None:
+        """``/quiz decks``."""
+        progress = await deck_progress(
+            self.bot.db, self.bot.decks, interaction.user.id, self.bot.clock()
+        )
+        embed = discord.Embed(title="Decks", colour=discord.Colour.blurple())
+        if not progress:
+            embed.description = (
+                "No decks are loaded. A moderator can add some to the content folder."
+            )
+        for deck in progress[:25]:
+            kinds = " · ".join(
+                f"{n} {KIND_NAMES.get(kind, kind)}" for kind, n in deck.by_type.items()
+            )
+            embed.add_field(
+                name=deck.title[:256],
+                value=(
+                    f"`{deck.deck_id}` · {deck.cards} cards ({kinds})\n"
+                    f"You: {deck.seen}/{deck.cards} seen · {deck.due_now} due now"
+                ),
+                inline=False,
+            )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="stats", description="Your streak, reviews, accuracy and XP")
+    @app_commands.describe(member="Someone else's stats (moderators only)")
+    async def stats(
+        self, interaction: discord.Interaction[Any], member: discord.Member | None = None
+    ) -> None:
+        """``/quiz stats``."""
+        target: discord.abc.User = member or interaction.user
+        if target.id != interaction.user.id:
+            perms = getattr(interaction.user, "guild_permissions", None)
+            if perms is None or not perms.manage_guild:
+                raise UserFacingError("Only moderators (Manage Server) can see others' stats.")
+        stats = await learner_stats(self.bot.db, target.id, self.bot.clock())
+        embed = discord.Embed(
+            title=f"Stats for {target.display_name}"[:256], colour=discord.Colour.blurple()
+        )
+        streak = stats.streak
+        embed.add_field(name="Streak", value=f"🔥 {streak.current} (best {stats.best_streak})")
+        embed.add_field(name="Freezes", value=f"🧊 {stats.freezes}")
+        embed.add_field(name="XP", value=str(stats.xp))
+        embed.add_field(name="Reviews", value=str(stats.reviews))
+        accuracy = "–" if stats.accuracy is None else f"{stats.accuracy:.0%}"
+        embed.add_field(name="Accuracy", value=accuracy)
+        embed.add_field(name="Due today", value=str(stats.due_today))
+        notes = [f"Time zone: {stats.time_zone}"]
+        if streak.at_risk:
+            notes.append("Study today to keep your streak!")
+        if stats.reminders_off_reason:
+            notes.append(f"Reminders are off: {stats.reminders_off_reason}")
+        embed.set_footer(text=" · ".join(notes))
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(
+        name="timezone", description="Set your time zone (for streaks and reminders)"
+    )
+    @app_commands.describe(zone="An IANA time zone such as Europe/Paris or America/New_York")
+    @app_commands.autocomplete(zone=zone_autocomplete)
+    async def timezone(self, interaction: discord.Interaction[Any], zone: str) -> None:
+        """``/quiz timezone``."""
+        try:
+            info = parse_zone(zone)
+        except InvalidTimeZone as exc:
+            raise UserFacingError(str(exc)) from None
+        now = self.bot.clock()
+        await learners.set_time_zone(self.bot.db, interaction.user.id, info.key, now)
+        local = now.astimezone(info)
+        await interaction.response.send_message(
+            f"Your time zone is now **{info.key}** (it is {local:%H:%M} there). "
+            "Your streak days and reminders follow it.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="forget-me", description="Delete all your Recall data")
+    async def forget_me(self, interaction: discord.Interaction[Any]) -> None:
+        """``/quiz forget-me``: asks for confirmation first."""
+        await interaction.response.send_message(
+            "This deletes **all** your Recall data (progress, reviews, streak, settings) "
+            "in every server. It cannot be undone.",
+            view=confirm_view(interaction.user.id),
+            ephemeral=True,
+        )
+
+    # -- clicks and modal answers -----------------------------------------------
+
+    async def handle_click(
+        self, interaction: discord.Interaction[Any], session_id: int, step: int, action: str
+    ) -> None:
+        """Apply one quiz button click and show the new state."""
+        engine = self.bot.engine
+        user_id = interaction.user.id
+        try:
+            if action == "write":
+                view = await engine.check_step(session_id, user_id, step)
+                prompt = getattr(view.card, "prompt", "")
+                await interaction.response.send_modal(AnswerModal(session_id, step, prompt))
+                return
+            if action == "reveal":
+                work = engine.reveal(session_id, user_id, step)
+            elif action == "hint":
+                work = engine.show_hint(session_id, user_id, step)
+            elif action == "next":
+                work = engine.next(session_id, user_id, step)
+            elif action in ("g1", "g2", "g3", "g4"):
+                work = engine.grade_flashcard(session_id, user_id, step, Grade(int(action[1])))
+            elif len(action) == 2 and action[0] == "o" and action[1].isdigit():
+                work = engine.answer_mcq(session_id, user_id, step, int(action[1]))
+            else:
+                raise UserFacingError("That button is not one Recall knows.")
+            new_step = await within_deadline(interaction, work)
+            embed, view_ = render_step(new_step)
+            await show(interaction, update=True, embed=embed, view=view_)
+        except Exception as exc:
+            await report(interaction, exc)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Grade explain answers submitted through the modal."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: Any = interaction.data or {}
+        match = MODAL_PATTERN.fullmatch(str(data.get("custom_id", "")))
+        if match is None:
+            return
+        text = _find_value(data.get("components", []), ANSWER_INPUT_ID) or ""
+        try:
+            work = self.bot.engine.answer_explain(
+                int(match["sid"]), interaction.user.id, int(match["step"]), text[:ANSWER_MAX]
+            )
+            new_step = await within_deadline(interaction, work)
+            embed, view = render_step(new_step)
+            await show(interaction, update=True, embed=embed, view=view)
+        except Exception as exc:
+            await report(interaction, exc)
+
+
+__all__ = ["Quiz", "relative"]

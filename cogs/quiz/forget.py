@@ -1,0 +1,74 @@
+"""The confirm step of ``/quiz forget-me``: persistent Delete / Keep buttons."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+
+from bot.storage import learners
+from cogs.common.errors import report
+
+FORGET_TEMPLATE = r"recall:forget:(?P<uid>[0-9]{1,19}):(?P<action>yes|no)"
+
+
+class ForgetButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=FORGET_TEMPLATE
+):
+    """Delete my data (yes) or keep it (no); only the learner who asked may press it."""
+
+    def __init__(self, user_id: int, action: str) -> None:
+        self.user_id = user_id
+        self.action = action
+        yes = action == "yes"
+        super().__init__(
+            discord.ui.Button(
+                label="Delete all my data" if yes else "Keep my data",
+                style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
+                custom_id=f"recall:forget:{user_id}:{action}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ForgetButton:
+        """Rebuild from the custom id."""
+        return cls(int(match["uid"]), match["action"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Delete (or keep) the learner's data."""
+        if interaction.user.id != self.user_id:
+            await interaction.response.send_message(
+                "Only the person who asked can confirm this.", ephemeral=True
+            )
+            return
+        if self.action == "no":
+            await interaction.response.edit_message(
+                content="Nothing was deleted.", embed=None, view=None
+            )
+            return
+        try:
+            deleted = await learners.delete(interaction.client.db, self.user_id)
+        except Exception as exc:
+            await report(interaction, exc)
+            return
+        text = (
+            "All your Recall data was deleted: progress, reviews, streak and settings."
+            if deleted
+            else "Recall had no data about you."
+        )
+        await interaction.response.edit_message(content=text, embed=None, view=None)
+
+
+def confirm_view(user_id: int) -> discord.ui.View:
+    """The two buttons under the forget-me question."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(ForgetButton(user_id, "yes"))
+    view.add_item(ForgetButton(user_id, "no"))
+    return view

@@ -1,0 +1,273 @@
+"""FakeDiscord: the aiohttp server tying state, REST, gateway and the user driver together."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import AsyncIterator, Mapping
+from types import TracebackType
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from aiohttp import web
+
+from .driver import InteractionDriver
+from .faults import FailRule, RateLimitRule
+from .gateway import Gateway, GatewayFrame
+from .interactions import Interaction
+from .models import JSON, FakeChannel, FakeGuild, FakeMessage, FakeUser
+from .rest import API_PREFIX, RestApi
+from .state import DiscordState
+
+
+class FakeDiscord(DiscordState):
+    """A fake Discord (REST + gateway) on 127.0.0.1 for the real discord.py client.
+
+    World-building helpers (``create_guild``, ``add_member``, …), the request log
+    and wait helpers come from :class:`~tests.fakediscord.state.DiscordState`.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        bot_name: str = "Recall",
+        heartbeat_interval_ms: int = 41250,
+    ) -> None:
+        super().__init__(token=token, bot_name=bot_name)
+        self.gateway = Gateway(self, heartbeat_interval_ms=heartbeat_interval_ms)
+        self.rest = RestApi(self, self.gateway)
+        self.driver = InteractionDriver(self, self.gateway)
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Bind an ephemeral port on 127.0.0.1 and start serving."""
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        # The gateway path needs the trailing slash: discord.py keeps the URL it was given.
+        app.router.add_get("/gateway/", self.gateway.handle)
+        app.router.add_route("*", API_PREFIX + "/{tail:.*}", self.rest.handle)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and getattr(server, "sockets", None)
+        self._port = int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+        self.gateway.resume_url = self.gateway_url
+        self.rest.gateway_url = self.gateway_url
+
+    async def stop(self) -> None:
+        """Close websockets and stop the server."""
+        await self.gateway.close_all()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeDiscord:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        """The bound port (after :meth:`start`)."""
+        if self._port is None:
+            raise RuntimeError("FakeDiscord is not started")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_base(self) -> str:
+        """Value for ``discord.http.Route.BASE``."""
+        return self.base_url + API_PREFIX
+
+    @property
+    def gateway_url(self) -> str:
+        """Value for ``DiscordWebSocket.DEFAULT_GATEWAY`` (note the trailing slash)."""
+        return f"ws://127.0.0.1:{self.port}/gateway/"
+
+    @contextlib.contextmanager
+    def patch_discord(self) -> Any:
+        """Point discord.py's REST base and gateway URL at this fake (restored on exit)."""
+        old_base = discord.http.Route.BASE
+        old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+        discord.http.Route.BASE = self.api_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
+        try:
+            yield self
+        finally:
+            discord.http.Route.BASE = old_base
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+    # ------------------------------------------------------------------ faults
+    def rate_limit(
+        self,
+        method: str,
+        path_regex: str,
+        *,
+        times: int | None = 1,
+        retry_after: float = 0.2,
+        is_global: bool = False,
+    ) -> RateLimitRule:
+        """Answer the next ``times`` matching requests with a proper 429.
+
+        ``path_regex`` is searched in the path relative to ``/api/v10``.
+        """
+        rule = RateLimitRule(
+            method.upper(), re.compile(path_regex), times, retry_after=retry_after, is_global=is_global
+        )
+        self.rest.faults.append(rule)
+        return rule
+
+    def fail(
+        self,
+        method: str,
+        path_regex: str,
+        *,
+        status: int = 403,
+        code: int = 50007,
+        message: str = "Cannot send messages to this user",
+        times: int | None = None,
+    ) -> FailRule:
+        """Answer matching requests with a Discord JSON error (default: DMs closed)."""
+        rule = FailRule(
+            method.upper(), re.compile(path_regex), times, status=status, code=code, message=message
+        )
+        self.rest.faults.append(rule)
+        return rule
+
+    def clear_faults(self) -> None:
+        """Remove all injected faults."""
+        self.rest.faults.clear()
+
+    @property
+    def interaction_timeout(self) -> float | None:
+        """Callback deadline in seconds (Discord: 3); ``None`` disables the check."""
+        return self.rest.interaction_timeout
+
+    @interaction_timeout.setter
+    def interaction_timeout(self, value: float | None) -> None:
+        self.rest.interaction_timeout = value
+
+    # ------------------------------------------------------------------ gateway
+    async def dispatch(self, event: str, data: JSON) -> int:
+        """Send a raw gateway DISPATCH event (e.g. ``"GUILD_MEMBER_ADD"``); returns its seq."""
+        return await self.gateway.dispatch(event, data)
+
+    async def request_reconnect(self) -> None:
+        """Send op 7 RECONNECT and close the socket (the client should RESUME)."""
+        await self.gateway.request_reconnect()
+
+    async def drop_connection(self) -> None:
+        """Abort the gateway TCP connection abruptly (the client should RESUME)."""
+        await self.gateway.drop_connection()
+
+    async def wait_for_gateway_op(
+        self, op: int, *, count: int = 1, timeout: float = 5.0
+    ) -> GatewayFrame:
+        """Wait until the client has sent ``count`` frames with opcode ``op`` in total."""
+
+        def check() -> GatewayFrame | None:
+            frames = self.gateway.ops_received(op)
+            return frames[count - 1] if len(frames) >= count else None
+
+        return await self.wait_until(check, timeout=timeout, what=f"{count}x gateway op {op}")
+
+    async def wait_connected(self, timeout: float = 5.0) -> None:
+        """Wait until a client holds an identified/resumed gateway connection."""
+        await self.wait_until(
+            lambda: self.gateway.connected, timeout=timeout, what="a gateway connection"
+        )
+
+    # ------------------------------------------------------------------ driver
+    async def slash(
+        self,
+        user: FakeUser,
+        command: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        guild: FakeGuild | None = None,
+        channel: FakeChannel | None = None,
+        locale: str = "en-US",
+    ) -> Interaction:
+        """Run a slash command as ``user`` and return the interaction handle.
+
+        ``command`` is the full path (``"quiz start"``, ``"quiz remind set"``,
+        ``"leaderboard"``); option types come from the registered command.
+        Defaults to the first guild's first text channel; pass
+        ``channel=fake.dm_channel(user)`` for a DM. Raises ``CommandNotFound``
+        for unregistered commands/subcommands/options.
+        """
+        return await self.driver.slash(
+            user, command, options, guild=guild, channel=channel, locale=locale
+        )
+
+    async def autocomplete(
+        self,
+        user: FakeUser,
+        command: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        focused: str,
+        guild: FakeGuild | None = None,
+        channel: FakeChannel | None = None,
+        timeout: float = 5.0,
+    ) -> list[JSON]:
+        """Type into option ``focused`` and return the choices the bot suggested."""
+        return await self.driver.autocomplete(
+            user, command, options, focused=focused, guild=guild, channel=channel, timeout=timeout
+        )
+
+    async def click(self, user: FakeUser, message: FakeMessage | int, custom_id: str) -> Interaction:
+        """Click the button ``custom_id`` on (the current state of) ``message``."""
+        return await self.driver.component(user, message, custom_id)
+
+    async def select(
+        self, user: FakeUser, message: FakeMessage | int, custom_id: str, values: list[str]
+    ) -> Interaction:
+        """Pick ``values`` in the select menu ``custom_id`` on ``message``."""
+        return await self.driver.component(user, message, custom_id, values=values)
+
+    async def submit_modal(
+        self,
+        user: FakeUser,
+        modal_custom_id: str,
+        values: Mapping[str, str],
+        *,
+        message: FakeMessage | int | None = None,
+    ) -> Interaction:
+        """Submit the modal the bot opened with ``modal_custom_id`` (text inputs by custom_id)."""
+        return await self.driver.submit_modal(user, modal_custom_id, values, message=message)
+
+    async def send_user_message(
+        self, user: FakeUser, channel: FakeChannel, content: str
+    ) -> FakeMessage:
+        """A user posts a message (MESSAGE_CREATE dispatch)."""
+        return await self.driver.send_user_message(user, channel, content)
+
+
+@contextlib.asynccontextmanager
+async def running_fake(**kwargs: Any) -> AsyncIterator[FakeDiscord]:
+    """``async with running_fake() as fake:`` — a started FakeDiscord, stopped on exit."""
+    fake = FakeDiscord(**kwargs)
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()

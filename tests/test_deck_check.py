@@ -1,0 +1,62 @@
+"""Tests for ``run_check``, the engine of ``python -m bot check [DIR]``."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.decks import run_check
+
+ROOT = Path(__file__).resolve().parents[1]
+BROKEN = ROOT / "tests" / "data" / "decks" / "broken"
+# SPEC: one line per problem, ``file:line: card id: what is wrong``.
+PROBLEM_LINE = re.compile(r"^(?P<file>.+\.ya?ml):(?P<line>[1-9]\d*): (?P<card>[a-z0-9-]+|-): \S.*$")
+
+
+def check(directory: Path) -> tuple[int, list[str]]:
+    out = io.StringIO()
+    status = run_check(directory, out)
+    return status, out.getvalue().splitlines()
+
+
+def test_shipped_content_passes() -> None:
+    status, lines = check(ROOT / "content")
+    assert status == 0
+    assert lines == ["1 deck OK"]
+
+
+def test_broken_decks_fail_with_one_line_per_problem() -> None:
+    status, lines = check(BROKEN)
+    assert status == 1
+    mcq, typo = BROKEN / "b-mcq.yaml", BROKEN / "c-typo.yml"
+    assert lines == [
+        f"{mcq}:10: async-interface: answer 'ASGII' is not one of the options: "
+        "WSGI, ASGI, CGI, FastCGI",
+        f"{mcq}:12: async-interface: duplicate card id 'async-interface' (first at line 5)",
+        f"{typo}:4: wsgi-meaning: missing required key 'back'",
+        f"{typo}:6: wsgi-meaning: 'level' must be 'beginner', 'intermediate' or 'advanced', "
+        "not 'beginer'",
+        f"{typo}:8: wsgi-meaning: unknown key 'bakc' (did you mean 'back'?)",
+        "5 problems in 2 of 3 decks",
+    ]
+    assert all(PROBLEM_LINE.match(line) for line in lines[:-1])
+
+
+def test_relative_paths_are_printed_as_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Editors and CI link ``file:line`` relative to where the command ran.
+    monkeypatch.chdir(ROOT)
+    status, lines = check(Path("tests/data/decks/broken"))
+    assert status == 1
+    assert lines[0].startswith("tests/data/decks/broken/b-mcq.yaml:10: async-interface: ")
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    status, lines = check(tmp_path / "nowhere")
+    assert status == 1
+    assert lines == [
+        f"{tmp_path / 'nowhere'}:1: -: deck folder not found",
+        "1 problem in 0 of 0 decks",
+    ]
