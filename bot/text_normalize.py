@@ -48,8 +48,9 @@ _KEEP_DOUBLE = frozenset("lsz")
 _MIN_STEM = 3
 # -ly is only stripped when at least this much remains ("really" → "real", "only" stays).
 _MIN_LY_STEM = 4
-# Plural -s is not stripped from these endings: "class", "asynchronous", "analysis".
-_S_KEEP_ENDINGS = ("ss", "us", "is")
+# Plural -s is not stripped from these endings: "class", "asynchronous", "status",
+# "analysis" (but "apis" and "emojis" are plurals, so -is in general is not protected).
+_S_KEEP_ENDINGS = ("ss", "us", "sis")
 # -es after a sibilant is a plural ending, not part of the stem ("matches" → "match",
 # "processes" → "process").
 _SIBILANT_ES = ("sses", "ches", "shes", "xes", "zes")
@@ -142,7 +143,7 @@ def fold_word(word: str) -> str:
 
     - ``-ies``/``-ied`` → ``-y`` ("queries", "queried" → "query");
     - plural ``-sses`` → ``-ss``, sibilant ``-es`` dropped ("matches" → "match"), otherwise
-      a final ``-s`` dropped unless the word ends in ``-ss``, ``-us`` or ``-is``;
+      a final ``-s`` dropped unless the word ends in ``-ss``, ``-us`` or ``-sis``;
     - then one of ``-ing``, ``-ed`` (with doubled consonants undone: "running" → "run"),
       ``-ly`` ("asynchronously" → "asynchronous"), or superlative ``-est`` only after a
       doubled consonant ("biggest" → "big");

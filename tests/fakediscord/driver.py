@@ -157,6 +157,7 @@ class InteractionDriver:
         guild: FakeGuild | None,
         *,
         focused: str | None,
+        user: FakeUser,
     ) -> JSON:
         parts = command.strip().lstrip("/").split()
         if not parts:
@@ -171,6 +172,7 @@ class InteractionDriver:
                 f"/{parts[0]} is not registered in {where} (registered: {sorted(known)}); "
                 "did the bot sync its command tree?"
             )
+        self._check_permissions(cmd.name, cmd.default_member_permissions, user, guild)
         defs: list[JSON] = cmd.options
         data: JSON = {"id": str(cmd.id), "name": cmd.name, "type": 1}
         if cmd.guild_id is not None:
@@ -231,6 +233,21 @@ class InteractionDriver:
             data["resolved"] = resolved
         return data
 
+    @staticmethod
+    def _check_permissions(
+        name: str, required: str | None, user: FakeUser, guild: FakeGuild | None
+    ) -> None:
+        """Discord hides (and refuses) commands whose default_member_permissions the member lacks."""
+        if required is None or guild is None:
+            return
+        needed = int(required)
+        have = guild.member(user).permissions
+        if have & needed != needed:
+            raise PermissionError(
+                f"{user.username} lacks permissions {needed:#x} required by /{name} "
+                f"(default_member_permissions); Discord would not let them run it"
+            )
+
     def _resolve_option(
         self, otype: int, value: Any, guild: FakeGuild | None, resolved: JSON
     ) -> None:
@@ -266,7 +283,9 @@ class InteractionDriver:
         """Run ``/command [subcommand...]`` as ``user``; see :meth:`FakeDiscord.slash`."""
         guild, channel = self._resolve_place(user, guild, channel)
         inter, payload = self._base_payload(APPLICATION_COMMAND, user, guild, channel, locale=locale)
-        payload["data"] = self._command_data(command, options, guild, focused=None)
+        payload["data"] = self._command_data(
+            command, options, guild, focused=None, user=user
+        )
         return await self._dispatch(inter)
 
     async def autocomplete(
@@ -284,7 +303,9 @@ class InteractionDriver:
         """Type into option ``focused`` and return the bot's choices."""
         guild, channel = self._resolve_place(user, guild, channel)
         inter, payload = self._base_payload(AUTOCOMPLETE, user, guild, channel, locale=locale)
-        payload["data"] = self._command_data(command, options, guild, focused=focused)
+        payload["data"] = self._command_data(
+            command, options, guild, focused=focused, user=user
+        )
         await self._dispatch(inter)
         await inter.response(timeout=timeout)
         choices = inter.choices

@@ -1,0 +1,421 @@
+"""End-to-end tests of tests.fakediscord with a tiny real discord.py bot (not Recall)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import discord
+import pytest
+import pytest_asyncio
+from discord import app_commands
+from discord.ext import commands
+
+from tests.fakediscord import (
+    CommandNotFound,
+    FakeDiscord,
+    StudyHall,
+    build_study_hall,
+    connected_client,
+    running_fake,
+)
+
+CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
+
+
+# ---------------------------------------------------------------------- the demo bot
+class Counter(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"demo:(?P<n>[0-9]+)"):
+    """Persistent counter button: each click edits the message with n+1."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(discord.ui.Button(label=f"Count {n}", custom_id=f"demo:{n}"))
+        self.n = n
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> Counter:
+        return cls(int(match["n"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.edit_message(
+            content=f"count={self.n + 1}", view=demo_view(self.n + 1)
+        )
+
+
+class EssayModal(discord.ui.Modal, title="Essay"):
+    """One Label-wrapped short input and one classic (action-row) paragraph input."""
+
+    topic: discord.ui.Label[Any] = discord.ui.Label(
+        text="Topic", component=discord.ui.TextInput(custom_id="topic", required=False)
+    )
+    essay: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Essay", custom_id="essay", style=discord.TextStyle.paragraph, max_length=4000
+    )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        topic = self.topic.component
+        assert isinstance(topic, discord.ui.TextInput)
+        await interaction.response.send_message(
+            f"length={len(self.essay.value)} topic={topic.value}", ephemeral=True
+        )
+
+
+class EssayButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"demo-essay"):
+    """Persistent button opening :class:`EssayModal`."""
+
+    def __init__(self) -> None:
+        super().__init__(discord.ui.Button(label="Write", custom_id="demo-essay"))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> EssayButton:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(EssayModal(custom_id="essay-modal"))
+
+
+def demo_view(n: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(Counter(n))
+    view.add_item(EssayButton())
+    return view
+
+
+class DemoBot(commands.Bot):
+    """A minimal bot with /demo hello|later|dm and /reset (Manage Server only)."""
+
+    def __init__(self, guild_id: int) -> None:
+        intents = discord.Intents.default()
+        # Privileged, so Discord only sends member lists with it; the fake answers
+        # the resulting op 8 member request with a GUILD_MEMBERS_CHUNK.
+        intents.members = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            guild_ready_timeout=0.05,
+        )
+        self.guild_id = guild_id
+        self.dm_errors: list[discord.HTTPException] = []
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(Counter, EssayButton)
+        demo = app_commands.Group(name="demo", description="Demo commands")
+
+        @demo.command(name="hello", description="Say hello")
+        @app_commands.describe(name="Who to greet")
+        async def hello(interaction: discord.Interaction, name: str) -> None:
+            await interaction.response.send_message(
+                f"Hello {name}! <@{interaction.user.id}>",
+                ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+                view=demo_view(0),
+            )
+
+        @hello.autocomplete("name")
+        async def hello_autocomplete(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            names = ["Ada", "Alan", "Grace", "Barbara"]
+            return [
+                app_commands.Choice(name=n, value=n.lower())
+                for n in names
+                if n.lower().startswith(current.lower())
+            ]
+
+        @demo.command(name="later", description="Defer, then follow up")
+        async def later(interaction: discord.Interaction, count: int = 1) -> None:
+            await interaction.response.defer(thinking=True)
+            await interaction.followup.send(f"done x{count}")
+
+        @demo.command(name="dm", description="DM the caller")
+        async def dm(interaction: discord.Interaction) -> None:
+            try:
+                await interaction.user.send("psst")
+            except discord.Forbidden as exc:
+                self.dm_errors.append(exc)
+                await interaction.response.send_message(f"dm failed {exc.code}", ephemeral=True)
+            else:
+                await interaction.response.send_message("dm sent", ephemeral=True)
+
+        @app_commands.command(name="reset", description="Moderators only")
+        @app_commands.default_permissions(manage_guild=True)
+        async def reset(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("reset!")
+
+        self.tree.add_command(demo)
+        self.tree.add_command(reset)
+        guild = discord.Object(self.guild_id)
+        self.tree.copy_global_to(guild=guild)
+        await self.tree.sync(guild=guild)
+
+
+# ---------------------------------------------------------------------- fixtures
+@pytest_asyncio.fixture
+async def world() -> AsyncIterator[StudyHall]:
+    async with running_fake() as fake:
+        yield build_study_hall(fake)
+
+
+@pytest_asyncio.fixture
+async def bot(world: StudyHall) -> AsyncIterator[DemoBot]:
+    async with connected_client(world.fake, DemoBot(world.guild.id)) as client:
+        yield client
+    world.fake.assert_no_unknown_routes()
+
+
+# ---------------------------------------------------------------------- tests
+async def test_login_ready_and_command_sync(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    assert bot.user is not None
+    assert bot.user.id == fake.bot_user.id
+    guild = bot.get_guild(world.guild.id)
+    assert guild is not None
+    assert guild.name == "Study Hall"
+    assert [c.name for c in guild.text_channels] == ["study"]
+    mod = guild.get_member(world.moderator.id)
+    assert mod is not None
+    assert mod.guild_permissions.manage_guild
+    learner = guild.get_member(world.learner.id)
+    assert learner is not None
+    assert not learner.guild_permissions.manage_guild
+    assert guild.me.guild_permissions.send_messages
+
+    # Gateway: HELLO→IDENTIFY, READY then GUILD_CREATE.
+    assert len(fake.gateway.ops_received(2)) == 1
+    assert fake.gateway.connections[0]["v"] == "10"
+
+    # Sync: one bulk PUT to the guild, and the fake stored names/options/permissions.
+    puts = fake.requests_matching("PUT", rf"/guilds/{world.guild.id}/commands$")
+    assert [r.status for r in puts] == [200]
+    cmds = {c.name: c for c in fake.commands_for(world.guild)}
+    assert set(cmds) == {"demo", "reset"}
+    assert cmds["demo"].option_names() == ["hello", "later", "dm"]
+    hello = cmds["demo"].options[0]
+    assert hello["options"][0]["name"] == "name"
+    assert hello["options"][0]["autocomplete"] is True
+    assert cmds["demo"].default_member_permissions is None
+    assert cmds["reset"].default_member_permissions == str(discord.Permissions.manage_guild.flag)
+
+
+async def test_slash_command_response(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    inter = await fake.slash(world.learner, "demo hello", {"name": "Ada"})
+    callback = await inter.response()
+    assert callback.type == 4
+    assert callback.elapsed < 3
+    msg = inter.message()
+    assert msg is not None
+    assert msg.content == f"Hello Ada! <@{world.learner.id}>"
+    assert msg.ephemeral
+    assert msg.flags & 64
+    assert msg.allowed_mentions is not None
+    assert msg.allowed_mentions["parse"] == []
+    assert msg.custom_ids == ["demo:0", "demo-essay"]
+    assert msg.interaction_metadata is not None
+    assert msg.interaction_metadata["user"]["id"] == str(world.learner.id)
+
+    with pytest.raises(CommandNotFound, match="no subcommand 'nope'"):
+        await fake.slash(world.learner, "demo nope")
+    with pytest.raises(CommandNotFound, match="no option 'colour'"):
+        await fake.slash(world.learner, "demo hello", {"name": "x", "colour": "red"})
+    with pytest.raises(CommandNotFound, match="not registered"):
+        await fake.slash(world.learner, "quiz start")
+    with pytest.raises(PermissionError, match="Manage|permissions"):
+        await fake.slash(world.learner, "reset")
+    done = await (await fake.slash(world.moderator, "reset")).wait_done()
+    assert done is not None
+    assert done.content == "reset!"
+    assert not done.ephemeral
+
+
+async def test_slash_in_dm(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    dm = fake.dm_channel(world.learner2)
+    inter = await fake.slash(world.learner2, "demo hello", {"name": "Grace"}, channel=dm)
+    msg = await inter.wait_done()
+    assert msg is not None
+    assert msg.channel_id == dm.id
+    assert msg.guild_id is None
+    clicked = await fake.click(world.learner2, msg, "demo:0")
+    assert (await clicked.response()).type == 7
+    assert fake.get_message(msg.id).content == "count=1"
+
+
+async def test_button_click_edits_and_survives_restart(world: StudyHall) -> None:
+    fake = world.fake
+    async with connected_client(fake, DemoBot(world.guild.id)):
+        inter = await fake.slash(world.learner, "demo hello", {"name": "Ada"})
+        msg = await inter.wait_done()
+        assert msg is not None
+        click = await fake.click(world.learner, msg, "demo:0")
+        callback = await click.response()
+        assert callback.type == 7
+        current = fake.get_message(msg.id)
+        assert current.content == "count=1"
+        assert current.custom_ids == ["demo:1", "demo-essay"]
+        assert [v.content for v in current.versions] == [f"Hello Ada! <@{world.learner.id}>", "count=1"]
+        with pytest.raises(LookupError, match="no component 'demo:0'"):
+            await fake.click(world.learner, msg, "demo:0")  # the button is gone now
+
+    # A brand-new client instance (a restarted bot) still handles the old message.
+    async with connected_client(fake, DemoBot(world.guild.id)):
+        assert len(fake.gateway.ops_received(2)) == 2  # identified again
+        click = await fake.click(world.learner2, msg, "demo:1")
+        assert (await click.response()).type == 7
+        assert fake.get_message(msg.id).content == "count=2"
+    fake.assert_no_unknown_routes()
+
+
+async def test_modal_flow(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    msg = await (await fake.slash(world.learner, "demo hello", {"name": "Ada"})).wait_done()
+    assert msg is not None
+    opener = await fake.click(world.learner, msg, "demo-essay")
+    callback = await opener.response()
+    assert callback.type == 9
+    modal = opener.modal
+    assert modal is not None
+    assert modal.custom_id == "essay-modal"
+    assert modal.title == "Essay"
+    assert set(modal.text_inputs) == {"topic", "essay"}
+    assert modal.text_inputs["essay"]["style"] == 2
+    # Both shapes discord.py 2.7 emits: a Label (type 18) and an action row (type 1).
+    assert sorted(c["type"] for c in modal.components) == [1, 18]
+
+    text = "x" * 4000
+    submit = await fake.submit_modal(
+        world.learner, "essay-modal", {"essay": text, "topic": "history"}
+    )
+    reply = await submit.wait_done()
+    assert reply is not None
+    assert reply.content == "length=4000 topic=history"
+    assert reply.ephemeral
+    assert submit.payload["message"]["id"] == str(msg.id)
+
+    with pytest.raises(ValueError, match="4000"):
+        await fake.submit_modal(world.learner, "essay-modal", {"essay": "y" * 4001})
+    with pytest.raises(LookupError, match="no text inputs"):
+        await fake.submit_modal(world.learner, "essay-modal", {"nope": "y"})
+
+
+async def test_autocomplete(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    choices = await fake.autocomplete(world.learner, "demo hello", {"name": "a"}, focused="name")
+    assert choices == [{"name": "Ada", "value": "ada"}, {"name": "Alan", "value": "alan"}]
+    everything = await fake.autocomplete(world.learner, "demo hello", focused="name")
+    assert len(everything) == 4
+
+
+async def test_deferred_followup(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    inter = await fake.slash(world.learner, "demo later", {"count": 3})
+    assert (await inter.response()).type == 5
+    msg = await inter.wait_done()
+    assert msg is not None
+    assert msg.content == "done x3"
+    assert not msg.loading
+    # The first followup after a defer replaces the "thinking" placeholder.
+    assert inter.followups == []
+    assert [v.flags & 128 for v in msg.versions] == [128, 0]
+
+
+async def test_rate_limits_are_honoured(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    rule = fake.rate_limit("POST", CALLBACK, retry_after=0.2)
+    inter = await fake.slash(world.learner, "demo hello", {"name": "Ada"})
+    callback = await inter.response()
+    assert callback.elapsed >= 0.2
+    attempts = fake.requests_matching("POST", CALLBACK)
+    assert [r.status for r in attempts] == [429, 200]
+    assert attempts[1].at - attempts[0].at >= 0.2
+    assert rule.hits == 1
+    assert inter.callback_attempts == 1  # the 429 never reached the handler
+    assert len(fake.messages_in(world.channel)) == 1
+
+    fake.rate_limit("POST", r"^/webhooks/\d+/[^/]+$", retry_after=0.2)
+    later = await fake.slash(world.learner, "demo later")
+    msg = await later.wait_done()
+    assert msg is not None
+    assert msg.content == "done x1"
+    followups = fake.requests_matching("POST", r"^/webhooks/\d+/[^/]+$")
+    assert [r.status for r in followups] == [429, 200]
+    assert len(fake.messages_in(world.channel)) == 2
+
+
+async def test_reconnect_and_resume(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    resumed = asyncio.Event()
+    bot.add_listener(lambda: resumed.set(), "on_resumed")  # type: ignore[arg-type]
+
+    await fake.request_reconnect()
+    frame = await fake.wait_for_gateway_op(6)
+    assert frame.d["session_id"] == fake.gateway.current.session_id  # type: ignore[union-attr]
+    await asyncio.wait_for(resumed.wait(), 5)
+    msg = await (await fake.slash(world.learner, "demo hello", {"name": "A"})).wait_done()
+    assert msg is not None
+
+    resumed.clear()
+    await fake.drop_connection()
+    # Dispatched while the bot is offline: replayed on RESUME like Discord does.
+    inter = await fake.slash(world.learner, "demo hello", {"name": "B"})
+    await fake.wait_for_gateway_op(6, count=2)
+    await asyncio.wait_for(resumed.wait(), 5)
+    # Replayed late, so don't hold the bot to the 3 s window.
+    fake.interaction_timeout = None
+    msg = await inter.wait_done()
+    assert msg is not None
+    assert msg.content.startswith("Hello B!")
+    assert len(fake.gateway.ops_received(2)) == 1  # never re-identified
+
+
+async def test_forbidden_dm_surfaces_in_bot(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    dm = fake.dm_channel(world.learner)
+    rule = fake.fail("POST", rf"^/channels/{dm.id}/messages$")
+    inter = await fake.slash(world.learner, "demo dm")
+    msg = await inter.wait_done()
+    assert msg is not None
+    assert msg.content == "dm failed 50007"
+    assert len(bot.dm_errors) == 1
+    assert isinstance(bot.dm_errors[0], discord.Forbidden)
+    assert rule.hits == 1
+
+    fake.clear_faults()
+    ok = await (await fake.slash(world.learner, "demo dm")).wait_done()
+    assert ok is not None
+    assert ok.content == "dm sent"
+    assert [m.content for m in fake.messages_in(dm)] == ["psst"]
+
+
+async def test_second_callback_is_rejected(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    inter = await fake.slash(world.learner, "demo hello", {"name": "Ada"})
+    await inter.response()
+    assert bot.http.token is not None
+    # Answer the same interaction again, as a buggy bot would.
+    route = discord.http.Route(
+        "POST", "/interactions/{i}/{t}/callback", i=inter.id, t=inter.token
+    )
+    with fake.patch_discord(), pytest.raises(discord.HTTPException) as info:
+        await bot.http.request(route, json={"type": 4, "data": {"content": "again"}})
+    assert info.value.code == 40060
+    assert inter.callback_attempts == 2
+
+
+async def test_bad_token_and_unknown_route(world: StudyHall) -> None:
+    fake: FakeDiscord = world.fake
+    client = discord.Client(intents=discord.Intents.none())
+    with fake.patch_discord(), pytest.raises(discord.LoginFailure):
+        await client.login("not-the-token")
+    await client.close()
+    async with connected_client(fake, DemoBot(world.guild.id)) as bot:
+        with fake.patch_discord(), pytest.raises(discord.NotFound):
+            await bot.http.request(discord.http.Route("GET", "/nope"))
+    assert [r.path for r in fake.unknown_requests] == ["/nope"]
+    with pytest.raises(AssertionError, match="/nope"):
+        fake.assert_no_unknown_routes()
