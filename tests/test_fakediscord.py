@@ -152,6 +152,8 @@ class DemoBot(commands.Bot):
         guild = discord.Object(self.guild_id)
         self.tree.copy_global_to(guild=guild)
         await self.tree.sync(guild=guild)
+        # Guild commands are invisible in DMs (the fake enforces that), so sync globally too.
+        await self.tree.sync()
 
 
 # ---------------------------------------------------------------------- fixtures
