@@ -277,8 +277,7 @@ class _AnswerIndex:
             self.positions.setdefault(tok, []).append(i)
         # Two adjacent words joined, for keywords written as one word ("web socket").
         self.compounds: dict[str, int] = {}
-        for i in range(len(self.tokens) - 1):
-            first, second = self.tokens[i], self.tokens[i + 1]
+        for i, (first, second) in enumerate(zip(self.tokens, self.tokens[1:], strict=False)):
             if len(first) >= MIN_COMPOUND_PART_LEN and len(second) >= MIN_COMPOUND_PART_LEN:
                 self.compounds.setdefault(first + second, i)
         self._token_initials = _group_by_initial(self.positions)
@@ -386,6 +385,8 @@ def grade_mcq(options: Sequence[str], answer: str, choice_index: int) -> McqGrad
     indexes are refused, not counted from the end), or if ``answer`` is not one of
     ``options``.
     """
+    if not options:
+        raise ValueError(f"choice index {choice_index} is out of range: there are no options")
     if not 0 <= choice_index < len(options):
         raise ValueError(
             f"choice index {choice_index} is out of range for {len(options)} options "

@@ -22,6 +22,7 @@ from bot.decks import (
     load_deck_file,
     load_decks,
 )
+from bot.decks.loader import PROBLEMS_SHOWN
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 SHIPPED = CONTENT / "django-wsgi-asgi.yaml"
@@ -388,6 +389,22 @@ def test_empty_deck(tmp_path: Path) -> None:
     assert (problem.line, problem.card_id, problem.message) == (3, None, "the deck has no cards")
 
 
+def test_too_many_cards(tmp_path: Path) -> None:
+    card = "  - {id: c, type: flashcard, level: beginner, front: F, back: B}\n"
+    text = "id: demo\ntitle: Demo\ncards:\n" + card * (limits.CARDS_MAX + 1)
+    problem = only(problems_in(tmp_path, text))
+    assert (problem.line, problem.card_id) == (4, None)
+    assert problem.message == "the deck has 501 cards; at most 500 are allowed"
+
+
+def test_problems_per_file_are_capped(tmp_path: Path) -> None:
+    cards = "".join(f"  - {{id: c{n}, type: flashcard}}\n" for n in range(60))
+    problems = problems_in(tmp_path, "id: demo\ntitle: Demo\ncards:\n" + cards)
+    assert len(problems) == PROBLEMS_SHOWN + 1
+    # 60 cards, each missing 'level', 'front' and 'back'.
+    assert problems[-1].message == "80 more problems"
+
+
 def test_duplicate_yaml_key(tmp_path: Path) -> None:
     text = edit("    back: Back text", "    back: Back text\n    front: Another front")
     problem = only(problems_in(tmp_path, text))
@@ -498,7 +515,11 @@ def test_alias_bomb(tmp_path: Path) -> None:
 )
 def test_deep_nesting(tmp_path: Path, text: str) -> None:
     problem = only(problems_in(tmp_path, text))
-    assert problem.message == f"nested more than {limits.NESTING_MAX} levels deep"
+    # Recall's own cap, or libyaml's (1000 levels), whichever the parser meets first.
+    assert problem.message in {
+        f"nested more than {limits.NESTING_MAX} levels deep",
+        "invalid YAML: exceeded maximum nesting depth",
+    }
 
 
 def test_python_tags_are_not_executed(tmp_path: Path) -> None:

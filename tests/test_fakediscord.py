@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,6 +22,11 @@ from tests.fakediscord import (
     connected_client,
     running_fake,
 )
+from tests.fakediscord import fixtures as shared_fixtures
+
+# Make the shared fixtures available here until tests/conftest.py imports them.
+fake_discord = shared_fixtures.fake_discord
+study_hall = shared_fixtures.study_hall
 
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
 
@@ -142,6 +148,13 @@ class DemoBot(commands.Bot):
             else:
                 await interaction.response.send_message("dm sent", ephemeral=True)
 
+        @demo.command(name="file", description="Send a file in a followup")
+        async def file(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("here it comes")
+            await interaction.followup.send(
+                "notes", file=discord.File(io.BytesIO(b"card,answer\n"), filename="notes.csv")
+            )
+
         @app_commands.command(name="reset", description="Moderators only")
         @app_commands.default_permissions(manage_guild=True)
         async def reset(interaction: discord.Interaction) -> None:
@@ -196,7 +209,7 @@ async def test_login_ready_and_command_sync(world: StudyHall, bot: DemoBot) -> N
     assert [r.status for r in puts] == [200]
     cmds = {c.name: c for c in fake.commands_for(world.guild)}
     assert set(cmds) == {"demo", "reset"}
-    assert cmds["demo"].option_names() == ["hello", "later", "dm"]
+    assert cmds["demo"].option_names() == ["hello", "later", "dm", "file"]
     hello = cmds["demo"].options[0]
     assert hello["options"][0]["name"] == "name"
     assert hello["options"][0]["autocomplete"] is True
@@ -227,7 +240,7 @@ async def test_slash_command_response(world: StudyHall, bot: DemoBot) -> None:
         await fake.slash(world.learner, "demo hello", {"name": "x", "colour": "red"})
     with pytest.raises(CommandNotFound, match="not registered"):
         await fake.slash(world.learner, "quiz start")
-    with pytest.raises(PermissionError, match="Manage|permissions"):
+    with pytest.raises(PermissionError, match="lacks permissions 0x20"):
         await fake.slash(world.learner, "reset")
     done = await (await fake.slash(world.moderator, "reset")).wait_done()
     assert done is not None
@@ -260,7 +273,10 @@ async def test_button_click_edits_and_survives_restart(world: StudyHall) -> None
         current = fake.get_message(msg.id)
         assert current.content == "count=1"
         assert current.custom_ids == ["demo:1", "demo-essay"]
-        assert [v.content for v in current.versions] == [f"Hello Ada! <@{world.learner.id}>", "count=1"]
+        assert [v.content for v in current.versions] == [
+            f"Hello Ada! <@{world.learner.id}>",
+            "count=1",
+        ]
         with pytest.raises(LookupError, match="no component 'demo:0'"):
             await fake.click(world.learner, msg, "demo:0")  # the button is gone now
 
@@ -352,7 +368,11 @@ async def test_rate_limits_are_honoured(world: StudyHall, bot: DemoBot) -> None:
 async def test_reconnect_and_resume(world: StudyHall, bot: DemoBot) -> None:
     fake = world.fake
     resumed = asyncio.Event()
-    bot.add_listener(lambda: resumed.set(), "on_resumed")  # type: ignore[arg-type]
+
+    async def on_resumed() -> None:
+        resumed.set()
+
+    bot.add_listener(on_resumed)
 
     await fake.request_reconnect()
     frame = await fake.wait_for_gateway_op(6)
@@ -400,9 +420,7 @@ async def test_second_callback_is_rejected(world: StudyHall, bot: DemoBot) -> No
     await inter.response()
     assert bot.http.token is not None
     # Answer the same interaction again, as a buggy bot would.
-    route = discord.http.Route(
-        "POST", "/interactions/{i}/{t}/callback", i=inter.id, t=inter.token
-    )
+    route = discord.http.Route("POST", "/interactions/{i}/{t}/callback", i=inter.id, t=inter.token)
     with fake.patch_discord(), pytest.raises(discord.HTTPException) as info:
         await bot.http.request(route, json={"type": 4, "data": {"content": "again"}})
     assert info.value.code == 40060
@@ -421,3 +439,40 @@ async def test_bad_token_and_unknown_route(world: StudyHall) -> None:
     assert [r.path for r in fake.unknown_requests] == ["/nope"]
     with pytest.raises(AssertionError, match="/nope"):
         fake.assert_no_unknown_routes()
+
+
+async def test_attachments_and_wait_helpers(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    waiting = asyncio.create_task(fake.wait_for_message(lambda m: bool(m.attachments)))
+    inter = await fake.slash(world.learner, "demo file")
+    followup = await inter.wait_followup()
+    assert await waiting is followup
+    assert followup.content == "notes"
+    [attachment] = followup.attachments
+    assert attachment.filename == "notes.csv"
+    assert attachment.content == b"card,answer\n"
+    request = await fake.wait_for_request("POST", r"^/webhooks/\d+/[^/]+$", include_existing=True)
+    assert request.files[0][1:] == ("notes.csv", b"card,answer\n")
+    assert request.json["attachments"][0]["filename"] == "notes.csv"
+
+
+async def test_late_callback_gets_unknown_interaction(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    fake.interaction_timeout = 0.0  # pretend the bot took longer than Discord's 3 s
+    inter = await fake.slash(world.learner, "demo hello", {"name": "Ada"})
+    request = await fake.wait_for_request("POST", CALLBACK)
+    assert request.status == 404
+    assert inter.callback is None
+    assert inter.message() is None
+
+
+async def test_shared_fixtures(fake_discord: FakeDiscord, study_hall: StudyHall) -> None:
+    assert study_hall.fake is fake_discord
+    assert study_hall.guild.name == "Study Hall"
+    assert study_hall.guild.member(study_hall.moderator).permissions & 0x20
+    assert not study_hall.guild.member(study_hall.learner).permissions & 0x20
+    async with connected_client(fake_discord, DemoBot(study_hall.guild.id)) as bot:
+        msg = await (await fake_discord.slash(study_hall.learner2, "demo later")).wait_done()
+        assert msg is not None
+        assert msg.content == "done x1"
+        assert bot.is_ready()

@@ -19,6 +19,8 @@ from bot.decks.models import Deck
 from bot.decks.problems import DeckProblem
 
 DECK_SUFFIXES = (".yaml", ".yml")
+PROBLEMS_SHOWN = 100
+"""At most this many problems are reported per file, then a count of the rest."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,12 @@ def _validate(path: Path, document: Document) -> DeckLoad:
         return DeckLoad(path, None, (DeckProblem(path, line_of(root, ()), None, message),))
 
     problems: list[DeckProblem] = []
+    cards = data.get("cards")
+    if isinstance(cards, list) and len(cards) > limits.CARDS_MAX:
+        # Validating thousands of cards only to reject the deck is slow: stop here.
+        message = f"the deck has {len(cards)} cards; at most {limits.CARDS_MAX} are allowed"
+        problem = DeckProblem(path, line_of(root, ("cards",)), None, message)
+        return DeckLoad(path, None, (problem,), line_of(root, ("id",)))
 
     def report(loc: Loc, message: str, *, at_key: bool = False) -> None:
         line = line_of(root, loc, at_key=at_key)
@@ -150,6 +158,11 @@ def _validate(path: Path, document: Document) -> DeckLoad:
                 report(located.loc, located.message, at_key=located.at_key)
 
     problems.sort(key=lambda problem: (problem.line, problem.message))
+    if len(problems) > PROBLEMS_SHOWN:
+        # One broken file must not flood the log or the terminal.
+        hidden = len(problems) - PROBLEMS_SHOWN
+        del problems[PROBLEMS_SHOWN:]
+        problems.append(DeckProblem(path, problems[-1].line, None, f"{hidden} more problems"))
     return DeckLoad(path, None if problems else deck, tuple(problems), line_of(root, ("id",)))
 
 

@@ -81,6 +81,11 @@ class Database:
                 raise StorageError(f"database unavailable: {exc}") from exc
             try:
                 yield self._conn
+            except sqlite3.OperationalError as exc:
+                # Read-only file, disk full, lost lock...: the same StorageError as
+                # BEGIN and COMMIT give. (IntegrityError passes through: callers use it.)
+                await self._rollback()
+                raise StorageError(f"could not save: {exc}") from exc
             except BaseException:
                 await self._rollback()
                 raise

@@ -221,9 +221,7 @@ class InteractionDriver:
                 self._resolve_option(spec["type"], value, guild, resolved)
             values.append(opt)
         if focused is None:
-            missing = [
-                o["name"] for o in defs if o.get("required") and o["name"] not in given
-            ]
+            missing = [o["name"] for o in defs if o.get("required") and o["name"] not in given]
             if missing:
                 raise ValueError(f"/{' '.join(path)} missing required options {missing}")
         elif focused not in given:
@@ -237,7 +235,7 @@ class InteractionDriver:
     def _check_permissions(
         name: str, required: str | None, user: FakeUser, guild: FakeGuild | None
     ) -> None:
-        """Discord hides (and refuses) commands whose default_member_permissions the member lacks."""
+        """Discord refuses commands whose default_member_permissions the member lacks."""
         if required is None or guild is None:
             return
         needed = int(required)
@@ -282,10 +280,10 @@ class InteractionDriver:
     ) -> Interaction:
         """Run ``/command [subcommand...]`` as ``user``; see :meth:`FakeDiscord.slash`."""
         guild, channel = self._resolve_place(user, guild, channel)
-        inter, payload = self._base_payload(APPLICATION_COMMAND, user, guild, channel, locale=locale)
-        payload["data"] = self._command_data(
-            command, options, guild, focused=None, user=user
+        inter, payload = self._base_payload(
+            APPLICATION_COMMAND, user, guild, channel, locale=locale
         )
+        payload["data"] = self._command_data(command, options, guild, focused=None, user=user)
         return await self._dispatch(inter)
 
     async def autocomplete(
@@ -303,9 +301,7 @@ class InteractionDriver:
         """Type into option ``focused`` and return the bot's choices."""
         guild, channel = self._resolve_place(user, guild, channel)
         inter, payload = self._base_payload(AUTOCOMPLETE, user, guild, channel, locale=locale)
-        payload["data"] = self._command_data(
-            command, options, guild, focused=focused, user=user
-        )
+        payload["data"] = self._command_data(command, options, guild, focused=focused, user=user)
         await self._dispatch(inter)
         await inter.response(timeout=timeout)
         choices = inter.choices

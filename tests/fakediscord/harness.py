@@ -40,7 +40,5 @@ async def connected_client(
             yield client
         finally:
             await client.close()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout)
-            except asyncio.CancelledError:
-                pass

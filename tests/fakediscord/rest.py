@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from .faults import FaultRule
 from .interactions import (
@@ -151,7 +151,7 @@ class RestApi:
                 part = await reader.next()
                 if part is None:
                     break
-                if not isinstance(part, web.BodyPartReader):  # nested multipart: not used
+                if not isinstance(part, BodyPartReader):  # nested multipart: not used
                     continue
                 if part.name == "payload_json":
                     body = json.loads(await part.text())
@@ -379,7 +379,9 @@ class RestApi:
         )
         return json_response(msg.to_payload())
 
-    async def get_message(self, req: ParsedRequest, channel_id: str, message_id: str) -> web.Response:
+    async def get_message(
+        self, req: ParsedRequest, channel_id: str, message_id: str
+    ) -> web.Response:
         """GET /channels/{id}/messages/{id}."""
         return json_response(self._message_or_404(message_id, int(channel_id)).to_payload())
 

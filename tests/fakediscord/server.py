@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -55,9 +55,8 @@ class FakeDiscord(DiscordState):
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None and getattr(server, "sockets", None)
-        self._port = int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+        # Port 0 → the OS picks a free port; read it back from the bound socket.
+        self._port = int(self._runner.addresses[0][1])
         self.gateway.resume_url = self.gateway_url
         self.rest.gateway_url = self.gateway_url
 
@@ -103,7 +102,7 @@ class FakeDiscord(DiscordState):
         return f"ws://127.0.0.1:{self.port}/gateway/"
 
     @contextlib.contextmanager
-    def patch_discord(self) -> Any:
+    def patch_discord(self) -> Iterator[FakeDiscord]:
         """Point discord.py's REST base and gateway URL at this fake (restored on exit)."""
         old_base = discord.http.Route.BASE
         old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
@@ -130,7 +129,11 @@ class FakeDiscord(DiscordState):
         ``path_regex`` is searched in the path relative to ``/api/v10``.
         """
         rule = RateLimitRule(
-            method.upper(), re.compile(path_regex), times, retry_after=retry_after, is_global=is_global
+            method.upper(),
+            re.compile(path_regex),
+            times,
+            retry_after=retry_after,
+            is_global=is_global,
         )
         self.rest.faults.append(rule)
         return rule
@@ -234,7 +237,9 @@ class FakeDiscord(DiscordState):
             user, command, options, focused=focused, guild=guild, channel=channel, timeout=timeout
         )
 
-    async def click(self, user: FakeUser, message: FakeMessage | int, custom_id: str) -> Interaction:
+    async def click(
+        self, user: FakeUser, message: FakeMessage | int, custom_id: str
+    ) -> Interaction:
         """Click the button ``custom_id`` on (the current state of) ``message``."""
         return await self.driver.component(user, message, custom_id)
 

@@ -8,6 +8,7 @@ interactions and the request log. Mutations call :meth:`DiscordState.notify` so
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import secrets
 import time
@@ -98,10 +99,8 @@ class DiscordState:
                     f"timed out after {timeout}s waiting for {what}; recent requests: [{recent}]"
                 )
             event = self._changed
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
-            except TimeoutError:
-                pass
 
     async def wait_for_message(
         self,
@@ -149,9 +148,7 @@ class DiscordState:
             ]
             return found[count - 1] if len(found) >= count else None
 
-        return await self.wait_until(
-            check, timeout=timeout, what=f"{count}x {method} {path_regex}"
-        )
+        return await self.wait_until(check, timeout=timeout, what=f"{count}x {method} {path_regex}")
 
     # ------------------------------------------------------------------ requests
     def requests_matching(self, method: str, path_regex: str) -> list[RecordedRequest]:
@@ -318,7 +315,7 @@ class DiscordState:
         self, payload: JSON, files: list[UploadedFile], existing: list[FakeAttachment]
     ) -> list[FakeAttachment]:
         """Resolve ``payload["attachments"]`` against uploads (``files[n]``) and kept files."""
-        uploads = {}
+        uploads: dict[int, tuple[str, bytes, str | None]] = {}
         for field_name, filename, data, ctype in files:
             match = re.fullmatch(r"files\[(\d+)\]", field_name) or re.fullmatch(
                 r"file(\d*)", field_name
@@ -367,7 +364,9 @@ class DiscordState:
         Raises :class:`~tests.fakediscord.validation.ApiError` for payloads Discord rejects.
         """
         attachments = self._attachments_from(payload, files, [])
-        validate_message_payload(payload, has_files=bool(attachments), allow_empty=bool(extra_flags))
+        validate_message_payload(
+            payload, has_files=bool(attachments), allow_empty=bool(extra_flags)
+        )
         channel = self.channels.get(channel_id)
         guild_id = channel.guild.id if channel is not None and channel.guild is not None else None
         msg = FakeMessage(

@@ -1,0 +1,70 @@
+"""Shared engine fixtures: a fixed clock, a real SQLite file, the shipped deck, an engine.
+
+Everything here is deterministic: the clock stands still until a test moves it,
+FSRS fuzzing is off, and each test gets its own database file in ``tmp_path``.
+End-to-end tests use the same fixtures, so keep them small. The fake-Discord
+fixtures (``fake_discord``, ``study_hall``) are re-exported here for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.clock import FakeClock
+from bot.decks import DeckLibrary
+from bot.scheduling import CardScheduler
+from bot.sessions import StudyEngine
+from bot.storage import Database
+from tests.fakediscord.fixtures import fake_discord, study_hall
+
+__all__ = ["fake_discord", "study_hall"]  # fixtures for the end-to-end tests
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = REPO_ROOT / "content"
+SHIPPED_DECK = "django-wsgi-asgi"
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+"""The instant every test starts at (a Monday, noon UTC)."""
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock standing at :data:`START`; tests move it with ``set`` or ``advance``."""
+    return FakeClock(START)
+
+
+@pytest_asyncio.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database in a fresh file, closed after the test."""
+    database = await Database.open(tmp_path / "recall.db")
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture(scope="session")
+def library() -> DeckLibrary:
+    """The decks shipped in ``content/`` (they must load without problems)."""
+    loaded, problems = DeckLibrary.load(CONTENT_DIR)
+    assert not problems, problems
+    assert SHIPPED_DECK in loaded
+    return loaded
+
+
+@pytest.fixture
+def scheduler() -> CardScheduler:
+    """FSRS with default parameters and no fuzzing, so intervals are exact."""
+    return CardScheduler(fuzz=False)
+
+
+@pytest.fixture
+def engine(
+    db: Database, library: DeckLibrary, scheduler: CardScheduler, clock: FakeClock
+) -> StudyEngine:
+    """The study engine over :func:`db`, the shipped decks and :func:`clock`."""
+    return StudyEngine(db, library, scheduler, clock)
