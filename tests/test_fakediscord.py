@@ -22,12 +22,8 @@ from tests.fakediscord import (
     connected_client,
     running_fake,
 )
-from tests.fakediscord import fixtures as shared_fixtures
 
-# Make the shared fixtures available here until tests/conftest.py imports them.
-fake_discord = shared_fixtures.fake_discord
-study_hall = shared_fixtures.study_hall
-
+# ``fake_discord`` / ``study_hall`` come from tests/conftest.py (tests.fakediscord.fixtures).
 CALLBACK = r"^/interactions/\d+/[^/]+/callback$"
 
 
