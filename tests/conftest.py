@@ -20,9 +20,7 @@ from bot.decks import DeckLibrary
 from bot.scheduling import CardScheduler
 from bot.sessions import StudyEngine
 from bot.storage import Database
-from tests.fakediscord.fixtures import fake_discord, study_hall
-
-__all__ = ["fake_discord", "study_hall"]  # fixtures for the end-to-end tests
+from tests.fakediscord.fixtures import fake_discord, study_hall  # noqa: F401  (e2e fixtures)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = REPO_ROOT / "content"

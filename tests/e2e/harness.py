@@ -1,0 +1,139 @@
+"""Runs the real Recall bot against the fake Discord, and small helpers to drive it."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.client import RecallBot
+from bot.clock import FakeClock
+from bot.settings import Settings, load_settings
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.fixtures import StudyHall
+from tests.fakediscord.harness import connected_client
+from tests.fakediscord.interactions import Interaction
+from tests.fakediscord.models import FakeMessage, FakeUser
+
+
+def recall_settings(fake: FakeDiscord, hall: StudyHall, db_path: Path, content: Path) -> Settings:
+    """Settings as a user would write them in .env, pointing at the fake."""
+    return load_settings(
+        environ={
+            "DISCORD_TOKEN": fake.token,
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "CONTENT_DIR": str(content),
+            "DISCORD_API_BASE": fake.api_base,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "DEV_GUILD_ID": str(hall.guild.id),
+            "LOG_LEVEL": "DEBUG",
+        },
+        env_file=None,
+    )
+
+
+@dataclass
+class Recall:
+    """The bot under test plus the fake world it lives in."""
+
+    fake: FakeDiscord
+    hall: StudyHall
+    settings: Settings
+    clock: FakeClock
+    bot: RecallBot | None = None
+    _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+
+    async def start(self) -> RecallBot:
+        """Start a fresh bot process-equivalent (new client, same database file)."""
+        bot = RecallBot(self.settings, clock=self.clock, guild_ready_timeout=0.05)
+        await self._stack.enter_async_context(connected_client(self.fake, bot))
+        self.bot = bot
+        return bot
+
+    async def stop(self) -> None:
+        """Close the bot (and its database)."""
+        await self._stack.aclose()
+        self._stack = contextlib.AsyncExitStack()
+        self.bot = None
+
+    async def restart(self) -> RecallBot:
+        """Stop and start again: nothing survives but the database and Discord's messages."""
+        await self.stop()
+        return await self.start()
+
+    @property
+    def running(self) -> RecallBot:
+        """The running bot."""
+        assert self.bot is not None, "bot not started"
+        return self.bot
+
+    async def slash(
+        self, user: FakeUser, command: str, options: dict[str, Any] | None = None, **kw: Any
+    ) -> Interaction:
+        """Run a slash command and wait for the bot's acknowledgement."""
+        interaction = await self.fake.slash(user, command, options, **kw)
+        await interaction.response()
+        return interaction
+
+    async def click(self, user: FakeUser, message: FakeMessage, label: str) -> Interaction:
+        """Click the button labelled ``label`` on ``message`` and wait for the answer."""
+        interaction = await self.fake.click(user, message, custom_id_of(message, label))
+        await interaction.response()
+        return interaction
+
+    async def review_count(self) -> int:
+        """Rows in the review log."""
+        row = await self.running.db.fetchone("SELECT COUNT(*) FROM reviews")
+        assert row is not None
+        return int(row[0])
+
+
+def labels(message: FakeMessage) -> list[str]:
+    """Labels of the message's buttons, in order."""
+    return [str(c.get("label", "")) for c in message.iter_components() if c.get("type") == 2]
+
+
+def enabled_labels(message: FakeMessage) -> list[str]:
+    """Labels of the buttons that can be clicked."""
+    return [
+        str(c.get("label", ""))
+        for c in message.iter_components()
+        if c.get("type") == 2 and not c.get("disabled")
+    ]
+
+
+def custom_id_of(message: FakeMessage, label: str) -> str:
+    """The custom id of the button labelled ``label``."""
+    for component in message.iter_components():
+        if component.get("type") == 2 and component.get("label") == label:
+            return str(component["custom_id"])
+    raise AssertionError(f"no button {label!r} on message; buttons: {labels(message)}")
+
+
+def embed(message: FakeMessage) -> dict[str, Any]:
+    """The message's only embed."""
+    assert len(message.embeds) == 1, message.embeds
+    return dict(message.embeds[0])
+
+
+def field_named(message: FakeMessage, name: str) -> str:
+    """The value of the embed field called ``name``."""
+    for item in embed(message).get("fields", []):
+        if item["name"] == name:
+            return str(item["value"])
+    names = [f["name"] for f in embed(message).get("fields", [])]
+    raise AssertionError(f"no field {name!r}; fields: {names}")
+
+
+def field_names(message: FakeMessage) -> list[str]:
+    """Names of the embed's fields."""
+    return [str(f["name"]) for f in embed(message).get("fields", [])]
+
+
+def ephemeral_text(interaction: Interaction) -> str:
+    """The content of the ephemeral reply an interaction got."""
+    message = interaction.message()
+    assert message is not None, "no reply message"
+    assert message.ephemeral, "reply is not ephemeral"
+    return message.content

@@ -1,0 +1,57 @@
+"""Flashcard sessions click by click: Reveal answer, then Again/Hard/Good/Easy, then a summary."""
+
+from __future__ import annotations
+
+from tests.e2e.harness import Recall, embed, field_named, field_names, labels
+
+
+async def test_flashcard_session_from_start_to_summary(recall: Recall) -> None:
+    alice = recall.hall.learner
+    deck = recall.running.decks.get("django-wsgi-asgi")
+    assert deck is not None
+    first, second = [c for c in deck.cards if c.type == "flashcard"][:2]
+
+    start = await recall.slash(alice, "quiz start", {"kind": "flashcard", "count": 2})
+    message = start.message()
+    assert message is not None and message.ephemeral
+    assert embed(message)["description"] == first.front  # type: ignore[union-attr]
+    assert labels(message) == ["Reveal answer"]
+
+    await recall.click(alice, message, "Reveal answer")
+    assert field_named(message, "Answer") == first.back  # type: ignore[union-attr]
+    assert labels(message) == ["Again", "Hard", "Good", "Easy"]
+
+    await recall.click(alice, message, "Good")
+    assert embed(message)["description"] == second.front  # type: ignore[union-attr]
+    assert "last card: Good" in embed(message)["footer"]["text"]
+    assert labels(message) == ["Reveal answer"]
+
+    await recall.click(alice, message, "Reveal answer")
+    await recall.click(alice, message, "Again")
+    summary = embed(message)
+    assert summary["title"].startswith("Session complete")
+    assert field_named(message, "Score") == "1/2"
+    assert {"XP gained", "Streak", "Next review"} <= set(field_names(message))
+    assert "1 day" in field_named(message, "Streak")
+    assert field_named(message, "Next review").startswith("<t:")
+    assert labels(message) == []
+    assert await recall.review_count() == 2
+
+
+async def test_every_message_disables_mentions(recall: Recall) -> None:
+    alice = recall.hall.learner
+    start = await recall.slash(alice, "quiz start", {"kind": "flashcard", "count": 1})
+    message = start.message()
+    assert message is not None
+    await recall.click(alice, message, "Reveal answer")
+    await recall.click(alice, message, "Easy")
+    payloads = [
+        r.json
+        for r in recall.fake.requests
+        if r.method in ("POST", "PATCH") and isinstance(r.json, dict)
+        and ("content" in r.json or "embeds" in r.json or "data" in r.json)
+    ]
+    assert payloads
+    for payload in payloads:
+        body = payload.get("data", payload) if payload.get("type") in (4, 7) else payload
+        assert body.get("allowed_mentions") == {"parse": []}, body
