@@ -76,6 +76,13 @@ class StaleStep(SessionError):
         super().__init__(message)
 
 
+class CardRemoved(StaleStep):
+    """The current card was removed from its deck since the session started."""
+
+    def __init__(self) -> None:
+        super().__init__("This card was removed from its deck. Press Next to skip it.")
+
+
 class SessionOver(SessionError):
     """The session is finished or was replaced by a newer one."""
 
@@ -335,7 +342,7 @@ class StudyEngine:
         item = record.current
         card = self.decks.card(item.deck_id, item.card_id) if item else None
         if card is None:
-            raise StaleStep("This card was removed from its deck. Press Next to skip it.")
+            raise CardRemoved()
         return card
 
     @staticmethod
@@ -563,6 +570,7 @@ __all__ = [
     "MAX_COUNT",
     "REVIEW_COUNT",
     "AnswerResult",
+    "CardRemoved",
     "NotYourSession",
     "NothingToStudy",
     "SessionError",

@@ -116,8 +116,9 @@ def test_desired_retention_out_of_range_is_refused(retention: float) -> None:
 
 
 def test_higher_retention_gives_shorter_intervals() -> None:
-    strict, relaxed = CardScheduler(desired_retention=0.95, fuzz=False), CardScheduler(
-        desired_retention=0.8, fuzz=False
+    strict, relaxed = (
+        CardScheduler(desired_retention=0.95, fuzz=False),
+        CardScheduler(desired_retention=0.8, fuzz=False),
     )
     a, b = _graduated(strict), _graduated(relaxed)
     assert (strict.review(a, Grade.GOOD, a.due).due - a.due) < (

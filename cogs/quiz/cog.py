@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.grading import Grade
-from bot.sessions import SessionKind, StepView
+from bot.sessions import CardRemoved, SessionKind, StepView
 from bot.stats import deck_progress, learner_stats
 from bot.storage import learners
 from bot.timezones import InvalidTimeZone, parse_zone, search_zones
@@ -276,6 +276,13 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             else:
                 raise UserFacingError("That button is not one Recall knows.")
             new_step = await within_deadline(interaction, work)
+        except CardRemoved:
+            # Not an error the learner can fix: show the card's "removed" state with Next.
+            new_step = await engine.view(session_id)
+        except Exception as exc:
+            await report(interaction, exc)
+            return
+        try:
             embed, view_ = render_step(new_step)
             await show(interaction, update=True, embed=embed, view=view_)
         except Exception as exc:

@@ -33,7 +33,9 @@ async def recall(
     clock: FakeClock,
 ) -> AsyncIterator[Recall]:
     """The Recall bot, started and connected; stopped after the test."""
-    settings = recall_settings(fake_discord, study_hall, tmp_path / "data" / "recall.db", content_dir)
+    settings = recall_settings(
+        fake_discord, study_hall, tmp_path / "data" / "recall.db", content_dir
+    )
     harness = Recall(fake_discord, study_hall, settings, clock)
     await harness.start()
     try:

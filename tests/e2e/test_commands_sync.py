@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.e2e.harness import Recall
 
 
-def _options(command: dict, name: str) -> dict:
+def _options(command: dict[str, Any], name: str) -> dict[str, Any]:
     for option in command.get("options", []):
         if option["name"] == name:
             return dict(option)

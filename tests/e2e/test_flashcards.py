@@ -14,15 +14,15 @@ async def test_flashcard_session_from_start_to_summary(recall: Recall) -> None:
     start = await recall.slash(alice, "quiz start", {"kind": "flashcard", "count": 2})
     message = start.message()
     assert message is not None and message.ephemeral
-    assert embed(message)["description"] == first.front  # type: ignore[union-attr]
+    assert embed(message)["description"] == first.front
     assert labels(message) == ["Reveal answer"]
 
     await recall.click(alice, message, "Reveal answer")
-    assert field_named(message, "Answer") == first.back  # type: ignore[union-attr]
+    assert field_named(message, "Answer") == first.back
     assert labels(message) == ["Again", "Hard", "Good", "Easy"]
 
     await recall.click(alice, message, "Good")
-    assert embed(message)["description"] == second.front  # type: ignore[union-attr]
+    assert embed(message)["description"] == second.front
     assert "last card: Good" in embed(message)["footer"]["text"]
     assert labels(message) == ["Reveal answer"]
 
@@ -48,7 +48,8 @@ async def test_every_message_disables_mentions(recall: Recall) -> None:
     payloads = [
         r.json
         for r in recall.fake.requests
-        if r.method in ("POST", "PATCH") and isinstance(r.json, dict)
+        if r.method in ("POST", "PATCH")
+        and isinstance(r.json, dict)
         and ("content" in r.json or "embeds" in r.json or "data" in r.json)
     ]
     assert payloads

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 from collections.abc import Mapping
@@ -328,9 +329,24 @@ class InteractionDriver:
         *,
         values: list[str] | None = None,
         locale: str = "en-US",
+        as_of: int | None = None,
     ) -> Interaction:
-        """Use the component ``custom_id`` on ``message`` (button click or select)."""
+        """Use the component ``custom_id`` on ``message`` (button click or select).
+
+        ``as_of`` clicks the message as a client still showing its version number
+        ``as_of`` (an index into ``message.versions``) would: a double click, or a
+        second device that has not refreshed yet.
+        """
         msg, guild, channel = self._message_and_place(user, message)
+        if as_of is not None:
+            old = msg.versions[as_of]
+            msg = dataclasses.replace(
+                msg,
+                content=old.content,
+                embeds=old.embeds,
+                components=old.components,
+                flags=old.flags,
+            )
         comp = msg.find_component(custom_id)
         if comp is None:
             raise LookupError(

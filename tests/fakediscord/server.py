@@ -238,10 +238,18 @@ class FakeDiscord(DiscordState):
         )
 
     async def click(
-        self, user: FakeUser, message: FakeMessage | int, custom_id: str
+        self,
+        user: FakeUser,
+        message: FakeMessage | int,
+        custom_id: str,
+        *,
+        as_of: int | None = None,
     ) -> Interaction:
-        """Click the button ``custom_id`` on (the current state of) ``message``."""
-        return await self.driver.component(user, message, custom_id)
+        """Click the button ``custom_id`` on (the current state of) ``message``.
+
+        With ``as_of``, click it as shown in ``message.versions[as_of]`` (a stale client).
+        """
+        return await self.driver.component(user, message, custom_id, as_of=as_of)
 
     async def select(
         self, user: FakeUser, message: FakeMessage | int, custom_id: str, values: list[str]

@@ -22,12 +22,12 @@ CREATE INDEX reviews_guild_user_cover
 
 -- Hardest cards: per-card attempts and right answers, grouped in index order.
 CREATE INDEX reviews_guild_card_cover
-    ON reviews(guild_id, deck_id, card_id, correct);
+    ON reviews(guild_id, deck_id, card_id, correct, reviewed_at);
 
 -- Most missed explain concepts: only explain answers that missed something are
 -- indexed (a small share of the log), so the scan touches nothing else.
 CREATE INDEX reviews_guild_missed
-    ON reviews(guild_id, deck_id, card_id, concepts_missed)
+    ON reviews(guild_id, deck_id, card_id, reviewed_at, concepts_missed)
     WHERE concepts_missed IS NOT NULL;
 
 -- /quiz stats: a learner's review count, right answers and activity by day.
