@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest bench check practice clean
+.PHONY: install run test lint typecheck pytest bench check demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench: $(STAMP)  ## benchmarks, printed as tables
 
 check: $(STAMP)  ## validate every deck in content/
 	$(PY) -m bot check
+
+demo: $(STAMP)  ## a real bot process against the local fake Discord, one full session
+	$(PY) -m tests.fakediscord demo
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -112,9 +112,17 @@ class RecallBot(commands.Bot):
             await db.close()
 
 
+class _NoVoiceNotice(logging.Filter):
+    """Drop discord.py's "voice will NOT be supported" warnings: Recall has no voice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
+
+
 def run_bot(settings: Settings) -> int:
     """Run the bot until SIGINT/SIGTERM; returns the exit code."""
     discord.utils.setup_logging(level=log_level_number(settings), root=True)
+    logging.getLogger("discord.client").addFilter(_NoVoiceNotice())
     apply_endpoints(settings)
     token = settings.require_token()
 

@@ -23,7 +23,7 @@ CREATE INDEX reminders_next_at ON reminders(next_at) WHERE next_at IS NOT NULL;
 CREATE TABLE reminder_sends (
     user_id         INTEGER NOT NULL REFERENCES learners(user_id) ON DELETE CASCADE,
     local_date      TEXT    NOT NULL,
-    status          TEXT    NOT NULL,       -- claimed | sent | failed | skipped | expired
+    status          TEXT    NOT NULL,       -- claimed | sent | dms_closed | failed | skipped | expired
     due_count       INTEGER NOT NULL DEFAULT 0,
     streak          INTEGER NOT NULL DEFAULT 0,
     at_risk         INTEGER NOT NULL DEFAULT 0,

@@ -1,0 +1,101 @@
+"""``python -m tests.fakediscord demo``: a real ``python -m bot`` process against the fake.
+
+Starts the fake Discord on 127.0.0.1, starts the bot as a separate process with
+the settings a user would put in ``.env`` (pointing at the fake), waits for its
+commands, runs one full mixed session of every card in the first deck as a
+learner, and prints every interaction with the time the bot took to
+acknowledge it (Discord's limit is 3 seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .fixtures import build_study_hall
+from .server import FakeDiscord
+from .session_driver import run_session
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def bot_environment(fake: FakeDiscord, guild_id: int, database: Path) -> dict[str, str]:
+    """The environment of a bot process that talks to ``fake``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    env.update(
+        {
+            "DISCORD_TOKEN": fake.token,
+            "DISCORD_API_BASE": fake.api_base,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "DEV_GUILD_ID": str(guild_id),
+            "DATABASE_URL": f"sqlite:///{database}",
+            "CONTENT_DIR": str(REPO / "content"),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+async def start_bot_process(
+    fake: FakeDiscord, guild_id: int, database: Path
+) -> asyncio.subprocess.Process:
+    """Start ``python -m bot`` against ``fake`` and wait until its commands are synced."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=REPO,
+        env=bot_environment(fake, guild_id, database),
+    )
+    guild = fake.guilds[guild_id]
+    await fake.wait_until(lambda: bool(fake.commands_for(guild)), timeout=30, what="command sync")
+    await fake.wait_connected(timeout=30)
+    return process
+
+
+async def stop_bot_process(process: asyncio.subprocess.Process) -> int:
+    """SIGTERM the bot and wait for its clean exit."""
+    if process.returncode is None:
+        process.terminate()
+    return await asyncio.wait_for(process.wait(), timeout=15)
+
+
+async def demo() -> int:
+    """Run the by-hand check and print the table."""
+    fake = FakeDiscord()
+    hall = build_study_hall(fake)
+    await fake.start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            process = await start_bot_process(fake, hall.guild.id, Path(tmp) / "recall.db")
+            try:
+                run = await run_session(fake, hall.learner, {"count": 12})
+            finally:
+                code = await stop_bot_process(process)
+    finally:
+        await fake.stop()
+    print(f"{'#':>3}  {'interaction':<18} {'acknowledged after':>18}")
+    for number, step in enumerate(run.timings, 1):
+        print(f"{number:>3}  {step.action:<18} {step.seconds * 1000:>15.1f} ms")
+    slowest = max((s.seconds for s in run.timings), default=0.0)
+    print(
+        f"\n{len(run.timings)} interactions, slowest {slowest * 1000:.1f} ms "
+        f"(Discord's limit: 3000 ms); session finished: {run.finished}; bot exit code {code}"
+    )
+    return 0 if run.finished and slowest < 3.0 and code == 0 else 1
+
+
+def main() -> int:
+    """Command line entry."""
+    parser = argparse.ArgumentParser(prog="python -m tests.fakediscord")
+    parser.add_argument("command", choices=["demo"])
+    parser.parse_args()
+    return asyncio.run(demo())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

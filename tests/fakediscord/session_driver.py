@@ -1,0 +1,94 @@
+"""Drive full quiz sessions as a learner would, against a bot connected to the fake.
+
+Used by ``python -m tests.fakediscord demo`` (a by-hand check of a real ``python -m bot``
+process) and by the benchmarks. It reads the buttons on the message and clicks
+what a learner would: Reveal answer, Good, the first option, Write my answer, Next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .interactions import Interaction
+from .models import FakeMessage, FakeUser
+from .server import FakeDiscord
+
+GRADES = ("Again", "Hard", "Good", "Easy")
+EXPLANATION = (
+    "ASGI is asynchronous with an event loop and handles websocket and long-lived "
+    "connections; WSGI is synchronous, one request per worker, HTTP only."
+)
+
+
+@dataclass
+class StepTiming:
+    """One interaction of a session and how long the bot took to acknowledge it."""
+
+    action: str
+    seconds: float
+
+
+@dataclass
+class SessionRun:
+    """The interactions of one session, in order."""
+
+    timings: list[StepTiming] = field(default_factory=list)
+    finished: bool = False
+
+
+def _buttons(message: FakeMessage) -> dict[str, str]:
+    return {
+        str(c.get("label")): str(c["custom_id"])
+        for c in message.iter_components()
+        if c.get("type") == 2 and not c.get("disabled")
+    }
+
+
+async def _timed(run: SessionRun, action: str, interaction: Interaction, timeout: float) -> None:
+    callback = await interaction.response(timeout=timeout)
+    run.timings.append(StepTiming(action, callback.elapsed))
+
+
+async def run_session(
+    fake: FakeDiscord,
+    user: FakeUser,
+    options: dict[str, object] | None = None,
+    *,
+    grade: str = "Good",
+    max_steps: int = 200,
+    timeout: float = 10.0,
+) -> SessionRun:
+    """Run ``/quiz start`` with ``options`` and click through to the summary."""
+    run = SessionRun()
+    start = await fake.slash(user, "quiz start", options or {})
+    await _timed(run, "/quiz start", start, timeout)
+    message = start.message()
+    if message is None or not message.embeds:
+        return run
+    for _ in range(max_steps):
+        buttons = _buttons(message)
+        if not buttons:
+            run.finished = str(message.embeds[0].get("title", "")).startswith("Session complete")
+            return run
+        if "Reveal answer" in buttons:
+            label = "Reveal answer"
+        elif grade in buttons:
+            label = grade
+        elif "Next" in buttons:
+            label = "Next"
+        elif "Write my answer" in buttons:
+            opened = await fake.click(user, message, buttons["Write my answer"])
+            await _timed(run, "Write my answer", opened, timeout)
+            assert opened.modal is not None, "Write my answer did not open a modal"
+            [input_id] = opened.modal.text_inputs
+            sent = await fake.submit_modal(
+                user, opened.modal.custom_id, {input_id: EXPLANATION}, message=message
+            )
+            await _timed(run, "modal answer", sent, timeout)
+            continue
+        else:
+            label = next(iter(buttons))  # an option button of a multiple-choice card
+        clicked = await fake.click(user, message, buttons[label])
+        action = "option" if label not in GRADES + ("Reveal answer", "Next") else label
+        await _timed(run, action, clicked, timeout)
+    return run
