@@ -89,6 +89,6 @@ async def run_session(
         else:
             label = next(iter(buttons))  # an option button of a multiple-choice card
         clicked = await fake.click(user, message, buttons[label])
-        action = "option" if label not in GRADES + ("Reveal answer", "Next") else label
+        action = "option" if label not in (*GRADES, "Reveal answer", "Next") else label
         await _timed(run, action, clicked, timeout)
     return run
