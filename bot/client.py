@@ -25,7 +25,7 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Sequence[str] = ("cogs.quiz",)
+EXTENSIONS: Sequence[str] = ("cogs.quiz", "cogs.admin")
 
 
 def apply_endpoints(settings: Settings) -> None:
@@ -61,6 +61,11 @@ class RecallBot(commands.Bot):
         self.settings = settings
         self.clock = clock
         self._extensions = tuple(extensions)
+
+    async def login(self, token: str) -> None:
+        """Apply ``DISCORD_API_BASE``/``DISCORD_GATEWAY_URL`` before the first request."""
+        apply_endpoints(self.settings)
+        await super().login(token)
 
     async def setup_hook(self) -> None:
         """Open the database, load decks and extensions, then sync the slash commands."""

@@ -232,13 +232,14 @@ class InteractionDriver:
             data["resolved"] = resolved
         return data
 
-    @staticmethod
     def _check_permissions(
-        name: str, required: str | None, user: FakeUser, guild: FakeGuild | None
+        self, name: str, required: str | None, user: FakeUser, guild: FakeGuild | None
     ) -> None:
         """Discord refuses commands whose default_member_permissions the member lacks."""
         if required is None or guild is None:
             return
+        if (guild.id, name, user.id) in self.state.command_overrides:
+            return  # a server admin allowed this command for this member
         needed = int(required)
         have = guild.member(user).permissions
         if have & needed != needed:

@@ -169,6 +169,11 @@ class FakeDiscord(DiscordState):
         self.rest.interaction_timeout = value
 
     # ------------------------------------------------------------------ gateway
+    def allow_command(self, guild: FakeGuild, command: str, user: FakeUser) -> None:
+        """Let ``user`` run ``/command`` although they lack its default permissions,
+        as a server admin can in Server Settings → Integrations."""
+        self.command_overrides.add((guild.id, command, user.id))
+
     async def dispatch(self, event: str, data: JSON) -> int:
         """Send a raw gateway DISPATCH event (e.g. ``"GUILD_MEMBER_ADD"``); returns its seq."""
         return await self.gateway.dispatch(event, data)

@@ -63,6 +63,9 @@ class DiscordState:
             self.owner_user.id: self.owner_user,
         }
         self.guilds: dict[int, FakeGuild] = {}
+        #: (guild id, top-level command name, user id) a server admin allowed through
+        #: Server Settings → Integrations, overriding default_member_permissions.
+        self.command_overrides: set[tuple[int, str, int]] = set()
         self.channels: dict[int, FakeChannel] = {}
         self.dm_channels: dict[int, FakeChannel] = {}
         self.messages: dict[int, FakeMessage] = {}

@@ -1,0 +1,264 @@
+"""The server leaderboard: rankings, ties, periods, deck filter, accuracy minimum, paging."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+
+from bot.leaderboard import (
+    MIN_ACCURACY_REVIEWS,
+    LeaderboardPage,
+    Metric,
+    Period,
+    leaderboard_page,
+    rank_of,
+)
+from bot.storage import Database
+from bot.streaks import StreakState
+from bot.streaks import view as streak_view
+from bot.timezones import local_date, parse_zone
+from tests.review_rows import GUILD, NOW, OTHER_GUILD, Review, add_learner, add_reviews
+
+
+async def board(
+    db: Database,
+    metric: Metric = Metric.XP,
+    period: Period = Period.WEEK,
+    *,
+    deck: str | None = None,
+    page: int = 0,
+    size: int = 10,
+    viewer: int | None = None,
+    now=NOW,
+) -> LeaderboardPage:
+    return await leaderboard_page(
+        db, GUILD, period, metric, deck, page, now, page_size=size, viewer_id=viewer
+    )
+
+
+def ranking(page: LeaderboardPage) -> list[tuple[int, int, int | float]]:
+    return [(row.rank, row.user_id, row.value) for row in page.rows]
+
+
+async def test_xp_ranks_with_competition_ties(db: Database) -> None:
+    # user 4: 50 XP; users 1 and 2: 30 XP each (2 with more answers); user 3: 10 XP.
+    await add_reviews(
+        db,
+        [
+            Review(4, xp=50),
+            Review(1, xp=30),
+            Review(2, xp=15),
+            Review(2, xp=15),
+            Review(3, xp=10),
+        ],
+    )
+    page = await board(db)
+    assert ranking(page) == [(1, 4, 50), (2, 2, 30), (2, 1, 30), (4, 3, 10)]
+    assert [row.reviews for row in page.rows] == [1, 2, 1, 1]
+    assert page.total == 4
+    assert page.pages == 1
+
+
+async def test_only_this_servers_reviews_count(db: Database) -> None:
+    await add_reviews(
+        db,
+        [
+            Review(1, xp=10),
+            Review(1, xp=500, guild_id=OTHER_GUILD),
+            Review(2, xp=100, guild_id=OTHER_GUILD),
+            Review(3, xp=100, guild_id=None),  # a DM session belongs to no server
+        ],
+    )
+    page = await board(db)
+    assert ranking(page) == [(1, 1, 10)]
+
+
+@pytest.mark.parametrize(("period", "days"), [(Period.WEEK, 7), (Period.MONTH, 30)])
+async def test_period_is_a_rolling_window_inclusive_at_its_start(
+    db: Database, period: Period, days: int
+) -> None:
+    start = NOW - timedelta(days=days)
+    assert period.start(NOW) == start
+    await add_reviews(
+        db,
+        [
+            Review(1, at=start + timedelta(seconds=1), xp=1),  # 1 s inside
+            Review(2, at=start, xp=2),  # exactly at the start: inside
+            Review(3, at=start - timedelta(seconds=1), xp=3),  # 1 s outside
+            Review(4, at=NOW + timedelta(seconds=1), xp=4),  # after now: not yet
+        ],
+    )
+    page = await board(db, period=period)
+    assert {row.user_id for row in page.rows} == {1, 2}
+    everything = await board(db, period=Period.ALL)
+    assert {row.user_id for row in everything.rows} == {1, 2, 3}
+    assert Period.ALL.start(NOW) is None
+
+
+async def test_week_does_not_depend_on_the_weekday(db: Database) -> None:
+    # A rolling window, not a calendar week: a review stays on the board for exactly
+    # 7 × 24 h, whichever weekday "now" falls on (no empty board on Mondays).
+    reviewed = NOW - timedelta(days=10)
+    await add_reviews(db, [Review(1, at=reviewed)])
+    for days in range(7):
+        page = await board(db, now=reviewed + timedelta(days=days, hours=23))
+        assert page.total == 1, days
+    assert (await board(db, now=reviewed + timedelta(days=7))).total == 1
+    assert (await board(db, now=reviewed + timedelta(days=7, seconds=1))).total == 0
+
+
+async def test_deck_filter(db: Database) -> None:
+    await add_reviews(
+        db,
+        [
+            Review(1, deck_id="alpha", xp=100),
+            Review(2, deck_id="beta", xp=20),
+            Review(1, deck_id="beta", xp=5),
+        ],
+    )
+    beta = await board(db, deck="beta")
+    assert ranking(beta) == [(1, 2, 20), (2, 1, 5)]
+    assert beta.deck_id == "beta"
+    assert ranking(await board(db, deck="alpha")) == [(1, 1, 100)]
+    assert (await board(db, deck="gamma")).empty
+    # Without the filter, both decks add up.
+    assert ranking(await board(db)) == [(1, 1, 105), (2, 2, 20)]
+
+
+async def test_accuracy_needs_a_minimum_of_answers_and_ties_equal_fractions(
+    db: Database,
+) -> None:
+    assert MIN_ACCURACY_REVIEWS == 5
+    reviews = [
+        # user 1: 4/5 right; user 2: 8/10 right (the same 0.8); user 3: 5/5
+        *[Review(1, correct=i < 4) for i in range(5)],
+        *[Review(2, correct=i < 8) for i in range(10)],
+        *[Review(3) for _ in range(5)],
+        # user 4: 4/4 right, one answer short of being ranked
+        *[Review(4) for _ in range(4)],
+    ]
+    await add_reviews(db, reviews)
+    page = await board(db, Metric.ACCURACY, viewer=4)
+    assert ranking(page) == [(1, 3, 1.0), (2, 2, 0.8), (2, 1, 0.8)]
+    assert page.min_reviews == MIN_ACCURACY_REVIEWS
+    assert page.viewer is None  # user 4 is not ranked yet
+    assert await rank_of(db, GUILD, Period.WEEK, Metric.ACCURACY, None, 4, NOW) is None
+    # The minimum counts answers in the period only.
+    later = await board(db, Metric.ACCURACY, now=NOW + timedelta(days=8))
+    assert later.empty
+
+
+async def test_streak_is_the_displayed_streak_of_learners_active_here(db: Database) -> None:
+    today = NOW.date()
+    await add_learner(db, 1, streak=9, freezes=0, last_active=today)
+    await add_learner(db, 2, streak=20, freezes=0, last_active=today - timedelta(days=2))
+    await add_learner(db, 3, streak=5, freezes=1, last_active=today - timedelta(days=2))
+    await add_learner(db, 4, streak=50, last_active=today)  # active in another server only
+    await add_learner(db, 5, streak=0, best=3, last_active=today - timedelta(days=10))
+    await add_reviews(
+        db,
+        [
+            Review(1, at=NOW - timedelta(days=1)),
+            Review(2, at=NOW - timedelta(days=2)),
+            Review(3, at=NOW - timedelta(days=2)),
+            Review(4, guild_id=OTHER_GUILD),
+            Review(5, at=NOW - timedelta(days=6)),
+        ],
+    )
+    page = await board(db, Metric.STREAK)
+    # 2 missed a day without a freeze: their stored 20 is shown as 0, as /quiz stats does.
+    assert ranking(page) == [(1, 1, 9), (2, 3, 5), (3, 2, 0), (3, 5, 0)]
+
+
+async def test_streak_uses_each_learners_own_today(db: Database) -> None:
+    # 02:00 UTC on the 5th is still the 4th in New York.
+    now = NOW.replace(day=5, hour=2)
+    last = date(2026, 3, 3)
+    await add_learner(db, 1, zone="America/New_York", streak=4, last_active=last)
+    await add_learner(db, 2, zone="UTC", streak=4, last_active=last)
+    await add_reviews(db, [Review(1, at=now - timedelta(days=1)), Review(2, at=now)])
+    page = await board(db, Metric.STREAK, now=now)
+    # New York: today is the 4th, yesterday counted, streak alive. UTC: the 4th was
+    # missed with no freeze, so the streak is gone.
+    assert ranking(page) == [(1, 1, 4), (2, 2, 0)]
+
+
+async def test_streak_sql_agrees_with_streaks_view(db: Database) -> None:
+    zones = ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kolkata"]
+    expected: dict[int, int] = {}
+    user = 0
+    cases = itertools.product(zones, (0, 1, 7), (0, 1, 2), (None, -1, 0, 1, 2, 3, 4))
+    for zone, current, freezes, offset in cases:
+        user += 1
+        last = None if offset is None else NOW.date() - timedelta(days=offset)
+        state = StreakState(current=current, best=current, freezes=freezes, last_active=last)
+        await add_learner(
+            db, user, zone=zone, streak=current, freezes=freezes, last_active=last
+        )
+        expected[user] = streak_view(state, local_date(NOW, parse_zone(zone))).current
+    await add_reviews(db, [Review(u) for u in expected])
+    page = await board(db, Metric.STREAK, size=len(expected))
+    assert {row.user_id: row.value for row in page.rows} == expected
+    assert len(set(expected.values())) > 2  # the cases do exercise several outcomes
+
+
+async def test_paging_and_clamping_past_the_end(db: Database) -> None:
+    # 25 learners with distinct XP: user u has u XP, so rank = 26 - u.
+    await add_reviews(db, [Review(u, xp=u) for u in range(1, 26)])
+    first = await board(db, viewer=3)
+    assert first.pages == 3
+    assert [row.user_id for row in first.rows] == list(range(25, 15, -1))
+    assert not first.has_previous
+    assert first.has_next
+    assert first.viewer is not None
+    assert (first.viewer.rank, first.viewer.value) == (23, 3)
+    assert first.rank_of(3) == 23  # the viewer, though not on this page
+    assert first.rank_of(25) == 1
+
+    last = await board(db, page=2)
+    assert [row.rank for row in last.rows] == [21, 22, 23, 24, 25]
+    assert (last.page, last.clamped, last.has_next) == (2, False, False)
+
+    past = await board(db, page=7)
+    assert (past.page, past.clamped) == (2, True)
+    assert past.rows == last.rows
+
+    before = await board(db, page=-1)
+    assert (before.page, before.clamped) == (0, True)
+    assert before.rows == first.rows
+
+
+async def test_paging_keeps_a_tie_group_in_order_across_pages(db: Database) -> None:
+    # 12 learners all tied: every row ranks 1, and the pages split them by user id.
+    await add_reviews(db, [Review(u, xp=7) for u in range(1, 13)])
+    first = await board(db, size=10)
+    second = await board(db, page=1, size=10)
+    assert {row.rank for row in (*first.rows, *second.rows)} == {1}
+    assert [row.user_id for row in (*first.rows, *second.rows)] == list(range(1, 13))
+
+
+@pytest.mark.parametrize("metric", list(Metric))
+@pytest.mark.parametrize("period", list(Period))
+async def test_empty_server(db: Database, metric: Metric, period: Period) -> None:
+    await add_reviews(db, [Review(1, guild_id=OTHER_GUILD)])
+    page = await board(db, metric, period, page=3, viewer=1)
+    assert page.empty
+    assert (page.rows, page.total, page.pages, page.page) == ((), 0, 1, 0)
+    assert page.viewer is None
+    assert not page.has_next
+    assert not page.has_previous
+
+
+async def test_rank_of_finds_the_caller_anywhere(db: Database) -> None:
+    await add_reviews(db, [Review(u, xp=100 - u) for u in range(1, 40)])
+    row = await rank_of(db, GUILD, Period.ALL, Metric.XP, None, 33, NOW)
+    assert row is not None
+    assert (row.rank, row.user_id, row.value, row.reviews) == (33, 33, 67, 1)
+    assert await rank_of(db, GUILD, Period.ALL, Metric.XP, None, 999, NOW) is None
+
+
+async def test_bad_page_size_is_refused(db: Database) -> None:
+    with pytest.raises(ValueError, match="page_size"):
+        await board(db, size=0)

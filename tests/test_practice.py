@@ -1,0 +1,136 @@
+"""``python -m bot practice DECK`` driven as a real process through a pipe."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CONTENT_DIR, REPO_ROOT, SHIPPED_DECK
+
+# --count 3 in a mixed session: a flashcard, an MCQ, an explain card (interleaved).
+THREE_CARDS = "\n".join(
+    [
+        "",  # Enter: reveal the flashcard
+        "3",  # Good
+        "b",  # ASGI: right (lower case is accepted)
+        "",  # Enter: next card
+        "WSGI is synchronous, ASGI is async and supports websockets",
+        "",  # an empty line ends the explanation
+        "",  # Enter: next card
+    ]
+)
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    """A clean environment: no token, a database in tmp_path, the repo's decks."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'recall.db'}",
+        "CONTENT_DIR": str(CONTENT_DIR),
+        "PYTHONPATH": str(REPO_ROOT),
+        "PYTHONIOENCODING": "utf-8",
+    }
+    assert env["DATABASE_URL"].startswith("sqlite:////")
+    return env
+
+
+def _practice(
+    tmp_path: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "practice", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=tmp_path,
+        env=env or _env(tmp_path),
+        timeout=120,
+        check=False,
+    )
+
+
+def _db_rows(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(tmp_path / "recall.db") as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_practice_session_then_a_second_run(tmp_path: Path) -> None:
+    first = _practice(tmp_path, SHIPPED_DECK, "--count", "3", stdin=THREE_CARDS)
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    assert "Welcome to Recall!" in out
+    assert "WSGI vs ASGI in Django: 3 cards (mixed)" in out
+    assert "[1/3] Flashcard" in out
+    assert "Good: +10 XP, next review in 10 minutes." in out
+    assert "[2/3] Multiple choice" in out
+    assert "✓ Right! +10 XP" in out
+    assert "[3/3] Explain" in out
+    assert "You got 2/5 concepts (+7 XP)" in out
+    assert "Session: 2/3 right, +27 XP. Streak: 1 day (best 1, freezes 0)." in out
+    assert "Next review in" in out
+    assert "Traceback" not in first.stderr
+    assert (tmp_path / "recall.db").is_file()
+    assert _db_rows(tmp_path, "SELECT COUNT(*) FROM reviews") == [(3,)]
+
+    # A day passes for the cards: move every due date back, as time would.
+    with sqlite3.connect(tmp_path / "recall.db") as conn:
+        conn.execute("UPDATE card_states SET due = due - 86400")
+
+    second = _practice(tmp_path, SHIPPED_DECK, "--kind", "mcq", "--count", "1", stdin="b\n\n")
+    assert second.returncode == 0, second.stderr
+    status = second.stdout.splitlines()[0]
+    assert status.startswith("Streak: 1 day (best 1)")
+    assert "3 cards due now" in status
+    assert "27 XP" in status
+    # The one due MCQ comes first, as a due review (Good 10 + 5 due bonus).
+    assert "Which interface supports asynchronous communication in Django?" in second.stdout
+    assert "✓ Right! +15 XP" in second.stdout
+    assert "Session: 1/1 right, +15 XP." in second.stdout
+    assert "Welcome" not in second.stdout
+
+
+def test_unknown_deck(tmp_path: Path) -> None:
+    result = _practice(tmp_path, "no-such-deck")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "No deck 'no-such-deck'" in output
+    assert SHIPPED_DECK in output  # names the decks there are
+    assert "Traceback" not in result.stderr
+
+
+def test_q_quits_and_keeps_answers(tmp_path: Path) -> None:
+    result = _practice(tmp_path, SHIPPED_DECK, "--kind", "mcq", "--count", "3", stdin="b\n\nq\n")
+    assert result.returncode == 0, result.stderr
+    assert "Stopped. Your answers so far are saved." in result.stdout
+    assert "Session: 1/1 right, +10 XP." in result.stdout
+    assert _db_rows(tmp_path, "SELECT card_id, correct FROM reviews") == [("async-interface", 1)]
+
+
+def test_end_of_input_stops_like_q(tmp_path: Path) -> None:
+    result = _practice(tmp_path, SHIPPED_DECK, "--kind", "flashcard", stdin="\n4\n")
+    assert result.returncode == 0, result.stderr
+    assert "Stopped." in result.stdout
+    assert "Session: 1/1 right, +12 XP." in result.stdout
+
+
+def test_invalid_choice_is_asked_again(tmp_path: Path) -> None:
+    result = _practice(
+        tmp_path, SHIPPED_DECK, "--kind", "mcq", "--count", "1", stdin="Z\n7\nb\n\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Please answer with one of the choices shown") == 2
+    assert "Session: 1/1 right" in result.stdout
+
+
+@pytest.mark.parametrize("count", ["0", "51"])
+def test_count_out_of_range(tmp_path: Path, count: str) -> None:
+    result = _practice(tmp_path, SHIPPED_DECK, "--count", count)
+    assert result.returncode == 2
+    assert "--count must be between 1 and 50" in result.stderr
+    assert not (tmp_path / "recall.db").exists()
