@@ -36,7 +36,13 @@ from bot.storage import daily as store
 from bot.storage import learners
 from bot.storage.daily import DailyConfig, DailyPost
 from bot.storage.database import Database
-from bot.timezones import InvalidLocalTime, InvalidTimeZone, local_date, parse_local_time, parse_zone
+from bot.timezones import (
+    InvalidLocalTime,
+    InvalidTimeZone,
+    local_date,
+    parse_local_time,
+    parse_zone,
+)
 
 __all__ = [
     "AlreadyAnswered",
@@ -121,7 +127,9 @@ class DailyAnswerResult:
     streak: int
 
 
-def pick_card(guild_id: int, day: date, candidates: Sequence[CardKey], avoid: CardKey | None) -> CardKey:
+def pick_card(
+    guild_id: int, day: date, candidates: Sequence[CardKey], avoid: CardKey | None
+) -> CardKey:
     """The guild's card for ``day``: a stable hash of (guild, date) over the candidates.
 
     sha256, not ``hash()``: Python salts string hashes per process, and every process
@@ -295,7 +303,9 @@ class DailyQuestionService:
             except ValueError as error:
                 raise DailyError("That option is not on this question.") from error
             await learners.ensure(conn, user_id, now)  # daily_answers references learners
-            if not await store.insert_answer(conn, post_id, user_id, choice_index, grade.correct, now):
+            if not await store.insert_answer(
+                conn, post_id, user_id, choice_index, grade.correct, now
+            ):
                 raise AlreadyAnswered()
             recorded = await record_answer(
                 conn,

@@ -48,6 +48,7 @@ class DeliveryStatus(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"  # the callback raised something other than RetryAfter
     GAVE_UP = "gave_up"  # still rate limited after max_retries retries
+    SKIPPED = "skipped"  # never attempted: the run was told to stop
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,17 @@ class Pacer:
         self._paused_until = max(self._paused_until, self.clock() + seconds)
         self.stats.rate_limited_seconds += seconds
 
-    async def _deliver(self, item: T, send: Callable[[T], Awaitable[R]]) -> Delivery[T, R]:
+    async def _deliver(
+        self, item: T, send: Callable[[T], Awaitable[R]], stop: Callable[[], bool]
+    ) -> Delivery[T, R]:
         attempts = 0
         while True:
+            if attempts == 0 and stop():
+                return Delivery(item, DeliveryStatus.SKIPPED, attempts=0)
             await self._take_slot()
+            if attempts == 0 and stop():
+                # Checked again: a shutdown may have come while waiting for the slot.
+                return Delivery(item, DeliveryStatus.SKIPPED, attempts=0)
             attempts += 1
             self.stats.calls += 1
             try:
@@ -145,18 +153,24 @@ class Pacer:
                     return Delivery(item, DeliveryStatus.GAVE_UP, error=limited, attempts=attempts)
                 self.stats.retries += 1
                 continue
-            except Exception as error:  # noqa: BLE001 - reported per item, the batch goes on
+            except Exception as error:  # reported per item; the rest of the batch goes on
                 self.stats.failed += 1
                 return Delivery(item, DeliveryStatus.FAILED, error=error, attempts=attempts)
             self.stats.delivered += 1
             return Delivery(item, DeliveryStatus.DELIVERED, result=result, attempts=attempts)
 
     async def run(
-        self, items: Iterable[T], send: Callable[[T], Awaitable[R]]
+        self,
+        items: Iterable[T],
+        send: Callable[[T], Awaitable[R]],
+        *,
+        stop: Callable[[], bool] = lambda: False,
     ) -> list[Delivery[T, R]]:
         """Send every item through ``send``, paced; the outcomes in item order.
 
         Pacing carries over between calls: two back-to-back batches are spaced as one.
+        Once ``stop()`` is true, items not yet started come back ``SKIPPED`` at once
+        (a retry already under way still finishes), so a shutdown is not held up.
         """
         indexed: Iterator[tuple[int, T]] = enumerate(items)
         outcomes: dict[int, Delivery[T, R]] = {}
@@ -164,7 +178,7 @@ class Pacer:
         async def worker() -> None:
             # Workers share one iterator: in asyncio, next() cannot hand an item out twice.
             for index, item in indexed:
-                outcomes[index] = await self._deliver(item, send)
+                outcomes[index] = await self._deliver(item, send, stop)
 
         async with asyncio.TaskGroup() as group:
             for _ in range(self.max_in_flight):

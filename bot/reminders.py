@@ -392,6 +392,16 @@ class ReminderService:
                 if result.status is SendStatus.DMS_CLOSED:
                     await store.pause_for(conn, job.user_id, OffReason.DMS_CLOSED, now)
 
+    async def release(self, jobs: Sequence[ReminderJob], now: datetime) -> None:
+        """Give back claims that were never attempted (a graceful shutdown mid-batch), so
+        the next tick or process sends them: only a crash can lose a claimed reminder."""
+        if not jobs:
+            return
+        async with self._db.transaction() as conn:
+            await store.release(
+                conn, [(job.user_id, job.local_date, job.scheduled_at) for job in jobs], now
+            )
+
     async def prune(self, now: datetime, keep: timedelta = timedelta(days=35)) -> int:
         """Forget send records older than ``keep``; returns how many were removed."""
         return await store.prune_sends(self._db, now - keep)

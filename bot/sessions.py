@@ -224,9 +224,16 @@ class StudyEngine:
         return await self._create(user_id, guild_id, channel_id, deck_id, kind, queue, now)
 
     async def start_review(
-        self, *, user_id: int, guild_id: int | None, channel_id: int | None, count: int = 20
+        self,
+        *,
+        user_id: int,
+        guild_id: int | None,
+        channel_id: int | None,
+        count: int = REVIEW_COUNT,
     ) -> StepView:
         """Start a session of the learner's due cards, most overdue first."""
+        if not 1 <= count <= MAX_COUNT:
+            raise NothingToStudy(f"Count must be between 1 and {MAX_COUNT}.")
         now = self.clock()
         # Ask for extra rows: cards of decks that were removed are skipped here.
         keys = await card_states.due(self.db, user_id, now, limit=count * 4 + 20)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot.class_progress import (
     EXCERPT_CHARS,
@@ -103,16 +104,18 @@ async def test_hardest_lists_at_most_five(db: Database) -> None:
 
 
 async def test_missed_concepts_are_aggregated_with_rates(db: Database) -> None:
-    explain = {"deck_id": "beta", "card_id": "b1", "kind": "explain"}
+    def explain(user: int, **fields: Any) -> Review:
+        return Review(user, deck_id="beta", card_id="b1", kind="explain", **fields)
+
     await add_reviews(
         db,
         [
-            Review(1, missed=("websockets", "servers"), correct=False, **explain),
-            Review(2, missed=("websockets",), **explain),
-            Review(3, missed=("websockets", "servers"), correct=False, **explain),
-            Review(4, missed=(), **explain),
-            Review(5, raw_missed="not json [", **explain),  # a corrupt row is skipped
-            Review(6, missed=("websockets",), guild_id=OTHER_GUILD, **explain),
+            explain(1, missed=("websockets", "servers"), correct=False),
+            explain(2, missed=("websockets",)),
+            explain(3, missed=("websockets", "servers"), correct=False),
+            explain(4, missed=()),
+            explain(5, raw_missed="not json ["),  # a corrupt row is skipped
+            explain(6, missed=("websockets",), guild_id=OTHER_GUILD),
         ],
     )
     view = await class_progress(db, LIBRARY, GUILD, None, NOW)

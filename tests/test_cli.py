@@ -16,9 +16,7 @@ from tests.conftest import CONTENT_DIR, REPO_ROOT
 BROKEN_DECKS = REPO_ROOT / "tests" / "data" / "decks" / "broken"
 
 
-def _bot(
-    cwd: Path, *args: str, **extra_env: str
-) -> subprocess.CompletedProcess[str]:
+def _bot(cwd: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -m bot ARGS`` with a clean environment (no DISCORD_TOKEN inherited)."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
-import pytest
 import pytest_asyncio
 
 from bot.clock import FakeClock
@@ -14,6 +13,7 @@ from bot.decks import DeckLibrary, McqCard
 from bot.scheduling import CardScheduler
 from bot.sessions import SessionKind, StaleStep, StepView, StudyEngine
 from bot.storage import Database, learners
+from bot.storage.migrations import load_migrations
 from tests.conftest import SHIPPED_DECK
 
 ALICE = 111
@@ -36,7 +36,9 @@ async def _start_mcq(engine: StudyEngine, user: int = ALICE, channel: int = 1) -
     )
 
 
-def _split(outcomes: list[StepView | BaseException]) -> tuple[list[StepView], list[BaseException]]:
+def _split(
+    outcomes: Sequence[StepView | BaseException],
+) -> tuple[list[StepView], list[BaseException]]:
     views = [o for o in outcomes if isinstance(o, StepView)]
     errors = [o for o in outcomes if isinstance(o, BaseException)]
     return views, errors
@@ -156,3 +158,25 @@ async def test_two_connections_keep_every_learners_totals(
         assert learner.xp == after.session.xp + (extra_xp if user == 1 else 0)
         assert learner.streak.current == 1
     assert await _review_count(one.db) == len(sessions) + 1
+
+
+async def test_processes_opening_a_new_file_together_all_succeed(tmp_path: Path) -> None:
+    """The bot and ``practice`` started at once on a first run: nobody fails to migrate."""
+    for attempt in range(8):
+        path = tmp_path / f"fresh-{attempt}" / "recall.db"
+        outcomes = await asyncio.gather(
+            *(Database.open(path) for _ in range(4)), return_exceptions=True
+        )
+        opened = [o for o in outcomes if isinstance(o, Database)]
+        try:
+            assert len(opened) == 4, [o for o in outcomes if not isinstance(o, Database)]
+            for db in opened:
+                version = await db.fetchone("PRAGMA user_version")
+                journal = await db.fetchone("PRAGMA journal_mode")
+                assert version is not None
+                assert journal is not None
+                assert version[0] == len(load_migrations())
+                assert journal[0] == "wal"
+        finally:
+            for db in opened:
+                await db.close()

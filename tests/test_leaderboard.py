@@ -188,15 +188,11 @@ async def test_streak_uses_each_learners_own_today(db: Database) -> None:
 async def test_streak_sql_agrees_with_streaks_view(db: Database) -> None:
     zones = ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Asia/Kolkata"]
     expected: dict[int, int] = {}
-    user = 0
     cases = itertools.product(zones, (0, 1, 7), (0, 1, 2), (None, -1, 0, 1, 2, 3, 4))
-    for zone, current, freezes, offset in cases:
-        user += 1
+    for user, (zone, current, freezes, offset) in enumerate(cases, start=1):
         last = None if offset is None else NOW.date() - timedelta(days=offset)
         state = StreakState(current=current, best=current, freezes=freezes, last_active=last)
-        await add_learner(
-            db, user, zone=zone, streak=current, freezes=freezes, last_active=last
-        )
+        await add_learner(db, user, zone=zone, streak=current, freezes=freezes, last_active=last)
         expected[user] = streak_view(state, local_date(NOW, parse_zone(zone))).current
     await add_reviews(db, [Review(u) for u in expected])
     page = await board(db, Metric.STREAK, size=len(expected))

@@ -120,9 +120,7 @@ def test_end_of_input_stops_like_q(tmp_path: Path) -> None:
 
 
 def test_invalid_choice_is_asked_again(tmp_path: Path) -> None:
-    result = _practice(
-        tmp_path, SHIPPED_DECK, "--kind", "mcq", "--count", "1", stdin="Z\n7\nb\n\n"
-    )
+    result = _practice(tmp_path, SHIPPED_DECK, "--kind", "mcq", "--count", "1", stdin="Z\n7\nb\n\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("Please answer with one of the choices shown") == 2
     assert "Session: 1/1 right" in result.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 
 import pytest
 from fsrs import State
@@ -47,7 +48,7 @@ def test_good_answers_on_time_make_intervals_grow(scheduler: CardScheduler) -> N
         reviewed_at = memory.due
         memory = scheduler.review(memory, Grade.GOOD, reviewed_at)
         intervals.append(memory.due - reviewed_at)
-    assert all(a < b for a, b in zip(intervals, intervals[1:], strict=False)), intervals
+    assert all(a < b for a, b in pairwise(intervals)), intervals
     assert intervals[0] >= timedelta(days=1)
     assert memory.reps == 6
     assert memory.lapses == 0
@@ -83,7 +84,7 @@ def test_review_does_not_mutate_its_input(scheduler: CardScheduler) -> None:
 
 
 def test_naive_datetimes_are_refused(scheduler: CardScheduler) -> None:
-    naive = datetime(2026, 3, 2, 12, 0)  # noqa: DTZ001
+    naive = datetime(2026, 3, 2, 12, 0)
     with pytest.raises(ValueError, match="naive"):
         scheduler.review(None, Grade.GOOD, naive)
 

@@ -79,8 +79,8 @@ def test_interleave_alternates_card_types(candidates: list[Candidate]) -> None:
     assert [types[i] for i in _ids(plain)] == ["flashcard"] * 5 + ["mcq"]
     assert [types[i] for i in _ids(mixed)] == ["flashcard", "mcq", "explain"] * 2
     # Within a type, deck order is kept.
-    flashcards = [i for i in _ids(choose_cards(candidates, {}, START, 12, interleave_types=True))]
-    assert [i for i in flashcards if types[i] == "flashcard"] == [
+    everything = _ids(choose_cards(candidates, {}, START, 12, interleave_types=True))
+    assert [i for i in everything if types[i] == "flashcard"] == [
         c.card.id for c in candidates if c.card.type == "flashcard"
     ]
 

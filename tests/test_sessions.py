@@ -445,6 +445,16 @@ async def test_start_review_most_overdue_first(
     assert view.total == 1
 
 
+@pytest.mark.parametrize("count", [0, -1, MAX_COUNT + 1])
+async def test_start_review_count_out_of_bounds(engine: StudyEngine, count: int) -> None:
+    view = await _start(engine, SessionKind.MCQ, count=2)
+    await engine.answer_mcq(view.session.id, ALICE, 0, _wrong(_mcq(view)))
+    with pytest.raises(NothingToStudy, match="between 1 and 50"):
+        await engine.start_review(
+            user_id=ALICE, guild_id=GUILD, channel_id=CHANNEL + 1, count=count
+        )
+
+
 # -- cards removed from their deck ----------------------------------------------------------
 
 SMALL_DECK = """\

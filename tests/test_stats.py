@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import FakeClock
-from bot.decks import DeckLibrary
+from bot.decks import DeckLibrary, McqCard
 from bot.grading import Grade
 from bot.sessions import SessionKind, StudyEngine
 from bot.stats import deck_progress, end_of_local_day, learner_stats
@@ -29,8 +29,8 @@ async def _study(engine: StudyEngine, clock: FakeClock) -> None:
     for step, right in enumerate((True, False, True)):
         view = await engine.view(sid)
         card = view.card
-        assert card is not None
-        answer = card.answer_index if right else (card.answer_index + 1) % len(card.options)  # type: ignore[union-attr]
+        assert isinstance(card, McqCard)
+        answer = card.answer_index if right else (card.answer_index + 1) % len(card.options)
         await engine.answer_mcq(sid, ALICE, step, answer)
         await engine.next(sid, ALICE, step)
     view = await engine.start(

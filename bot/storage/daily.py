@@ -224,7 +224,12 @@ async def mark_failed(db: Database, post_id: int, error: str, now: datetime) -> 
 
 
 async def insert_answer(
-    conn: aiosqlite.Connection, post_id: int, user_id: int, choice: int, correct: bool, now: datetime
+    conn: aiosqlite.Connection,
+    post_id: int,
+    user_id: int,
+    choice: int,
+    correct: bool,
+    now: datetime,
 ) -> bool:
     """Record a member's answer; False if they had already answered this post."""
     cur = await conn.execute(

@@ -26,6 +26,24 @@ log = logging.getLogger(__name__)
 Params = Sequence[Any] | dict[str, Any]
 
 
+async def _enable_wal(conn: aiosqlite.Connection, busy_timeout_ms: int) -> None:
+    """Switch to WAL, retrying while another connection is creating the same new file.
+
+    Changing the journal mode can fail with "database is locked" at once, without
+    waiting for the busy timeout, when two processes open a new file together.
+    """
+    waited_ms = 0
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or waited_ms >= busy_timeout_ms:
+                raise
+        await asyncio.sleep(0.02)
+        waited_ms += 20
+
+
 class StorageError(RuntimeError):
     """The database could not do what was asked (locked, read-only, disk full...)."""
 
@@ -52,7 +70,7 @@ class Database:
         conn.row_factory = sqlite3.Row
         try:
             await conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            await conn.execute("PRAGMA journal_mode = WAL")
+            await _enable_wal(conn, busy_timeout_ms)
             await conn.execute("PRAGMA foreign_keys = ON")
             # NORMAL is durable across application crashes in WAL mode; only an OS
             # crash can lose the last transactions, never corrupt the file.

@@ -7,6 +7,7 @@ bump, so a failed migration leaves the database at the previous version.
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 
@@ -64,9 +65,13 @@ async def apply_migrations(conn: aiosqlite.Connection) -> list[int]:
         )
         try:
             await conn.executescript(script)
-        except BaseException:
+        except BaseException as exc:
             if conn.in_transaction:
                 await conn.execute("ROLLBACK")
+            # Another process opening the same new file may have applied this migration
+            # between our version check and our BEGIN IMMEDIATE: that is not a failure.
+            if isinstance(exc, sqlite3.Error) and await schema_version(conn) >= migration.version:
+                continue
             raise
         applied.append(migration.version)
     return applied

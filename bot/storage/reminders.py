@@ -33,6 +33,7 @@ __all__ = [
     "pause_for",
     "plan_rows_for",
     "prune_sends",
+    "release",
     "send_counts",
     "take_notice",
     "turn_on",
@@ -302,6 +303,28 @@ async def finish_sends(
             for user_id, day, status, error in outcomes
         ],
     )
+
+
+async def release(
+    conn: aiosqlite.Connection, claims: Sequence[tuple[int, date, datetime]], now: datetime
+) -> None:
+    """Undo claims that were never attempted: (user, local date, reminder instant).
+
+    Deletes the ``claimed`` row and moves ``next_at`` back to that reminder, unless the
+    plan changed meanwhile (the learner turned reminders off or set a new time).
+    """
+    for user_id, day, instant in claims:
+        cur = await conn.execute(
+            "DELETE FROM reminder_sends"
+            " WHERE user_id = ? AND local_date = ? AND status = 'claimed'",
+            (user_id, day.isoformat()),
+        )
+        if cur.rowcount:
+            await conn.execute(
+                "UPDATE reminders SET next_at = ?, local_date = ?, updated_at = ?"
+                " WHERE user_id = ? AND next_at > ?",
+                (to_epoch(instant), day.isoformat(), to_epoch(now), user_id, to_epoch(instant)),
+            )
 
 
 async def send_counts(db: Database, day: date | None = None) -> dict[str, int]:

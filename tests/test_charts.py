@@ -1,0 +1,129 @@
+"""The /quiz stats picture: activity by local day and the PNG heatmap."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import struct
+from datetime import UTC, date, datetime, timedelta
+
+import matplotlib.image
+import pytest
+
+from bot.charts import (
+    HEATMAP_SIZE_PX,
+    activity_by_day,
+    activity_png,
+    grid_start,
+    render_heatmap,
+)
+from bot.storage import Database
+from bot.timezones import parse_zone
+from tests.review_rows import NOW, Review, add_reviews
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the IHDR chunk, which a valid PNG has first."""
+    assert data[:8] == PNG_SIGNATURE
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert (length, kind) == (13, b"IHDR")
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_grid_starts_on_a_monday_weeks_back() -> None:
+    today = date(2026, 3, 4)  # a Wednesday
+    first = grid_start(today)
+    assert first == date(2025, 12, 15)
+    assert first.weekday() == 0
+    assert (today - first).days == 11 * 7 + 2
+    assert grid_start(date(2026, 3, 2), weeks=1) == date(2026, 3, 2)
+    with pytest.raises(ValueError, match="weeks"):
+        grid_start(today, weeks=0)
+
+
+@pytest.mark.parametrize(
+    ("zone", "late", "early"),
+    [
+        # 23:30 local on the 2nd and 00:30 local on the 3rd, as UTC instants.
+        ("America/New_York", datetime(2026, 3, 3, 4, 30), datetime(2026, 3, 3, 5, 30)),
+        ("Asia/Kolkata", datetime(2026, 3, 2, 18, 0), datetime(2026, 3, 2, 19, 0)),
+        ("Asia/Kathmandu", datetime(2026, 3, 2, 17, 45), datetime(2026, 3, 2, 18, 45)),
+        ("UTC", datetime(2026, 3, 2, 23, 30), datetime(2026, 3, 3, 0, 30)),
+    ],
+)
+async def test_days_are_local_to_the_learner(
+    db: Database, zone: str, late: datetime, early: datetime
+) -> None:
+    late, early = late.replace(tzinfo=UTC), early.replace(tzinfo=UTC)
+    await add_reviews(db, [Review(1, at=late), Review(1, at=late), Review(1, at=early)])
+    counts = await activity_by_day(db, 1, zone, NOW)
+    assert counts[date(2026, 3, 2)] == 2
+    assert counts[date(2026, 3, 3)] == 1
+    assert sum(counts.values()) == 3
+
+
+async def test_the_same_instants_fall_on_other_days_elsewhere(db: Database) -> None:
+    # 23:30 in New York is already the next day in UTC.
+    await add_reviews(db, [Review(1, at=datetime(2026, 3, 3, 4, 30, tzinfo=UTC))])
+    assert (await activity_by_day(db, 1, parse_zone("America/New_York"), NOW))[
+        date(2026, 3, 2)
+    ] == 1
+    assert (await activity_by_day(db, 1, "UTC", NOW))[date(2026, 3, 3)] == 1
+
+
+async def test_every_grid_day_up_to_today_and_nothing_else(db: Database) -> None:
+    first = grid_start(NOW.date())
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    await add_reviews(
+        db,
+        [
+            Review(1, at=start - timedelta(seconds=1)),  # before the grid
+            Review(1, at=start),  # its first second
+            Review(1, at=NOW),
+            Review(1, at=NOW + timedelta(seconds=1)),  # after now
+            Review(2, at=NOW),  # someone else
+        ],
+    )
+    counts = await activity_by_day(db, 1, "UTC", NOW)
+    assert min(counts) == first
+    assert max(counts) == NOW.date()
+    assert len(counts) == (NOW.date() - first).days + 1
+    assert counts[first] == 1
+    assert counts[NOW.date()] == 1
+    assert sum(counts.values()) == 2
+
+
+def test_png_is_decodable_and_sized() -> None:
+    today = date(2026, 3, 4)
+    counts = {today - timedelta(days=i): i % 5 for i in range(90)}
+    data = render_heatmap(counts, today)
+    assert png_size(data) == HEATMAP_SIZE_PX == (800, 250)
+    pixels = matplotlib.image.imread(io.BytesIO(data), format="png")
+    assert pixels.shape[:2] == (250, 800)
+    # Some cells are GitHub's darkest green (#216e39), so the counts were drawn.
+    darkest = (pixels[..., 0] * 255).round() == 0x21
+    darkest &= (pixels[..., 1] * 255).round() == 0x6E
+    assert darkest.sum() > 100
+
+
+def test_empty_activity_still_renders() -> None:
+    data = render_heatmap({}, date(2026, 3, 4))
+    assert png_size(data) == (800, 250)
+
+
+async def test_renders_in_threads_concurrently(db: Database) -> None:
+    today = date(2026, 3, 4)
+    results = await asyncio.gather(
+        *(
+            asyncio.to_thread(render_heatmap, {today - timedelta(days=n): n}, today)
+            for n in range(4)
+        )
+    )
+    assert all(png_size(data) == (800, 250) for data in results)
+    assert len(set(results)) == 4  # each drew its own counts
+
+    await add_reviews(db, [Review(1, at=NOW)])
+    assert png_size(await activity_png(db, 1, "Europe/Paris", NOW)) == (800, 250)

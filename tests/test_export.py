@@ -1,0 +1,185 @@
+"""The CSV export: rows per learner and deck, streaming in batches, safe for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+from bot.export import (
+    CSV_ENCODING,
+    HEADER,
+    ExportRow,
+    export_csv,
+    export_rows,
+    safe_cell,
+    write_csv,
+)
+from bot.storage import Database
+from tests.review_rows import GUILD, NOW, OTHER_GUILD, Review, add_learner, add_reviews
+
+
+async def collect(db: Database, batch_size: int = 500) -> list[ExportRow]:
+    return [row async for row in export_rows(db, GUILD, NOW, batch_size=batch_size)]
+
+
+def parse(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+async def test_one_row_per_learner_and_deck(db: Database) -> None:
+    today = NOW.date()
+    await add_learner(db, 7, streak=3, last_active=today)
+    await add_learner(db, 5, streak=9, last_active=today - timedelta(days=3))  # broken
+    await add_reviews(
+        db,
+        [
+            Review(7, deck_id="beta", xp=4, at=NOW - timedelta(days=2)),
+            Review(7, deck_id="alpha", xp=10, correct=False, at=NOW - timedelta(days=40)),
+            Review(7, deck_id="alpha", xp=20, at=NOW - timedelta(hours=1)),
+            Review(5, deck_id="alpha", xp=1, at=NOW - timedelta(days=3)),
+            Review(5, deck_id="alpha", xp=99, guild_id=OTHER_GUILD),
+        ],
+    )
+    rows = await collect(db)
+    assert [(r.user_id, r.deck_id, r.reviews, r.correct, r.xp, r.streak) for r in rows] == [
+        (5, "alpha", 1, 1, 1, 0),
+        (7, "alpha", 2, 1, 30, 3),
+        (7, "beta", 1, 1, 4, 3),
+    ]
+    assert rows[1].last_active == NOW - timedelta(hours=1)
+    assert rows[1].accuracy == 0.5
+
+
+async def test_batches_smaller_than_the_result_give_every_row_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 23 learners × 2 decks = 46 rows, read 5 at a time.
+    await add_reviews(
+        db, [Review(u, deck_id=d, xp=u) for u in range(1, 24) for d in ("alpha", "beta")]
+    )
+    fetched: list[int] = []
+    original = db.fetchall
+
+    async def spy(sql, params=()):
+        result = await original(sql, params)
+        fetched.append(len(result))
+        return result
+
+    monkeypatch.setattr(db, "fetchall", spy)
+    rows = await collect(db, batch_size=5)
+    assert len(rows) == 46
+    assert [(r.user_id, r.deck_id) for r in rows] == sorted(
+        (u, d) for u in range(1, 24) for d in ("alpha", "beta")
+    )
+    # Ten queries of at most five rows each: the log is never read whole.
+    assert max(fetched) == 5
+    assert len(fetched) == 10
+    monkeypatch.undo()
+    assert await collect(db, batch_size=1000) == rows
+
+
+async def test_an_exact_multiple_of_the_batch_ends_cleanly(db: Database) -> None:
+    await add_reviews(db, [Review(u) for u in range(1, 7)])
+    assert len(await collect(db, batch_size=3)) == 6
+    assert len(await collect(db, batch_size=1)) == 6
+
+
+async def test_csv_round_trip_with_hostile_names(db: Database) -> None:
+    names = {
+        1: "Smith, John",
+        2: 'The "Quoted" One',
+        3: "two\nlines",
+        4: '=HYPERLINK("http://evil","x")',
+        5: "+1+1",
+        6: "-2",
+        7: "@SUM(A1)",
+        8: "\tTabbed",
+        9: "Zoë 🎉",
+        # 10: no name known
+    }
+    await add_reviews(db, [Review(u, xp=u, correct=u % 2 == 0) for u in range(1, 11)])
+    out = io.StringIO(newline="")
+    count = await export_csv(db, GUILD, names, out, NOW, batch_size=4)
+    assert count == 10
+    table = parse(out.getvalue())
+    assert table[0] == list(HEADER)
+    assert len(table) == 11
+    expected_names = [
+        "Smith, John",
+        'The "Quoted" One',
+        "two\nlines",
+        '\'=HYPERLINK("http://evil","x")',
+        "'+1+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tTabbed",
+        "Zoë 🎉",
+        "",
+    ]
+    for user, (line, name) in enumerate(zip(table[1:], expected_names, strict=True), start=1):
+        assert line == [
+            str(user),
+            name,
+            "alpha",
+            "1",
+            str(int(user % 2 == 0)),
+            f"{float(user % 2 == 0):.4f}",
+            str(user),
+            "0",
+            "2026-03-04T12:00:00Z",
+        ]
+    # Encoded for Excel, the text survives the trip.
+    data = out.getvalue().encode(CSV_ENCODING)
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert parse(data.decode(CSV_ENCODING)) == table
+
+
+def test_write_csv_from_a_plain_iterable() -> None:
+    row = ExportRow(
+        user_id=42, deck_id="alpha", reviews=3, correct=2, xp=25, streak=4, last_active=NOW
+    )
+    out = io.StringIO(newline="")
+    assert write_csv([row], {42: "Ann"}, out) == 1
+    assert parse(out.getvalue())[1] == [
+        "42",
+        "Ann",
+        "alpha",
+        "3",
+        "2",
+        "0.6667",
+        "25",
+        "4",
+        "2026-03-04T12:00:00Z",
+    ]
+
+
+async def test_empty_server_gives_a_header_only(db: Database) -> None:
+    await add_reviews(db, [Review(1, guild_id=OTHER_GUILD)])
+    out = io.StringIO(newline="")
+    assert await export_csv(db, GUILD, {}, out, NOW) == 0
+    assert parse(out.getvalue()) == [list(HEADER)]
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        ("=1", "'=1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@x", "'@x"),
+        ("\r\n", "'\r\n"),
+        ("", ""),
+    ],
+)
+def test_safe_cell(text: str, safe: str) -> None:
+    assert safe_cell(text) == safe
+
+
+async def test_bad_batch_size_is_refused(db: Database) -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        await collect(db, batch_size=0)
