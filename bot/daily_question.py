@@ -223,7 +223,7 @@ class DailyQuestionService:
                     continue
                 today = local_date(now, zone)
                 instant = reminder_instant_for_date(today, local_time, zone)
-                if instant > now or instant < config.set_at:
+                if instant > now or instant <= config.set_at:
                     continue
                 if await store.post_for_date(conn, config.guild_id, today) is not None:
                     continue

@@ -9,6 +9,7 @@ exactly one answer; the others get a :class:`SessionError` the front end shows.
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -81,6 +82,13 @@ class CardRemoved(StaleStep):
 
     def __init__(self) -> None:
         super().__init__("This card was removed from its deck. Press Next to skip it.")
+
+
+class CardChanged(StaleStep):
+    """The card's options changed (a deck reload) since its buttons were drawn."""
+
+    def __init__(self) -> None:
+        super().__init__("This question changed since it was shown. Here it is again.")
 
 
 class SessionOver(SessionError):
@@ -354,12 +362,13 @@ class StudyEngine:
 
     @staticmethod
     def _require_phase(record: SessionRecord, *allowed: Phase) -> None:
-        if record.phase not in allowed:
-            raise StaleStep(
-                "That card was already answered."
-                if record.phase is Phase.ANSWERED
-                else "Reveal the answer first."
-            )
+        if record.phase in allowed:
+            return
+        if record.phase is Phase.ANSWERED:
+            raise StaleStep("That card was already answered.")
+        if Phase.REVEALED in allowed:
+            raise StaleStep("Reveal the answer first.")
+        raise StaleStep("Answer this card first.")
 
     async def reveal(self, session_id: int, user_id: int, step: int) -> StepView:
         """Show a flashcard's back."""
@@ -397,24 +406,39 @@ class StudyEngine:
             if not isinstance(card, FlashCard):
                 raise StaleStep("That button does not fit this card.")
             self._require_phase(record, Phase.REVEALED)
-            recorded = await self._record(conn, record, card, grade, grade >= Grade.GOOD, now)
-            result = _result(card, grade, grade >= Grade.GOOD, recorded)
+            # Hard still means "I remembered it" (FSRS counts it as a pass).
+            remembered = grade >= Grade.HARD
+            recorded = await self._record(conn, record, card, grade, remembered, now)
+            result = _result(card, grade, remembered, recorded)
             await self._after_answer(conn, record, result, now, advance=True)
 
         return await self._transition(session_id, user_id, step, change)
 
-    async def answer_mcq(self, session_id: int, user_id: int, step: int, choice: int) -> StepView:
-        """Grade the option the learner picked."""
+    async def answer_mcq(
+        self,
+        session_id: int,
+        user_id: int,
+        step: int,
+        choice: int,
+        fingerprint: str | None = None,
+    ) -> StepView:
+        """Grade the option the learner picked.
+
+        ``fingerprint`` is :func:`option_fingerprint` of the option text the button
+        showed: if a deck reload changed or reordered the options since, nothing is
+        graded and :class:`CardChanged` asks the front end to redraw the card.
+        """
 
         async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
             card = self._card(record)
             if not isinstance(card, McqCard):
                 raise StaleStep("That button does not fit this card.")
             self._require_phase(record, Phase.QUESTION)
-            try:
-                graded = grade_mcq(card.options, card.answer, choice)
-            except ValueError as exc:
-                raise StaleStep("That option does not exist any more.") from exc
+            if not 0 <= choice < len(card.options) or (
+                fingerprint is not None and option_fingerprint(card.options[choice]) != fingerprint
+            ):
+                raise CardChanged()
+            graded = grade_mcq(card.options, card.answer, choice)
             grade = rating_for_mcq(graded.correct)
             recorded = await self._record(conn, record, card, grade, graded.correct, now)
             result = _result(card, grade, graded.correct, recorded, choice=choice)
@@ -563,6 +587,11 @@ def _result(
     )
 
 
+def option_fingerprint(option: str) -> str:
+    """A short, stable fingerprint of an option's text, carried in its button's id."""
+    return f"{zlib.crc32(option.encode('utf-8')) & 0xFFFF:04x}"
+
+
 def describe_interval(now: datetime, due: datetime) -> str:
     """A short human interval like 'in 10 minutes' or 'in 3 days'."""
     seconds = max(0, int((due - now).total_seconds()))
@@ -577,6 +606,7 @@ __all__ = [
     "MAX_COUNT",
     "REVIEW_COUNT",
     "AnswerResult",
+    "CardChanged",
     "CardRemoved",
     "NotYourSession",
     "NothingToStudy",
@@ -589,4 +619,5 @@ __all__ = [
     "StepView",
     "StudyEngine",
     "describe_interval",
+    "option_fingerprint",
 ]

@@ -15,7 +15,7 @@ from bot.clock import FakeClock
 from bot.daily_question import DailyPostJob, DailyQuestionService
 from bot.decks import DeckLibrary
 from bot.pacing import Pacer, RetryAfter
-from bot.reminder_loop import PostResult, ReminderLoop
+from bot.reminder_loop import PostResult, ReminderLoop, TickReport
 from bot.reminders import ReminderJob, ReminderService, SendResult
 from bot.scheduling import CardScheduler
 from bot.storage import Database
@@ -195,7 +195,10 @@ async def test_two_loops_on_one_file_never_send_twice(tmp_path: Path):
         clock = FakeClock(utc(2026, 3, 2, 6))
         await learners_at(first, 200, "07:00", clock())
         sender = FakeSender()  # one "Discord" that both processes send through
-        loops = [make_loop(first, clock, sender, FakeTime()), make_loop(second, clock, sender, FakeTime())]
+        loops = [
+            make_loop(first, clock, sender, FakeTime()),
+            make_loop(second, clock, sender, FakeTime()),
+        ]
         for minute in range(3):
             clock.set(utc(2026, 3, 2, 7, minute))
             await asyncio.gather(*(loop.reminder_tick() for loop in loops))
@@ -254,7 +257,7 @@ async def test_the_scheduler_runs_the_job_repeatedly_and_shuts_down_cleanly(db: 
     ticks = 0
 
     class CountingLoop(ReminderLoop):
-        async def reminder_tick(self, *, drain: bool = False):  # type: ignore[no-untyped-def]
+        async def reminder_tick(self, *, drain: bool = False) -> TickReport:
             nonlocal ticks
             report = await super().reminder_tick(drain=drain)
             ticks += 1

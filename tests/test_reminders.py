@@ -289,9 +289,7 @@ async def test_downtime_past_the_local_day_skips_it_and_schedules_the_next(
     assert job.local_date == date(2026, 3, 3)
 
 
-async def test_downtime_over_several_days_sends_only_todays(
-    service: ReminderService, db: Database
-):
+async def test_downtime_over_several_days_sends_only_todays(service: ReminderService, db: Database):
     now = utc(2026, 3, 2, 6)
     await add_learner(db, 13, now)
     await service.set_time(13, "07:00", now)
@@ -307,7 +305,8 @@ async def simulate(
     service: ReminderService, start: datetime, end: datetime, step: timedelta
 ) -> list[tuple[datetime, ReminderJob]]:
     """Call claim_due every ``step`` from ``start`` to ``end``; (claim time, job) pairs."""
-    got, now = [], start
+    got: list[tuple[datetime, ReminderJob]] = []
+    now = start
     while now <= end:
         got.extend((now, job) for job in await service.claim_due(now))
         now += step
@@ -391,7 +390,8 @@ def test_property_one_reminder_per_local_date_never_early(
                 service = ReminderService(db)
                 await add_learner(db, 1, start, zone=zone_name)
                 await service.set_time(1, f"{hour:02d}:{minute:02d}", start)
-                got, now = [], start
+                got: list[tuple[datetime, ReminderJob]] = []
+                now = start
                 for gap in gaps:
                     now += timedelta(minutes=gap)
                     got.extend((now, job) for job in await service.claim_due(now))

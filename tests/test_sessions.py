@@ -14,6 +14,7 @@ from bot.grading import Grade
 from bot.scheduling import CardScheduler
 from bot.sessions import (
     MAX_COUNT,
+    CardChanged,
     NothingToStudy,
     NotYourSession,
     SessionKind,
@@ -23,6 +24,7 @@ from bot.sessions import (
     StepView,
     StudyEngine,
     describe_interval,
+    option_fingerprint,
 )
 from bot.storage import Database, card_states, learners
 from bot.storage.quiz_sessions import Phase, Status
@@ -163,10 +165,27 @@ async def test_mcq_wrong_answer(engine: StudyEngine, db: Database) -> None:
 async def test_mcq_option_out_of_range_records_nothing(engine: StudyEngine, db: Database) -> None:
     view = await _start(engine, SessionKind.MCQ, count=1)
     for choice in (-1, 9):
-        with pytest.raises(StaleStep, match="option"):
+        with pytest.raises(CardChanged, match="changed"):
             await engine.answer_mcq(view.session.id, ALICE, 0, choice)
     assert await _reviews(db) == []
     assert (await engine.view(view.session.id)).session.phase is Phase.QUESTION
+
+
+async def test_mcq_button_drawn_for_other_option_text_grades_nothing(
+    engine: StudyEngine, db: Database
+) -> None:
+    view = await _start(engine, SessionKind.MCQ, count=1)
+    card = view.card
+    assert isinstance(card, McqCard)
+    # A button drawn before a reload that reordered the options carries the old text.
+    stale = option_fingerprint(card.options[1])
+    with pytest.raises(CardChanged):
+        await engine.answer_mcq(view.session.id, ALICE, 0, 0, stale)
+    assert await _reviews(db) == []
+    fresh = option_fingerprint(card.options[0])
+    answered = await engine.answer_mcq(view.session.id, ALICE, 0, 0, fresh)
+    assert answered.result is not None
+    assert answered.result.choice == 0
 
 
 async def test_next_moves_on_and_finishes(engine: StudyEngine) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.decks import ExplainCard
 from bot.grading import Grade
-from bot.sessions import CardRemoved, SessionKind, StepView
+from bot.sessions import CardChanged, CardRemoved, SessionKind, StepView
 from bot.stats import deck_progress, learner_stats
 from bot.storage import learners
 from bot.timezones import InvalidTimeZone, parse_zone, search_zones
@@ -255,38 +257,46 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         self, interaction: discord.Interaction[Any], session_id: int, step: int, action: str
     ) -> None:
         """Apply one quiz button click and show the new state."""
+        try:
+            new_step = await self._apply_click(interaction, session_id, step, action)
+            if new_step is None:
+                return  # the click opened the answer modal
+            embed, view = render_step(new_step)
+            await show(interaction, update=True, embed=embed, view=view)
+        except Exception as exc:
+            await report(interaction, exc)
+
+    async def _apply_click(
+        self, interaction: discord.Interaction[Any], session_id: int, step: int, action: str
+    ) -> StepView | None:
         engine = self.bot.engine
         user_id = interaction.user.id
+        if action == "write":
+            current = await engine.check_step(session_id, user_id, step)
+            if not isinstance(current.card, ExplainCard):
+                return current  # the card was removed or changed: redraw it
+            await interaction.response.send_modal(
+                AnswerModal(session_id, step, current.card.prompt)
+            )
+            return None
+        if action == "reveal":
+            work = engine.reveal(session_id, user_id, step)
+        elif action == "hint":
+            work = engine.show_hint(session_id, user_id, step)
+        elif action == "next":
+            work = engine.next(session_id, user_id, step)
+        elif action in ("g1", "g2", "g3", "g4"):
+            work = engine.grade_flashcard(session_id, user_id, step, Grade(int(action[1])))
+        elif re.fullmatch(r"o[0-9][0-9a-f]{4}", action):
+            work = engine.answer_mcq(session_id, user_id, step, int(action[1]), action[2:])
+        else:
+            raise UserFacingError("That button is not one Recall knows.")
         try:
-            if action == "write":
-                view = await engine.check_step(session_id, user_id, step)
-                prompt = getattr(view.card, "prompt", "")
-                await interaction.response.send_modal(AnswerModal(session_id, step, prompt))
-                return
-            if action == "reveal":
-                work = engine.reveal(session_id, user_id, step)
-            elif action == "hint":
-                work = engine.show_hint(session_id, user_id, step)
-            elif action == "next":
-                work = engine.next(session_id, user_id, step)
-            elif action in ("g1", "g2", "g3", "g4"):
-                work = engine.grade_flashcard(session_id, user_id, step, Grade(int(action[1])))
-            elif len(action) == 2 and action[0] == "o" and action[1].isdigit():
-                work = engine.answer_mcq(session_id, user_id, step, int(action[1]))
-            else:
-                raise UserFacingError("That button is not one Recall knows.")
-            new_step = await within_deadline(interaction, work)
-        except CardRemoved:
-            # Not an error the learner can fix: show the card's "removed" state with Next.
-            new_step = await engine.view(session_id)
-        except Exception as exc:
-            await report(interaction, exc)
-            return
-        try:
-            embed, view_ = render_step(new_step)
-            await show(interaction, update=True, embed=embed, view=view_)
-        except Exception as exc:
-            await report(interaction, exc)
+            return await within_deadline(interaction, work)
+        except (CardRemoved, CardChanged):
+            # Nothing the learner did wrong: redraw the card as it is now (a removed
+            # card offers Next; a changed question shows its new options).
+            return await engine.view(session_id)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:

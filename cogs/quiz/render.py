@@ -8,7 +8,7 @@ import discord
 
 from bot.decks import ExplainCard, FlashCard, McqCard
 from bot.grading import Grade
-from bot.sessions import AnswerResult, SessionSummary, StepView
+from bot.sessions import AnswerResult, SessionSummary, StepView, option_fingerprint
 from bot.storage.codec import to_epoch
 from bot.storage.quiz_sessions import Phase
 from cogs.quiz.buttons import QuizButton
@@ -91,7 +91,7 @@ def render_step(step: StepView) -> tuple[discord.Embed, discord.ui.View]:
                 QuizButton(
                     sid,
                     pos,
-                    f"o{index}",
+                    f"o{index}{option_fingerprint(option)}",
                     label=option_label(index, option),
                     style=style,
                     disabled=result is not None,

@@ -150,3 +150,24 @@ async def test_unexpected_error_gets_an_apology_with_an_id(
     monkeypatch.undo()
     again = await recall.slash(recall.hall.learner, "quiz start", {"count": 1})
     assert again.message() is not None and again.message().embeds  # type: ignore[union-attr]
+
+
+async def test_option_button_after_a_reload_reordered_the_options(
+    recall: Recall, content_dir: Path
+) -> None:
+    alice = recall.hall.learner
+    start = await recall.slash(alice, "quiz start", {"kind": "mcq", "count": 1})
+    message = start.message()
+    assert message is not None
+    old_labels = labels(message)
+    deck_file = content_dir / "django-wsgi-asgi.yaml"
+    text = deck_file.read_text(encoding="utf-8")
+    # Reverse the first question's options in the file, then reload.
+    line = next(li for li in text.splitlines() if li.strip().startswith("options:"))
+    items = line.split("[", 1)[1].rsplit("]", 1)[0].split(", ")
+    reordered = line.split("[", 1)[0] + "[" + ", ".join(reversed(items)) + "]"
+    deck_file.write_text(text.replace(line, reordered, 1), encoding="utf-8")
+    assert recall.running.decks.reload().updated
+    await recall.click(alice, message, old_labels[0])
+    assert labels(message) != old_labels  # redrawn with the new order, nothing graded
+    assert await recall.review_count() == 0
