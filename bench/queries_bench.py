@@ -53,15 +53,27 @@ SEED = 20260304
 LEARNERS = 100_000
 REVIEWS = 1_000_000
 DAYS = 180
-GUILDS = {900_000_000_000_000_001: 0.4, 900_000_000_000_000_002: 0.3,
-          900_000_000_000_000_003: 0.2, 900_000_000_000_000_004: 0.1}  # fmt: skip
+GUILDS = {
+    900_000_000_000_000_001: 0.4,
+    900_000_000_000_000_002: 0.3,
+    900_000_000_000_000_003: 0.2,
+    900_000_000_000_000_004: 0.1,
+}
 BIG_GUILD = next(iter(GUILDS))
 DECKS = ("django-wsgi-asgi", "http-basics", "python-async")
 CARDS_PER_DECK = 30
 EXPLAIN_CARDS = 4  # the last few cards of each deck are explain cards
 CONCEPTS = ("sync vs async", "protocols", "concurrency", "long-lived", "servers")
-ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Asia/Tokyo",
-         "America/Los_Angeles", "Australia/Sydney", "Europe/London")  # fmt: skip
+ZONES = (
+    "UTC",
+    "Europe/Paris",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+    "Europe/London",
+)
 USER_BASE = 100_000_000_000_000_000
 
 
@@ -169,16 +181,26 @@ def library() -> DeckLibrary:
     decks = {}
     for deck_id in DECKS:
         cards: list[dict[str, Any]] = [
-            {"id": f"card-{n}", "type": "flashcard", "level": "beginner",
-             "front": f"Question {n} of {deck_id}?", "back": "An answer."}
+            {
+                "id": f"card-{n}",
+                "type": "flashcard",
+                "level": "beginner",
+                "front": f"Question {n} of {deck_id}?",
+                "back": "An answer.",
+            }
             for n in range(CARDS_PER_DECK - EXPLAIN_CARDS)
-        ]  # fmt: skip
+        ]
         cards += [
-            {"id": f"card-{n}", "type": "explain", "level": "advanced",
-             "prompt": f"Explain topic {n}.", "model_answer": "A model answer.",
-             "concepts": [{"name": c, "keywords": [c.split()[0]]} for c in CONCEPTS]}
+            {
+                "id": f"card-{n}",
+                "type": "explain",
+                "level": "advanced",
+                "prompt": f"Explain topic {n}.",
+                "model_answer": "A model answer.",
+                "concepts": [{"name": c, "keywords": [c.split()[0]]} for c in CONCEPTS],
+            }
             for n in range(CARDS_PER_DECK - EXPLAIN_CARDS, CARDS_PER_DECK)
-        ]  # fmt: skip
+        ]
         decks[deck_id] = Deck.model_validate({"id": deck_id, "title": deck_id, "cards": cards})
     return DeckLibrary(Path("content"), decks)
 
@@ -268,12 +290,16 @@ async def report(db: Database, decks: DeckLibrary, repeats: int) -> None:
         (BIG_GUILD, BIG_GUILD),
     )
     assert counts is not None
-    print(f"Python {platform.python_version()} ({sys.implementation.name}),"
-          f" SQLite {sqlite3.sqlite_version}, {os.cpu_count()} cores,"
-          f" {platform.machine()} {platform.system()}")  # fmt: skip
+    print(
+        f"Python {platform.python_version()} ({sys.implementation.name}),"
+        f" SQLite {sqlite3.sqlite_version}, {os.cpu_count()} cores,"
+        f" {platform.machine()} {platform.system()}"
+    )
     print(f"database: {db.path} ({db.path.stat().st_size / 2**20:.0f} MiB)")
-    print(f"{counts[0]:,} learners, {counts[1]:,} reviews; timed server: {counts[2]:,} reviews,"
-          f" {counts[3]:,} learners; {repeats} repeats after one warm-up")  # fmt: skip
+    print(
+        f"{counts[0]:,} learners, {counts[1]:,} reviews; timed server: {counts[2]:,} reviews,"
+        f" {counts[3]:,} learners; {repeats} repeats after one warm-up"
+    )
 
     viewer = USER_BASE + 7
     board: list[Timing] = []
@@ -287,8 +313,9 @@ async def report(db: Database, decks: DeckLibrary, repeats: int) -> None:
 
             result = await leaderboard_page(db, BIG_GUILD, period, metric, None, 0, NOW)
             board.append(
-                await measure(f"{metric.value} / {period.value}", page, repeats,
-                              f"{result.total:,} ranked")  # fmt: skip
+                await measure(
+                    f"{metric.value} / {period.value}", page, repeats, f"{result.total:,} ranked"
+                )
             )
     for period in (Period.WEEK, Period.ALL):
 
@@ -306,11 +333,17 @@ async def report(db: Database, decks: DeckLibrary, repeats: int) -> None:
     print_table("Leaderboard page (10 rows + the viewer's rank)", board)
 
     views = [
-        await measure("class progress, all decks",
-                      lambda: class_progress(db, decks, BIG_GUILD, None, NOW), repeats),
-        await measure("class progress, one deck",
-                      lambda: class_progress(db, decks, BIG_GUILD, DECKS[0], NOW), repeats),
-    ]  # fmt: skip
+        await measure(
+            "class progress, all decks",
+            lambda: class_progress(db, decks, BIG_GUILD, None, NOW),
+            repeats,
+        ),
+        await measure(
+            "class progress, one deck",
+            lambda: class_progress(db, decks, BIG_GUILD, DECKS[0], NOW),
+            repeats,
+        ),
+    ]
     print_table("Class progress", views)
 
     # Stats for sampled learners, and for the most active one (the worst case).
@@ -329,16 +362,22 @@ async def report(db: Database, decks: DeckLibrary, repeats: int) -> None:
 
     stats = [
         await measure("learner_stats + activity_by_day, random learners", stats_reply, repeats),
-        await measure("learner_stats + activity_by_day, most active learner",
-                      lambda: stats_reply(int(top[0])), repeats,
-                      f"{int(top[1]):,} reviews")  # fmt: skip
+        await measure(
+            "learner_stats + activity_by_day, most active learner",
+            lambda: stats_reply(int(top[0])),
+            repeats,
+            f"{int(top[1]):,} reviews",
+        ),
     ]
     heat = await activity_by_day(db, int(top[0]), "UTC", NOW)
     today = local_date(NOW, parse_zone("UTC"))
     stats.append(
-        await measure("render_heatmap (CPU, in a thread)",
-                      lambda: asyncio.to_thread(render_heatmap, heat, today), max(5, repeats // 3),
-                      "not database time")  # fmt: skip
+        await measure(
+            "render_heatmap (CPU, in a thread)",
+            lambda: asyncio.to_thread(render_heatmap, heat, today),
+            max(5, repeats // 3),
+            "not database time",
+        )
     )
     print_table("/quiz stats", stats)
 
@@ -348,8 +387,10 @@ async def report(db: Database, decks: DeckLibrary, repeats: int) -> None:
         began = time.perf_counter()
         rows = await export_csv(db, BIG_GUILD, {}, out, NOW, batch_size=batch)
         took = time.perf_counter() - began
-        print(f"  batch {batch:>5}: {rows:,} rows in {took:.2f} s = {rows / took:,.0f} rows/s,"
-              f" {len(out.getvalue()) / 2**20:.1f} MiB of CSV")  # fmt: skip
+        print(
+            f"  batch {batch:>5}: {rows:,} rows in {took:.2f} s = {rows / took:,.0f} rows/s,"
+            f" {len(out.getvalue()) / 2**20:.1f} MiB of CSV"
+        )
 
     recorder = Recorder(db)
     db.fetchall = recorder  # type: ignore[method-assign]
@@ -361,13 +402,18 @@ async def report(db: Database, decks: DeckLibrary, repeats: int) -> None:
             (Period.WEEK, Metric.XP, DECKS[0]),
         ):
             await explain(
-                db, recorder, f"leaderboard {metric.value} / {period.value} / deck {deck}",
+                db,
+                recorder,
+                f"leaderboard {metric.value} / {period.value} / deck {deck}",
                 leaderboard_page(db, BIG_GUILD, period, metric, deck, 0, NOW),
-            )  # fmt: skip
-        await explain(db, recorder, "export batch",
-                      export_csv(db, BIG_GUILD, {}, io.StringIO(), NOW, batch_size=10**9))  # fmt: skip
-        await explain(db, recorder, "activity_by_day",
-                      activity_by_day(db, viewer, "UTC", NOW))  # fmt: skip
+            )
+        await explain(
+            db,
+            recorder,
+            "export batch",
+            export_csv(db, BIG_GUILD, {}, io.StringIO(), NOW, batch_size=10**9),
+        )
+        await explain(db, recorder, "activity_by_day", activity_by_day(db, viewer, "UTC", NOW))
     finally:
         db.fetchall = recorder.original  # type: ignore[method-assign]
 

@@ -40,6 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     args = build_parser().parse_args(argv)
+    if args.command == "check" and args.directory is not None:
+        from bot.decks.check import run_check
+
+        # Checking a named folder needs no other setting: a bad token must not stop it.
+        return run_check(args.directory, sys.stdout)
     try:
         settings = load_settings()
     except SettingsError as exc:

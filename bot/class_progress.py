@@ -3,7 +3,8 @@
 Plain Python, no discord import. Decisions:
 
 - Activity (learners, answers) is counted over rolling 7 and 30 days ending at
-  ``now``, like the leaderboard; totals and accuracy are over all time.
+  ``now``, like the leaderboard; totals and accuracy are over all time (everything
+  logged, read from the running totals of migration V3).
 - **Hardest cards** are ranked by wrong-answer rate in this server over all time,
   among cards answered at least :data:`MIN_ATTEMPTS` times (two wrong answers out of
   two say little). The review log is used rather than FSRS lapses because lapses are
@@ -151,18 +152,19 @@ async def class_progress(
     active_7d, reviews_7d = await _activity(db, guild_id, deck_id, now - timedelta(days=7), now)
     active_30d, reviews_30d = await _activity(db, guild_id, deck_id, now - timedelta(days=30), now)
     deck_sql, params = _filter(deck_id)
-    # One row per card answered in the server: at most the number of cards in the
-    # decks, so fetching them all is cheap, and their sums give the all-time totals
-    # without a second scan of the log.
-    per_card = await db.fetchall(
-        "SELECT deck_id, card_id, COUNT(*) AS attempts, COUNT(*) - SUM(correct) AS wrong"
-        " FROM reviews WHERE guild_id = :guild AND reviewed_at <= :until"
-        + deck_sql
-        + " GROUP BY deck_id, card_id",
-        {"guild": guild_id, "until": to_epoch(now), **params},
+    totals = await db.fetchone(
+        "SELECT COALESCE(SUM(reviews), 0), COALESCE(SUM(correct), 0) FROM review_totals"
+        " WHERE guild_id = :guild" + deck_sql,
+        {"guild": guild_id, **params},
     )
-    reviews = sum(int(r["attempts"]) for r in per_card)
-    wrong = sum(int(r["wrong"]) for r in per_card)
+    reviews, correct = (int(totals[0]), int(totals[1])) if totals else (0, 0)
+    # One row per card answered in the server (running totals, migration V3): at most
+    # the number of cards in the decks, so reading them all is cheap.
+    per_card = await db.fetchall(
+        "SELECT deck_id, card_id, attempts, wrong FROM card_totals WHERE guild_id = :guild"
+        + deck_sql,
+        {"guild": guild_id, **params},
+    )
     attempts = {(r["deck_id"], r["card_id"]): int(r["attempts"]) for r in per_card}
 
     hardest: list[HardCard] = []
@@ -191,7 +193,7 @@ async def class_progress(
         reviews_7d=reviews_7d,
         reviews_30d=reviews_30d,
         reviews=reviews,
-        correct=reviews - wrong,
+        correct=correct,
         hardest=tuple(hardest[:HARDEST_LIMIT]),
         missed_concepts=await _missed_concepts(db, decks, guild_id, deck_id, now, attempts),
     )

@@ -1,10 +1,10 @@
 """The CSV export (``/quiz-admin export``): one row per learner and deck in a server.
 
 Plain Python, no discord import. The review log can be millions of rows, so it is
-never loaded whole: :func:`export_rows` aggregates it in the database and reads the
-result in keyset-paginated batches over ``(user_id, deck_id)``, each batch one
-index seek (``reviews_guild_user_cover``, migration V3) that does not slow down as
-the export moves on the way ``OFFSET`` would. Memory stays at one batch.
+never loaded: :func:`export_rows` reads the per learner and deck running totals
+(``review_totals``, migration V3, kept by triggers on the log) in keyset-paginated
+batches over ``(user_id, deck_id)``, each batch one primary-key seek that does not
+slow down as the export moves on the way ``OFFSET`` would. Memory stays at one batch.
 
 Columns (:data:`HEADER`): ``user_id``, ``name`` (the display name at export time,
 given by the caller, empty if unknown), ``deck`` (the deck id, stable even when a
@@ -86,20 +86,16 @@ class ExportRow:
         return self.correct / self.reviews if self.reviews else 0.0
 
 
+# Keyset pagination over the running totals' primary key (migration V3): each
+# batch is one seek, however far into the server the export has got.
 _BATCH_SQL = """
-    SELECT a.user_id, a.deck_id, a.reviews, a.correct, a.xp, a.last_at,
+    SELECT t.user_id, t.deck_id, t.reviews, t.correct, t.xp, t.last_at,
            l.time_zone, l.streak, l.best_streak, l.freezes, l.last_active_date
-    FROM (
-        SELECT user_id, deck_id, COUNT(*) AS reviews, SUM(correct) AS correct,
-               SUM(xp) AS xp, MAX(reviewed_at) AS last_at
-        FROM reviews
-        WHERE guild_id = :guild AND (user_id, deck_id) > (:after_user, :after_deck)
-        GROUP BY user_id, deck_id
-        ORDER BY user_id, deck_id
-        LIMIT :limit
-    ) a
-    LEFT JOIN learners l ON l.user_id = a.user_id
-    ORDER BY a.user_id, a.deck_id
+    FROM review_totals t
+    LEFT JOIN learners l ON l.user_id = t.user_id
+    WHERE t.guild_id = :guild AND (t.user_id, t.deck_id) > (:after_user, :after_deck)
+    ORDER BY t.user_id, t.deck_id
+    LIMIT :limit
 """
 
 

@@ -7,6 +7,7 @@ Plain Python, no discord import. Decisions, so the cog and the docs agree:
   every moderator whatever their time zone, and the board is never empty on a Monday
   morning the way a calendar week would be. A review exactly at the start counts;
   a review after ``now`` does not, so a page is reproducible for a given ``now``.
+  ``all`` reads the running totals of migration V3, i.e. everything logged so far.
 - **Who is on the board**: learners with at least one review logged in this server in
   the period (and in the deck, when one is chosen). Learners are global, reviews carry
   the guild, so every figure comes from the server's own reviews except the streak.
@@ -152,13 +153,36 @@ _VALUE_SQL = {
 }
 
 
+def _agg_sql(*, since: bool, deck: bool) -> str:
+    """Answers, right answers and XP per learner on the board (fixed SQL fragments only)."""
+    if not since:
+        # All time: the running totals (migration V3), one row per learner and deck,
+        # instead of summing the whole log.
+        if deck:
+            return (
+                "SELECT user_id, reviews, correct, xp FROM review_totals"
+                " WHERE guild_id = :guild AND deck_id = :deck"
+            )
+        return (
+            "SELECT user_id, SUM(reviews) AS reviews, SUM(correct) AS correct, SUM(xp) AS xp"
+            " FROM review_totals WHERE guild_id = :guild GROUP BY user_id"
+        )
+    # A period: the time-ordered covering index. INDEXED BY because, without table
+    # statistics, SQLite prefers an index that spares it the GROUP BY sort and would
+    # read the server's whole log to find one week; it also makes a missing index an
+    # error instead of a silent slowdown.
+    index = "reviews_guild_deck_time_cover" if deck else "reviews_guild_time_cover"
+    deck_sql = " AND deck_id = :deck" if deck else ""
+    return (
+        "SELECT user_id, COUNT(*) AS reviews, SUM(correct) AS correct, SUM(xp) AS xp"
+        f" FROM reviews INDEXED BY {index}"
+        " WHERE guild_id = :guild AND reviewed_at >= :since AND reviewed_at <= :until"
+        f"{deck_sql} GROUP BY user_id"
+    )
+
+
 def _board_sql(metric: Metric, *, since: bool, deck: bool) -> str:
     # Built from fixed fragments only: no user text is ever spliced into SQL.
-    where = ["guild_id = :guild", "reviewed_at <= :until"]
-    if since:
-        where.append("reviewed_at >= :since")
-    if deck:
-        where.append("deck_id = :deck")
     if metric is Metric.STREAK:
         # The learner's "today" depends on their zone, which SQLite cannot convert;
         # Python passes today's date for every zone as a JSON object (zone -> date).
@@ -176,12 +200,7 @@ def _board_sql(metric: Metric, *, since: bool, deck: bool) -> str:
         zones, source, value = "", "agg a", _VALUE_SQL[metric]
     return f"""
         WITH {zones}
-        agg AS (
-            SELECT user_id, COUNT(*) AS reviews, SUM(correct) AS correct, SUM(xp) AS xp
-            FROM reviews
-            WHERE {" AND ".join(where)}
-            GROUP BY user_id
-        ),
+        agg AS ({_agg_sql(since=since, deck=deck)}),
         scored AS (
             SELECT a.user_id, a.reviews, {value} AS value
             FROM {source}

@@ -147,7 +147,9 @@ class ReminderLoop:
         self.batch_size = batch_size or max(1, min(MAX_BATCH, int(pacer.rate * BATCH_SECONDS)))
         self._clock = clock
         self._stopping = False
-        self._running: set[asyncio.Task[object]] = set()
+        self._busy = 0  # ticks running now
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.scheduler: AsyncIOScheduler | None = None
 
     def _stopped(self) -> bool:
@@ -185,6 +187,15 @@ class ReminderLoop:
         await self.reminders.record_results(outcomes, now)
         await self.reminders.release(skipped, now)
 
+    def _enter(self) -> None:
+        self._busy += 1
+        self._idle.clear()
+
+    def _leave(self) -> None:
+        self._busy -= 1
+        if self._busy == 0:
+            self._idle.set()
+
     async def reminder_tick(self, *, drain: bool = False) -> TickReport:
         """The periodic job: send batches until nothing is due or the time budget is used.
 
@@ -194,9 +205,7 @@ class ReminderLoop:
         total = TickReport()
         if self._stopping:
             return total
-        task = asyncio.current_task()
-        if task is not None:
-            self._running.add(task)
+        self._enter()
         try:
             started = self.pacer.clock()
             budget = max(0.0, self.interval - 2 * self.batch_size / self.pacer.rate)
@@ -216,8 +225,7 @@ class ReminderLoop:
                 if not drain and self.pacer.clock() - started >= budget:
                     break
         finally:
-            if task is not None:
-                self._running.discard(task)
+            self._leave()
         if total.claimed:
             log.info(
                 "reminders: %d claimed, %d sent, %d DMs closed, %d failed, %d released",
@@ -233,7 +241,13 @@ class ReminderLoop:
         """The periodic job for daily questions: claim due posts and post them; how many."""
         if self.daily is None or self.poster is None or self._stopping:
             return 0
-        daily, poster = self.daily, self.poster
+        self._enter()
+        try:
+            return await self._post_daily(self.daily, self.poster)
+        finally:
+            self._leave()
+
+    async def _post_daily(self, daily: DailyQuestionService, poster: DailyPoster) -> int:
         jobs = await daily.claim_due_posts(self._clock())
         if not jobs:
             return 0
@@ -303,11 +317,12 @@ class ReminderLoop:
         Reminders claimed but not yet started are released (sent by the next start).
         """
         self._stopping = True
-        running = list(self._running)
-        if running:
-            _done, pending = await asyncio.wait(running, timeout=grace_seconds)
-            if pending:
-                log.warning("reminder tick still running after %.0fs; cancelling it", grace_seconds)
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace_seconds)
+        except TimeoutError:
+            # The scheduler's shutdown below cancels it; its sent-but-unrecorded DMs stay
+            # "claimed", which is the at-most-once side of the trade.
+            log.warning("reminder tick still running after %.0fs; cancelling it", grace_seconds)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.scheduler = None

@@ -143,16 +143,14 @@ class ReminderJob:
             parts.append(f"{self.due_count} {plural} due for review.")
         else:
             parts.append("No cards are due, but a few new ones will keep your streak going.")
-        days = "day" if self.streak == 1 else "days"
         if self.at_risk and self.freezes:
             parts.append(
-                f"Study today to keep your {self.streak}-{days} streak without spending a freeze."
+                f"Study today to keep your {self.streak}-day streak without spending a freeze."
             )
         elif self.at_risk:
-            parts.append(
-                f"Your {self.streak}-{days} streak ends at midnight unless you study today."
-            )
+            parts.append(f"Your {self.streak}-day streak ends at midnight unless you study today.")
         elif self.streak:
+            days = "day" if self.streak == 1 else "days"
             parts.append(f"Current streak: {self.streak} {days}.")
         return " ".join(parts)
 

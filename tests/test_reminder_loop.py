@@ -155,11 +155,12 @@ async def test_stopping_mid_batch_releases_unsent_claims_for_the_next_run(db: Da
     await learners_at(db, 10, "07:00", utc(2026, 3, 2, 6))
     fake = FakeTime()
     loop: ReminderLoop
+    stopping: list[asyncio.Task[None]] = []
 
     class StopAfterThree(FakeSender):
         async def send_reminder(self, job: ReminderJob) -> SendResult:
-            if len(self.calls) == 2:
-                asyncio.get_running_loop().create_task(loop.stop())
+            if len(self.calls) == 2:  # a shutdown arrives while the third DM is sent
+                stopping.append(asyncio.get_running_loop().create_task(loop.stop()))
             return await super().send_reminder(job)
 
     sender = StopAfterThree()
@@ -171,6 +172,7 @@ async def test_stopping_mid_batch_releases_unsent_claims_for_the_next_run(db: Da
         batch_size=10,
     )
     report = await loop.reminder_tick()
+    await stopping[0]  # stop() returns once the tick has finished
     assert report.sent == 3 and report.released == 7
     assert (await loop.reminder_tick()).claimed == 0  # stopped: claims nothing more
 

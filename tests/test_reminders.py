@@ -454,7 +454,10 @@ async def test_a_streak_at_risk_gets_a_reminder_even_with_nothing_due(
     await service.set_time(18, "19:00", now)
     [job] = await service.claim_due(utc(2026, 3, 2, 19))
     assert (job.due_count, job.streak, job.at_risk) == (0, 6, True)
-    assert "6-days streak ends at midnight" in job.text()
+    assert job.text() == (
+        "No cards are due, but a few new ones will keep your streak going."
+        " Your 6-day streak ends at midnight unless you study today."
+    )
 
 
 async def test_a_new_learner_with_nothing_due_and_no_streak_gets_nothing(
