@@ -17,7 +17,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.clock import Clock, system_clock
+from bot.daily_question import DailyQuestionService
 from bot.decks import DeckLibrary
+from bot.reminders import ReminderService
 from bot.scheduling import CardScheduler
 from bot.sessions import StudyEngine
 from bot.settings import Settings, log_level_number
@@ -25,7 +27,7 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Sequence[str] = ("cogs.quiz", "cogs.admin")
+EXTENSIONS: Sequence[str] = ("cogs.quiz", "cogs.reminders", "cogs.admin")
 
 
 def apply_endpoints(settings: Settings) -> None:
@@ -40,6 +42,8 @@ class RecallBot(commands.Bot):
     db: Database
     decks: DeckLibrary
     engine: StudyEngine
+    reminders: ReminderService
+    daily: DailyQuestionService
 
     def __init__(
         self,
@@ -48,6 +52,7 @@ class RecallBot(commands.Bot):
         clock: Clock = system_clock,
         guild_ready_timeout: float = 2.0,
         extensions: Sequence[str] = EXTENSIONS,
+        background_jobs: bool = True,
     ) -> None:
         # Only the guilds intent: Recall works through interactions, so it needs no
         # privileged intent (members, presences, message content).
@@ -61,6 +66,8 @@ class RecallBot(commands.Bot):
         self.settings = settings
         self.clock = clock
         self._extensions = tuple(extensions)
+        # Tests drive the reminder loop's ticks by hand with a fake clock instead.
+        self.background_jobs = background_jobs
 
     async def login(self, token: str) -> None:
         """Apply ``DISCORD_API_BASE``/``DISCORD_GATEWAY_URL`` before the first request."""
@@ -74,12 +81,10 @@ class RecallBot(commands.Bot):
         for problem in problems:
             log.warning("deck problem: %s", problem)
         log.info("loaded %d deck(s) from %s", len(self.decks.all()), self.settings.content_dir)
-        self.engine = StudyEngine(
-            self.db,
-            self.decks,
-            CardScheduler(desired_retention=self.settings.desired_retention),
-            self.clock,
-        )
+        scheduler = CardScheduler(desired_retention=self.settings.desired_retention)
+        self.engine = StudyEngine(self.db, self.decks, scheduler, self.clock)
+        self.reminders = ReminderService(self.db)
+        self.daily = DailyQuestionService(self.db, self.decks, scheduler)
         from cogs.common.errors import on_app_command_error
 
         self.tree.error(on_app_command_error)

@@ -201,29 +201,56 @@ def _board_sql(metric: Metric, *, since: bool, deck: bool) -> str:
     return f"""
         WITH {zones}
         agg AS ({_agg_sql(since=since, deck=deck)}),
-        scored AS (
+        scored AS MATERIALIZED (
             SELECT a.user_id, a.reviews, {value} AS value
             FROM {source}
             WHERE a.reviews >= :min_reviews
         ),
-        ranked AS (
-            SELECT user_id, reviews, value,
-                   RANK() OVER (ORDER BY value DESC) AS rank,
-                   ROW_NUMBER() OVER (ORDER BY value DESC, reviews DESC, user_id) AS position,
-                   COUNT(*) OVER () AS total
-            FROM scored
-        ),
+        -- Ranking without window functions: each window over the whole board is a
+        -- sort of every learner. Here there is one pass to count, a top-k sort for the
+        -- page, and a count of better scores for the two rows whose rank cannot be
+        -- read off their position (the first row of the page and the viewer).
+        total AS (SELECT COUNT(*) AS n FROM scored),
         shown AS (
-            -- The page index is clamped here, where the total is known, so a page
-            -- past the end costs no second query.
-            SELECT *, MIN(:page, (total - 1) / :size) AS page FROM ranked
+            -- Clamped here, where the total is known: a page past the end costs no
+            -- second query.
+            SELECT MIN(:page, MAX(n - 1, 0) / :size) AS page, n FROM total
+        ),
+        page_rows AS (
+            SELECT user_id, reviews, value FROM scored
+            ORDER BY value DESC, reviews DESC, user_id
+            LIMIT :size OFFSET (SELECT page FROM shown) * :size
         )
-        SELECT user_id, reviews, value, rank, position, total, page
-        FROM shown
-        WHERE (position > page * :size AND position <= (page + 1) * :size)
-           OR user_id = :viewer
-        ORDER BY position
+        SELECT 'row' AS kind, user_id, reviews, value, NULL AS rank FROM page_rows
+        UNION ALL
+        SELECT 'viewer', v.user_id, v.reviews, v.value,
+               1 + (SELECT COUNT(*) FROM scored s WHERE s.value > v.value)
+        FROM scored v WHERE v.user_id = :viewer
+        UNION ALL
+        SELECT 'first', NULL, NULL, NULL,
+               1 + (SELECT COUNT(*) FROM scored s
+                    WHERE s.value > (SELECT MAX(value) FROM page_rows))
+        UNION ALL
+        SELECT 'meta', NULL, n, page, NULL FROM shown
     """
+
+
+def _ranked_page(
+    rows: list[tuple[int, int, int | float]], first_rank: int, first_position: int
+) -> tuple[LeaderboardRow, ...]:
+    """Competition ranks for one page: a row ties the one above it or ranks at its position."""
+    # UNION ALL promises no order, so the page is put back in board order here.
+    rows.sort(key=lambda r: (-r[2], -r[1], r[0]))
+    ranked: list[LeaderboardRow] = []
+    for index, (user_id, reviews, value) in enumerate(rows):
+        if index == 0:
+            rank = first_rank
+        elif value == ranked[-1].value:
+            rank = ranked[-1].rank
+        else:
+            rank = first_position + index
+        ranked.append(LeaderboardRow(rank, user_id, value, reviews))
+    return tuple(ranked)
 
 
 @lru_cache(maxsize=1)
@@ -285,25 +312,31 @@ async def leaderboard_page(
     sql = _board_sql(metric, since=start is not None, deck=deck_id is not None)
     rows = await db.fetchall(sql, params)
 
-    def to_row(row: sqlite3.Row) -> LeaderboardRow:
-        value = row["value"]
-        return LeaderboardRow(
-            rank=int(row["rank"]),
-            user_id=int(row["user_id"]),
-            value=float(value) if metric is Metric.ACCURACY else int(value),
-            reviews=int(row["reviews"]),
-        )
+    def value_of(raw: int | float) -> int | float:
+        return float(raw) if metric is Metric.ACCURACY else int(raw)
 
-    total = int(rows[0]["total"]) if rows else 0
-    shown_page = int(rows[0]["page"]) if rows else 0
-    page_rows = tuple(
-        to_row(r)
-        for r in rows
-        if shown_page * page_size < r["position"] <= (shown_page + 1) * page_size
+    by_kind: dict[str, list[sqlite3.Row]] = {}
+    for r in rows:
+        by_kind.setdefault(r["kind"], []).append(r)
+    meta = by_kind["meta"][0]
+    total, shown_page = int(meta["reviews"]), int(meta["value"])
+    page_rows = _ranked_page(
+        [
+            (int(r["user_id"]), int(r["reviews"]), value_of(r["value"]))
+            for r in by_kind.get("row", [])
+        ],
+        first_rank=int(by_kind["first"][0]["rank"]),
+        first_position=shown_page * page_size + 1,
     )
-    viewer = next((to_row(r) for r in rows if r["user_id"] == viewer_id), None)
-    if total == 0:
-        shown_page = 0
+    viewer = next(
+        (
+            LeaderboardRow(
+                int(r["rank"]), int(r["user_id"]), value_of(r["value"]), int(r["reviews"])
+            )
+            for r in by_kind.get("viewer", [])
+        ),
+        None,
+    )
     pages = max(1, -(-total // page_size))
     return LeaderboardPage(
         period=period,

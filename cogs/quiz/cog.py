@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot.decks import ExplainCard
 from bot.grading import Grade
+from bot.reminders import describe_off_reason
 from bot.sessions import CardChanged, CardRemoved, SessionKind, StepView
 from bot.stats import deck_progress, learner_stats
 from bot.storage import learners
@@ -163,7 +164,9 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
 
     async def _send_first(self, interaction: discord.Interaction[Any], step: StepView) -> None:
         embed, view = render_step(step)
-        await show(interaction, update=False, embed=embed, view=view)
+        # Tell the learner, once, if Recall had to turn their reminders off.
+        notice = await self.bot.reminders.take_off_notice(interaction.user.id)
+        await show(interaction, update=False, content=notice, embed=embed, view=view)
 
     @app_commands.command(name="decks", description="Decks with card counts and your progress")
     async def decks(self, interaction: discord.Interaction[Any]) -> None:
@@ -217,7 +220,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         if streak.at_risk:
             notes.append("Study today to keep your streak!")
         if stats.reminders_off_reason:
-            notes.append(f"Reminders are off: {stats.reminders_off_reason}")
+            notes.append(describe_off_reason(stats.reminders_off_reason))
         embed.set_footer(text=" · ".join(notes))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
@@ -234,6 +237,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             raise UserFacingError(str(exc)) from None
         now = self.bot.clock()
         await learners.set_time_zone(self.bot.db, interaction.user.id, info.key, now)
+        await self.bot.reminders.replan(interaction.user.id, now)
         local = now.astimezone(info)
         await interaction.response.send_message(
             f"Your time zone is now **{info.key}** (it is {local:%H:%M} there). "

@@ -46,7 +46,10 @@ class Recall:
 
     async def start(self) -> RecallBot:
         """Start a fresh bot process-equivalent (new client, same database file)."""
-        bot = RecallBot(self.settings, clock=self.clock, guild_ready_timeout=0.05)
+        # Reminder ticks are driven by the tests with the fake clock, not by APScheduler.
+        bot = RecallBot(
+            self.settings, clock=self.clock, guild_ready_timeout=0.05, background_jobs=False
+        )
         await self._stack.enter_async_context(connected_client(self.fake, bot))
         self.bot = bot
         return bot
