@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import cast
 
+from bot.decks import CardType
 from cogs.reminders import Reminders
 from tests.e2e.harness import Recall, embed, ephemeral_text, labels
-from tests.fakediscord.models import FakeUser
+from tests.fakediscord.models import FakeMessage, FakeUser
 
 DM_SEND = r"/channels/\d+/messages"
 
@@ -27,7 +28,7 @@ async def _fail_one_new_card(recall: Recall, user: FakeUser) -> None:
     await recall.click(user, message, "Again")  # due again in a minute
 
 
-def _dms(recall: Recall, user: FakeUser) -> list:
+def _dms(recall: Recall, user: FakeUser) -> list[FakeMessage]:
     return recall.fake.messages_in(recall.fake.dm_channel(user))
 
 
@@ -129,10 +130,10 @@ async def test_daily_question_posts_once_and_counts_answers(recall: Recall) -> N
     card = next(
         c
         for d in recall.running.decks.all()
-        for c in d.cards
-        if c.type == "mcq" and c.question == embed(post)["description"]
+        for c in d.cards_of(CardType.MCQ)
+        if c.question == embed(post)["description"]
     )
-    right = f"{'ABCDE'[card.answer_index]} · {card.answer}"  # type: ignore[union-attr]
+    right = f"{'ABCDE'[card.answer_index]} · {card.answer}"
     first = await recall.click(hall.learner, post, right)
     assert ephemeral_text(first).startswith("✓ Correct!")
     await recall.fake.wait_until(
