@@ -27,7 +27,7 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Sequence[str] = ("cogs.quiz", "cogs.reminders", "cogs.admin")
+EXTENSIONS: Sequence[str] = ("cogs.quiz", "cogs.reminders", "cogs.leaderboard", "cogs.admin")
 
 
 def apply_endpoints(settings: Settings) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import io
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +12,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.class_progress import ClassProgress, class_progress
 from bot.daily_question import NoQuestions
+from bot.export import CSV_ENCODING, export_csv
+from bot.storage import Database
 from bot.timezones import InvalidLocalTime, InvalidTimeZone, search_zones
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError
@@ -22,6 +27,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROBLEMS_SHOWN = 15
+NAME_LOOKUPS_MAX = 2000
+NAME_LOOKUP_CONCURRENCY = 5
+EXPORT_MAX_BYTES = 8 * 1024 * 1024
+"""Discord's smallest upload limit (servers without boosts)."""
 
 
 @app_commands.guild_only()
@@ -101,6 +110,51 @@ class QuizAdmin(
         text = "The daily question is off." if was_on else "The daily question was not on."
         await interaction.response.send_message(text, ephemeral=True)
 
+    @app_commands.command(name="progress", description="How the class is doing")
+    @app_commands.describe(deck="Only this deck (default: all decks)")
+    @app_commands.autocomplete(deck=deck_autocomplete)
+    async def progress(
+        self, interaction: discord.Interaction[Any], deck: str | None = None
+    ) -> None:
+        """``/quiz-admin progress``: activity, accuracy, hardest cards, missed concepts."""
+        require_moderator(interaction)
+        assert interaction.guild_id is not None
+        if deck is not None and deck not in self.bot.decks:
+            raise UserFacingError(f"There is no deck called '{deck[:100]}'.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await class_progress(
+            self.bot.db, self.bot.decks, interaction.guild_id, deck, self.bot.clock()
+        )
+        await interaction.followup.send(embed=progress_embed(report), ephemeral=True)
+
+    @app_commands.command(name="export", description="CSV of every learner's results here")
+    async def export(self, interaction: discord.Interaction[Any]) -> None:
+        """``/quiz-admin export``: one row per learner and deck, streamed from the database."""
+        require_moderator(interaction)
+        guild = interaction.guild
+        assert guild is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        now = self.bot.clock()
+        names = await member_names(guild, await learner_ids(self.bot.db, guild.id))
+        buffer = io.StringIO(newline="")
+        rows = await export_csv(self.bot.db, guild.id, names, buffer, now)
+        data = buffer.getvalue().encode(CSV_ENCODING)
+        filename = f"recall-{guild.id}-{now:%Y-%m-%d}.csv"
+        if len(data) > EXPORT_MAX_BYTES:
+            # A big class's CSV compresses about tenfold; gzip keeps it under the limit.
+            data = await asyncio.to_thread(gzip.compress, data)
+            filename += ".gz"
+        if len(data) > EXPORT_MAX_BYTES:
+            raise UserFacingError(
+                f"The export is {len(data) // 1_000_000} MB even compressed, over Discord's "
+                "upload limit; ask the bot's host for a copy of the database."
+            )
+        await interaction.followup.send(
+            f"{rows} row{'s' if rows != 1 else ''}: one per learner and deck.",
+            file=discord.File(io.BytesIO(data), filename=filename),
+            ephemeral=True,
+        )
+
     @app_commands.command(name="reload", description="Reload the decks from disk")
     async def reload(self, interaction: discord.Interaction[Any]) -> None:
         """Re-read the deck folder; a broken deck keeps its last good version."""
@@ -121,6 +175,70 @@ class QuizAdmin(
                 lines.append(f"...and {len(report.problems) - PROBLEMS_SHOWN} more (see the log).")
         text = "\n".join(lines)
         await interaction.followup.send(text[:2000], ephemeral=True)
+
+
+def progress_embed(report: ClassProgress) -> discord.Embed:
+    """The class view."""
+    title = "Class progress" + (f" · {report.deck_id}" if report.deck_id else "")
+    embed = discord.Embed(title=title, colour=discord.Colour.blurple())
+    if report.empty:
+        embed.description = "Nobody has answered a card in this server yet."
+        return embed
+    embed.add_field(
+        name="Active learners", value=f"{report.active_7d} (7 days) · {report.active_30d} (30 days)"
+    )
+    embed.add_field(name="Reviews", value=f"{report.reviews_7d} (7 days) · {report.reviews} (all)")
+    accuracy = "–" if report.accuracy is None else f"{report.accuracy:.0%}"
+    embed.add_field(name="Accuracy", value=accuracy)
+    hardest = "\n".join(
+        f"**{card.wrong}/{card.attempts}** wrong · {card.excerpt} (`{card.card_id}`)"
+        for card in report.hardest
+    )
+    embed.add_field(
+        name="Hardest cards", value=hardest[:1024] or "Not enough answers yet.", inline=False
+    )
+    missed = "\n".join(
+        f"**{c.missed}/{c.attempts}** missed · {c.concept} (`{c.card_id}`)"
+        for c in report.missed_concepts
+    )
+    embed.add_field(
+        name="Concepts most often missed", value=missed[:1024] or "None yet.", inline=False
+    )
+    return embed
+
+
+async def learner_ids(db: Database, guild_id: int) -> list[int]:
+    """Everyone with results in this server."""
+    rows = await db.fetchall(
+        "SELECT DISTINCT user_id FROM review_totals WHERE guild_id = ? ORDER BY user_id",
+        (guild_id,),
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def member_names(guild: discord.Guild, user_ids: list[int]) -> dict[int, str]:
+    """Display names at export time, fetched a few at a time (Recall has no members intent).
+
+    A learner who left the server keeps an empty name; past ``NAME_LOOKUPS_MAX`` the
+    rest stay empty too rather than holding the export for minutes.
+    """
+    names: dict[int, str] = {}
+    gate = asyncio.Semaphore(NAME_LOOKUP_CONCURRENCY)
+
+    async def look_up(user_id: int) -> None:
+        cached = guild.get_member(user_id)
+        if cached is not None:
+            names[user_id] = cached.display_name
+            return
+        async with gate:
+            try:
+                member = await guild.fetch_member(user_id)
+            except discord.HTTPException:
+                return
+            names[user_id] = member.display_name
+
+    await asyncio.gather(*(look_up(uid) for uid in user_ids[:NAME_LOOKUPS_MAX]))
+    return names
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from typing import TYPE_CHECKING, Any, Literal
@@ -10,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.charts import activity_png
 from bot.decks import ExplainCard
 from bot.grading import Grade
 from bot.reminders import describe_off_reason
@@ -204,7 +206,9 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             perms = getattr(interaction.user, "guild_permissions", None)
             if perms is None or not perms.manage_guild:
                 raise UserFacingError("Only moderators (Manage Server) can see others' stats.")
-        stats = await learner_stats(self.bot.db, target.id, self.bot.clock())
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        now = self.bot.clock()
+        stats = await learner_stats(self.bot.db, target.id, now)
         embed = discord.Embed(
             title=f"Stats for {target.display_name}"[:256], colour=discord.Colour.blurple()
         )
@@ -222,7 +226,12 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         if stats.reminders_off_reason:
             notes.append(describe_off_reason(stats.reminders_off_reason))
         embed.set_footer(text=" · ".join(notes))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        # The picture is drawn in a worker thread: matplotlib must not block the loop.
+        png = await activity_png(self.bot.db, target.id, stats.time_zone, now)
+        embed.set_image(url="attachment://activity.png")
+        await interaction.followup.send(
+            embed=embed, file=discord.File(io.BytesIO(png), filename="activity.png"), ephemeral=True
+        )
 
     @app_commands.command(
         name="timezone", description="Set your time zone (for streaks and reminders)"

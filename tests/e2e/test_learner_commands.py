@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from datetime import timedelta
 
 from tests.e2e.harness import Recall, embed, ephemeral_text, field_named, labels
@@ -44,13 +45,20 @@ async def test_decks_lists_counts_and_progress(recall: Recall) -> None:
 async def test_stats_show_streak_reviews_accuracy_and_xp(recall: Recall) -> None:
     await _answer_one_flashcard(recall, "Good")
     reply = await recall.slash(recall.hall.learner, "quiz stats")
-    message = reply.message()
+    message = await reply.wait_done()  # deferred: the picture is drawn off the event loop
     assert message is not None and message.ephemeral
     assert field_named(message, "Streak").startswith("🔥 1")
     assert field_named(message, "Reviews") == "1"
     assert field_named(message, "Accuracy") == "100%"
     assert int(field_named(message, "XP")) > 0
     assert field_named(message, "Due today") == "1"  # Good on a new card: due in 10 minutes
+    # The activity heatmap is attached and shown in the embed.
+    [picture] = message.attachments
+    assert picture.filename == "activity.png"
+    assert embed(message)["image"]["url"] == "attachment://activity.png"
+    assert picture.content[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", picture.content[16:24])
+    assert (width, height) == (800, 250)
 
 
 async def test_stats_of_another_member_is_for_moderators(recall: Recall) -> None:
@@ -58,7 +66,7 @@ async def test_stats_of_another_member_is_for_moderators(recall: Recall) -> None
     refused = await recall.slash(hall.learner2, "quiz stats", {"member": hall.learner})
     assert "Only moderators" in ephemeral_text(refused)
     allowed = await recall.slash(hall.moderator, "quiz stats", {"member": hall.learner})
-    message = allowed.message()
+    message = await allowed.wait_done()
     assert message is not None
     assert embed(message)["title"] == "Stats for Alice"
 

@@ -88,7 +88,7 @@ async def test_closed_dms_turn_reminders_off_and_say_why(recall: Recall) -> None
     start = await recall.slash(alice, "quiz start", {"count": 1})
     assert "could not send you a DM" in ephemeral_text(start)
     stats = await recall.slash(alice, "quiz stats")
-    stats_message = stats.message()
+    stats_message = await stats.wait_done()
     assert stats_message is not None
     assert "could not send you a DM" in embed(stats_message)["footer"]["text"]
 

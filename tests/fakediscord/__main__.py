@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import tempfile
@@ -41,27 +42,61 @@ def bot_environment(fake: FakeDiscord, guild_id: int, database: Path) -> dict[st
 
 
 async def start_bot_process(
-    fake: FakeDiscord, guild_id: int, database: Path
+    fake: FakeDiscord,
+    guild_id: int,
+    database: Path,
+    *,
+    module: str = "bot",
+    extra_env: dict[str, str] | None = None,
+    quiet: bool = False,
 ) -> asyncio.subprocess.Process:
-    """Start ``python -m bot`` against ``fake`` and wait until its commands are synced."""
+    """Start ``python -m bot`` against ``fake`` and wait until it is connected.
+
+    ``module`` runs another bot the same way (the benchmarks' bare discord.py bot);
+    ``quiet`` sends its output to /dev/null. Waits for a *new* IDENTIFY, so that a
+    restart after a kill is not mistaken for the dead process's connection.
+    """
+    identified = len(fake.gateway.ops_received(2))
+    env = bot_environment(fake, guild_id, database)
+    env.update(extra_env or {})
+    output = asyncio.subprocess.DEVNULL if quiet else None
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        cwd=REPO,
-        env=bot_environment(fake, guild_id, database),
+        sys.executable, "-m", module, cwd=REPO, env=env, stdout=output, stderr=output
     )
-    guild = fake.guilds[guild_id]
-    await fake.wait_until(lambda: bool(fake.commands_for(guild)), timeout=30, what="command sync")
-    await fake.wait_connected(timeout=30)
+    try:
+        guild = fake.guilds[guild_id]
+        await fake.wait_until(
+            lambda: bool(fake.commands_for(guild)), timeout=30, what="command sync"
+        )
+        await fake.wait_until(
+            lambda: len(fake.gateway.ops_received(2)) > identified, timeout=30, what="IDENTIFY"
+        )
+        await fake.wait_connected(timeout=30)
+    except BaseException:
+        kill_bot_process(process)
+        await process.wait()
+        raise
     return process
+
+
+def kill_bot_process(process: asyncio.subprocess.Process) -> None:
+    """SIGKILL the bot (a crash: no shutdown code runs); a no-op if it already exited."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
 
 
 async def stop_bot_process(process: asyncio.subprocess.Process) -> int:
     """SIGTERM the bot and wait for its clean exit."""
     if process.returncode is None:
-        process.terminate()
-    return await asyncio.wait_for(process.wait(), timeout=15)
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+    try:
+        return await asyncio.wait_for(process.wait(), timeout=15)
+    except TimeoutError:
+        kill_bot_process(process)
+        await process.wait()
+        raise
 
 
 async def demo() -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .interactions import Interaction
+from .interactions import CHANNEL_MESSAGE, Interaction
 from .models import FakeMessage, FakeUser
 from .server import FakeDiscord
 
@@ -34,6 +34,9 @@ class SessionRun:
 
     timings: list[StepTiming] = field(default_factory=list)
     finished: bool = False
+    #: Set when a click was answered with an ephemeral notice instead of an update
+    #: (e.g. "That card was already answered." on a message that fell behind).
+    notice: str | None = None
 
 
 def _buttons(message: FakeMessage) -> dict[str, str]:
@@ -44,9 +47,10 @@ def _buttons(message: FakeMessage) -> dict[str, str]:
     }
 
 
-async def _timed(run: SessionRun, action: str, interaction: Interaction, timeout: float) -> None:
+async def _timed(run: SessionRun, action: str, interaction: Interaction, timeout: float) -> int:
     callback = await interaction.response(timeout=timeout)
     run.timings.append(StepTiming(action, callback.elapsed))
+    return callback.type
 
 
 async def run_session(
@@ -65,6 +69,27 @@ async def run_session(
     message = start.message()
     if message is None or not message.embeds:
         return run
+    return await continue_session(
+        fake, user, message, run, grade=grade, max_steps=max_steps, timeout=timeout
+    )
+
+
+async def continue_session(
+    fake: FakeDiscord,
+    user: FakeUser,
+    message: FakeMessage,
+    run: SessionRun | None = None,
+    *,
+    grade: str = "Good",
+    max_steps: int = 200,
+    timeout: float = 10.0,
+) -> SessionRun:
+    """Click through the session shown on ``message`` (e.g. one sent before a restart).
+
+    Stops at the summary, or at the first click answered with an ephemeral notice
+    (kept in ``run.notice``) rather than an update of the message.
+    """
+    run = run or SessionRun()
     for _ in range(max_steps):
         buttons = _buttons(message)
         if not buttons:
@@ -90,5 +115,10 @@ async def run_session(
             label = next(iter(buttons))  # an option button of a multiple-choice card
         clicked = await fake.click(user, message, buttons[label])
         action = "option" if label not in (*GRADES, "Reveal answer", "Next") else label
-        await _timed(run, action, clicked, timeout)
+        if await _timed(run, action, clicked, timeout) == CHANNEL_MESSAGE:
+            reply = await clicked.wait_done(timeout=timeout)
+            run.notice = reply.content if reply is not None else ""
+            return run
+        # A deferred update is completed by an edit: wait for it before reading buttons.
+        await clicked.wait_done(timeout=timeout)
     return run

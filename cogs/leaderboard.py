@@ -1,0 +1,229 @@
+"""``/leaderboard``: the server's ranking, paged with persistent Previous/Next buttons.
+
+A page's query lives in its buttons' custom ids (period, metric, deck, page), so
+paging works on any message, after any restart. On an ephemeral board a click
+turns the page; on a public one, anyone's click opens their own private copy of
+that page instead of changing what the channel sees.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.leaderboard import LeaderboardPage, LeaderboardRow, Metric, Period, leaderboard_page
+from cogs.common.checks import require_moderator
+from cogs.common.errors import report
+
+if TYPE_CHECKING:
+    from bot.client import RecallBot
+
+PERIOD_CODES = {Period.WEEK: "w", Period.MONTH: "m", Period.ALL: "a"}
+METRIC_CODES = {Metric.XP: "x", Metric.STREAK: "s", Metric.ACCURACY: "a"}
+PERIOD_TITLES = {Period.WEEK: "this week", Period.MONTH: "this month", Period.ALL: "all time"}
+METRIC_TITLES = {Metric.XP: "XP", Metric.STREAK: "Streak", Metric.ACCURACY: "Accuracy"}
+TEMPLATE = (
+    r"recall:lb:(?P<period>[wma]):(?P<metric>[xsa]):(?P<deck>[a-z0-9-]{0,64})"
+    r":(?P<page>[0-9]{1,6}):(?P<dir>[pn])"
+)
+
+
+def format_value(metric: Metric, row: LeaderboardRow) -> str:
+    """A row's value as shown: '120 XP', '7 days', '85% (20 answers)'."""
+    if metric is Metric.ACCURACY:
+        return f"{float(row.value):.0%} ({row.reviews} answers)"
+    if metric is Metric.STREAK:
+        days = int(row.value)
+        return f"{days} day{'s' if days != 1 else ''}"
+    return f"{int(row.value)} XP"
+
+
+def render_page(board: LeaderboardPage) -> tuple[discord.Embed, discord.ui.View]:
+    """The embed and the paging buttons for one page."""
+    title = f"Leaderboard · {METRIC_TITLES[board.metric]} · {PERIOD_TITLES[board.period]}"
+    if board.deck_id:
+        title += f" · {board.deck_id}"
+    embed = discord.Embed(title=title[:256], colour=discord.Colour.gold())
+    if board.empty:
+        embed.description = "Nobody is ranked yet: no answers in this period" + (
+            f" (accuracy needs {board.min_reviews} answers)." if board.min_reviews > 1 else "."
+        )
+    else:
+        medals = {1: "🥇", 2: "🥈", 3: "🥉"}
+        embed.description = "\n".join(
+            f"{medals.get(row.rank, f'`{row.rank:>2}.`')} <@{row.user_id}> · "
+            f"{format_value(board.metric, row)}"
+            for row in board.rows
+        )
+    footer = f"Page {board.page + 1} of {board.pages} · {board.total} ranked"
+    if board.viewer is not None:
+        footer += f" · You: #{board.viewer.rank} ({format_value(board.metric, board.viewer)})"
+    elif board.min_reviews > 1:
+        footer += f" · {board.min_reviews} answers needed to be ranked"
+    embed.set_footer(text=footer)
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        PageButton(
+            board.period,
+            board.metric,
+            board.deck_id,
+            board.page - 1,
+            "p",
+            disabled=not board.has_previous,
+        )
+    )
+    view.add_item(
+        PageButton(
+            board.period,
+            board.metric,
+            board.deck_id,
+            board.page + 1,
+            "n",
+            disabled=not board.has_next,
+        )
+    )
+    return embed, view
+
+
+class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TEMPLATE):
+    """Previous or Next on a leaderboard page."""
+
+    def __init__(
+        self,
+        period: Period,
+        metric: Metric,
+        deck_id: str | None,
+        page: int,
+        direction: str,
+        *,
+        disabled: bool = False,
+    ) -> None:
+        self.period = period
+        self.metric = metric
+        self.deck_id = deck_id
+        self.page = max(0, page)
+        custom_id = (
+            f"recall:lb:{PERIOD_CODES[period]}:{METRIC_CODES[metric]}:{deck_id or ''}"
+            f":{self.page}:{direction}"
+        )
+        super().__init__(
+            discord.ui.Button(
+                label="Previous" if direction == "p" else "Next",
+                style=discord.ButtonStyle.secondary,
+                custom_id=custom_id,
+                disabled=disabled,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> PageButton:
+        """Rebuild the page query from the custom id."""
+        period = next(p for p, code in PERIOD_CODES.items() if code == match["period"])
+        metric = next(m for m, code in METRIC_CODES.items() if code == match["metric"])
+        return cls(period, metric, match["deck"] or None, int(match["page"]), match["dir"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Show the requested page (privately, when the board is public)."""
+        bot: RecallBot = interaction.client
+        try:
+            require_moderator(interaction)
+            assert interaction.guild_id is not None
+            board = await leaderboard_page(
+                bot.db,
+                interaction.guild_id,
+                self.period,
+                self.metric,
+                self.deck_id,
+                self.page,
+                bot.clock(),
+                viewer_id=interaction.user.id,
+            )
+            embed, view = render_page(board)
+            public = interaction.message is not None and not interaction.message.flags.ephemeral
+            if public:
+                await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+            else:
+                await interaction.response.edit_message(embed=embed, view=view)
+        except Exception as exc:
+            await report(interaction, exc)
+
+
+class Leaderboard(commands.Cog):
+    """Moderators' view of who is ahead."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot: RecallBot = bot  # type: ignore[assignment]
+
+    async def cog_load(self) -> None:
+        """Register the paging buttons."""
+        self.bot.add_dynamic_items(PageButton)
+
+    async def cog_unload(self) -> None:
+        """Unregister the paging buttons."""
+        self.bot.remove_dynamic_items(PageButton)
+
+    async def deck_autocomplete(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Decks whose id or title contains what was typed."""
+        text = current.casefold().strip()
+        return [
+            app_commands.Choice(name=deck.title[:100], value=deck.id)
+            for deck in self.bot.decks.all()
+            if text in deck.id or text in deck.title.casefold()
+        ][:25]
+
+    @app_commands.command(name="leaderboard", description="The server's learners, ranked")
+    @app_commands.describe(
+        period="How far back (default: this week)",
+        metric="Rank by (default: XP)",
+        deck="Only this deck (default: all decks)",
+        public="Post it in the channel for everyone (default: only you see it)",
+    )
+    @app_commands.autocomplete(deck=deck_autocomplete)
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def leaderboard(
+        self,
+        interaction: discord.Interaction[Any],
+        period: Literal["week", "month", "all"] = "week",
+        metric: Literal["xp", "streak", "accuracy"] = "xp",
+        deck: str | None = None,
+        public: bool = False,
+    ) -> None:
+        """``/leaderboard``."""
+        require_moderator(interaction)
+        assert interaction.guild_id is not None
+        if deck is not None and deck not in self.bot.decks:
+            await interaction.response.send_message(
+                f"There is no deck called '{deck[:100]}'.", ephemeral=True
+            )
+            return
+        await interaction.response.defer(ephemeral=not public, thinking=True)
+        board = await leaderboard_page(
+            self.bot.db,
+            interaction.guild_id,
+            Period(period),
+            Metric(metric),
+            deck,
+            0,
+            self.bot.clock(),
+            viewer_id=interaction.user.id,
+        )
+        embed, view = render_page(board)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=not public)
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Load the extension."""
+    await bot.add_cog(Leaderboard(bot))

@@ -1,0 +1,123 @@
+"""/leaderboard, /quiz-admin progress and /quiz-admin export against the fake Discord."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from bot.decks import McqCard
+from bot.sessions import SessionKind
+from tests.e2e.harness import Recall, embed, enabled_labels, ephemeral_text, field_named, labels
+from tests.fakediscord.models import FakeUser
+
+
+async def _answer_mcqs(recall: Recall, user: FakeUser, right: int, wrong: int) -> None:
+    """Answer ``right + wrong`` multiple-choice cards through the real engine."""
+    engine = recall.running.engine
+    view = await engine.start(
+        user_id=user.id,
+        guild_id=recall.hall.guild.id,
+        channel_id=recall.hall.channel.id,
+        kind=SessionKind.MCQ,
+        count=right + wrong,
+    )
+    for number in range(right + wrong):
+        card = view.card
+        assert isinstance(card, McqCard)
+        choice = card.answer_index if number < right else (card.answer_index + 1) % 4
+        await engine.answer_mcq(view.session.id, user.id, number, choice)
+        view = await engine.next(view.session.id, user.id, number)
+
+
+async def test_leaderboard_is_for_moderators_even_with_an_override(recall: Recall) -> None:
+    hall = recall.hall
+    [command] = [c for c in recall.fake.commands_for(hall.guild) if c.name == "leaderboard"]
+    assert int(command.default_member_permissions or 0) == 0x20
+    with pytest.raises(PermissionError):
+        await recall.fake.slash(hall.learner, "leaderboard")
+    recall.fake.allow_command(hall.guild, "leaderboard", hall.learner)
+    refused = await recall.slash(hall.learner, "leaderboard")
+    assert "for moderators" in ephemeral_text(refused)
+
+
+async def test_empty_server_board(recall: Recall) -> None:
+    reply = await recall.fake.slash(recall.hall.moderator, "leaderboard")
+    message = await reply.wait_done()
+    assert message is not None and message.ephemeral
+    assert "Nobody is ranked yet" in embed(message)["description"]
+    assert enabled_labels(message) == []  # Previous and Next both disabled
+
+
+async def test_ranking_paging_and_own_rank(recall: Recall) -> None:
+    hall = recall.hall
+    learners = [recall.fake.add_member(hall.guild, f"learner{i}").user for i in range(11)]
+    for index, user in enumerate(learners):
+        await _answer_mcqs(recall, user, right=index % 5, wrong=1)
+    await _answer_mcqs(recall, hall.moderator, right=5, wrong=0)
+    reply = await recall.fake.slash(hall.moderator, "leaderboard", {"metric": "xp"})
+    message = await reply.wait_done()
+    assert message is not None
+    lines = embed(message)["description"].splitlines()
+    assert len(lines) == 10
+    assert lines[0].startswith("🥇") and f"<@{hall.moderator.id}>" in lines[0]
+    footer = embed(message)["footer"]["text"]
+    assert "Page 1 of 2" in footer and "12 ranked" in footer and "You: #1" in footer
+    assert enabled_labels(message) == ["Next"]
+    await recall.click(hall.moderator, message, "Next")
+    assert "Page 2 of 2" in embed(message)["footer"]["text"]
+    assert len(embed(message)["description"].splitlines()) == 2
+    assert enabled_labels(message) == ["Previous"]
+
+
+async def test_public_board_and_private_paging(recall: Recall) -> None:
+    hall = recall.hall
+    for i in range(11):
+        user = recall.fake.add_member(hall.guild, f"p{i}").user
+        await _answer_mcqs(recall, user, right=1, wrong=0)
+    reply = await recall.fake.slash(hall.moderator, "leaderboard", {"public": True})
+    public = await reply.wait_done()
+    assert public is not None and not public.ephemeral
+    before = len(public.versions)
+    click = await recall.click(hall.moderator, public, "Next")
+    private = click.message()
+    assert private is not None and private.ephemeral
+    assert "Page 2 of 2" in embed(private)["footer"]["text"]
+    assert len(public.versions) == before  # the channel's board did not change
+
+
+async def test_class_progress(recall: Recall) -> None:
+    hall = recall.hall
+    # Five learners meet the same five questions in deck order: the first is answered
+    # right, the other four wrong, so those four are the hardest (5/5 wrong each).
+    for i in range(5):
+        user = recall.fake.add_member(hall.guild, f"c{i}").user
+        await _answer_mcqs(recall, user, right=1, wrong=4)
+    reply = await recall.fake.slash(hall.moderator, "quiz-admin progress")
+    message = await reply.wait_done()
+    assert message is not None and message.ephemeral
+    assert field_named(message, "Active learners").startswith("5 (7 days)")
+    assert field_named(message, "Accuracy") == "20%"
+    hardest = field_named(message, "Hardest cards").splitlines()
+    assert len(hardest) == 4
+    assert all(line.startswith("**5/5** wrong") for line in hardest)
+
+
+async def test_export_csv_parsed_back(recall: Recall) -> None:
+    hall = recall.hall
+    await _answer_mcqs(recall, hall.learner, right=2, wrong=1)
+    await _answer_mcqs(recall, hall.learner2, right=1, wrong=0)
+    reply = await recall.fake.slash(hall.moderator, "quiz-admin export")
+    message = await reply.wait_done()
+    assert message is not None and message.ephemeral
+    [attachment] = message.attachments
+    assert attachment.filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(attachment.content.decode("utf-8-sig"))))
+    by_user = {int(row["user_id"]): row for row in rows}
+    assert set(by_user) == {hall.learner.id, hall.learner2.id}
+    alice = by_user[hall.learner.id]
+    assert alice["name"] == "Alice"
+    assert alice["deck"] == "django-wsgi-asgi"
+    assert (alice["reviews"], alice["correct"]) == ("3", "2")
+    assert labels(message) == []
