@@ -9,6 +9,7 @@ import pytest
 
 from bot.decks import McqCard
 from bot.sessions import SessionKind
+from bot.storage import learners
 from tests.e2e.harness import Recall, embed, enabled_labels, ephemeral_text, field_named, labels
 from tests.fakediscord.models import FakeUser
 
@@ -121,3 +122,20 @@ async def test_export_csv_parsed_back(recall: Recall) -> None:
     assert alice["deck"] == "django-wsgi-asgi"
     assert (alice["reviews"], alice["correct"]) == ("3", "2")
     assert labels(message) == []
+
+
+async def test_next_after_the_board_shrank_shows_the_last_page(recall: Recall) -> None:
+    hall = recall.hall
+    users = [recall.fake.add_member(hall.guild, f"s{i}").user for i in range(11)]
+    for user in users:
+        await _answer_mcqs(recall, user, right=1, wrong=0)
+    reply = await recall.fake.slash(hall.moderator, "leaderboard")
+    message = await reply.wait_done()
+    assert message is not None
+    assert "Page 1 of 2" in embed(message)["footer"]["text"]
+    for user in users[:2]:  # two learners delete their data: one page is left
+        await learners.delete(recall.running.db, user.id)
+    await recall.click(hall.moderator, message, "Next")
+    footer = embed(message)["footer"]["text"]
+    assert "Page 1 of 1" in footer and "9 ranked" in footer
+    assert enabled_labels(message) == []

@@ -110,6 +110,7 @@ async def test_sigkill_mid_load_loses_no_acknowledged_answer(
                 # The bot committed this click but died before updating the message,
                 # so the message is one step behind: the click is refused cleanly and
                 # records nothing. A new session works as usual.
+                print("STALE", run.notice)
                 assert "already answered" in run.notice
                 assert (await run_session(fake, user, SESSION, timeout=30)).finished
         assert resumed > 0, "no learner clicked a message sent before the kill"
