@@ -38,3 +38,47 @@ async def test_start_options_match_the_spec(recall: Recall) -> None:
     assert [c["value"] for c in level["choices"]] == ["beginner", "intermediate", "advanced"]
     timezone = _options(quiz.to_payload(), "timezone")
     assert _options(timezone, "zone")["autocomplete"] is True
+
+
+def _paths(options: list[dict[str, Any]], prefix: str) -> list[str]:
+    """Full names of every subcommand under a command (types 1 = subcommand, 2 = group)."""
+    found: list[str] = []
+    for option in options:
+        if option["type"] == 1:
+            found.append(f"{prefix} {option['name']}")
+        elif option["type"] == 2:
+            found += _paths(option.get("options", []), f"{prefix} {option['name']}")
+    return found
+
+
+async def test_every_extension_registers_exactly_the_spec_commands(recall: Recall) -> None:
+    registered = recall.fake.commands_for(recall.hall.guild)
+    names = [c.name for c in registered]
+    assert len(names) == len(set(names)), f"command name clash: {names}"
+    paths: list[str] = []
+    for command in registered:
+        payload = command.to_payload()
+        sub = _paths(payload.get("options", []), command.name)
+        paths += sub or [command.name]
+    assert sorted(paths) == sorted(
+        [
+            "quiz start",
+            "quiz review",
+            "quiz decks",
+            "quiz stats",
+            "quiz timezone",
+            "quiz remind set",
+            "quiz remind off",
+            "quiz forget-me",
+            "leaderboard",
+            "quiz-admin progress",
+            "quiz-admin export",
+            "quiz-admin daily set",
+            "quiz-admin daily off",
+            "quiz-admin reload",
+        ]
+    )
+    by_name = {c.name: c for c in registered}
+    assert by_name["quiz"].default_member_permissions is None  # everyone
+    for moderator_only in ("leaderboard", "quiz-admin"):
+        assert int(by_name[moderator_only].default_member_permissions or 0) == 0x20
