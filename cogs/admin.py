@@ -16,7 +16,8 @@ from bot.class_progress import ClassProgress, class_progress
 from bot.daily_question import NoQuestions
 from bot.export import CSV_ENCODING, export_csv
 from bot.storage import Database
-from bot.timezones import InvalidLocalTime, InvalidTimeZone, search_zones
+from bot.timezones import InvalidLocalTime, InvalidTimeZone
+from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError
 from cogs.quiz.render import relative
@@ -45,23 +46,6 @@ class QuizAdmin(
         super().__init__()
 
     daily = app_commands.Group(name="daily", description="The channel's question of the day")
-
-    async def zone_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        """IANA zone names matching what was typed."""
-        return [app_commands.Choice(name=z, value=z) for z in search_zones(current)]
-
-    async def deck_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Decks whose id or title contains what was typed."""
-        text = current.casefold().strip()
-        return [
-            app_commands.Choice(name=deck.title[:100], value=deck.id)
-            for deck in self.bot.decks.all()
-            if text in deck.id or text in deck.title.casefold()
-        ][:25]
 
     @daily.command(name="set", description="Post one question a day to a channel")
     @app_commands.describe(

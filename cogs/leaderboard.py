@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.leaderboard import LeaderboardPage, LeaderboardRow, Metric, Period, leaderboard_page
+from cogs.common.autocomplete import deck_autocomplete
 from cogs.common.checks import require_moderator
 from cogs.common.errors import report
 
@@ -171,17 +172,6 @@ class Leaderboard(commands.Cog):
     async def cog_unload(self) -> None:
         """Unregister the paging buttons."""
         self.bot.remove_dynamic_items(PageButton)
-
-    async def deck_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Decks whose id or title contains what was typed."""
-        text = current.casefold().strip()
-        return [
-            app_commands.Choice(name=deck.title[:100], value=deck.id)
-            for deck in self.bot.decks.all()
-            if text in deck.id or text in deck.title.casefold()
-        ][:25]
 
     @app_commands.command(name="leaderboard", description="The server's learners, ranked")
     @app_commands.describe(

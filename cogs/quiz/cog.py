@@ -18,7 +18,8 @@ from bot.reminders import describe_off_reason
 from bot.sessions import CardChanged, CardRemoved, SessionKind, StepView
 from bot.stats import deck_progress, learner_stats
 from bot.storage import learners
-from bot.timezones import InvalidTimeZone, parse_zone, search_zones
+from bot.timezones import InvalidTimeZone, parse_zone
+from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.errors import UserFacingError, report
 from cogs.common.respond import show, within_deadline
 from cogs.quiz.buttons import ANSWER_INPUT_ID, MODAL_PATTERN, QuizButton, modal_id
@@ -90,24 +91,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         """Unregister the persistent buttons."""
         self.bot.remove_dynamic_items(QuizButton, ForgetButton)
 
-    # -- autocomplete -----------------------------------------------------------
-
-    async def deck_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        """Decks whose id or title contains what was typed."""
-        text = current.casefold().strip()
-        return [
-            app_commands.Choice(name=deck.title[:100], value=deck.id)
-            for deck in self.bot.decks.all()
-            if text in deck.id or text in deck.title.casefold()
-        ][:25]
-
-    async def zone_autocomplete(
-        self, interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        """IANA zone names matching what was typed."""
-        return [app_commands.Choice(name=z, value=z) for z in search_zones(current)]
+    # -- helpers ----------------------------------------------------------------
 
     def _resolve_deck(self, text: str | None) -> str | None:
         if text is None:
