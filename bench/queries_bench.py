@@ -6,7 +6,9 @@ It builds (once, cached in the temp folder) a SQLite file with 100,000 learners 
 1,000,000 reviews over four servers of unequal size and three decks, through the real
 migrations, then times the engine calls the cogs make: a leaderboard page for every
 metric and period, the class progress view, a learner's stats reply
-(``learner_stats`` + ``activity_by_day``), and the CSV export's throughput. Figures
+(``learner_stats`` + ``activity_by_day``), the CSV export's throughput, and the cost of
+recording one answer (every trigger-kept table included) on a copy of the big
+database against an empty one (``--writes-only`` runs just that). Figures
 are for the largest server (40 % of the log). Each timing is the whole awaited call
 (aiosqlite thread hop and Python included), so it is an upper bound on database time.
 
@@ -41,7 +43,10 @@ from bot.charts import activity_by_day, render_heatmap
 from bot.class_progress import class_progress
 from bot.decks import Deck, DeckLibrary
 from bot.export import export_csv
+from bot.grading import Grade
 from bot.leaderboard import Metric, Period, leaderboard_page
+from bot.progress import Answer, record_answer
+from bot.scheduling import CardScheduler
 from bot.stats import learner_stats
 from bot.storage import Database
 from bot.storage.codec import to_epoch
@@ -267,6 +272,63 @@ async def explain(db: Database, recorder: Recorder, title: str, call: Awaitable[
         print(f"  {row['detail']}")
 
 
+# -- writes ---------------------------------------------------------------------------
+
+
+def _copy(path: Path, work: Path) -> None:
+    if path.exists():
+        with sqlite3.connect(path) as source, sqlite3.connect(work) as target:
+            source.backup(target)
+
+
+async def answer_writes(path: Path, answers: int) -> Timing:
+    """Time ``answers`` recorded answers, each its own transaction, on a copy of ``path``.
+
+    Every answer goes through :func:`bot.progress.record_answer` (learner, card memory,
+    review log and every trigger-maintained table), as a quiz button press does. The
+    copy keeps the cached database unchanged; ``path`` None-like (missing) means a
+    fresh, empty database.
+    """
+    work = Path(tempfile.mkdtemp(prefix="recall-writes-")) / "copy.db"
+    await asyncio.to_thread(_copy, path, work)
+    db = await Database.open(work)
+    scheduler = CardScheduler(fuzz=False)
+    samples: list[float] = []
+    try:
+        for n in range(answers + 1):
+            # Existing learners in the big server, cycling through decks and cards.
+            answer = Answer(
+                user_id=USER_BASE + (n * 7919) % LEARNERS,
+                guild_id=BIG_GUILD,
+                deck_id=DECKS[n % len(DECKS)],
+                card_id=f"card-{n % CARDS_PER_DECK}",
+                kind="flashcard",
+                grade=Grade.GOOD if n % 3 else Grade.AGAIN,
+                correct=bool(n % 3),
+            )
+            began = time.perf_counter()
+            async with db.transaction() as conn:
+                await record_answer(conn, scheduler, answer, NOW + timedelta(seconds=n))
+            if n:  # the first one warms the statement cache
+                samples.append(time.perf_counter() - began)
+    finally:
+        await db.close()
+        for leftover in work.parent.iterdir():
+            leftover.unlink()
+        work.parent.rmdir()
+    return Timing("", samples)
+
+
+async def report_writes(path: Path, answers: int) -> None:
+    """Per-answer write cost on the big database against an empty one."""
+    empty = await answer_writes(path.with_name("does-not-exist.db"), answers)
+    empty.name = "one answer, empty database"
+    big = await answer_writes(path, answers)
+    big.name = "one answer, big database"
+    print_table(f"Answer write (record_answer + commit, {answers} answers)", [empty, big])
+    print(f"  big / empty: {big.median_ms / empty.median_ms:.2f}x median")
+
+
 # -- main -----------------------------------------------------------------------------
 
 
@@ -274,12 +336,14 @@ async def run(args: argparse.Namespace) -> None:
     path = _cache_path(args.learners, args.reviews)
     if args.rebuild or not path.exists():
         await build(path, args.learners, args.reviews)
-    db = await Database.open(path)
-    decks = library()
-    try:
-        await report(db, decks, args.repeats)
-    finally:
-        await db.close()
+    if not args.writes_only:
+        db = await Database.open(path)
+        decks = library()
+        try:
+            await report(db, decks, args.repeats)
+        finally:
+            await db.close()
+    await report_writes(path, args.answers)
 
 
 async def report(db: Database, decks: DeckLibrary, repeats: int) -> None:
@@ -424,6 +488,8 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=LEARNERS)
     parser.add_argument("--reviews", type=int, default=REVIEWS)
     parser.add_argument("--rebuild", action="store_true", help="regenerate the cached database")
+    parser.add_argument("--answers", type=int, default=300, help="answers timed for writes")
+    parser.add_argument("--writes-only", action="store_true", help="time answer writes only")
     asyncio.run(run(parser.parse_args()))
 
 

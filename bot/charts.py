@@ -21,8 +21,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from bot.clock import require_aware
-from bot.storage.codec import from_epoch, to_epoch
+from bot.storage.codec import to_epoch
 from bot.storage.database import Database
+from bot.storage.rollups import HOUR_SECONDS, split
 from bot.timezones import local_date, parse_zone
 
 __all__ = [
@@ -47,11 +48,12 @@ _COLOURS = ("#ebedf0", "#9be9a8", "#40c463", "#30a14e", "#216e39")
 _TEXT = "#24292f"
 _MUTED = "#57606a"
 
-# Reviews are bucketed by quarter hour in SQL: every zone offset in use today is a
-# multiple of 15 minutes and changes on a quarter hour, so all the instants of one
-# bucket share a local date. A learner's 12 weeks are then at most 8,064 rows,
-# however many answers they gave.
+# Reviews are bucketed by quarter hour: every zone offset in use today is a multiple
+# of 15 minutes and changes on a quarter hour, so all the instants of one bucket share
+# a local date. The hourly roll-up of migration V4 holds each hour's four quarter
+# counts, so a learner's 12 weeks are at most 2,016 rows, however many answers.
 _BUCKET_SECONDS = 900
+_QUARTERS = 4
 
 # matplotlib does not promise thread safety even for separate figures (its font
 # cache and text layout are shared), and renders are short: one at a time.
@@ -82,22 +84,48 @@ async def activity_by_day(
     today = local_date(now, tz)
     first = grid_start(today, weeks)
     start = datetime.combine(first, time(0), tzinfo=tz)
-    rows = await db.fetchall(
-        "SELECT reviewed_at / :bucket AS q, COUNT(*) AS n FROM reviews"
-        " WHERE user_id = :user AND reviewed_at >= :since AND reviewed_at <= :until"
-        " GROUP BY q",
-        {
-            "bucket": _BUCKET_SECONDS,
-            "user": user_id,
-            "since": to_epoch(start),
-            "until": to_epoch(now),
-        },
+    window = split(to_epoch(start), to_epoch(now), HOUR_SECONDS)
+    # Whole hours from the roll-up; the partial first and last hours from the log.
+    hours = await db.fetchall(
+        "SELECT hour, q0, q1, q2, q3 FROM learner_hours"
+        " WHERE user_id = :user AND hour >= :first_bucket AND hour < :end_bucket",
+        {"user": user_id, **window.params()},
+    )
+    # Two range scans: with an OR of the ranges SQLite reads the learner's whole log.
+    edges = await db.fetchall(
+        "SELECT reviewed_at / :bucket AS q, COUNT(*) AS n FROM ("
+        " SELECT reviewed_at FROM reviews INDEXED BY reviews_user_time_cover"
+        " WHERE user_id = :user AND reviewed_at >= :since AND reviewed_at <= :head_end"
+        " UNION ALL"
+        " SELECT reviewed_at FROM reviews INDEXED BY reviews_user_time_cover"
+        " WHERE user_id = :user AND reviewed_at >= :tail_start AND reviewed_at <= :until"
+        ") GROUP BY q",
+        {"bucket": _BUCKET_SECONDS, "user": user_id, **window.params()},
     )
     counts = {first + timedelta(days=i): 0 for i in range((today - first).days + 1)}
-    for row in rows:
-        day = local_date(from_epoch(int(row["q"]) * _BUCKET_SECONDS), tz)
+
+    def day_of(quarter: int) -> date:
+        # The same date as local_date(from_epoch(...), tz) in one C call: this runs up
+        # to twice per hour of the grid, and the heatmap is on the reply's path.
+        return datetime.fromtimestamp(quarter * _BUCKET_SECONDS, tz).date()
+
+    def add(quarter: int, n: int) -> None:
+        day = day_of(quarter)
         if day in counts:
-            counts[day] += int(row["n"])
+            counts[day] += n
+
+    for row in hours:
+        base = int(row["hour"]) * _QUARTERS
+        quarters = (int(row["q0"]), int(row["q1"]), int(row["q2"]), int(row["q3"]))
+        # An hour usually lies within one local day: two zone conversions, not four.
+        if day_of(base) == day_of(base + _QUARTERS - 1):
+            add(base, sum(quarters))
+        else:
+            for k, n in enumerate(quarters):
+                if n:
+                    add(base + k, n)
+    for row in edges:
+        add(int(row["q"]), int(row["n"]))
     return counts
 
 

@@ -4,7 +4,7 @@ Plain Python, no discord import. Decisions:
 
 - Activity (learners, answers) is counted over rolling 7 and 30 days ending at
   ``now``, like the leaderboard; totals and accuracy are over all time (everything
-  logged, read from the running totals of migration V3).
+  logged, read from the per-card running totals of migration V3).
 - **Hardest cards** are ranked by wrong-answer rate in this server over all time,
   among cards answered at least :data:`MIN_ATTEMPTS` times (two wrong answers out of
   two say little). The review log is used rather than FSRS lapses because lapses are
@@ -27,6 +27,7 @@ from bot.decks import DeckLibrary
 from bot.decks.models import Card, ExplainCard, FlashCard
 from bot.storage.codec import to_epoch
 from bot.storage.database import Database
+from bot.storage.rollups import DAY_SECONDS, split
 
 __all__ = [
     "EXCERPT_CHARS",
@@ -132,11 +133,43 @@ def _filter(deck_id: str | None) -> tuple[str, dict[str, object]]:
 async def _activity(
     db: Database, guild_id: int, deck_id: str | None, since: datetime, now: datetime
 ) -> tuple[int, int]:
-    deck_sql, params = _filter(deck_id)
+    """(active learners, answers) in ``[since, now]``."""
+    bounds = {"guild": guild_id, "since": to_epoch(since), "until": to_epoch(now)}
+    if deck_id is not None:
+        # One deck: a third of the server's log, through its time-ordered covering index.
+        row = await db.fetchone(
+            "SELECT COUNT(DISTINCT user_id), COUNT(*)"
+            " FROM reviews INDEXED BY reviews_guild_deck_time_cover"
+            " WHERE guild_id = :guild AND deck_id = :deck"
+            " AND reviewed_at >= :since AND reviewed_at <= :until",
+            {**bounds, "deck": deck_id},
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+    window = split(bounds["since"], bounds["until"], DAY_SECONDS)
     row = await db.fetchone(
-        "SELECT COUNT(DISTINCT user_id), COUNT(*) FROM reviews"
-        " WHERE guild_id = :guild AND reviewed_at >= :since AND reviewed_at <= :until" + deck_sql,
-        {"guild": guild_id, "since": to_epoch(since), "until": to_epoch(now), **params},
+        # Active learners: whoever's latest answer here is inside the window (a range of
+        # the last_at index, migration V4), plus those who answered again after
+        # ``until`` (a view computed for a past instant; none when ``until`` is now),
+        # checked one by one. Answers: whole days from the daily roll-up, the two
+        # partial days from the log (bot.storage.rollups).
+        """
+        SELECT
+            (SELECT COUNT(*) FROM guild_learners
+             WHERE guild_id = :guild AND last_at >= :since AND last_at <= :until)
+          + (SELECT COUNT(*) FROM guild_learners g
+             WHERE g.guild_id = :guild AND g.last_at > :until AND EXISTS (
+                 SELECT 1 FROM reviews r INDEXED BY reviews_user_time_cover
+                 WHERE r.user_id = g.user_id AND r.reviewed_at >= :since
+                   AND r.reviewed_at <= :until AND r.guild_id = :guild)),
+            (SELECT COALESCE(SUM(reviews), 0) FROM guild_days
+             WHERE guild_id = :guild AND day >= :first_bucket AND day < :end_bucket)
+          -- Two range counts: with an OR of the ranges SQLite scans the whole server.
+          + (SELECT COUNT(*) FROM reviews INDEXED BY reviews_guild_time_cover
+             WHERE guild_id = :guild AND reviewed_at >= :since AND reviewed_at <= :head_end)
+          + (SELECT COUNT(*) FROM reviews INDEXED BY reviews_guild_time_cover
+             WHERE guild_id = :guild AND reviewed_at >= :tail_start AND reviewed_at <= :until)
+        """,
+        {**bounds, **window.params()},
     )
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
@@ -152,19 +185,16 @@ async def class_progress(
     active_7d, reviews_7d = await _activity(db, guild_id, deck_id, now - timedelta(days=7), now)
     active_30d, reviews_30d = await _activity(db, guild_id, deck_id, now - timedelta(days=30), now)
     deck_sql, params = _filter(deck_id)
-    totals = await db.fetchone(
-        "SELECT COALESCE(SUM(reviews), 0), COALESCE(SUM(correct), 0) FROM review_totals"
-        " WHERE guild_id = :guild" + deck_sql,
-        {"guild": guild_id, **params},
-    )
-    reviews, correct = (int(totals[0]), int(totals[1])) if totals else (0, 0)
     # One row per card answered in the server (running totals, migration V3): at most
-    # the number of cards in the decks, so reading them all is cheap.
+    # the number of cards in the decks, so reading them all is cheap. They also give
+    # the all-time totals: every answer here is one card's attempt.
     per_card = await db.fetchall(
         "SELECT deck_id, card_id, attempts, wrong FROM card_totals WHERE guild_id = :guild"
         + deck_sql,
         {"guild": guild_id, **params},
     )
+    reviews = sum(int(r["attempts"]) for r in per_card)
+    correct = reviews - sum(int(r["wrong"]) for r in per_card)
     attempts = {(r["deck_id"], r["card_id"]): int(r["attempts"]) for r in per_card}
 
     hardest: list[HardCard] = []
@@ -208,17 +238,24 @@ async def _missed_concepts(
     attempts: dict[tuple[str, str], int],
 ) -> tuple[MissedConcept, ...]:
     deck_sql, params = _filter(deck_id)
-    # json_valid guards json_each: one corrupt row must not break the whole view.
-    # Only explain answers that missed something carry a list (partial index).
+    # The running counts of migration V4, less the answers logged after ``now`` (none
+    # when the view is for the present; read from the log by time, since they are the
+    # newest), with the same json_valid guard and json_each filter as the counts.
     rows = await db.fetchall(
-        "SELECT r.deck_id, r.card_id, j.value AS concept, COUNT(*) AS missed"
-        " FROM reviews r, json_each(r.concepts_missed) j"
-        " WHERE r.guild_id = :guild AND r.concepts_missed IS NOT NULL"
-        " AND json_valid(r.concepts_missed) AND r.reviewed_at <= :until"
+        "WITH later AS ("
+        " SELECT r.deck_id, r.card_id, j.value AS concept, COUNT(*) AS n"
+        " FROM reviews r INDEXED BY reviews_guild_time_cover, json_each(r.concepts_missed) j"
+        " WHERE r.guild_id = :guild AND r.reviewed_at > :until"
+        " AND r.concepts_missed IS NOT NULL AND json_valid(r.concepts_missed)"
         + deck_sql.replace("deck_id", "r.deck_id")
-        + " AND j.type = 'text'"
-        " GROUP BY r.deck_id, r.card_id, j.value"
-        " ORDER BY missed DESC, r.deck_id, r.card_id, j.value",
+        + " AND j.type = 'text' GROUP BY r.deck_id, r.card_id, j.value)"
+        " SELECT c.deck_id, c.card_id, c.concept, c.missed - COALESCE(l.n, 0) AS missed"
+        " FROM concept_totals c LEFT JOIN later l"
+        " ON l.deck_id = c.deck_id AND l.card_id = c.card_id AND l.concept = c.concept"
+        " WHERE c.guild_id = :guild"
+        + deck_sql.replace("deck_id", "c.deck_id")
+        + " AND c.missed - COALESCE(l.n, 0) > 0"
+        " ORDER BY 4 DESC, c.deck_id, c.card_id, c.concept",
         {"guild": guild_id, "until": to_epoch(now), **params},
     )
     found: list[MissedConcept] = []

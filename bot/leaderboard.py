@@ -7,7 +7,7 @@ Plain Python, no discord import. Decisions, so the cog and the docs agree:
   every moderator whatever their time zone, and the board is never empty on a Monday
   morning the way a calendar week would be. A review exactly at the start counts;
   a review after ``now`` does not, so a page is reproducible for a given ``now``.
-  ``all`` reads the running totals of migration V3, i.e. everything logged so far.
+  ``all`` reads the running totals of migrations V3 and V4, i.e. everything logged so far.
 - **Who is on the board**: learners with at least one review logged in this server in
   the period (and in the deck, when one is chosen). Learners are global, reviews carry
   the guild, so every figure comes from the server's own reviews except the streak.
@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import require_aware
 from bot.storage.codec import to_epoch
 from bot.storage.database import Database
+from bot.storage.rollups import DAY_SECONDS, split
 
 __all__ = [
     "MIN_ACCURACY_REVIEWS",
@@ -134,89 +135,134 @@ class LeaderboardPage:
         return next((row.rank for row in rows if row.user_id == user_id), None)
 
 
-# The displayed streak in SQL, the same rules as bot.streaks.view: a streak is alive
-# if today already counted, or if the missed days since can all be paid with freezes.
-# ISO dates compare correctly as text; julianday differences of dates are whole days.
-_STREAK_SQL = """
-    CASE
-        WHEN l.last_active_date IS NULL OR l.streak = 0 THEN 0
-        WHEN t.today <= l.last_active_date THEN l.streak
-        WHEN julianday(t.today) - julianday(l.last_active_date) - 1 <= l.freezes
-            THEN l.streak
+# The displayed streak in SQL, the same rules as bot.streaks.view: a streak is shown
+# while the learner's today is at most ``alive_until``, the last active date plus one
+# day plus the freezes held (migration V4 keeps it on guild_learners). ISO dates
+# compare correctly as text; a NULL alive_until (no streak) compares to nothing: 0.
+# Every zone's today is one of a few dates (:min_today..:max_today): only learners
+# whose alive_until falls between them need their own zone's date looked up.
+_STREAK_SQL = """CASE
+        WHEN g.alive_until >= :max_today THEN g.streak
+        WHEN g.alive_until IS NULL OR g.alive_until < :min_today THEN 0
+        WHEN g.alive_until >= COALESCE(
+            (SELECT z.today FROM zone_today z WHERE z.zone = g.time_zone), :utc_today)
+            THEN g.streak
         ELSE 0
     END"""
 
-_VALUE_SQL = {
-    Metric.XP: "a.xp",
-    Metric.ACCURACY: "CAST(a.correct AS REAL) / a.reviews",
-    Metric.STREAK: _STREAK_SQL,
-}
+# The accuracy ranking condition and value, spelled exactly as in the partial
+# expression index guild_learners_accuracy (migration V4), which SQLite only uses for
+# a query repeating them verbatim.
+_ACCURACY_SQL = "CAST(correct AS REAL) / reviews"
+_RANKED_SQL = f"reviews >= {MIN_ACCURACY_REVIEWS}"
 
 
-def _agg_sql(*, since: bool, deck: bool) -> str:
-    """Answers, right answers and XP per learner on the board (fixed SQL fragments only)."""
-    if not since:
-        # All time: the running totals (migration V3), one row per learner and deck,
-        # instead of summing the whole log.
-        if deck:
-            return (
-                "SELECT user_id, reviews, correct, xp FROM review_totals"
-                " WHERE guild_id = :guild AND deck_id = :deck"
-            )
+def _window_agg_sql(*, deck: bool) -> str:
+    """Answers, right answers and XP per learner in ``[:since, :until]`` (fixed SQL only)."""
+    if deck:
+        # One deck: the time-ordered covering index of the log, a third of the rows of
+        # the server's. INDEXED BY because, without table statistics, SQLite prefers an
+        # index that spares it the GROUP BY sort and would read the server's whole log
+        # to find one week; it also makes a missing index an error, not a slowdown.
         return (
-            "SELECT user_id, SUM(reviews) AS reviews, SUM(correct) AS correct, SUM(xp) AS xp"
-            " FROM review_totals WHERE guild_id = :guild GROUP BY user_id"
+            "SELECT user_id, COUNT(*) AS reviews, SUM(correct) AS correct, SUM(xp) AS xp"
+            " FROM reviews INDEXED BY reviews_guild_deck_time_cover"
+            " WHERE guild_id = :guild AND deck_id = :deck"
+            " AND reviewed_at >= :since AND reviewed_at <= :until GROUP BY user_id"
         )
-    # A period: the time-ordered covering index. INDEXED BY because, without table
-    # statistics, SQLite prefers an index that spares it the GROUP BY sort and would
-    # read the server's whole log to find one week; it also makes a missing index an
-    # error instead of a silent slowdown.
-    index = "reviews_guild_deck_time_cover" if deck else "reviews_guild_time_cover"
-    deck_sql = " AND deck_id = :deck" if deck else ""
-    return (
-        "SELECT user_id, COUNT(*) AS reviews, SUM(correct) AS correct, SUM(xp) AS xp"
-        f" FROM reviews INDEXED BY {index}"
-        " WHERE guild_id = :guild AND reviewed_at >= :since AND reviewed_at <= :until"
-        f"{deck_sql} GROUP BY user_id"
-    )
+    # Whole UTC days from the daily roll-up, the two partial edge days from the log
+    # (bot.storage.rollups): the same sums as the log alone over the exact window.
+    return """
+        SELECT user_id, SUM(reviews) AS reviews, SUM(correct) AS correct, SUM(xp) AS xp
+        FROM (
+            SELECT user_id, reviews, correct, xp FROM guild_days
+            WHERE guild_id = :guild AND day >= :first_bucket AND day < :end_bucket
+            UNION ALL
+            SELECT user_id, 1, correct, xp FROM reviews INDEXED BY reviews_guild_time_cover
+            WHERE guild_id = :guild AND reviewed_at >= :since AND reviewed_at <= :head_end
+            UNION ALL
+            SELECT user_id, 1, correct, xp FROM reviews INDEXED BY reviews_guild_time_cover
+            WHERE guild_id = :guild AND reviewed_at >= :tail_start AND reviewed_at <= :until
+        ) GROUP BY user_id"""
+
+
+def _scored_sql(metric: Metric, *, since: bool, deck: bool) -> tuple[str, bool]:
+    """The ``scored`` rows (user_id, reviews, value) and whether to materialize them.
+
+    Boards read straight off an index (all time, XP or accuracy) are left as a view that
+    SQLite flattens into each use: the page is then the first rows of the index in
+    board order, and a rank or the total a count over an index range. The others are
+    computed once, grouped or joined, and read three times.
+    """
+    minimum = f" AND {_RANKED_SQL}" if metric is Metric.ACCURACY else ""
+    if not since and not deck and metric is not Metric.STREAK:
+        value = "xp" if metric is Metric.XP else _ACCURACY_SQL
+        return (
+            f"SELECT user_id, reviews, {value} AS value FROM guild_learners"
+            f" WHERE guild_id = :guild{minimum}",
+            False,
+        )
+    if not since and deck and metric is Metric.XP:
+        # One deck, all time: the running totals' index in XP board order.
+        return (
+            "SELECT user_id, reviews, xp AS value FROM review_totals"
+            " WHERE guild_id = :guild AND deck_id = :deck",
+            False,
+        )
+    if since:
+        agg = f"({_window_agg_sql(deck=deck)}) a"
+    elif deck:
+        agg = "review_totals a"
+    else:
+        agg = "guild_learners a"  # all decks, all time: one row per learner already
+    where = "" if since else " AND a.guild_id = :guild" + (" AND a.deck_id = :deck" if deck else "")
+    if metric is Metric.STREAK:
+        # The streak copy on guild_learners: a narrow row of this server per learner
+        # (for all decks and all time, the very row), not the global learners table.
+        if agg == "guild_learners a":
+            source, reviews = "guild_learners g", "g.reviews"
+            where = where.replace("a.", "g.")
+        else:
+            source = f"{agg} JOIN guild_learners g ON g.guild_id = :guild AND g.user_id = a.user_id"
+            reviews = "a.reviews"
+        return (
+            f"SELECT g.user_id, {reviews} AS reviews, {_STREAK_SQL} AS value"
+            f" FROM {source} WHERE 1{where}",
+            True,
+        )
+    if metric is Metric.XP:
+        value, minimum = "a.xp", ""
+    else:
+        value, minimum = "CAST(a.correct AS REAL) / a.reviews", f" AND a.{_RANKED_SQL}"
+    return f"SELECT a.user_id, a.reviews, {value} AS value FROM {agg} WHERE 1{where}{minimum}", True
 
 
 def _board_sql(metric: Metric, *, since: bool, deck: bool) -> str:
     # Built from fixed fragments only: no user text is ever spliced into SQL.
+    zones = ""
     if metric is Metric.STREAK:
         # The learner's "today" depends on their zone, which SQLite cannot convert;
         # Python passes today's date for every zone as a JSON object (zone -> date).
-        # MATERIALIZED lets SQLite build an automatic index on it for the join.
+        # MATERIALIZED lets SQLite build an automatic index on it for the lookup.
         zones = (
             "zone_today(zone, today) AS MATERIALIZED (SELECT key, value FROM json_each(:zones)),"
         )
-        source = (
-            "agg a JOIN learners l ON l.user_id = a.user_id"
-            " LEFT JOIN zone_today z ON z.zone = l.time_zone"
-            " CROSS JOIN (SELECT :utc_today AS utc) u"
-        )
-        value = _STREAK_SQL.replace("t.today", "COALESCE(z.today, u.utc)")
-    else:
-        zones, source, value = "", "agg a", _VALUE_SQL[metric]
+    scored, materialized = _scored_sql(metric, since=since, deck=deck)
+    hint = "MATERIALIZED" if materialized else "NOT MATERIALIZED"
     return f"""
         WITH {zones}
-        agg AS ({_agg_sql(since=since, deck=deck)}),
-        scored AS MATERIALIZED (
-            SELECT a.user_id, a.reviews, {value} AS value
-            FROM {source}
-            WHERE a.reviews >= :min_reviews
-        ),
+        scored AS {hint} ({scored}),
         -- Ranking without window functions: each window over the whole board is a
-        -- sort of every learner. Here there is one pass to count, a top-k sort for the
-        -- page, and a count of better scores for the two rows whose rank cannot be
-        -- read off their position (the first row of the page and the viewer).
+        -- sort of every learner. Here there is one count, a top-k (or an index walk)
+        -- for the page, and a count of better scores for the two rows whose rank
+        -- cannot be read off their position (the first row of the page and the viewer).
         total AS (SELECT COUNT(*) AS n FROM scored),
         shown AS (
             -- Clamped here, where the total is known: a page past the end costs no
             -- second query.
             SELECT MIN(:page, MAX(n - 1, 0) / :size) AS page, n FROM total
         ),
-        page_rows AS (
+        page_rows AS MATERIALIZED (
             SELECT user_id, reviews, value FROM scored
             ORDER BY value DESC, reviews DESC, user_id
             LIMIT :size OFFSET (SELECT page FROM shown) * :size
@@ -266,9 +312,9 @@ def _zones() -> tuple[ZoneInfo, ...]:
     return tuple(found)
 
 
-def _zone_dates(now: datetime) -> str:
-    """Today's local date in every known zone, as a JSON object for the streak query."""
-    return json.dumps({str(zone): now.astimezone(zone).date().isoformat() for zone in _zones()})
+def _zone_dates(now: datetime) -> dict[str, str]:
+    """Today's local date (ISO) in every known zone, for the streak query."""
+    return {str(zone): now.astimezone(zone).date().isoformat() for zone in _zones()}
 
 
 async def leaderboard_page(
@@ -303,12 +349,19 @@ async def leaderboard_page(
         "viewer": viewer_id,
     }
     if start is not None:
-        params["since"] = to_epoch(start)
+        params.update(split(to_epoch(start), to_epoch(now), DAY_SECONDS).params())
     if deck_id is not None:
         params["deck"] = deck_id
     if metric is Metric.STREAK:
-        params["zones"] = _zone_dates(now)
-        params["utc_today"] = now.date().isoformat()
+        zones = _zone_dates(now)
+        params["zones"] = json.dumps(zones)
+        utc_today = now.date().isoformat()
+        every = {*zones.values(), utc_today}
+        params["utc_today"], params["min_today"], params["max_today"] = (
+            utc_today,
+            min(every),
+            max(every),
+        )
     sql = _board_sql(metric, since=start is not None, deck=deck_id is not None)
     rows = await db.fetchall(sql, params)
 

@@ -60,8 +60,9 @@ async def learner_stats(db: Database, user_id: int, now: datetime) -> LearnerSta
     learner = await learners.get(db, user_id)
     zone_name = learner.time_zone if learner else "UTC"
     state = learner.streak if learner else StreakState()
+    # The running totals of migration V4: one row, however long the learner's history.
     row = await db.fetchone(
-        "SELECT COUNT(*), COALESCE(SUM(correct), 0) FROM reviews WHERE user_id = ?", (user_id,)
+        "SELECT reviews, correct FROM learner_totals WHERE user_id = ?", (user_id,)
     )
     reviews, correct = (int(row[0]), int(row[1])) if row else (0, 0)
     due_today = await card_states.count_due(db, user_id, end_of_local_day(now, zone_name))

@@ -1,4 +1,4 @@
-"""The running totals of migration V3: kept by triggers, backfilled, removed with a learner."""
+"""Running totals (migrations V3, V4): kept by triggers, backfilled, removed with a learner."""
 
 from __future__ import annotations
 
@@ -57,11 +57,29 @@ async def test_triggers_keep_totals_equal_to_the_log(db: Database) -> None:
 
 
 async def test_forgetting_a_learner_removes_their_totals(db: Database) -> None:
-    await add_reviews(db, [Review(1, card_id="a1"), Review(2, card_id="a1", correct=False)])
+    await add_reviews(
+        db,
+        [
+            Review(1, card_id="a1"),
+            Review(1, deck_id="beta", card_id="b1", missed=("servers", "websockets")),
+            Review(1, guild_id=None),
+            Review(2, card_id="a1", correct=False),
+            Review(2, deck_id="beta", card_id="b1", missed=("servers",)),
+        ],
+    )
     assert await learners.delete(db, 1)
-    assert [row[1] for row in await totals(db)] == [2]
+    assert {row[1] for row in await totals(db)} == {2}
     # Their answers no longer count towards the class's card figures either.
-    assert await cards(db) == [(GUILD, "alpha", "a1", 1, 1)]
+    assert await cards(db) == [
+        (GUILD, "alpha", "a1", 1, 1),
+        (GUILD, "beta", "b1", 1, 0),
+    ]
+    # Nor are they in any table of migration V4 (per-learner rows go by cascade).
+    for table in ("guild_learners", "guild_days", "learner_totals", "learner_hours"):
+        users = await db.fetchall(f"SELECT DISTINCT user_id FROM {table}")
+        assert [row[0] for row in users] == [2], table
+    concepts = await db.fetchall("SELECT concept, missed FROM concept_totals ORDER BY concept")
+    assert [tuple(row) for row in concepts] == [("servers", 1)]
 
 
 async def test_migration_backfills_an_existing_log(
