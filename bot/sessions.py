@@ -523,34 +523,34 @@ class StudyEngine:
         *,
         advance: bool,
     ) -> None:
-        await quiz_sessions.update(
-            conn,
-            record.id,
-            now,
-            phase=Phase.ANSWERED,
-            answered=record.answered + 1,
-            correct=record.correct + int(result.correct),
-            xp=record.xp + result.xp,
-            last_result=result.to_dict(),
-        )
+        fields: dict[str, Any] = {
+            "phase": Phase.ANSWERED,
+            "answered": record.answered + 1,
+            "correct": record.correct + int(result.correct),
+            "xp": record.xp + result.xp,
+            "last_result": result.to_dict(),
+        }
         if advance:
-            refreshed = await quiz_sessions.load(conn, record.id)
-            assert refreshed is not None
-            await self._advance(conn, refreshed, now)
+            # Answer and advance in one UPDATE: each statement is a trip to the
+            # database thread while the connection is held, and under load those
+            # trips are what an interaction costs.
+            fields.update(_advanced(record))
+        await quiz_sessions.update(conn, record.id, now, **fields)
 
     @staticmethod
     async def _advance(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
-        position = record.position + 1
-        status = Status.FINISHED if position >= len(record.queue) else Status.ACTIVE
-        await quiz_sessions.update(
-            conn,
-            record.id,
-            now,
-            position=position,
-            phase=Phase.QUESTION,
-            status=status,
-            hint_shown=0,
-        )  # last_result stays: the next card shows it as feedback on the previous one
+        await quiz_sessions.update(conn, record.id, now, **_advanced(record))
+
+
+def _advanced(record: SessionRecord) -> dict[str, Any]:
+    """The columns that move a session past its current card."""
+    position = record.position + 1
+    return {
+        "position": position,
+        "phase": Phase.QUESTION,
+        "status": Status.FINISHED if position >= len(record.queue) else Status.ACTIVE,
+        "hint_shown": 0,
+    }  # last_result stays: the next card shows it as feedback on the previous one
 
 
 def _check(record: SessionRecord, user_id: int, step: int) -> None:

@@ -33,12 +33,14 @@ async def get(
     conn: aiosqlite.Connection, user_id: int, deck_id: str, card_id: str
 ) -> CardMemory | None:
     """The learner's memory of one card, or None for a new card."""
-    async with conn.execute(
-        "SELECT * FROM card_states WHERE user_id = ? AND deck_id = ? AND card_id = ?",
-        (user_id, deck_id, card_id),
-    ) as cur:
-        row = await cur.fetchone()
-    return _memory(row) if row else None
+    # execute_fetchall: one trip to the database thread (see Database.fetchall).
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT * FROM card_states WHERE user_id = ? AND deck_id = ? AND card_id = ?",
+            (user_id, deck_id, card_id),
+        )
+    )
+    return _memory(rows[0]) if rows else None
 
 
 async def put(

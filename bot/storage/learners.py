@@ -45,13 +45,13 @@ class Learner:
 
 async def ensure(conn: aiosqlite.Connection, user_id: int, now: datetime) -> Learner:
     """The learner's row, created with defaults on first use (inside a transaction)."""
-    await conn.execute(
-        "INSERT INTO learners (user_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    # One statement, one trip to the database thread (see Database.fetchall): the
+    # no-op update on conflict makes RETURNING give the existing row too.
+    [row] = await conn.execute_fetchall(
+        "INSERT INTO learners (user_id, created_at) VALUES (?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id RETURNING *",
         (user_id, to_epoch(now)),
     )
-    async with conn.execute("SELECT * FROM learners WHERE user_id = ?", (user_id,)) as cur:
-        row = await cur.fetchone()
-    assert row is not None  # just inserted or already there
     return Learner.from_row(row)
 
 

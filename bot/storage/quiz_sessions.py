@@ -120,9 +120,11 @@ async def create(
 
 async def load(conn: aiosqlite.Connection, session_id: int) -> SessionRecord | None:
     """Read a session inside a transaction."""
-    async with conn.execute("SELECT * FROM quiz_sessions WHERE id = ?", (session_id,)) as cur:
-        row = await cur.fetchone()
-    return SessionRecord.from_row(row) if row else None
+    # execute_fetchall: one trip to the database thread (see Database.fetchall).
+    rows = list(
+        await conn.execute_fetchall("SELECT * FROM quiz_sessions WHERE id = ?", (session_id,))
+    )
+    return SessionRecord.from_row(rows[0]) if rows else None
 
 
 async def get(db: Database, session_id: int) -> SessionRecord | None:

@@ -156,6 +156,14 @@ async def pause_for(conn: aiosqlite.Connection, user_id: int, reason: str, now: 
 
 async def take_notice(db: Database, user_id: int) -> str | None:
     """The reason Recall turned reminders off, once: later calls return None."""
+    # Every /quiz reply asks, and almost never is there a notice: a plain read first
+    # keeps the common case out of a write transaction. The UPDATE below still decides
+    # alone who takes a notice, so two concurrent replies cannot both show it.
+    pending = await db.fetchone(
+        "SELECT 1 FROM reminders WHERE user_id = ? AND notice_pending = 1", (user_id,)
+    )
+    if pending is None:
+        return None
     async with db.transaction() as conn:
         cur = await conn.execute(
             "UPDATE reminders SET notice_pending = 0 WHERE user_id = ? AND notice_pending = 1",

@@ -6,7 +6,7 @@ import json
 import math
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -21,6 +21,11 @@ class FaultRule:
     remaining: int | None
     #: How many requests this rule has answered so far.
     hits: int = 0
+    #: At most this many hits per distinct path (``None``: no per-path limit). With
+    #: ``remaining=None`` this makes a storm where every request is refused exactly
+    #: ``per_path`` times before it goes through, whatever the concurrency.
+    per_path: int | None = None
+    path_hits: dict[str, int] = field(default_factory=dict)
 
     def matches(self, method: str, path: str) -> bool:
         """True if this rule applies to the request and is not used up."""
@@ -28,11 +33,14 @@ class FaultRule:
             return False
         if self.method != "*" and self.method.upper() != method.upper():
             return False
+        if self.per_path is not None and self.path_hits.get(path, 0) >= self.per_path:
+            return False
         return self.pattern.search(path) is not None
 
-    def consume(self) -> None:
-        """Count one use of the rule."""
+    def consume(self, path: str = "") -> None:
+        """Count one use of the rule (for ``path``)."""
         self.hits += 1
+        self.path_hits[path] = self.path_hits.get(path, 0) + 1
         if self.remaining is not None:
             self.remaining -= 1
 

@@ -7,11 +7,13 @@ async wait helpers.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .models import JSON, FakeChannel, FakeGuild, FakeMessage, FakeUser
+from .state import FakeDiscordTimeout
 
 if TYPE_CHECKING:
     from .state import DiscordState, UploadedFile
@@ -96,6 +98,17 @@ class Interaction:
     followup_ids: list[int] = field(default_factory=list)
     #: Number of PATCHes to @original / the source message after the callback.
     edits_after_callback: int = 0
+    #: Futures of :meth:`response` callers, resolved by :meth:`mark_responded`. Each
+    #: waiter has its own, so hundreds of concurrent learners do not all wake up on
+    #: every change of the fake (which made the fake, not the bot, the bottleneck).
+    _waiters: list[asyncio.Future[None]] = field(default_factory=list, repr=False)
+
+    def mark_responded(self) -> None:
+        """Wake the :meth:`response` waiters (called once the callback is recorded)."""
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters.clear()
 
     # ------------------------------------------------------------------ payload helpers
     def metadata_payload(self) -> JSON:
@@ -149,9 +162,23 @@ class Interaction:
     # ------------------------------------------------------------------ waiting
     async def response(self, timeout: float = 5.0) -> InteractionCallback:
         """Wait for the bot's interaction callback and return it."""
-        return await self.state.wait_until(
-            lambda: self.callback, timeout=timeout, what=f"a response to interaction {self.id}"
-        )
+        if self.callback is None:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                async with asyncio.timeout(timeout):
+                    await waiter
+            except TimeoutError:
+                recent = ", ".join(repr(r) for r in self.state.requests[-8:])
+                raise FakeDiscordTimeout(
+                    f"timed out after {timeout}s waiting for a response to interaction "
+                    f"{self.id}; recent requests: [{recent}]"
+                ) from None
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+        assert self.callback is not None
+        return self.callback
 
     async def wait_followup(self, index: int = 0, timeout: float = 5.0) -> FakeMessage:
         """Wait for followup number ``index`` (0-based) and return it."""

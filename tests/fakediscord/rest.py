@@ -200,7 +200,7 @@ class RestApi:
     async def _respond(self, parsed: ParsedRequest, record: RecordedRequest) -> web.Response:
         for rule in self.faults:
             if rule.matches(parsed.method, parsed.path):
-                rule.consume()
+                rule.consume(parsed.path)
                 return rule.build_response()
         for route in self.routes:
             match = route.pattern.match(parsed.path)
@@ -422,6 +422,7 @@ class RestApi:
         data = dict(body.get("data") or {})
         message = self._apply_callback(inter, ctype, data, req)
         inter.callback = InteractionCallback(ctype, data, req.files, elapsed)
+        inter.mark_responded()
         self.state.notify()
         interaction_part: JSON = {"id": str(inter.id), "type": inter.type}
         resource: JSON = {"type": ctype}

@@ -123,15 +123,19 @@ class FakeDiscord(DiscordState):
         times: int | None = 1,
         retry_after: float = 0.2,
         is_global: bool = False,
+        per_path: int | None = None,
     ) -> RateLimitRule:
         """Answer the next ``times`` matching requests with a proper 429.
 
-        ``path_regex`` is searched in the path relative to ``/api/v10``.
+        ``path_regex`` is searched in the path relative to ``/api/v10``. With
+        ``per_path=n`` each distinct path is refused at most ``n`` times (a storm in
+        which every reply or DM is rate limited ``n`` times, then delivered).
         """
         rule = RateLimitRule(
             method.upper(),
             re.compile(path_regex),
             times,
+            per_path=per_path,
             retry_after=retry_after,
             is_global=is_global,
         )

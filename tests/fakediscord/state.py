@@ -102,8 +102,12 @@ class DiscordState:
                     f"timed out after {timeout}s waiting for {what}; recent requests: [{recent}]"
                 )
             event = self._changed
+            # asyncio.timeout, not wait_for: on Python 3.11, wait_for swallows a
+            # cancellation that arrives just as the event is set, and the waiter then
+            # sleeps on until its own timeout (a cancelled learner hung for 60 s).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await event.wait()
 
     async def wait_for_message(
         self,

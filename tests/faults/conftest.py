@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest_asyncio
 
+from bot.clock import FakeClock
+from tests.conftest import CONTENT_DIR, START
+from tests.e2e.harness import Recall, recall_settings
 from tests.fakediscord import FakeDiscord, FakeUser, Interaction
 from tests.fakediscord.fixtures import StudyHall, build_study_hall
 from tests.fakediscord.interactions import (
@@ -87,3 +90,22 @@ def read_rows(db_path: Path, sql: str) -> list[sqlite3.Row]:
         return list(conn.execute(sql))
     finally:
         conn.close()
+
+
+@pytest_asyncio.fixture
+async def recall(classroom: Classroom, tmp_path: Path) -> AsyncIterator[Recall]:
+    """The Recall bot in this process (as in ``tests/e2e``), connected to ``classroom``.
+
+    Faults that need no separate process (gateway drops, 429s, database trouble) use
+    it: it is faster to start and the test can reach the bot's database.
+    """
+    settings = recall_settings(
+        classroom.fake, classroom.hall, tmp_path / "data" / "recall.db", CONTENT_DIR
+    )
+    harness = Recall(classroom.fake, classroom.hall, settings, FakeClock(START))
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+        classroom.fake.assert_no_unknown_routes()

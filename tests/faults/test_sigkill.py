@@ -12,11 +12,11 @@ import contextlib
 import json
 from pathlib import Path
 
-from tests.faults.conftest import Classroom, acknowledged_answers, read_rows
 from tests.fakediscord import FakeDiscord, FakeMessage, FakeUser
 from tests.fakediscord.__main__ import kill_bot_process, start_bot_process, stop_bot_process
 from tests.fakediscord.interactions import APPLICATION_COMMAND
 from tests.fakediscord.session_driver import continue_session, run_session
+from tests.faults.conftest import Classroom, acknowledged_answers, read_rows
 
 SESSION = {"kind": "flashcard", "count": 4}
 KILL_AFTER = 24
@@ -110,7 +110,6 @@ async def test_sigkill_mid_load_loses_no_acknowledged_answer(
                 # The bot committed this click but died before updating the message,
                 # so the message is one step behind: the click is refused cleanly and
                 # records nothing. A new session works as usual.
-                print("STALE", run.notice)
                 assert "already answered" in run.notice
                 assert (await run_session(fake, user, SESSION, timeout=30)).finished
         assert resumed > 0, "no learner clicked a message sent before the kill"
