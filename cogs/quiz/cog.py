@@ -15,7 +15,15 @@ from bot.charts import activity_png
 from bot.decks import ExplainCard
 from bot.grading import Grade
 from bot.reminders import describe_off_reason
-from bot.sessions import CardChanged, CardRemoved, SessionKind, StepView
+from bot.sessions import (
+    CardChanged,
+    CardRemoved,
+    SessionError,
+    SessionKind,
+    SessionOver,
+    StaleStep,
+    StepView,
+)
 from bot.stats import deck_progress, learner_stats
 from bot.storage import learners
 from bot.timezones import InvalidTimeZone, parse_zone
@@ -260,6 +268,27 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
                 return  # the click opened the answer modal
             embed, view = render_step(new_step)
             await show(interaction, update=True, embed=embed, view=view)
+        except (StaleStep, SessionOver) as exc:
+            await self._resync(interaction, session_id, exc)
+        except Exception as exc:
+            await report(interaction, exc)
+
+    async def _resync(
+        self, interaction: discord.Interaction[Any], session_id: int, error: SessionError
+    ) -> None:
+        """The owner clicked a button of an earlier state: nothing is recorded, but the
+        message is redrawn as the session stands, and the reason is said privately.
+
+        This is what lets a learner go on after a crash that saved their answer but
+        not the message's update, or after a second device showed an old copy.
+        """
+        try:
+            current = await self.bot.engine.view(session_id)
+            if interaction.message is None or interaction.response.is_done():
+                raise error
+            embed, view = render_step(current)
+            await interaction.response.edit_message(embed=embed, view=view)
+            await interaction.followup.send(str(error), ephemeral=True)
         except Exception as exc:
             await report(interaction, exc)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.grading import Grade
 from tests.e2e.harness import Recall, custom_id_of, embed, ephemeral_text, field_named, labels
 
 
@@ -34,10 +35,37 @@ async def test_second_click_on_an_answered_card_records_nothing(recall: Recall) 
     first = await recall.fake.click(alice, message, good)
     await first.response()
     # The same button again, on the message as it was before the first click landed.
+    current = embed(message)
     again = await recall.fake.click(alice, message, good, as_of=revealed)
     await again.response()
-    assert "already answered" in ephemeral_text(again)
+    notice = await again.wait_followup()
+    assert notice.ephemeral
+    assert "already answered" in notice.content
+    assert embed(message) == current  # redrawn as it stands: still the second card
     assert await recall.review_count() == 1
+
+
+async def test_message_left_behind_by_a_crash_catches_up_on_the_next_click(
+    recall: Recall,
+) -> None:
+    alice = recall.hall.learner
+    start = await recall.slash(alice, "quiz start", {"kind": "flashcard", "count": 2})
+    message = start.message()
+    assert message is not None
+    await recall.click(alice, message, "Reveal answer")
+    # The answer is saved but the bot dies before it updates the message.
+    session_id = int(custom_id_of(message, "Good").split(":")[2])
+    await recall.running.engine.grade_flashcard(session_id, alice.id, 0, Grade.GOOD)
+    await recall.restart()
+    click = await recall.fake.click(alice, message, custom_id_of(message, "Good"))
+    await click.response()
+    assert "already answered" in (await click.wait_followup()).content
+    assert "card 2 of 2" in embed(message)["title"]
+    assert labels(message) == ["Reveal answer"]
+    await recall.click(alice, message, "Reveal answer")
+    await recall.click(alice, message, "Easy")
+    assert embed(message)["title"].startswith("Session complete")
+    assert await recall.review_count() == 2
 
 
 async def test_buttons_work_after_a_restart(recall: Recall) -> None:
