@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -56,7 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args.directory or settings.content_dir, sys.stdout)
     if args.command == "practice":
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-        return asyncio.run(_practice(settings, args.deck, args.kind, args.count))
+        try:
+            return asyncio.run(_practice(settings, args.deck, args.kind, args.count))
+        except BrokenPipeError:
+            # The reader went away (``| head``): answers so far are saved; leave quietly.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
     return _run(settings)
 
 
