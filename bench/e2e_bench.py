@@ -10,7 +10,13 @@ runs flashcard sessions back to back and clicks as soon as the previous reply
 arrived (a closed loop), so on a small machine absolute latencies mostly measure
 queueing; the ratios to the bare bot are what matter. Per interaction it records
 the time from the gateway dispatch to the bot's first callback (what Discord holds
-to 3 s), and it samples the bot process's RSS with psutil.
+to 3 s), it samples the bot process's RSS with psutil, and it reads the process's CPU
+time (all threads) per interaction, which is steadier than throughput when another
+job shares the machine.
+
+``--learners 100 --bot recall --seconds 20`` runs a part; ``--py-spy PATH`` profiles
+each bot under load with a py-spy executable kept outside the project (for example
+``pip install --target /tmp/pyspy py-spy``) and writes ``e2e-<bot>.speedscope.json``.
 
 This is a benchmark, not a test: it asserts nothing and is not collected by pytest.
 """
@@ -21,8 +27,10 @@ import argparse
 import asyncio
 import os
 import platform
+import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +58,8 @@ class PhaseResult:
     answers: int = 0
     seconds: float = 0.0
     peak_rss: int = 0
+    cpu_seconds: float = 0.0
+    """CPU time (user + system, all threads) the bot process used during the phase."""
 
     def percentile(self, q: float) -> float:
         """The ``q`` quantile of the latencies, in seconds (nearest rank)."""
@@ -60,6 +70,11 @@ class PhaseResult:
     def throughput(self) -> float:
         """Answers (grade clicks) per second over the whole phase."""
         return self.answers / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_per_interaction(self) -> float:
+        """The bot's CPU seconds per interaction: steadier than throughput on a busy machine."""
+        return self.cpu_seconds / len(self.latencies) if self.latencies else 0.0
 
     @property
     def late(self) -> int:
@@ -94,20 +109,51 @@ async def load(
 
     peak, stop = [0], asyncio.Event()
     sampler = asyncio.create_task(sample_rss(pid, peak, stop))
+    process = psutil.Process(pid)
+    cpu_before = process.cpu_times()
     began = time.monotonic()
     await asyncio.gather(*(learner(user) for user in users))
     result.seconds = time.monotonic() - began
+    cpu_after = process.cpu_times()
+    result.cpu_seconds = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
     stop.set()
     await sampler
     result.peak_rss = peak[0]
     return result
 
 
-async def bench_bot(bot: str, module: str, seconds: float, tmp: Path) -> list[PhaseResult]:
-    """Start one bot process and run every load against it."""
+def start_profiler(py_spy: str, pid: int, out: Path) -> subprocess.Popen[bytes]:
+    """``py-spy record`` of the bot process (all threads, idle time left out)."""
+    command = [py_spy, "record", "--pid", str(pid), "--threads", "--rate", "250"]
+    command += ["--format", "speedscope", "--output", str(out)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_profiler(profiler: subprocess.Popen[bytes]) -> None:
+    """Stop py-spy (SIGINT makes it write its output) and wait for the file."""
+    profiler.send_signal(2)
+    try:
+        profiler.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        profiler.kill()
+
+
+async def bench_bot(
+    bot: str,
+    module: str,
+    seconds: float,
+    tmp: Path,
+    learners: Sequence[int] = LEARNERS,
+    py_spy: str | None = None,
+) -> list[PhaseResult]:
+    """Start one bot process and run every load against it.
+
+    With ``py_spy`` (the path of a py-spy executable), the loads are profiled and the
+    profile written to the current directory as ``e2e-<bot>.speedscope.json``.
+    """
     fake = FakeDiscord()
     hall = build_study_hall(fake)
-    users = [fake.add_member(hall.guild, f"learner{n}").user for n in range(max(LEARNERS))]
+    users = [fake.add_member(hall.guild, f"learner{n}").user for n in range(max(learners))]
     # The bench measures lateness itself; the fake must not refuse late callbacks.
     fake.interaction_timeout = None
     await fake.start()
@@ -117,7 +163,15 @@ async def bench_bot(bot: str, module: str, seconds: float, tmp: Path) -> list[Ph
         )
         try:
             await load(fake, users[:10], 1.0, process.pid, bot)  # warm-up, not reported
-            return [await load(fake, users[:n], seconds, process.pid, bot) for n in LEARNERS]
+            profiler = None
+            if py_spy is not None:
+                out = Path.cwd() / f"e2e-{bot}.speedscope.json"
+                profiler = start_profiler(py_spy, process.pid, out)
+            try:
+                return [await load(fake, users[:n], seconds, process.pid, bot) for n in learners]
+            finally:
+                if profiler is not None:
+                    stop_profiler(profiler)
         finally:
             await stop_bot_process(process)
     finally:
@@ -137,8 +191,10 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.1f}"
 
 
-def print_tables(results: dict[str, list[PhaseResult]], seconds: float) -> None:
-    """The latency/throughput table, the ratios and the targets."""
+def print_tables(
+    results: dict[str, list[PhaseResult]], seconds: float, learners: Sequence[int] = LEARNERS
+) -> None:
+    """The latency/throughput table, the ratios and the targets (those that were run)."""
     print(f"\n## End to end: bot process vs bare discord.py bot ({machine()})")
     print(
         f"closed loop, flashcard sessions of {CARDS} cards, {seconds:g} s per load; latency ="
@@ -147,28 +203,34 @@ def print_tables(results: dict[str, list[PhaseResult]], seconds: float) -> None:
     header = (
         f"{'learners':>8}  {'bot':<6} {'interactions':>12} {'p50 ms':>9} {'p95 ms':>9}"
         f" {'p99 ms':>9} {'max ms':>9} {'answers/s':>10} {'late>3s':>8} {'peak RSS MB':>12}"
+        f" {'CPU ms/int':>10}"
     )
     print(header)
     print("-" * len(header))
-    for index, n in enumerate(LEARNERS):
-        for bot in ("recall", "bare"):
+    for index, n in enumerate(learners):
+        for bot in results:
             r = results[bot][index]
             print(
                 f"{n:>8}  {bot:<6} {len(r.latencies):>12,} {ms(r.percentile(0.5)):>9}"
                 f" {ms(r.percentile(0.95)):>9} {ms(r.percentile(0.99)):>9}"
                 f" {ms(max(r.latencies)):>9} {r.throughput:>10,.1f} {r.late:>8}"
-                f" {r.peak_rss / 2**20:>12,.1f}"
+                f" {r.peak_rss / 2**20:>12,.1f} {r.cpu_per_interaction * 1000:>10.2f}"
             )
+    if set(results) != {"recall", "bare"}:
+        return
     print("\nRecall / bare (overhead; lower latency ratio and higher throughput ratio are better)")
-    print(f"{'learners':>8}  {'p50 x':>7} {'p99 x':>7} {'throughput x':>13}")
-    for index, n in enumerate(LEARNERS):
+    print(f"{'learners':>8}  {'p50 x':>7} {'p99 x':>7} {'throughput x':>13} {'CPU/int x':>10}")
+    for index, n in enumerate(learners):
         ours, bare = results["recall"][index], results["bare"][index]
         print(
             f"{n:>8}  {ours.percentile(0.5) / bare.percentile(0.5):>7.2f}"
             f" {ours.percentile(0.99) / bare.percentile(0.99):>7.2f}"
             f" {ours.throughput / bare.throughput:>13.2f}"
+            f" {ours.cpu_per_interaction / bare.cpu_per_interaction:>10.2f}"
         )
-    at = dict(zip(LEARNERS, zip(results["recall"], results["bare"], strict=True), strict=True))
+    at = dict(zip(learners, zip(results["recall"], results["bare"], strict=True), strict=True))
+    if 100 not in at or 400 not in at:
+        return
     ours100, bare100 = at[100]
     ours400 = at[400][0]
     p99_ratio = ours100.percentile(0.99) / bare100.percentile(0.99)
@@ -188,12 +250,20 @@ def print_tables(results: dict[str, list[PhaseResult]], seconds: float) -> None:
     print(f"  peak RSS of the bot at 400 concurrent sessions: {ours400.peak_rss / 2**20:,.1f} MB")
 
 
-async def run(seconds: float) -> dict[str, list[PhaseResult]]:
-    """Both bots, one after the other (never at once: they would share the 2 cores)."""
+MODULES = {"recall": "bot", "bare": "bench.bare_bot"}
+
+
+async def run(
+    seconds: float,
+    learners: Sequence[int] = LEARNERS,
+    bots: Sequence[str] = tuple(MODULES),
+    py_spy: str | None = None,
+) -> dict[str, list[PhaseResult]]:
+    """The bots one after the other (never at once: they would share the 2 cores)."""
     with tempfile.TemporaryDirectory(prefix="recall-e2e-") as tmp:
         return {
-            "recall": await bench_bot("recall", "bot", seconds, Path(tmp)),
-            "bare": await bench_bot("bare", "bench.bare_bot", seconds, Path(tmp)),
+            bot: await bench_bot(bot, MODULES[bot], seconds, Path(tmp), learners, py_spy)
+            for bot in bots
         }
 
 
@@ -202,10 +272,26 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="3 s per load instead of 10 s")
     parser.add_argument("--seconds", type=float, default=None, help="seconds per load")
+    parser.add_argument(
+        "--learners",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=LEARNERS,
+        help="comma-separated loads (default 25,100,400; targets need 100 and 400)",
+    )
+    parser.add_argument(
+        "--bot", choices=tuple(MODULES), action="append", help="run only this bot (repeatable)"
+    )
+    parser.add_argument(
+        "--py-spy",
+        metavar="PATH",
+        help="profile each bot under load with this py-spy executable"
+        " (writes e2e-<bot>.speedscope.json)",
+    )
     args = parser.parse_args(argv)
     seconds = args.seconds or (3.0 if args.quick else 10.0)
-    results = asyncio.run(run(seconds))
-    print_tables(results, seconds)
+    bots = tuple(args.bot or MODULES)
+    results = asyncio.run(run(seconds, args.learners, bots, args.py_spy))
+    print_tables(results, seconds, args.learners)
 
 
 if __name__ == "__main__":

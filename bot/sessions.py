@@ -4,19 +4,22 @@ Every transition takes the session id, the acting user and the step the button
 was made for. It checks all three inside one ``BEGIN IMMEDIATE`` transaction, so
 that a second click, a click on an old message or two concurrent clicks record
 exactly one answer; the others get a :class:`SessionError` the front end shows.
+
+Each transition (load, checks, grading, scheduling, the review, the card's memory,
+XP and streak, the session's new state and the view's summary) runs as plain
+``sqlite3`` code in a single :meth:`Database.run_transaction` job: one trip to the
+database thread per click, however many statements it makes.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import zlib
-from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-
-import aiosqlite
 
 from bot.clock import Clock
 from bot.decks import Card, DeckLibrary, ExplainCard, FlashCard, McqCard
@@ -28,7 +31,7 @@ from bot.grading import (
     rating_for_explain,
     rating_for_mcq,
 )
-from bot.progress import Answer, RecordedAnswer, record_answer
+from bot.progress import Answer, RecordedAnswer, record_answer_sync
 from bot.scheduling import CardScheduler
 from bot.selection import Candidate, choose_cards
 from bot.storage import card_states, learners, quiz_sessions
@@ -126,8 +129,18 @@ class AnswerResult:
         return from_epoch(self.due)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
+        """JSON-ready form (what ``dataclasses.asdict`` gives, without its deep copies:
+        this runs on every answer)."""
+        return {
+            "kind": self.kind,
+            "grade": self.grade,
+            "correct": self.correct,
+            "xp": self.xp,
+            "due": self.due,
+            "streak": self.streak,
+            "choice": self.choice,
+            "concepts": [(name, covered) for name, covered in self.concepts],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AnswerResult:
@@ -225,11 +238,16 @@ class StudyEngine:
         candidates = self.candidates(deck_id, kind, level)
         if not candidates:
             raise NothingToStudy("No cards match that deck, kind and level.")
-        memories = await card_states.for_learner(self.db, user_id, {c.deck_id for c in candidates})
-        queue = choose_cards(
-            candidates, memories, now, count, interleave_types=kind is SessionKind.MIXED
-        )
-        return await self._create(user_id, guild_id, channel_id, deck_id, kind, queue, now)
+        decks = {c.deck_id for c in candidates}
+
+        def choose(conn: sqlite3.Connection) -> list[QueueItem]:
+            # Read and choose inside the creating transaction: one trip to the database.
+            memories = card_states.for_learner_sync(conn, user_id, decks)
+            return choose_cards(
+                candidates, memories, now, count, interleave_types=kind is SessionKind.MIXED
+            )
+
+        return await self._create(user_id, guild_id, channel_id, deck_id, kind, choose, now)
 
     async def start_review(
         self,
@@ -251,7 +269,7 @@ class StudyEngine:
             when = f" The next one is due <t:{to_epoch(upcoming)}:R>." if upcoming else ""
             raise NothingToStudy(f"Nothing is due right now.{when} Try /quiz start.")
         return await self._create(
-            user_id, guild_id, channel_id, None, SessionKind.REVIEW, queue, now
+            user_id, guild_id, channel_id, None, SessionKind.REVIEW, lambda _conn: queue, now
         )
 
     async def _create(
@@ -261,13 +279,14 @@ class StudyEngine:
         channel_id: int | None,
         deck_id: str | None,
         kind: SessionKind,
-        queue: list[QueueItem],
+        choose: Callable[[sqlite3.Connection], list[QueueItem]],
         now: datetime,
     ) -> StepView:
-        async with self.db.transaction() as conn:
-            await learners.ensure(conn, user_id, now)
-            await quiz_sessions.abandon_active(conn, user_id, channel_id, now)
-            session_id = await quiz_sessions.create(
+        def create(conn: sqlite3.Connection) -> StepView:
+            queue = choose(conn)
+            learners.ensure_sync(conn, user_id, now)
+            quiz_sessions.abandon_active_sync(conn, user_id, channel_id, now)
+            session_id = quiz_sessions.create_sync(
                 conn,
                 user_id=user_id,
                 guild_id=guild_id,
@@ -277,25 +296,35 @@ class StudyEngine:
                 queue=queue,
                 now=now,
             )
-            record = await quiz_sessions.load(conn, session_id)
-        assert record is not None
-        return await self._view(record)
+            record = quiz_sessions.load_sync(conn, session_id)
+            assert record is not None
+            return self._view_sync(conn, record)
+
+        return await self.db.run_transaction(create)
 
     # -- reading ----------------------------------------------------------------
 
     async def view(self, session_id: int) -> StepView:
         """The session's current state."""
-        record = await quiz_sessions.get(self.db, session_id)
-        if record is None:
-            raise SessionNotFound()
-        return await self._view(record)
 
-    async def _view(self, record: SessionRecord) -> StepView:
+        def read(conn: sqlite3.Connection) -> StepView:
+            record = quiz_sessions.load_sync(conn, session_id)
+            if record is None:
+                raise SessionNotFound()
+            return self._view_sync(conn, record)
+
+        return await self.db.run_read(read)
+
+    def _view_sync(self, conn: sqlite3.Connection, record: SessionRecord) -> StepView:
+        """The view of ``record``, reading the summary's figures in the same job."""
         item = record.current
         card = self.decks.card(item.deck_id, item.card_id) if item else None
         deck = self.decks.get(item.deck_id) if item else None
         result = AnswerResult.from_dict(record.last_result) if record.last_result else None
-        summary = await self.summary(record) if record.status is not Status.ACTIVE else None
+        summary = None
+        if record.status is not Status.ACTIVE:
+            learner = learners.get_sync(conn, record.user_id)
+            summary = _summary(record, learner, card_states.next_due_sync(conn, record.user_id))
         return StepView(
             session=record,
             card=card,
@@ -307,13 +336,7 @@ class StudyEngine:
     async def summary(self, record: SessionRecord) -> SessionSummary:
         """Score, XP, streak and the next due review for a session."""
         learner = await learners.get(self.db, record.user_id)
-        return SessionSummary(
-            answered=record.answered,
-            correct=record.correct,
-            xp=record.xp,
-            streak=learner.streak if learner else StreakState(),
-            next_due=await self.next_due(record.user_id),
-        )
+        return _summary(record, learner, await self.next_due(record.user_id))
 
     async def next_due(self, user_id: int) -> datetime | None:
         """The learner's earliest scheduled review."""
@@ -335,23 +358,29 @@ class StudyEngine:
         session_id: int,
         user_id: int,
         step: int,
-        change: Callable[[aiosqlite.Connection, SessionRecord, datetime], Awaitable[None]],
+        change: Callable[[sqlite3.Connection, SessionRecord, datetime], SessionRecord | None],
     ) -> StepView:
-        """Load, check ownership and step, apply ``change``, all in one transaction."""
+        """Load, check ownership and step, apply ``change``, all in one transaction.
+
+        The whole transaction, and the view of its result, is one job in the
+        database thread (see the module docstring): ``change`` is plain code that
+        returns the session as its UPDATE left it, or None when it changed nothing.
+        """
         now = self.clock()
+
+        def transition(conn: sqlite3.Connection) -> StepView:
+            record = quiz_sessions.load_sync(conn, session_id)
+            if record is None:
+                raise SessionNotFound()
+            _check(record, user_id, step)
+            updated = change(conn, record, now) or record
+            return self._view_sync(conn, updated)
+
         try:
-            async with self.db.transaction() as conn:
-                record = await quiz_sessions.load(conn, session_id)
-                if record is None:
-                    raise SessionNotFound()
-                _check(record, user_id, step)
-                await change(conn, record, now)
-                updated = await quiz_sessions.load(conn, session_id)
+            return await self.db.run_transaction(transition)
         except sqlite3.IntegrityError as exc:
             # The unique (session, step) review already exists: a concurrent duplicate.
             raise StaleStep() from exc
-        assert updated is not None
-        return await self._view(updated)
 
     def _card(self, record: SessionRecord) -> Card:
         item = record.current
@@ -373,26 +402,30 @@ class StudyEngine:
     async def reveal(self, session_id: int, user_id: int, step: int) -> StepView:
         """Show a flashcard's back."""
 
-        async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+        def change(
+            conn: sqlite3.Connection, record: SessionRecord, now: datetime
+        ) -> SessionRecord | None:
             card = self._card(record)
             if not isinstance(card, FlashCard):
                 raise StaleStep("Only flashcards have an answer to reveal.")
             if record.phase is Phase.REVEALED:
-                return  # a second Reveal click changes nothing
+                return None  # a second Reveal click changes nothing
             self._require_phase(record, Phase.QUESTION)
-            await quiz_sessions.update(conn, record.id, now, phase=Phase.REVEALED)
+            return quiz_sessions.update_sync(conn, record.id, now, phase=Phase.REVEALED)
 
         return await self._transition(session_id, user_id, step, change)
 
     async def show_hint(self, session_id: int, user_id: int, step: int) -> StepView:
         """Mark the explain card's hint as shown."""
 
-        async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+        def change(
+            conn: sqlite3.Connection, record: SessionRecord, now: datetime
+        ) -> SessionRecord | None:
             card = self._card(record)
             if not isinstance(card, ExplainCard) or not card.hint:
                 raise StaleStep("This card has no hint.")
             self._require_phase(record, Phase.QUESTION)
-            await quiz_sessions.update(conn, record.id, now, hint_shown=1)
+            return quiz_sessions.update_sync(conn, record.id, now, hint_shown=1)
 
         return await self._transition(session_id, user_id, step, change)
 
@@ -401,16 +434,18 @@ class StudyEngine:
     ) -> StepView:
         """Record the learner's own grade of a revealed flashcard and move on."""
 
-        async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+        def change(
+            conn: sqlite3.Connection, record: SessionRecord, now: datetime
+        ) -> SessionRecord | None:
             card = self._card(record)
             if not isinstance(card, FlashCard):
                 raise StaleStep("That button does not fit this card.")
             self._require_phase(record, Phase.REVEALED)
             # Hard still means "I remembered it" (FSRS counts it as a pass).
             remembered = grade >= Grade.HARD
-            recorded = await self._record(conn, record, card, grade, remembered, now)
+            recorded = self._record(conn, record, card, grade, remembered, now)
             result = _result(card, grade, remembered, recorded)
-            await self._after_answer(conn, record, result, now, advance=True)
+            return self._after_answer(conn, record, result, now, advance=True)
 
         return await self._transition(session_id, user_id, step, change)
 
@@ -429,7 +464,9 @@ class StudyEngine:
         graded and :class:`CardChanged` asks the front end to redraw the card.
         """
 
-        async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+        def change(
+            conn: sqlite3.Connection, record: SessionRecord, now: datetime
+        ) -> SessionRecord | None:
             card = self._card(record)
             if not isinstance(card, McqCard):
                 raise StaleStep("That button does not fit this card.")
@@ -440,16 +477,18 @@ class StudyEngine:
                 raise CardChanged()
             graded = grade_mcq(card.options, card.answer, choice)
             grade = rating_for_mcq(graded.correct)
-            recorded = await self._record(conn, record, card, grade, graded.correct, now)
+            recorded = self._record(conn, record, card, grade, graded.correct, now)
             result = _result(card, grade, graded.correct, recorded, choice=choice)
-            await self._after_answer(conn, record, result, now, advance=False)
+            return self._after_answer(conn, record, result, now, advance=False)
 
         return await self._transition(session_id, user_id, step, change)
 
     async def answer_explain(self, session_id: int, user_id: int, step: int, text: str) -> StepView:
         """Grade a written explanation concept by concept."""
 
-        async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+        def change(
+            conn: sqlite3.Connection, record: SessionRecord, now: datetime
+        ) -> SessionRecord | None:
             card = self._card(record)
             if not isinstance(card, ExplainCard):
                 raise StaleStep("That button does not fit this card.")
@@ -458,35 +497,39 @@ class StudyEngine:
             grade = rating_for_explain(graded)
             correct = is_correct_explain(graded)
             missed = tuple(r.name for r in graded.results if not r.covered)
-            recorded = await self._record(conn, record, card, grade, correct, now, missed)
+            recorded = self._record(conn, record, card, grade, correct, now, missed)
             concepts = [(r.name, r.covered) for r in graded.results]
             result = _result(card, grade, correct, recorded, concepts=concepts)
-            await self._after_answer(conn, record, result, now, advance=False)
+            return self._after_answer(conn, record, result, now, advance=False)
 
         return await self._transition(session_id, user_id, step, change)
 
     async def next(self, session_id: int, user_id: int, step: int) -> StepView:
         """Move past an answered card (or skip one that was removed from its deck)."""
 
-        async def change(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
+        def change(
+            conn: sqlite3.Connection, record: SessionRecord, now: datetime
+        ) -> SessionRecord | None:
             item = record.current
             gone = item is None or self.decks.card(item.deck_id, item.card_id) is None
             if not gone:
                 self._require_phase(record, Phase.ANSWERED)
-            await self._advance(conn, record, now)
+            return self._advance(conn, record, now)
 
         return await self._transition(session_id, user_id, step, change)
 
     async def set_message(self, session_id: int, message_id: int) -> None:
         """Remember which message shows the session."""
-        async with self.db.transaction() as conn:
-            await quiz_sessions.update(conn, session_id, self.clock(), message_id=message_id)
+        now = self.clock()
+        await self.db.run_transaction(
+            lambda conn: quiz_sessions.update_sync(conn, session_id, now, message_id=message_id)
+        )
 
     # -- helpers ----------------------------------------------------------------
 
-    async def _record(
+    def _record(
         self,
-        conn: aiosqlite.Connection,
+        conn: sqlite3.Connection,
         record: SessionRecord,
         card: Card,
         grade: Grade,
@@ -496,7 +539,7 @@ class StudyEngine:
     ) -> RecordedAnswer:
         item = record.current
         assert item is not None
-        return await record_answer(
+        return record_answer_sync(
             conn,
             self.scheduler,
             Answer(
@@ -514,15 +557,15 @@ class StudyEngine:
             now,
         )
 
-    async def _after_answer(
+    def _after_answer(
         self,
-        conn: aiosqlite.Connection,
+        conn: sqlite3.Connection,
         record: SessionRecord,
         result: AnswerResult,
         now: datetime,
         *,
         advance: bool,
-    ) -> None:
+    ) -> SessionRecord | None:
         fields: dict[str, Any] = {
             "phase": Phase.ANSWERED,
             "answered": record.answered + 1,
@@ -531,15 +574,27 @@ class StudyEngine:
             "last_result": result.to_dict(),
         }
         if advance:
-            # Answer and advance in one UPDATE: each statement is a trip to the
-            # database thread while the connection is held, and under load those
-            # trips are what an interaction costs.
+            # Answer and advance in one UPDATE.
             fields.update(_advanced(record))
-        await quiz_sessions.update(conn, record.id, now, **fields)
+        return quiz_sessions.update_sync(conn, record.id, now, **fields)
 
     @staticmethod
-    async def _advance(conn: aiosqlite.Connection, record: SessionRecord, now: datetime) -> None:
-        await quiz_sessions.update(conn, record.id, now, **_advanced(record))
+    def _advance(
+        conn: sqlite3.Connection, record: SessionRecord, now: datetime
+    ) -> SessionRecord | None:
+        return quiz_sessions.update_sync(conn, record.id, now, **_advanced(record))
+
+
+def _summary(
+    record: SessionRecord, learner: learners.Learner | None, next_due: datetime | None
+) -> SessionSummary:
+    return SessionSummary(
+        answered=record.answered,
+        correct=record.correct,
+        xp=record.xp,
+        streak=learner.streak if learner else StreakState(),
+        next_due=next_due,
+    )
 
 
 def _advanced(record: SessionRecord) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import sqlite3
@@ -9,9 +10,11 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,7 @@ from bot.clock import FakeClock
 from bot.scheduling import CardMemory
 from bot.storage import Database, StorageError, card_states, learners, quiz_sessions, reviews
 from bot.storage.codec import from_epoch, to_epoch
+from bot.storage.database import in_worker_thread, raw_connection
 from bot.storage.quiz_sessions import Phase, QueueItem, Status
 from bot.storage.reviews import ReviewEntry
 from tests.conftest import REPO_ROOT, START
@@ -406,3 +410,101 @@ def test_codec_refuses_naive_datetimes() -> None:
         to_epoch(datetime(2026, 1, 1))
     assert from_epoch(to_epoch(START)) == START
     assert from_epoch(0) == datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# -- one-trip jobs (Database.run_transaction / run_read) --------------------------------
+
+
+async def test_worker_thread_helpers_use_aiosqlite_as_expected(db: Database) -> None:
+    # The only uses of aiosqlite's private API (pinned <0.23): a job runs in the
+    # connection's own thread, with its sqlite3 connection, in the order queued.
+    conn = db._conn
+    order: list[int] = []
+
+    def job(n: int) -> tuple[int, bool]:
+        order.append(n)
+        return threading.get_ident(), isinstance(raw_connection(conn), sqlite3.Connection)
+
+    results = await asyncio.gather(*(in_worker_thread(conn, partial(job, n)) for n in range(5)))
+    assert order == [0, 1, 2, 3, 4]
+    assert {ident for ident, _ in results} == {conn._thread.ident}
+    assert conn._thread.ident != threading.get_ident()
+    assert all(is_sqlite for _, is_sqlite in results)
+
+
+async def test_run_transaction_commits_or_rolls_back_everything(db: Database) -> None:
+    def insert_two(conn: sqlite3.Connection) -> int:
+        conn.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
+        conn.execute("INSERT INTO learners (user_id, created_at) VALUES (2, 0)")
+        assert conn.in_transaction
+        return 7
+
+    assert await db.run_transaction(insert_two) == 7
+    assert await _count(db, "learners") == 2
+
+    class Refused(Exception):
+        pass
+
+    def insert_then_fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO learners (user_id, created_at) VALUES (3, 0)")
+        raise Refused
+
+    with pytest.raises(Refused):  # the caller's own errors pass through unchanged
+        await db.run_transaction(insert_then_fail)
+
+    def duplicate(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO learners (user_id, created_at) VALUES (4, 0)")
+        conn.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.run_transaction(duplicate)
+
+    def no_table(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO learners (user_id, created_at) VALUES (5, 0)")
+        conn.execute("INSERT INTO no_such_table VALUES (1)")
+
+    with pytest.raises(StorageError, match="could not save") as caught:
+        await db.run_transaction(no_table)
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    assert await _count(db, "learners") == 2
+    assert await db.run_read(lambda conn: conn.in_transaction) is False
+
+
+async def test_run_transaction_on_a_locked_database_is_a_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "recall.db"
+    db = await Database.open(path, busy_timeout_ms=50)
+    try:
+
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
+
+        with _held_write_lock(path), pytest.raises(StorageError, match="database unavailable"):
+            await db.run_transaction(insert)
+        await db.run_transaction(insert)
+        assert await _count(db, "learners") == 1
+    finally:
+        await db.close()
+
+
+async def test_one_trip_jobs_never_run_inside_an_open_transaction(db: Database) -> None:
+    seen: list[int] = []
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
+        # Queued while the transaction is open: must wait for its COMMIT, not read or
+        # write in the middle of it.
+        reader = asyncio.ensure_future(
+            db.run_read(
+                lambda c: seen.append(c.execute("SELECT COUNT(*) FROM learners").fetchone()[0])
+            )
+        )
+        writer = asyncio.ensure_future(
+            db.run_transaction(
+                lambda c: c.execute("INSERT INTO learners (user_id, created_at) VALUES (2, 0)")
+            )
+        )
+        await asyncio.sleep(0.05)
+        assert not reader.done() and not writer.done()
+        await conn.execute("INSERT INTO learners (user_id, created_at) VALUES (3, 0)")
+    await asyncio.gather(reader, writer)
+    assert seen == [2]
+    assert await _count(db, "learners") == 3

@@ -43,21 +43,53 @@ class Learner:
         )
 
 
+# One statement, one trip to the database thread (see Database.fetchall): the
+# no-op update on conflict makes RETURNING give the existing row too.
+_ENSURE = (
+    "INSERT INTO learners (user_id, created_at) VALUES (?, ?)"
+    " ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id RETURNING *"
+)
+_GET = "SELECT * FROM learners WHERE user_id = ?"
+_SAVE_PROGRESS = (
+    "UPDATE learners SET xp = xp + ?, streak = ?, best_streak = ?, freezes = ?,"
+    " last_active_date = ? WHERE user_id = ?"
+)
+
+
+def _progress_params(
+    user_id: int, streak: StreakState, xp_gained: int
+) -> tuple[int | str | None, ...]:
+    return (
+        xp_gained,
+        streak.current,
+        streak.best,
+        streak.freezes,
+        streak.last_active.isoformat() if streak.last_active else None,
+        user_id,
+    )
+
+
 async def ensure(conn: aiosqlite.Connection, user_id: int, now: datetime) -> Learner:
     """The learner's row, created with defaults on first use (inside a transaction)."""
-    # One statement, one trip to the database thread (see Database.fetchall): the
-    # no-op update on conflict makes RETURNING give the existing row too.
-    [row] = await conn.execute_fetchall(
-        "INSERT INTO learners (user_id, created_at) VALUES (?, ?)"
-        " ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id RETURNING *",
-        (user_id, to_epoch(now)),
-    )
+    [row] = await conn.execute_fetchall(_ENSURE, (user_id, to_epoch(now)))
+    return Learner.from_row(row)
+
+
+def ensure_sync(conn: sqlite3.Connection, user_id: int, now: datetime) -> Learner:
+    """:func:`ensure` in a ``Database.run_transaction`` job."""
+    [row] = conn.execute(_ENSURE, (user_id, to_epoch(now))).fetchall()
     return Learner.from_row(row)
 
 
 async def get(db: Database, user_id: int) -> Learner | None:
     """The learner, or None if they never used Recall."""
-    row = await db.fetchone("SELECT * FROM learners WHERE user_id = ?", (user_id,))
+    row = await db.fetchone(_GET, (user_id,))
+    return Learner.from_row(row) if row else None
+
+
+def get_sync(conn: sqlite3.Connection, user_id: int) -> Learner | None:
+    """:func:`get` in a ``Database.run_transaction`` or ``run_read`` job."""
+    row = conn.execute(_GET, (user_id,)).fetchone()
     return Learner.from_row(row) if row else None
 
 
@@ -65,18 +97,14 @@ async def save_progress(
     conn: aiosqlite.Connection, user_id: int, streak: StreakState, xp_gained: int
 ) -> None:
     """Store a new streak state and add XP (inside the review's transaction)."""
-    await conn.execute(
-        "UPDATE learners SET xp = xp + ?, streak = ?, best_streak = ?, freezes = ?,"
-        " last_active_date = ? WHERE user_id = ?",
-        (
-            xp_gained,
-            streak.current,
-            streak.best,
-            streak.freezes,
-            streak.last_active.isoformat() if streak.last_active else None,
-            user_id,
-        ),
-    )
+    await conn.execute(_SAVE_PROGRESS, _progress_params(user_id, streak, xp_gained))
+
+
+def save_progress_sync(
+    conn: sqlite3.Connection, user_id: int, streak: StreakState, xp_gained: int
+) -> None:
+    """:func:`save_progress` in a ``Database.run_transaction`` job."""
+    conn.execute(_SAVE_PROGRESS, _progress_params(user_id, streak, xp_gained))
 
 
 async def set_time_zone(db: Database, user_id: int, zone: str, now: datetime) -> None:

@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 import aiosqlite
@@ -37,6 +38,14 @@ class QueueItem:
 
     deck_id: str
     card_id: str
+
+
+@lru_cache(maxsize=4096)
+def _queue(text: str) -> tuple[QueueItem, ...]:
+    """A stored queue, parsed. A session's queue never changes once written, and every
+    click reads it: the cache keeps the parse (a read cache of immutable data; the
+    database stays the record)."""
+    return tuple(QueueItem(d, c) for d, c in json.loads(text))
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ class SessionRecord:
             channel_id=row["channel_id"],
             deck_id=row["deck_id"],
             kind=row["kind"],
-            queue=tuple(QueueItem(d, c) for d, c in json.loads(row["queue"])),
+            queue=_queue(row["queue"]),
             position=row["position"],
             phase=Phase(row["phase"]),
             status=Status(row["status"]),
@@ -86,6 +95,74 @@ class SessionRecord:
             last_result=json.loads(row["last_result"]) if row["last_result"] else None,
             hint_shown=bool(row["hint_shown"]),
         )
+
+
+# Each statement has an async form (``aiosqlite``, inside ``Database.transaction``) and
+# a ``*_sync`` form (plain ``sqlite3``, inside a ``Database.run_transaction`` or
+# ``run_read`` job): the same SQL and parameters, built once below.
+
+_CREATE = (
+    "INSERT INTO quiz_sessions (user_id, guild_id, channel_id, deck_id, kind, queue,"
+    " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_LOAD = "SELECT * FROM quiz_sessions WHERE id = ?"
+_ABANDON = (
+    "UPDATE quiz_sessions SET status = 'abandoned', updated_at = ?"
+    " WHERE user_id = ? AND status = 'active' AND channel_id IS ?"
+)
+_COLUMNS = frozenset(
+    {
+        "position",
+        "phase",
+        "status",
+        "message_id",
+        "answered",
+        "correct",
+        "xp",
+        "last_result",
+        "hint_shown",
+    }
+)
+
+
+def _create_params(
+    user_id: int,
+    guild_id: int | None,
+    channel_id: int | None,
+    deck_id: str | None,
+    kind: str,
+    queue: list[QueueItem],
+    now: datetime,
+) -> tuple[Any, ...]:
+    return (
+        user_id,
+        guild_id,
+        channel_id,
+        deck_id,
+        kind,
+        json.dumps([[q.deck_id, q.card_id] for q in queue]),
+        to_epoch(now),
+        to_epoch(now),
+    )
+
+
+def _update_statement(
+    session_id: int, now: datetime, fields: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    unknown = set(fields) - _COLUMNS
+    if unknown:
+        raise ValueError(f"not session columns: {sorted(unknown)}")
+    values = dict(fields)
+    if "last_result" in values and values["last_result"] is not None:
+        values["last_result"] = json.dumps(values["last_result"])
+    for key in ("phase", "status"):
+        if key in values:
+            values[key] = str(values[key])
+    assignments = ", ".join(f"{name} = :{name}" for name in values)
+    values["id"] = session_id
+    values["updated_at"] = to_epoch(now)
+    sql = f"UPDATE quiz_sessions SET {assignments}, updated_at = :updated_at WHERE id = :id"
+    return sql, values
 
 
 async def create(
@@ -100,20 +177,26 @@ async def create(
     now: datetime,
 ) -> int:
     """Store a new active session and return its id."""
-    cur = await conn.execute(
-        "INSERT INTO quiz_sessions (user_id, guild_id, channel_id, deck_id, kind, queue,"
-        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            user_id,
-            guild_id,
-            channel_id,
-            deck_id,
-            kind,
-            json.dumps([[q.deck_id, q.card_id] for q in queue]),
-            to_epoch(now),
-            to_epoch(now),
-        ),
-    )
+    params = _create_params(user_id, guild_id, channel_id, deck_id, kind, queue, now)
+    cur = await conn.execute(_CREATE, params)
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def create_sync(
+    conn: sqlite3.Connection,
+    *,
+    user_id: int,
+    guild_id: int | None,
+    channel_id: int | None,
+    deck_id: str | None,
+    kind: str,
+    queue: list[QueueItem],
+    now: datetime,
+) -> int:
+    """:func:`create` in a ``Database.run_transaction`` job."""
+    params = _create_params(user_id, guild_id, channel_id, deck_id, kind, queue, now)
+    cur = conn.execute(_CREATE, params)
     assert cur.lastrowid is not None
     return cur.lastrowid
 
@@ -121,55 +204,47 @@ async def create(
 async def load(conn: aiosqlite.Connection, session_id: int) -> SessionRecord | None:
     """Read a session inside a transaction."""
     # execute_fetchall: one trip to the database thread (see Database.fetchall).
-    rows = list(
-        await conn.execute_fetchall("SELECT * FROM quiz_sessions WHERE id = ?", (session_id,))
-    )
+    rows = list(await conn.execute_fetchall(_LOAD, (session_id,)))
     return SessionRecord.from_row(rows[0]) if rows else None
+
+
+def load_sync(conn: sqlite3.Connection, session_id: int) -> SessionRecord | None:
+    """:func:`load` in a ``Database.run_transaction`` or ``run_read`` job."""
+    row = conn.execute(_LOAD, (session_id,)).fetchone()
+    return SessionRecord.from_row(row) if row else None
 
 
 async def get(db: Database, session_id: int) -> SessionRecord | None:
     """Read a session outside a transaction."""
-    row = await db.fetchone("SELECT * FROM quiz_sessions WHERE id = ?", (session_id,))
+    row = await db.fetchone(_LOAD, (session_id,))
     return SessionRecord.from_row(row) if row else None
 
 
 async def update(conn: aiosqlite.Connection, session_id: int, now: datetime, **fields: Any) -> None:
     """Update some columns of a session (column names are ours, never user input)."""
-    allowed = {
-        "position",
-        "phase",
-        "status",
-        "message_id",
-        "answered",
-        "correct",
-        "xp",
-        "last_result",
-        "hint_shown",
-    }
-    unknown = set(fields) - allowed
-    if unknown:
-        raise ValueError(f"not session columns: {sorted(unknown)}")
-    values = dict(fields)
-    if "last_result" in values and values["last_result"] is not None:
-        values["last_result"] = json.dumps(values["last_result"])
-    for key in ("phase", "status"):
-        if key in values:
-            values[key] = str(values[key])
-    assignments = ", ".join(f"{name} = :{name}" for name in values)
-    values["id"] = session_id
-    values["updated_at"] = to_epoch(now)
-    await conn.execute(
-        f"UPDATE quiz_sessions SET {assignments}, updated_at = :updated_at WHERE id = :id",
-        values,
-    )
+    sql, values = _update_statement(session_id, now, fields)
+    await conn.execute(sql, values)
+
+
+def update_sync(
+    conn: sqlite3.Connection, session_id: int, now: datetime, **fields: Any
+) -> SessionRecord | None:
+    """:func:`update` in a ``Database.run_transaction`` job; returns the updated session
+    as stored (None if there is no such session), read by the same statement."""
+    sql, values = _update_statement(session_id, now, fields)
+    rows = conn.execute(sql + " RETURNING *", values).fetchall()
+    return SessionRecord.from_row(rows[0]) if rows else None
 
 
 async def abandon_active(
     conn: aiosqlite.Connection, user_id: int, channel_id: int | None, now: datetime
 ) -> None:
     """End the learner's other active sessions in this channel (a new one replaces them)."""
-    await conn.execute(
-        "UPDATE quiz_sessions SET status = 'abandoned', updated_at = ?"
-        " WHERE user_id = ? AND status = 'active' AND channel_id IS ?",
-        (to_epoch(now), user_id, channel_id),
-    )
+    await conn.execute(_ABANDON, (to_epoch(now), user_id, channel_id))
+
+
+def abandon_active_sync(
+    conn: sqlite3.Connection, user_id: int, channel_id: int | None, now: datetime
+) -> None:
+    """:func:`abandon_active` in a ``Database.run_transaction`` job."""
+    conn.execute(_ABANDON, (to_epoch(now), user_id, channel_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,30 +31,43 @@ class ReviewEntry:
     concepts_missed: tuple[str, ...] | None = None
 
 
+_APPEND = (
+    "INSERT INTO reviews (user_id, guild_id, deck_id, card_id, kind, rating, correct, xp,"
+    " was_due, concepts_missed, session_id, step, reviewed_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _params(entry: ReviewEntry) -> tuple[int | str | None, ...]:
+    return (
+        entry.user_id,
+        entry.guild_id,
+        entry.deck_id,
+        entry.card_id,
+        entry.kind,
+        entry.rating,
+        int(entry.correct),
+        entry.xp,
+        int(entry.was_due),
+        None if entry.concepts_missed is None else json.dumps(list(entry.concepts_missed)),
+        entry.session_id,
+        entry.step,
+        to_epoch(entry.reviewed_at),
+    )
+
+
 async def append(conn: aiosqlite.Connection, entry: ReviewEntry) -> int:
     """Log one review (inside the transaction that also updates the card and learner).
 
     Raises ``sqlite3.IntegrityError`` if (session_id, step) was already logged.
     """
-    cur = await conn.execute(
-        "INSERT INTO reviews (user_id, guild_id, deck_id, card_id, kind, rating, correct, xp,"
-        " was_due, concepts_missed, session_id, step, reviewed_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            entry.user_id,
-            entry.guild_id,
-            entry.deck_id,
-            entry.card_id,
-            entry.kind,
-            entry.rating,
-            int(entry.correct),
-            entry.xp,
-            int(entry.was_due),
-            None if entry.concepts_missed is None else json.dumps(list(entry.concepts_missed)),
-            entry.session_id,
-            entry.step,
-            to_epoch(entry.reviewed_at),
-        ),
-    )
+    cur = await conn.execute(_APPEND, _params(entry))
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
+def append_sync(conn: sqlite3.Connection, entry: ReviewEntry) -> int:
+    """:func:`append` in a ``Database.run_transaction`` job (same IntegrityError)."""
+    cur = conn.execute(_APPEND, _params(entry))
     assert cur.lastrowid is not None
     return cur.lastrowid

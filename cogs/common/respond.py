@@ -27,17 +27,31 @@ async def within_deadline(
     ephemeral: bool = True,
     update: bool = True,
 ) -> T:
-    """Await ``work``; if it takes longer than ``DEFER_AFTER``, defer the interaction first.
+    """Await ``work``; if it takes longer than ``DEFER_AFTER``, defer the interaction meanwhile.
 
     ``update=True`` defers as a message update (for component clicks), else as a
     "thinking" reply. After a deferral ``interaction.response.is_done()`` is true and the
     caller must use ``edit_original_response`` / ``followup``; see :func:`show`.
     """
-    task: asyncio.Task[T] = asyncio.ensure_future(work)
-    done, _pending = await asyncio.wait({task}, timeout=DEFER_AFTER)
-    if not done:
-        await interaction.response.defer(ephemeral=ephemeral, thinking=not update)
-    return await task
+    # A timer rather than a task and asyncio.wait: this runs on every click, and the
+    # timer is all the fast path pays for (it is cancelled as soon as ``work`` ends).
+    loop = asyncio.get_running_loop()
+    deferral: asyncio.Task[Any] | None = None
+
+    def defer() -> None:
+        nonlocal deferral
+        deferral = loop.create_task(
+            interaction.response.defer(ephemeral=ephemeral, thinking=not update)
+        )
+
+    timer = loop.call_later(DEFER_AFTER, defer)
+    try:
+        return await work
+    finally:
+        timer.cancel()
+        if deferral is not None:
+            # The acknowledgement must be complete before the caller responds.
+            await deferral
 
 
 async def show(
