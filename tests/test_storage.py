@@ -245,7 +245,10 @@ async def test_delete_learner_cascades(db: Database) -> None:
         for user in (1, 2):
             await card_states.put(conn, user, "d", "c", _memory(START))
             await reviews.append(conn, _entry(user_id=user))
-            await quiz_sessions.create(
+
+    def sessions(conn: sqlite3.Connection) -> None:
+        for user in (1, 2):
+            quiz_sessions.create_sync(
                 conn,
                 user_id=user,
                 guild_id=None,
@@ -255,6 +258,8 @@ async def test_delete_learner_cascades(db: Database) -> None:
                 queue=[QueueItem("d", "c")],
                 now=START,
             )
+
+    await db.run_transaction(sessions)
     assert await learners.delete(db, 1) is True
     assert await learners.delete(db, 1) is False
     for table in ("card_states", "reviews", "quiz_sessions", "learners"):
@@ -353,9 +358,10 @@ async def test_one_review_per_session_step(db: Database) -> None:
 async def test_session_create_update_and_abandon(db: Database) -> None:
     clock = FakeClock(START)
     queue = [QueueItem("d", "a"), QueueItem("d", "b")]
-    async with db.transaction() as conn:
-        await learners.ensure(conn, 1, START)
-        first = await quiz_sessions.create(
+
+    def create_and_update(conn: sqlite3.Connection) -> tuple[int, int]:
+        learners.ensure_sync(conn, 1, START)
+        first = quiz_sessions.create_sync(
             conn,
             user_id=1,
             guild_id=10,
@@ -365,7 +371,7 @@ async def test_session_create_update_and_abandon(db: Database) -> None:
             queue=queue,
             now=clock(),
         )
-        other_channel = await quiz_sessions.create(
+        other_channel = quiz_sessions.create_sync(
             conn,
             user_id=1,
             guild_id=10,
@@ -375,7 +381,7 @@ async def test_session_create_update_and_abandon(db: Database) -> None:
             queue=queue,
             now=clock(),
         )
-        await quiz_sessions.update(
+        quiz_sessions.update_sync(
             conn,
             first,
             clock.advance(timedelta(minutes=1)),
@@ -384,7 +390,10 @@ async def test_session_create_update_and_abandon(db: Database) -> None:
             answered=1,
         )
         with pytest.raises(ValueError, match="not session columns"):
-            await quiz_sessions.update(conn, first, clock(), user_id=2)
+            quiz_sessions.update_sync(conn, first, clock(), user_id=2)
+        return first, other_channel
+
+    first, other_channel = await db.run_transaction(create_and_update)
     record = await quiz_sessions.get(db, first)
     assert record is not None
     assert record.queue == tuple(queue)
@@ -394,8 +403,7 @@ async def test_session_create_update_and_abandon(db: Database) -> None:
     assert record.last_result == {"xp": 10}
     assert record.answered == 1
 
-    async with db.transaction() as conn:
-        await quiz_sessions.abandon_active(conn, 1, 20, clock())
+    await db.run_transaction(lambda conn: quiz_sessions.abandon_active_sync(conn, 1, 20, clock()))
     abandoned = await quiz_sessions.get(db, first)
     kept = await quiz_sessions.get(db, other_channel)
     assert abandoned is not None

@@ -10,8 +10,6 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-import aiosqlite
-
 from bot.storage.codec import to_epoch
 from bot.storage.database import Database
 
@@ -165,24 +163,6 @@ def _update_statement(
     return sql, values
 
 
-async def create(
-    conn: aiosqlite.Connection,
-    *,
-    user_id: int,
-    guild_id: int | None,
-    channel_id: int | None,
-    deck_id: str | None,
-    kind: str,
-    queue: list[QueueItem],
-    now: datetime,
-) -> int:
-    """Store a new active session and return its id."""
-    params = _create_params(user_id, guild_id, channel_id, deck_id, kind, queue, now)
-    cur = await conn.execute(_CREATE, params)
-    assert cur.lastrowid is not None
-    return cur.lastrowid
-
-
 def create_sync(
     conn: sqlite3.Connection,
     *,
@@ -194,18 +174,11 @@ def create_sync(
     queue: list[QueueItem],
     now: datetime,
 ) -> int:
-    """:func:`create` in a ``Database.run_transaction`` job."""
+    """Store a new active session and return its id (in a ``Database.run_transaction`` job)."""
     params = _create_params(user_id, guild_id, channel_id, deck_id, kind, queue, now)
     cur = conn.execute(_CREATE, params)
     assert cur.lastrowid is not None
     return cur.lastrowid
-
-
-async def load(conn: aiosqlite.Connection, session_id: int) -> SessionRecord | None:
-    """Read a session inside a transaction."""
-    # execute_fetchall: one trip to the database thread (see Database.fetchall).
-    rows = list(await conn.execute_fetchall(_LOAD, (session_id,)))
-    return SessionRecord.from_row(rows[0]) if rows else None
 
 
 def load_sync(conn: sqlite3.Connection, session_id: int) -> SessionRecord | None:
@@ -220,12 +193,6 @@ async def get(db: Database, session_id: int) -> SessionRecord | None:
     return SessionRecord.from_row(row) if row else None
 
 
-async def update(conn: aiosqlite.Connection, session_id: int, now: datetime, **fields: Any) -> None:
-    """Update some columns of a session (column names are ours, never user input)."""
-    sql, values = _update_statement(session_id, now, fields)
-    await conn.execute(sql, values)
-
-
 def update_sync(
     conn: sqlite3.Connection, session_id: int, now: datetime, **fields: Any
 ) -> SessionRecord | None:
@@ -234,13 +201,6 @@ def update_sync(
     sql, values = _update_statement(session_id, now, fields)
     rows = conn.execute(sql + " RETURNING *", values).fetchall()
     return SessionRecord.from_row(rows[0]) if rows else None
-
-
-async def abandon_active(
-    conn: aiosqlite.Connection, user_id: int, channel_id: int | None, now: datetime
-) -> None:
-    """End the learner's other active sessions in this channel (a new one replaces them)."""
-    await conn.execute(_ABANDON, (to_epoch(now), user_id, channel_id))
 
 
 def abandon_active_sync(

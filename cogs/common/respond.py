@@ -9,7 +9,7 @@ edited in afterwards.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import discord
@@ -68,6 +68,3 @@ async def show(
         await interaction.response.edit_message(**message)
     else:
         await interaction.response.send_message(ephemeral=ephemeral, **message)
-
-
-Handler = Callable[[discord.Interaction[Any]], Awaitable[None]]
