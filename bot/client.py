@@ -7,6 +7,7 @@ This is the only module of ``bot/`` that imports discord. It wires the engine
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Sequence
@@ -91,6 +92,10 @@ class RecallBot(commands.Bot):
         for extension in self._extensions:
             await self.load_extension(extension)
         await self.sync_commands()
+        # Everything loaded so far lives as long as the process: take it out of the
+        # garbage collector's generations so that each collection (frequent under
+        # load, since discord.py allocates per event) scans only young objects.
+        gc.freeze()
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
         """Sync to ``DEV_GUILD_ID`` when set (instant), else globally."""
