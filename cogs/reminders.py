@@ -83,7 +83,9 @@ class StartReviewButton(
                     count=FALLBACK_COUNT,
                 )
             embed, view = render_step(step)
-            await interaction.response.send_message(embed=embed, view=view)
+            sent = await interaction.response.send_message(embed=embed, view=view)
+            if sent.message_id is not None:
+                await bot.engine.set_message(step.session.id, sent.message_id)
         except Exception as exc:
             await report(interaction, exc)
 

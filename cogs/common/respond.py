@@ -60,11 +60,14 @@ async def show(
     update: bool,
     ephemeral: bool = True,
     **message: Any,
-) -> None:
-    """Send or edit the interaction's message, whether it was deferred or not."""
+) -> int | None:
+    """Send or edit the interaction's message, whether it was deferred or not.
+
+    Returns the id of the message shown, when Discord reports it.
+    """
     if interaction.response.is_done():
-        await interaction.edit_original_response(**message)
-    elif update:
-        await interaction.response.edit_message(**message)
-    else:
-        await interaction.response.send_message(ephemeral=ephemeral, **message)
+        return (await interaction.edit_original_response(**message)).id
+    if update:
+        edited = await interaction.response.edit_message(**message)
+        return edited.message_id if edited is not None else None
+    return (await interaction.response.send_message(ephemeral=ephemeral, **message)).message_id

@@ -160,7 +160,10 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         embed, view = render_step(step)
         # Tell the learner, once, if Recall had to turn their reminders off.
         notice = await self.bot.reminders.take_off_notice(interaction.user.id)
-        await show(interaction, update=False, content=notice, embed=embed, view=view)
+        message_id = await show(interaction, update=False, content=notice, embed=embed, view=view)
+        if message_id is not None:
+            # Where the session is shown (SPEC's sessions table); the buttons do not need it.
+            await self.bot.engine.set_message(step.session.id, message_id)
 
     @app_commands.command(name="decks", description="Decks with card counts and your progress")
     async def decks(self, interaction: discord.Interaction[Any]) -> None:

@@ -36,6 +36,10 @@ async def test_flashcard_session_from_start_to_summary(recall: Recall) -> None:
     assert field_named(message, "Next review").startswith("<t:")
     assert labels(message) == []
     assert await recall.review_count() == 2
+    # Recorded right after the first reply, long done by now.
+    row = await recall.running.db.fetchone("SELECT message_id FROM quiz_sessions")
+    assert row is not None
+    assert row["message_id"] == message.id  # the session knows where it is shown
 
 
 async def test_every_message_disables_mentions(recall: Recall) -> None:
