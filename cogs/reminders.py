@@ -152,7 +152,11 @@ class DailyOptionButton(
         if interaction.message is not None:
             embed = daily_embed(card, result.answers, result.correct_answers)
             try:
-                await interaction.message.edit(embed=embed)
+                # discord.py adds the bot's allowed_mentions to an edit only when the
+                # content changes: an embed-only edit must name it itself.
+                await interaction.message.edit(
+                    embed=embed, allowed_mentions=discord.AllowedMentions.none()
+                )
             except discord.HTTPException as exc:
                 log.info("could not update the daily question's count: %s", exc)
 

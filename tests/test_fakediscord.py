@@ -472,3 +472,17 @@ async def test_shared_fixtures(fake_discord: FakeDiscord, study_hall: StudyHall)
         assert msg is not None
         assert msg.content == "done x1"
         assert bot.is_ready()
+
+
+async def test_message_payloads_that_could_ping_are_reported(
+    world: StudyHall, bot: DemoBot
+) -> None:
+    fake = world.fake
+    # /demo hello names AllowedMentions.none(); /reset names nothing (the demo bot has no default).
+    await (await fake.slash(world.learner, "demo hello", {"name": "Ada"})).wait_done()
+    fake.assert_no_pings()
+    await (await fake.slash(world.moderator, "reset")).wait_done()
+    [risk] = fake.ping_risks()
+    assert risk.endswith("no allowed_mentions") and "/callback" in risk
+    with pytest.raises(AssertionError, match="could ping"):
+        fake.assert_no_pings()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from bot.clock import FakeClock
 from bot.decks import DeckLibrary, McqCard
@@ -11,6 +13,7 @@ from bot.sessions import SessionKind, StudyEngine
 from bot.stats import deck_progress, end_of_local_day, learner_stats
 from bot.storage import Database, learners
 from tests.conftest import SHIPPED_DECK, START
+from tests.review_rows import add_learner
 
 ALICE = 111
 
@@ -90,6 +93,25 @@ async def test_due_today_uses_the_learners_day(
     stats = await learner_stats(db, ALICE, now)
     assert stats.time_zone == "America/New_York"
     assert stats.due_today == 3
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "alive"),
+    [
+        # 11:00 UTC on 03-04 is 01:00 on 03-05 in Kiritimati (UTC+14): 03-04 was missed.
+        ("Pacific/Kiritimati", datetime(2026, 3, 4, 11, 0, tzinfo=UTC), False),
+        # 03:00 UTC on 03-05 is 22:00 on 03-04 in New York: 03-04 is still running there.
+        ("America/New_York", datetime(2026, 3, 5, 3, 0, tzinfo=UTC), True),
+    ],
+)
+async def test_streak_follows_the_learners_date_not_utcs(
+    db: Database, zone: str, now: datetime, alive: bool
+) -> None:
+    await add_learner(db, ALICE, zone=zone, streak=4, last_active=date(2026, 3, 3))
+    stats = await learner_stats(db, ALICE, now)
+    assert stats.time_zone == zone
+    assert stats.streak.current == (4 if alive else 0)
+    assert stats.streak.at_risk is alive
 
 
 def test_end_of_local_day() -> None:

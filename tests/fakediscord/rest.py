@@ -370,10 +370,12 @@ class RestApi:
         channel = self._channel_or_404(channel_id)
         if channel.is_dm and channel.recipient is not None and channel.recipient.bot:
             raise ApiError(403, CANNOT_DM, "Cannot send messages to this user")
+        payload = dict(req.json or {})
+        self.state.record_message_payload(f"POST {req.path}", payload)
         msg = self.state.create_message(
             channel_id=channel.id,
             author=self.state.bot_user,
-            payload=dict(req.json or {}),
+            payload=payload,
             files=req.files,
             source=f"POST {req.path}",
         )
@@ -392,7 +394,9 @@ class RestApi:
         msg = self._message_or_404(message_id, int(channel_id))
         if msg.author.id != self.state.bot_user.id:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
-        self.state.edit_message(msg, dict(req.json or {}), req.files, f"PATCH {req.path}")
+        payload = dict(req.json or {})
+        self.state.record_message_payload(f"PATCH {req.path}", payload)
+        self.state.edit_message(msg, payload, req.files, f"PATCH {req.path}")
         return json_response(msg.to_payload())
 
     async def delete_message(
@@ -462,6 +466,8 @@ class RestApi:
             raise ApiError(400, 50035, f"Invalid interaction response type {ctype}")
         source = f"POST {req.path} type={ctype}"
         state = self.state
+        if ctype in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
+            state.record_message_payload(source, data)
         if ctype == CHANNEL_MESSAGE:
             msg = state.create_message(
                 channel_id=inter.channel.id,
@@ -510,6 +516,7 @@ class RestApi:
         inter = self._interaction_by_token(app_id, token)
         payload = dict(req.json or {})
         source = f"POST {req.path}"
+        self.state.record_message_payload(source, dict(payload))
         original = inter.message()
         if (
             inter.callback is not None
@@ -549,7 +556,9 @@ class RestApi:
         """PATCH /webhooks/{app}/{token}/messages/{id|@original}."""
         inter = self._interaction_by_token(app_id, token)
         msg = self._webhook_message(inter, message_id)
-        self.state.edit_message(msg, dict(req.json or {}), req.files, f"PATCH {req.path}")
+        payload = dict(req.json or {})
+        self.state.record_message_payload(f"PATCH {req.path}", payload)
+        self.state.edit_message(msg, payload, req.files, f"PATCH {req.path}")
         if msg.id == inter.original_message_id:
             inter.edits_after_callback += 1
         self.state.notify()
