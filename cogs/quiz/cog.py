@@ -29,6 +29,7 @@ from bot.storage import learners
 from bot.timezones import InvalidTimeZone, parse_zone
 from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.errors import UserFacingError, report
+from cogs.common.ids import parse_id, refuse_forged
 from cogs.common.respond import show, within_deadline
 from cogs.quiz.buttons import ANSWER_INPUT_ID, MODAL_PATTERN, QuizButton, modal_id
 from cogs.quiz.forget import ForgetButton, confirm_view
@@ -316,7 +317,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             work = engine.next(session_id, user_id, step)
         elif action in ("g1", "g2", "g3", "g4"):
             work = engine.grade_flashcard(session_id, user_id, step, Grade(int(action[1])))
-        elif re.fullmatch(r"o[0-9][0-9a-f]{4}", action):
+        elif re.fullmatch(r"o[0-4][0-9a-f]{4}", action):
             work = engine.answer_mcq(session_id, user_id, step, int(action[1]), action[2:])
         else:
             raise UserFacingError("That button is not one Recall knows.")
@@ -336,10 +337,14 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         match = MODAL_PATTERN.fullmatch(str(data.get("custom_id", "")))
         if match is None:
             return
+        session_id = parse_id(match["sid"])
+        if session_id is None:
+            await refuse_forged(interaction)
+            return
         text = _find_value(data.get("components", []), ANSWER_INPUT_ID) or ""
         try:
             work = self.bot.engine.answer_explain(
-                int(match["sid"]), interaction.user.id, int(match["step"]), text[:ANSWER_MAX]
+                session_id, interaction.user.id, int(match["step"]), text[:ANSWER_MAX]
             )
             new_step = await within_deadline(interaction, work)
             embed, view = render_step(new_step)
