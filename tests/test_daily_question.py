@@ -219,6 +219,25 @@ async def test_an_answer_from_another_server_or_a_dm_records_nothing(
     assert result.answers == 1
 
 
+async def test_forget_me_takes_the_answer_out_of_the_count(
+    daily: DailyQuestionService, db: Database
+):
+    await daily.configure(GUILD, CHANNEL, "09:00", "UTC", SHIPPED_DECK, utc(2026, 3, 2, 8))
+    [job] = await daily.claim_due_posts(utc(2026, 3, 2, 9))
+    right = job.card.options.index(job.card.answer)
+    wrong = (right + 1) % len(job.card.options)
+    now = utc(2026, 3, 2, 10)
+    await daily.answer(job.post_id, 1, right, now, guild_id=GUILD)
+    await daily.answer(job.post_id, 2, wrong, now, guild_id=GUILD)
+    await daily.answer(job.post_id, 3, right, now, guild_id=GUILD)
+    assert await learners.delete(db, 1)
+    post = await daily.post(job.post_id)
+    assert post is not None and (post.answers, post.correct) == (2, 1)
+    # Nothing of member 1 is kept: they answer again as someone new, counted once.
+    again = await daily.answer(job.post_id, 1, wrong, now, guild_id=GUILD)
+    assert (again.answers, again.correct_answers) == (3, 1)
+
+
 async def test_a_failed_post_can_turn_the_daily_question_off(daily: DailyQuestionService):
     await daily.configure(GUILD, CHANNEL, "09:00", "UTC", None, utc(2026, 3, 2, 8))
     [job] = await daily.claim_due_posts(utc(2026, 3, 2, 9))
