@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from bot.storage import daily
 from bot.storage.codec import to_epoch
 from bot.storage.database import Database
 from bot.streaks import StreakState
@@ -115,7 +116,12 @@ async def set_time_zone(db: Database, user_id: int, zone: str, now: datetime) ->
 
 
 async def delete(db: Database, user_id: int) -> bool:
-    """Delete the learner and, by cascade, all their cards, reviews and sessions."""
+    """Delete the learner and, by cascade, all their cards, reviews and sessions.
+
+    Their daily-question answers leave the posts' public counts too (see
+    :func:`bot.storage.daily.forget_answers`).
+    """
     async with db.transaction() as conn:
+        await daily.forget_answers(conn, user_id)
         cur = await conn.execute("DELETE FROM learners WHERE user_id = ?", (user_id,))
         return cur.rowcount > 0

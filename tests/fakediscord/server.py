@@ -253,12 +253,14 @@ class FakeDiscord(DiscordState):
         custom_id: str,
         *,
         as_of: int | None = None,
+        forged: bool = False,
     ) -> Interaction:
         """Click the button ``custom_id`` on (the current state of) ``message``.
 
         With ``as_of``, click it as shown in ``message.versions[as_of]`` (a stale client).
+        With ``forged``, click a ``custom_id`` the message does not have (a tampered client).
         """
-        return await self.driver.component(user, message, custom_id, as_of=as_of)
+        return await self.driver.component(user, message, custom_id, as_of=as_of, forged=forged)
 
     async def select(
         self, user: FakeUser, message: FakeMessage | int, custom_id: str, values: list[str]
@@ -273,9 +275,15 @@ class FakeDiscord(DiscordState):
         values: Mapping[str, str],
         *,
         message: FakeMessage | int | None = None,
+        forged_custom_id: str | None = None,
     ) -> Interaction:
-        """Submit the modal the bot opened with ``modal_custom_id`` (text inputs by custom_id)."""
-        return await self.driver.submit_modal(user, modal_custom_id, values, message=message)
+        """Submit the modal the bot opened with ``modal_custom_id`` (text inputs by custom_id).
+
+        ``forged_custom_id`` sends that custom id instead (a tampered client).
+        """
+        return await self.driver.submit_modal(
+            user, modal_custom_id, values, message=message, forged_custom_id=forged_custom_id
+        )
 
     async def send_user_message(
         self, user: FakeUser, channel: FakeChannel, content: str
