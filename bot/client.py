@@ -78,7 +78,9 @@ class RecallBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Open the database, load decks and extensions, then sync the slash commands."""
         self.db = await Database.open(self.settings.database_path)
-        self.decks, problems = DeckLibrary.load(self.settings.content_dir)
+        # Parsing is CPU work, seconds for a hostile file: keep it off the event loop,
+        # which must go on answering the gateway's heartbeats meanwhile.
+        self.decks, problems = await asyncio.to_thread(DeckLibrary.load, self.settings.content_dir)
         for problem in problems:
             log.warning("deck problem: %s", problem)
         log.info("loaded %d deck(s) from %s", len(self.decks.all()), self.settings.content_dir)
