@@ -466,6 +466,37 @@ def test_only_deck_files_are_read(tmp_path: Path) -> None:
     assert result.problems == ()
 
 
+def test_links_out_of_the_folder_are_refused_not_followed(tmp_path: Path) -> None:
+    folder, outside = tmp_path / "content", tmp_path / "elsewhere"
+    folder.mkdir()
+    outside.mkdir()
+    target = write(outside, BASE, "secret.yaml")
+    (folder / "a-link.yaml").symlink_to(target)
+    (folder / "b-inside.yaml").symlink_to(write(folder, edit("id: demo", "id: other"), "c.yml"))
+    result = load_decks(folder)
+    assert sorted(result.decks) == ["other"]  # the link inside the folder is read
+    problem = only([p for p in result.problems if p.path.name == "a-link.yaml"])
+    assert problem.line == 1
+    assert problem.message == "a link to a file outside the deck folder; not read"
+    assert folder / "a-link.yaml" in result.rejected
+
+
+def test_problem_relative_to_its_folder(tmp_path: Path) -> None:
+    problem = DeckProblem(tmp_path / "deck.yaml", 3, "card", "what")
+    assert problem.relative_to(tmp_path) == "deck.yaml:3: card: what"
+    assert DeckProblem(tmp_path, 1, None, "x").relative_to(tmp_path) == ".:1: -: x"
+
+
+def test_values_are_quoted_short(tmp_path: Path) -> None:
+    # Problems reach a Discord reply and the log: they name what is wrong and
+    # quote at most the start of a value.
+    long = "Z" * 500
+    problems = problems_in(tmp_path, edit("level: beginner", f"level: {long}"))
+    problem = only(problems)
+    assert long[:40] not in str(problem)
+    assert problem.message.endswith(f"not '{long[:39]}…'")
+
+
 def test_missing_folder_is_a_problem(tmp_path: Path) -> None:
     result = load_decks(tmp_path / "nowhere")
     assert result.decks == {}
@@ -520,7 +551,8 @@ def test_many_unknown_keys_are_located_in_one_pass(
     from bot.decks import _errors, _yaml
 
     lookups = {"line": 0, "hint": 0, "index": 0}
-    real_line, real_init, real_close = _yaml.LineIndex.line, _yaml.LineIndex.__init__, _errors._close
+    real_line, real_init = _yaml.LineIndex.line, _yaml.LineIndex.__init__
+    real_close = _errors._close
 
     def line(self: Any, *args: Any, **kwargs: Any) -> int:
         lookups["line"] += 1

@@ -65,9 +65,8 @@ def describe(error: ErrorDetails, *, hints: bool = True) -> Located | None:
     if kind == "union_tag_invalid":
         tag = ctx.get("tag")
         hint = _close(str(tag), list(CardType))
-        return Located(
-            (*loc, "type"), f"unknown card type '{excerpt(tag)}'; use flashcard, mcq or explain{hint}"
-        )
+        message = f"unknown card type '{excerpt(tag)}'; use flashcard, mcq or explain{hint}"
+        return Located((*loc, "type"), message)
     if kind == "union_tag_not_found":
         return Located(loc, "missing required key 'type' (flashcard, mcq or explain)")
     if kind in {"too_short", "too_long"}:

@@ -98,7 +98,8 @@ def load_decks(directory: Path) -> DeckSet:
         elif result.deck.id in decks:
             rejected.add(path)
             # The file's name, not its path: problems reach replies in Discord.
-            message = f"deck id '{result.deck.id}' is already used by {sources[result.deck.id].name}"
+            first = sources[result.deck.id].name
+            message = f"deck id '{result.deck.id}' is already used by {first}"
             problems.append(DeckProblem(path, result.id_line, None, message))
         else:
             decks[result.deck.id] = result.deck
@@ -155,8 +156,8 @@ def _validate(path: Path, document: Document) -> DeckLoad:
             found.skip()
             continue
         message = (
-            f"key '{excerpt(duplicate.loc[-1])}' is repeated (first at line {duplicate.first_line}); "
-            "YAML would keep only the last value"
+            f"key '{excerpt(duplicate.loc[-1])}' is repeated "
+            f"(first at line {duplicate.first_line}); YAML would keep only the last value"
         )
         found.add(duplicate.line, _card_id(data, duplicate.loc), message)
 
