@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         # Checking a named folder needs no other setting: a bad token must not stop it.
         return run_check(args.directory, sys.stdout)
     try:
-        settings = load_settings()
+        # Only the bot needs a token: a malformed one must not stop check or practice.
+        settings = load_settings(check_token=args.command in (None, "run"))
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
@@ -70,6 +71,13 @@ def _run(settings: Settings) -> int:
     if settings.discord_token is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 1
+    if not settings.content_dir.is_dir():
+        # Serving no decks at all is never what the host meant (a typo, a missing mount).
+        print(
+            f"Configuration error: CONTENT_DIR {settings.content_dir} is not a folder of decks",
+            file=sys.stderr,
+        )
+        return 2
     from bot.client import run_bot  # imports discord: only the bot itself needs it
 
     return run_bot(settings)
