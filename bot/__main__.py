@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -58,13 +59,24 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args.directory or settings.content_dir, sys.stdout)
     if args.command == "practice":
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        # asyncio.run's own Ctrl-C handler only cancels the task, which cannot happen
+        # while input() blocks the loop: it waited for Enter, then printed a traceback.
+        # A handler of our own makes asyncio leave SIGINT alone and interrupts the read.
+        signal.signal(signal.SIGINT, _interrupt)
         try:
             return asyncio.run(_practice(settings, args.deck, args.kind, args.count))
+        except KeyboardInterrupt:
+            print("\nInterrupted. Your answers so far are saved.", file=sys.stderr)
+            return 130  # 128 + SIGINT, as shells report it
         except BrokenPipeError:
             # The reader went away (``| head``): answers so far are saved; leave quietly.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 1
     return _run(settings)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _run(settings: Settings) -> int:
