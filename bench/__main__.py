@@ -12,9 +12,10 @@ machine's cores and Python version. ``--quick`` gives shorter runs for a smoke c
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
+
+from bench.workdir import run_child
 
 QUICK_ARGS = {
     "bench.e2e_bench": ["--quick"],
@@ -38,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable, "-m", module, *(QUICK_ARGS[module] if args.quick else [])]
         print(f"\n===== {' '.join(command[1:])}", flush=True)
         began = time.monotonic()
-        code = subprocess.call(command)
+        # Each bench removes its temporary folder when it ends; on Ctrl-C here it is
+        # stopped with SIGTERM so that it still does.
+        code = run_child(command)
         print(f"===== {module}: exit {code} after {time.monotonic() - began:.0f} s", flush=True)
         failed = failed or code
     return failed
