@@ -297,8 +297,27 @@ class RestApi:
         return json_response(self.state.dm_channel(user).to_payload())
 
     async def get_application(self, req: ParsedRequest) -> web.Response:
-        """GET /oauth2/applications/@me (client.application_info())."""
+        """GET /oauth2/applications/@me (client.application_info()): the owner, or a team."""
         state = self.state
+        team: dict[str, Any] | None = None
+        if state.team_members:
+            team_id = str(state.application_id + 1)
+            team = {
+                "id": team_id,
+                "name": "Recall team",
+                "icon": None,
+                "owner_user_id": str(state.owner_user.id),
+                "members": [
+                    {
+                        "membership_state": 2,  # accepted
+                        "permissions": ["*"],
+                        "team_id": team_id,
+                        "user": user.to_payload(),
+                        "role": role,
+                    }
+                    for user, role in state.team_members
+                ],
+            }
         return json_response(
             {
                 "id": str(state.application_id),
@@ -312,7 +331,7 @@ class RestApi:
                 "verify_key": "0" * 64,
                 "flags": 0,
                 "owner": state.owner_user.to_payload(),
-                "team": None,
+                "team": team,
                 "bot": state.bot_user.to_payload(),
                 "redirect_uris": [],
                 "interactions_endpoint_url": None,

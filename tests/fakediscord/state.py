@@ -58,6 +58,9 @@ class DiscordState:
         self.token: str = token or f"fake.{secrets.token_urlsafe(24)}"
         self.bot_user = FakeUser(self.application_id, bot_name, bot=True)
         self.owner_user = FakeUser(new_snowflake(), "app-owner")
+        #: When set, a team owns the application (GET /oauth2/applications/@me
+        #: reports it): each member with their role ("admin", "developer", "read_only").
+        self.team_members: list[tuple[FakeUser, str]] = []
         self.users: dict[int, FakeUser] = {
             self.bot_user.id: self.bot_user,
             self.owner_user.id: self.owner_user,
