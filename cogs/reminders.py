@@ -23,6 +23,7 @@ from bot.reminders import ReminderJob, SendResult
 from bot.sessions import NothingToStudy, SessionKind, option_fingerprint
 from bot.timezones import InvalidLocalTime
 from cogs.common.errors import UserFacingError, report
+from cogs.common.throttle import Throttled
 from cogs.quiz.render import option_label, relative, render_step
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ FALLBACK_COUNT = 5
 
 
 class StartReviewButton(
+    Throttled,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"recall:review:(?P<uid>[0-9]{1,19})",
 ):
@@ -91,6 +93,7 @@ class StartReviewButton(
 
 
 class DailyOptionButton(
+    Throttled,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"recall:daily:(?P<post>[0-9]{1,19}):o(?P<index>[0-9])(?P<fp>[0-9a-f]{4})",
 ):

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 import discord
 
+from cogs.common.throttle import Throttled
+
 MAX_ID = r"[0-9]{1,19}"
 BUTTON_TEMPLATE = rf"recall:q:(?P<sid>{MAX_ID}):(?P<step>[0-9]{{1,4}}):(?P<action>[a-z0-9]{{1,8}})"
 MODAL_PATTERN = re.compile(rf"recall:qm:(?P<sid>{MAX_ID}):(?P<step>[0-9]{{1,4}})")
@@ -37,6 +39,7 @@ def modal_id(session_id: int, step: int) -> str:
 
 
 class QuizButton(
+    Throttled,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=BUTTON_TEMPLATE,
 ):

@@ -30,6 +30,7 @@ from bot.timezones import InvalidTimeZone, parse_zone
 from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.errors import UserFacingError, report
 from cogs.common.respond import show, within_deadline
+from cogs.common.throttle import admit
 from cogs.quiz.buttons import ANSWER_INPUT_ID, MODAL_PATTERN, QuizButton, modal_id
 from cogs.quiz.forget import ForgetButton, confirm_view
 from cogs.quiz.render import relative, render_step
@@ -334,7 +335,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             return
         data: Any = interaction.data or {}
         match = MODAL_PATTERN.fullmatch(str(data.get("custom_id", "")))
-        if match is None:
+        if match is None or not await admit(interaction):
             return
         text = _find_value(data.get("components", []), ANSWER_INPUT_ID) or ""
         try:

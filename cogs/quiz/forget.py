@@ -9,12 +9,15 @@ import discord
 
 from bot.storage import learners
 from cogs.common.errors import report
+from cogs.common.throttle import Throttled
 
 FORGET_TEMPLATE = r"recall:forget:(?P<uid>[0-9]{1,19}):(?P<action>yes|no)"
 
 
 class ForgetButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=FORGET_TEMPLATE
+    Throttled,
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=FORGET_TEMPLATE,
 ):
     """Delete my data (yes) or keep it (no); only the learner who asked may press it."""
 
