@@ -219,6 +219,7 @@ class Reminders(commands.Cog):
             clock=self.bot.clock,
             daily=self.bot.daily,
             poster=self,
+            housekeeping=self.bot.engine.tidy_sessions,
         )
 
     async def cog_load(self) -> None:
