@@ -8,6 +8,7 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.grading import Grade
+from bot.pacing import Pacer
 from bot.reminder_loop import ReminderLoop
 from bot.reminders import ReminderService
 from bot.sessions import (
@@ -44,6 +45,12 @@ async def _rows(db: Database) -> dict[str, int]:
     return {str(status): int(n) for status, n in rows}
 
 
+async def _count_reviews(db: Database) -> int:
+    row = await db.fetchone("SELECT COUNT(*) FROM reviews")
+    assert row is not None
+    return int(row[0])
+
+
 async def _review(engine: StudyEngine, session_id: int) -> None:
     await engine.reveal(session_id, ALICE, 0)
     await engine.grade_flashcard(session_id, ALICE, 0, Grade.GOOD)
@@ -60,7 +67,7 @@ async def test_600_starts_leave_a_bounded_table_and_the_statistics_intact(
         clock.advance(timedelta(minutes=1))
     for session_id in ids[0:10:2]:  # sessions of their own channel, still open
         await _review(engine, session_id)
-    reviews_before = (await db.fetchone("SELECT COUNT(*) FROM reviews"))[0]
+    reviews_before = await _count_reviews(db)
     stats_before = await learner_stats(db, ALICE, clock())
     assert sum((await _rows(db)).values()) == 600
 
@@ -76,7 +83,7 @@ async def test_600_starts_leave_a_bounded_table_and_the_statistics_intact(
     assert sum((await _rows(db)).values()) == 1
 
     # The review log is the record and stays; the statistics read it, not sessions.
-    assert (await db.fetchone("SELECT COUNT(*) FROM reviews"))[0] == reviews_before == 5
+    assert await _count_reviews(db) == reviews_before == 5
     stats_after = await learner_stats(db, ALICE, clock())
     assert (stats_after.reviews, stats_after.xp, stats_after.accuracy) == (
         stats_before.reviews,
@@ -133,8 +140,6 @@ async def test_the_reminder_loops_prune_job_tidies_sessions(
     class NoSender:
         async def send_reminder(self, job: object) -> object:
             raise AssertionError("nothing is due")
-
-    from bot.pacing import Pacer
 
     loop = ReminderLoop(
         ReminderService(db),
