@@ -28,10 +28,13 @@ MonotonicClock = Callable[[], float]
 
 MAX_IN_FLIGHT = 4
 """A person double-clicks, or clicks while a slow answer is on its way; four covers it."""
-BURST = 60
+BURST = 100
 """Interactions a user may send in a quick run (a fast learner, or a test loop)."""
-PER_SECOND = 10.0
-"""Sustained rate: well above anyone's clicking, far below a script's."""
+PER_SECOND = 30.0
+"""Sustained rate: far above anyone's clicking. A sender who waits for each answer
+can never starve the others (the in-flight limit is what stops floods), so this only
+has to stop a stream, and must leave the benches' closed-loop learners (about 18
+interactions a second each at 25 learners) alone."""
 MAX_USERS = 10_000
 """Users remembered at once; the least recently seen are forgotten first."""
 SWEEP = 2
