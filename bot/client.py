@@ -26,6 +26,8 @@ from bot.scheduling import CardScheduler
 from bot.sessions import StudyEngine
 from bot.settings import Settings, log_level_number
 from bot.storage import Database, StorageError
+from bot.throttle import InteractionLimiter
+from cogs.common.throttle import ThrottledTree
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +66,15 @@ class RecallBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             guild_ready_timeout=guild_ready_timeout,
+            tree_cls=ThrottledTree,
         )
         self.settings = settings
         self.clock = clock
         self._extensions = tuple(extensions)
         # Tests drive the reminder loop's ticks by hand with a fake clock instead.
         self.background_jobs = background_jobs
+        # Per-user limit on interactions, applied by the tree and the buttons' checks.
+        self.limiter = InteractionLimiter()
 
     async def login(self, token: str) -> None:
         """Apply ``DISCORD_API_BASE``/``DISCORD_GATEWAY_URL`` before the first request."""

@@ -26,6 +26,7 @@ from bot.leaderboard import LeaderboardPage, LeaderboardRow, Metric, Period, lea
 from cogs.common.autocomplete import deck_autocomplete
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError, report
+from cogs.common.throttle import Throttled
 
 if TYPE_CHECKING:
     from bot.client import RecallBot
@@ -104,7 +105,9 @@ def render_page(
     return embed, view
 
 
-class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TEMPLATE):
+class PageButton(
+    Throttled, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TEMPLATE
+):
     """Previous or Next on a leaderboard page."""
 
     def __init__(

@@ -24,6 +24,7 @@ from bot.sessions import NothingToStudy, SessionKind, option_fingerprint
 from bot.timezones import InvalidLocalTime
 from cogs.common.errors import UserFacingError, report
 from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
+from cogs.common.throttle import Throttled
 from cogs.quiz.render import option_label, relative, render_step
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ FALLBACK_COUNT = 5
 
 
 class StartReviewButton(
+    Throttled,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=rf"recall:review:(?P<uid>{ID_PATTERN})",
 ):
@@ -101,6 +103,7 @@ class StartReviewButton(
 
 
 class DailyOptionButton(
+    Throttled,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     # Options are A to E (the deck format allows 2 to 5).
     template=rf"recall:daily:(?P<post>{ID_PATTERN}):o(?P<index>[0-4])(?P<fp>[0-9a-f]{{4}})",
@@ -241,6 +244,7 @@ class Reminders(commands.Cog):
             clock=self.bot.clock,
             daily=self.bot.daily,
             poster=self,
+            housekeeping=self.bot.engine.tidy_sessions,
         )
 
     async def cog_load(self) -> None:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import discord
 
 from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
+from cogs.common.throttle import Throttled
 
 ACTION_PATTERN = r"reveal|hint|write|next|g[1-4]|o[0-4][0-9a-f]{4}"
 """Every action a quiz button can carry: a grade 1-4, an option A-E with its fingerprint."""
@@ -42,6 +43,7 @@ def modal_id(session_id: int, step: int) -> str:
 
 
 class QuizButton(
+    Throttled,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=BUTTON_TEMPLATE,
 ):

@@ -32,6 +32,7 @@ from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
 from cogs.common.ids import parse_id, refuse_forged
 from cogs.common.respond import show, within_deadline
+from cogs.common.throttle import admit
 from cogs.quiz.buttons import ANSWER_INPUT_ID, MODAL_PATTERN, QuizButton, modal_id
 from cogs.quiz.forget import ForgetButton, confirm_view
 from cogs.quiz.render import relative, render_step
@@ -373,7 +374,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             return
         data: Any = interaction.data or {}
         match = MODAL_PATTERN.fullmatch(str(data.get("custom_id", "")))
-        if match is None:
+        if match is None or not await admit(interaction):
             return
         session_id = parse_id(match["sid"])
         if session_id is None:

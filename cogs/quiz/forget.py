@@ -10,12 +10,15 @@ import discord
 from bot.storage import learners
 from cogs.common.errors import report
 from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
+from cogs.common.throttle import Throttled
 
 FORGET_TEMPLATE = rf"recall:forget:(?P<uid>{ID_PATTERN}):(?P<action>yes|no)"
 
 
 class ForgetButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=FORGET_TEMPLATE
+    Throttled,
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=FORGET_TEMPLATE,
 ):
     """Delete my data (yes) or keep it (no); only the learner who asked may press it."""
 

@@ -172,6 +172,23 @@ class FakeDiscord(DiscordState):
     def interaction_timeout(self, value: float | None) -> None:
         self.rest.interaction_timeout = value
 
+    @property
+    def enforce_deadline(self) -> bool:
+        """Refuse late callbacks as Discord does (default: accept and mark them ``late``)."""
+        return self.rest.enforce_deadline
+
+    @enforce_deadline.setter
+    def enforce_deadline(self, value: bool) -> None:
+        self.rest.enforce_deadline = value
+
+    def late_callbacks(self) -> list[Interaction]:
+        """Interactions acknowledged after the deadline, oldest first (for benches)."""
+        return [
+            inter
+            for inter in self.interactions.values()
+            if inter.callback is not None and inter.callback.late
+        ]
+
     # ------------------------------------------------------------------ gateway
     def allow_command(self, guild: FakeGuild, command: str, user: FakeUser) -> None:
         """Let ``user`` run ``/command`` although they lack its default permissions,
