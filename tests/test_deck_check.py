@@ -73,3 +73,5 @@ def test_hostile_deck_gives_a_bounded_report(tmp_path: Path) -> None:
     assert lines[0] == f"{tmp_path / 'hostile.yaml'}:5: -: unknown key 'k0'"
     assert lines[-2].endswith(": -: 19900 more problems")
     assert all(PROBLEM_LINE.match(line) for line in lines[:-1])
+    # The summary counts every problem, not the lines shown.
+    assert lines[-1] == "20000 problems in 1 of 1 deck"

@@ -22,6 +22,7 @@ from bot.decks import (
     load_deck_file,
     load_decks,
 )
+from bot.decks.library import ReloadReport
 from bot.decks.loader import PROBLEMS_SHOWN
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
@@ -801,3 +802,9 @@ def test_schema_validates_like_the_loader(tmp_path: Path) -> None:
     ]:
         assert load_deck_file(write(tmp_path, broken)).problems
         assert list(validator.iter_errors(yaml.safe_load(broken)))
+
+
+def test_reload_summary_counts_the_problems_behind_the_cut() -> None:
+    cut = DeckProblem(Path("big.yaml"), 9, None, "19900 more problems", stands_for=19_900)
+    shown = tuple(DeckProblem(Path("big.yaml"), n, None, "unknown key") for n in range(100))
+    assert ReloadReport(problems=(*shown, cut)).summary() == "20000 problems"

@@ -215,7 +215,7 @@ class _Problems:
         shown = sorted(self._shown, key=lambda problem: (problem.line, problem.message))
         if self._hidden:
             more = f"{self._hidden} more problem{'s' if self._hidden != 1 else ''}"
-            shown.append(DeckProblem(self._path, shown[-1].line, None, more))
+            shown.append(DeckProblem(self._path, shown[-1].line, None, more, self._hidden))
         return tuple(shown)
 
 

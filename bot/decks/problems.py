@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,9 @@ class DeckProblem:
     line: int
     card_id: str | None
     message: str
+    stands_for: int = 1
+    """How many problems this line reports: more than one for the closing "N more
+    problems" line of a file whose problems were cut at the cap."""
 
     def __str__(self) -> str:
         # The contract of ``python -m bot check`` (SPEC): ``file:line: card id: what is wrong``.
@@ -51,3 +55,8 @@ class DeckProblem:
     def located(self, shown_path: str) -> str:
         """``shown_path:line: card id: message``."""
         return f"{shown_path}:{self.line}: {self.card_id or '-'}: {self.message}"
+
+
+def count_problems(problems: Iterable[DeckProblem]) -> int:
+    """How many problems ``problems`` report, counting those behind an "N more" line."""
+    return sum(problem.stands_for for problem in problems)
