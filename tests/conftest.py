@@ -4,6 +4,8 @@ Everything here is deterministic: the clock stands still until a test moves it,
 FSRS fuzzing is off, and each test gets its own database file in ``tmp_path``.
 End-to-end tests use the same fixtures, so keep them small. The fake-Discord
 fixtures (``fake_discord``, ``study_hall``) are re-exported here for them.
+The PostgreSQL fixtures (``pg_url``, ``pg_databases``) come from the plugin
+``tests/pgfixtures.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from bot.scheduling import CardScheduler
 from bot.sessions import StudyEngine
 from bot.storage import Database
 from tests.fakediscord.fixtures import fake_discord, study_hall  # noqa: F401  (e2e fixtures)
+
+# PostgreSQL: a throwaway server for the run and a fresh database per test (pg_url, ...).
+pytest_plugins = ["tests.pgfixtures"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = REPO_ROOT / "content"
