@@ -5,7 +5,8 @@ Loaded by ``tests/conftest.py`` (``pytest_plugins``). Fixtures:
 - ``pg_server`` (session): the server every PostgreSQL test of the run shares.
   Started on first use only (a run that selects no PostgreSQL test starts
   nothing) by :class:`tests.pgserver.PgServer`, and stopped at the end of the
-  session, also when the run fails or is interrupted with Ctrl-C. With
+  session, also when the run fails or is interrupted by Ctrl-C or SIGTERM
+  (a run killed with SIGKILL leaves it to the next run, which reaps it). With
   ``RECALL_TEST_POSTGRES_URL=postgresql://...`` set, that server is used
   instead; its role needs ``CREATEDB``.
 - ``pg_url`` (test): the DSN of a new empty database, dropped after the test.
@@ -31,11 +32,14 @@ connections a test forgot to close.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
+import signal
 import threading
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -189,9 +193,36 @@ def pg_server() -> Iterator[PgCluster]:
     except PgServerError as error:
         pytest.fail(f"could not start a throwaway PostgreSQL: {error}", pytrace=False)
     try:
-        yield PgCluster(dsn=server.dsn, server=server)
+        with _sigterm_as_keyboard_interrupt():
+            yield PgCluster(dsn=server.dsn, server=server)
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def _sigterm_as_keyboard_interrupt() -> Iterator[None]:
+    """While inside, SIGTERM (a CI timeout, ``kill``) interrupts pytest like Ctrl-C.
+
+    By default SIGTERM ends Python at once, without teardown or ``atexit``, and
+    the server would outlive the run. As a KeyboardInterrupt, pytest stops the
+    run and tears down its fixtures, this one included. A handler someone else
+    installed is kept.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ what happens when there are none, without any server.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 from tests import pgfixtures
 from tests.pgfixtures import PgAdmin, PgCluster, require_binaries, with_database
-from tests.pgserver import PgBinaries, PgServer, find_binaries
+from tests.pgserver import OWNER_FILE, PgBinaries, PgServer, find_binaries, reap_orphans
 
 
 async def test_pg_url_is_an_empty_database_we_can_write(
@@ -108,6 +109,29 @@ def test_server_stops_and_leaves_nothing_behind(pg_binaries: PgBinaries) -> None
     assert not server.base.exists()
     assert not _running(pid)
     server.stop()  # idempotent: the fixture's teardown and atexit may both call it
+
+
+def test_a_cluster_whose_run_died_is_reaped_by_the_next_start(pg_binaries: PgBinaries) -> None:
+    server = PgServer.start(pg_binaries)
+    pid = int((server.datadir / "postmaster.pid").read_text().split()[0])
+    finished = subprocess.Popen(["true"])  # a pid that has just exited
+    finished.wait()
+    (server.base / OWNER_FILE).write_text(f"{finished.pid}\n")  # as if its run was SIGKILLed
+    try:
+        assert server.base in reap_orphans(pg_binaries, str(server.base.parent))
+        assert not server.base.exists()
+        assert not _running(pid)
+    finally:
+        server.stop()
+
+
+def test_a_cluster_whose_run_is_alive_is_left_alone(pg_binaries: PgBinaries) -> None:
+    server = PgServer.start(pg_binaries)
+    try:
+        assert server.base not in reap_orphans(pg_binaries, str(server.base.parent))
+        assert (server.datadir / "postmaster.pid").exists()
+    finally:
+        server.stop()
 
 
 def _running(pid: int) -> bool:
