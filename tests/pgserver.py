@@ -303,7 +303,9 @@ class PgServer:
         atexit.unregister(self.stop)
         try:
             pid = self._postmaster_pid()
-            if pid is not None:
+            # pg_ctl signals whatever pid the file names: a stale file (a directory left in
+            # /tmp across a reboot) may name a pid that another program has now.
+            if pid is not None and self._is_our_postmaster(pid):
                 pg_ctl, datadir = self.binaries.pg_ctl, self.datadir
                 result = self._run(
                     pg_ctl, "stop", "-D", datadir, "-m", "immediate", "-w", check=False
@@ -370,6 +372,14 @@ class PgServer:
             return int((self.datadir / "postmaster.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
             return None
+
+    def _is_our_postmaster(self, pid: int) -> bool:
+        """True when process ``pid`` runs ``postgres -D <our data dir>``."""
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        return os.fsencode(self.datadir) in argv
 
     def _run(
         self, *argv: str | Path, step: str = "", check: bool = True

@@ -134,6 +134,22 @@ def test_a_cluster_whose_run_is_alive_is_left_alone(pg_binaries: PgBinaries) -> 
         server.stop()
 
 
+def test_a_stale_pid_file_never_signals_another_program(
+    pg_binaries: PgBinaries, tmp_path: Path
+) -> None:
+    base = tmp_path / "recall-pg-stale"
+    (base / "data").mkdir(parents=True)
+    bystander = subprocess.Popen(["sleep", "60"])  # has the pid a dead postmaster had
+    try:
+        (base / "data" / "postmaster.pid").write_text(f"{bystander.pid}\n{base / 'data'}\n")
+        (base / OWNER_FILE).write_text("999999999\n")  # no such process: an orphan
+        assert reap_orphans(pg_binaries, str(tmp_path)) == [base]
+        assert bystander.poll() is None, "the bystander was killed"
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
 def _running(pid: int) -> bool:
     """True while ``pid`` is a live process (a zombie waiting for its reaper is not)."""
     try:
