@@ -6,6 +6,8 @@ Hypothesis draws the same examples on every run and machine (the ``deterministic
 profile below; ``HYPOTHESIS_PROFILE=explore`` draws fresh ones, to hunt for bugs).
 End-to-end tests use the same fixtures, so keep them small. The fake-Discord
 fixtures (``fake_discord``, ``study_hall``) are re-exported here for them.
+The PostgreSQL fixtures (``pg_url``, ``pg_databases``) come from the plugin
+``tests/pgfixtures.py``.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from tests.fakediscord.fixtures import fake_discord, study_hall  # noqa: F401  (
 settings.register_profile("deterministic", derandomize=True, database=None)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
+
+# PostgreSQL: a throwaway server for the run and a fresh database per test (pg_url, ...).
+pytest_plugins = ["tests.pgfixtures"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = REPO_ROOT / "content"
