@@ -3,24 +3,28 @@
 In order: the end-to-end load (Recall's process vs a bare discord.py bot, which
 also gives the bot's peak memory at 400 concurrent sessions), storage at scale
 (answer writes and due-card selection at 1,000,000 reviews vs empty), the
-moderator views and leaderboard at scale (``bench.queries_bench``) and the reminder
-pipeline (``bench.reminders_bench``). Each runs as its own process, so one's memory
-and caches never colour another's figures, and each prints its own tables with the
-machine's cores and Python version. ``--quick`` gives shorter runs for a smoke check.
+moderator views and leaderboard at scale (``bench.queries_bench``), the reminder
+pipeline (``bench.reminders_bench``) and hostile deck files (``bench.decks_bench``).
+Each runs as its own process, so one's memory and caches never colour another's
+figures, and each prints its own tables with the machine's cores and Python
+version. ``--quick`` gives shorter runs for a smoke check. Each removes its
+temporary files when it ends, also on failure (``bench.workdir``).
 """
 
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import time
+
+from bench.workdir import run_child
 
 QUICK_ARGS = {
     "bench.e2e_bench": ["--quick"],
     "bench.storage_bench": ["--quick"],
     "bench.queries_bench": ["--repeats", "5"],
     "bench.reminders_bench": ["--learners", "2000"],
+    "bench.decks_bench": ["--repeats", "1"],
 }
 BENCHES = tuple(QUICK_ARGS)
 
@@ -38,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable, "-m", module, *(QUICK_ARGS[module] if args.quick else [])]
         print(f"\n===== {' '.join(command[1:])}", flush=True)
         began = time.monotonic()
-        code = subprocess.call(command)
+        # Each bench removes its temporary folder when it ends; on Ctrl-C here it is
+        # stopped with SIGTERM so that it still does.
+        code = run_child(command)
         print(f"===== {module}: exit {code} after {time.monotonic() - began:.0f} s", flush=True)
         failed = failed or code
     return failed

@@ -28,7 +28,6 @@ import asyncio
 import os
 import platform
 import subprocess
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]  # no stubs in the dev extras
 
+from bench.workdir import bench_dir
 from tests.fakediscord import FakeDiscord, FakeUser
 from tests.fakediscord.__main__ import start_bot_process, stop_bot_process
 from tests.fakediscord.fixtures import build_study_hall
@@ -260,10 +260,9 @@ async def run(
     py_spy: str | None = None,
 ) -> dict[str, list[PhaseResult]]:
     """The bots one after the other (never at once: they would share the 2 cores)."""
-    with tempfile.TemporaryDirectory(prefix="recall-e2e-") as tmp:
+    with bench_dir("recall-e2e-") as tmp:
         return {
-            bot: await bench_bot(bot, MODULES[bot], seconds, Path(tmp), learners, py_spy)
-            for bot in bots
+            bot: await bench_bot(bot, MODULES[bot], seconds, tmp, learners, py_spy) for bot in bots
         }
 
 

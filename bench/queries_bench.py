@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python -m bench.queries_bench [--repeats 30] [--rebuild]``
 
-It builds (once, cached in the temp folder) a SQLite file with 100,000 learners and
+It builds (in a temporary folder removed afterwards, or once and kept in
+``RECALL_BENCH_DATA`` when that names a folder) a SQLite file with 100,000 learners and
 1,000,000 reviews over four servers of unequal size and three decks, through the real
 migrations, then times the engine calls the cogs make: a leaderboard page for every
 metric and period, the class progress view, a learner's stats reply
@@ -31,7 +32,6 @@ import random
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -39,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.workdir import bench_dir, data_dir
 from bot.charts import activity_by_day, render_heatmap
 from bot.class_progress import class_progress
 from bot.decks import Deck, DeckLibrary
@@ -85,12 +86,12 @@ USER_BASE = 100_000_000_000_000_000
 # -- data -----------------------------------------------------------------------------
 
 
-def _cache_path(learners: int, reviews: int) -> Path:
+def _cache_path(folder: Path, learners: int, reviews: int) -> Path:
     # The file is rebuilt whenever the schema or the generator's parameters change.
     schema = "".join(m.sql for m in load_migrations())
     key = json.dumps([schema, SEED, learners, reviews, DAYS, list(GUILDS.values()), 2])
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / "recall-bench" / f"queries-{digest}.db"
+    return folder / f"queries-{digest}.db"
 
 
 def _learner_rows(rng: random.Random, learners: int) -> Iterator[tuple[Any, ...]]:
@@ -289,7 +290,11 @@ async def answer_writes(path: Path, answers: int) -> Timing:
     copy keeps the cached database unchanged; ``path`` None-like (missing) means a
     fresh, empty database.
     """
-    work = Path(tempfile.mkdtemp(prefix="recall-writes-")) / "copy.db"
+    with bench_dir("recall-writes-") as folder:
+        return await _answer_writes(path, folder / "copy.db", answers)
+
+
+async def _answer_writes(path: Path, work: Path, answers: int) -> Timing:
     await asyncio.to_thread(_copy, path, work)
     db = await Database.open(work)
     scheduler = CardScheduler(fuzz=False)
@@ -313,9 +318,6 @@ async def answer_writes(path: Path, answers: int) -> Timing:
                 samples.append(time.perf_counter() - began)
     finally:
         await db.close()
-        for leftover in work.parent.iterdir():
-            leftover.unlink()
-        work.parent.rmdir()
     return Timing("", samples)
 
 
@@ -333,17 +335,18 @@ async def report_writes(path: Path, answers: int) -> None:
 
 
 async def run(args: argparse.Namespace) -> None:
-    path = _cache_path(args.learners, args.reviews)
-    if args.rebuild or not path.exists():
-        await build(path, args.learners, args.reviews)
-    if not args.writes_only:
-        db = await Database.open(path)
-        decks = library()
-        try:
-            await report(db, decks, args.repeats)
-        finally:
-            await db.close()
-    await report_writes(path, args.answers)
+    with data_dir("recall-queries-") as folder:
+        path = _cache_path(folder, args.learners, args.reviews)
+        if args.rebuild or not path.exists():
+            await build(path, args.learners, args.reviews)
+        if not args.writes_only:
+            db = await Database.open(path)
+            decks = library()
+            try:
+                await report(db, decks, args.repeats)
+            finally:
+                await db.close()
+        await report_writes(path, args.answers)
 
 
 async def report(db: Database, decks: DeckLibrary, repeats: int) -> None:

@@ -33,13 +33,13 @@ import random
 import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench.workdir import bench_dir
 from bot.pacing import Pacer
 from bot.reminder_loop import DEFAULT_DM_RATE, ReminderLoop, production_pacer
 from bot.reminder_planning import next_reminder_at
@@ -220,21 +220,21 @@ def row(label: str, value: str) -> str:
 
 
 async def main(count: int, rate: float) -> None:
-    with tempfile.TemporaryDirectory(prefix="recall-reminders-bench-") as folder:
-        base = Path(folder) / "planned.db"
+    with bench_dir("recall-reminders-bench-") as folder:
+        base = folder / "planned.db"
         db = await Database.open(base)
         people = await seed_learners(db, count)
         set_seconds, pure_seconds = await plan(db, people)
         await db.close()  # checkpoints the WAL, so the file can be copied
         for name in ("send.db", "two.db"):
-            shutil.copy(base, Path(folder) / name)
+            shutil.copy(base, folder / name)
 
         db = await Database.open(base)
         claim_seconds, claimed, batches = await claim_all(db)
         await db.close()
 
-        send_seconds, sender, pacer, mismatch = await send_all(Path(folder) / "send.db", rate)
-        two_seconds, shared = await two_processes(Path(folder) / "two.db", rate)
+        send_seconds, sender, pacer, mismatch = await send_all(folder / "send.db", rate)
+        two_seconds, shared = await two_processes(folder / "two.db", rate)
         prod_seconds, worst_second = await production_schedule(count)
 
     sent = len(sender.calls)

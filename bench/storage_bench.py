@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python -m bench.storage_bench [--quick] [--rebuild]``
 
-It builds (once, cached in the temp folder) a SQLite file with 100,000 learners,
+It builds (in a temporary folder removed afterwards, or once and kept in
+``RECALL_BENCH_DATA`` when that names a folder) a SQLite file with 100,000 learners,
 1,000,000 reviews and the card memories those reviews left, through the real
 migrations, and copies it for each run. Then, on that copy and on an empty
 database, it times the engine calls a click makes: grading a revealed flashcard
@@ -25,7 +26,6 @@ import random
 import shutil
 import sqlite3
 import statistics
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.e2e_bench import machine
+from bench.workdir import bench_dir, data_dir
 from bot.clock import FakeClock
 from bot.decks import DeckLibrary
 from bot.grading import Grade
@@ -53,12 +54,12 @@ GUILD = 900_000_000_000_000_001
 DAYS = 180
 
 
-def _cache_path(learners: int, reviews: int, cards: tuple[str, ...]) -> Path:
+def _cache_path(folder: Path, learners: int, reviews: int, cards: tuple[str, ...]) -> Path:
     # Rebuilt whenever the schema, the deck's cards or the generator's parameters change.
     schema = "".join(m.sql for m in load_migrations())
     key = json.dumps([schema, SEED, learners, reviews, cards, DAYS, 1])
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return Path(tempfile.gettempdir()) / "recall-bench" / f"storage-{digest}.db"
+    return folder / f"storage-{digest}.db"
 
 
 def _reviews(
@@ -204,15 +205,15 @@ async def run(args: argparse.Namespace) -> None:
     decks, _problems = DeckLibrary.load(REPO / "content")
     deck = decks.all()[0]
     cards = tuple(c.id for c in deck.cards)
-    cache = _cache_path(args.learners, args.reviews, cards)
-    if args.rebuild or not cache.exists():
-        await build(cache, args.learners, args.reviews, deck.id, cards)
     rng = random.Random(SEED + 1)
     sample = args.answers
     # Existing learners, heavy and light alike (the Pareto draw gives both).
     big_users = [USER_BASE + rng.randrange(args.learners) for _ in range(sample)]
     new_users = [USER_BASE + i for i in range(sample)]
-    with tempfile.TemporaryDirectory(prefix="recall-storage-") as tmp:
+    with data_dir("recall-storage-data-") as folder, bench_dir("recall-storage-") as tmp:
+        cache = _cache_path(folder, args.learners, args.reviews, cards)
+        if args.rebuild or not cache.exists():
+            await build(cache, args.learners, args.reviews, deck.id, cards)
         big = Path(tmp) / "big.db"
         shutil.copy(cache, big)
         empty = Path(tmp) / "empty.db"

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -47,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         # Checking a named folder needs no other setting: a bad token must not stop it.
         return run_check(args.directory, sys.stdout)
     try:
-        settings = load_settings()
+        # Only the bot needs a token: a malformed one must not stop check or practice.
+        settings = load_settings(check_token=args.command in (None, "run"))
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
@@ -57,8 +59,15 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args.directory or settings.content_dir, sys.stdout)
     if args.command == "practice":
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        # asyncio.run's own Ctrl-C handler only cancels the task, which cannot happen
+        # while input() blocks the loop: it waited for Enter, then printed a traceback.
+        # A handler of our own makes asyncio leave SIGINT alone and interrupts the read.
+        signal.signal(signal.SIGINT, _interrupt)
         try:
             return asyncio.run(_practice(settings, args.deck, args.kind, args.count))
+        except KeyboardInterrupt:
+            print("\nInterrupted. Your answers so far are saved.", file=sys.stderr)
+            return 130  # 128 + SIGINT, as shells report it
         except BrokenPipeError:
             # The reader went away (``| head``): answers so far are saved; leave quietly.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -66,10 +75,21 @@ def main(argv: list[str] | None = None) -> int:
     return _run(settings)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _run(settings: Settings) -> int:
     if settings.discord_token is None:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 1
+    if not settings.content_dir.is_dir():
+        # Serving no decks at all is never what the host meant (a typo, a missing mount).
+        print(
+            f"Configuration error: CONTENT_DIR {settings.content_dir} is not a folder of decks",
+            file=sys.stderr,
+        )
+        return 2
     from bot.client import run_bot  # imports discord: only the bot itself needs it
 
     return run_bot(settings)

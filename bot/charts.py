@@ -13,7 +13,7 @@ import asyncio
 import io
 import threading
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -33,6 +33,8 @@ __all__ = [
     "activity_png",
     "grid_start",
     "render_heatmap",
+    "server_activity_by_day",
+    "server_activity_png",
 ]
 
 WEEKS = 12
@@ -129,6 +131,30 @@ async def activity_by_day(
     return counts
 
 
+async def server_activity_by_day(
+    db: Database, guild_id: int, user_id: int, now: datetime, weeks: int = WEEKS
+) -> dict[date, int]:
+    """Answers per UTC day in one server, for every day of the grid up to today (zeros too).
+
+    What a moderator sees of a member: the learner's own zone is theirs (their
+    stats alone use it), so these days are UTC days, read whole from the
+    per-server day sums of migration V4 (``guild_days``).
+    """
+    now = require_aware(now, "now")
+    today = now.astimezone(UTC).date()
+    first = grid_start(today, weeks)
+    epoch_day = date(1970, 1, 1)
+    rows = await db.fetchall(
+        "SELECT day, reviews FROM guild_days"
+        " WHERE guild_id = ? AND user_id = ? AND day >= ? AND day <= ?",
+        (guild_id, user_id, (first - epoch_day).days, (today - epoch_day).days),
+    )
+    counts = {first + timedelta(days=i): 0 for i in range((today - first).days + 1)}
+    for row in rows:
+        counts[epoch_day + timedelta(days=int(row["day"]))] = int(row["reviews"])
+    return counts
+
+
 def _level(count: int, peak: int) -> int:
     # Relative to the learner's own busiest day, like GitHub: four equal steps.
     if count <= 0 or peak <= 0:
@@ -222,3 +248,11 @@ async def activity_png(
     tz = _zone(zone)
     counts = await activity_by_day(db, user_id, tz, now, weeks)
     return await asyncio.to_thread(render_heatmap, counts, local_date(now, tz), weeks)
+
+
+async def server_activity_png(
+    db: Database, guild_id: int, user_id: int, now: datetime, weeks: int = WEEKS
+) -> bytes:
+    """:func:`server_activity_by_day` drawn in a worker thread."""
+    counts = await server_activity_by_day(db, guild_id, user_id, now, weeks)
+    return await asyncio.to_thread(render_heatmap, counts, now.astimezone(UTC).date(), weeks)

@@ -12,6 +12,7 @@ import logging
 import signal
 from collections.abc import Sequence
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -24,7 +25,9 @@ from bot.reminders import ReminderService
 from bot.scheduling import CardScheduler
 from bot.sessions import StudyEngine
 from bot.settings import Settings, log_level_number
-from bot.storage import Database
+from bot.storage import Database, StorageError
+from bot.throttle import InteractionLimiter
+from cogs.common.throttle import ThrottledTree
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +66,15 @@ class RecallBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             guild_ready_timeout=guild_ready_timeout,
+            tree_cls=ThrottledTree,
         )
         self.settings = settings
         self.clock = clock
         self._extensions = tuple(extensions)
         # Tests drive the reminder loop's ticks by hand with a fake clock instead.
         self.background_jobs = background_jobs
+        # Per-user limit on interactions, applied by the tree and the buttons' checks.
+        self.limiter = InteractionLimiter()
 
     async def login(self, token: str) -> None:
         """Apply ``DISCORD_API_BASE``/``DISCORD_GATEWAY_URL`` before the first request."""
@@ -78,7 +84,9 @@ class RecallBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Open the database, load decks and extensions, then sync the slash commands."""
         self.db = await Database.open(self.settings.database_path)
-        self.decks, problems = DeckLibrary.load(self.settings.content_dir)
+        # Parsing is CPU work, seconds for a hostile file: keep it off the event loop,
+        # which must go on answering the gateway's heartbeats meanwhile.
+        self.decks, problems = await asyncio.to_thread(DeckLibrary.load, self.settings.content_dir)
         for problem in problems:
             log.warning("deck problem: %s", problem)
         log.info("loaded %d deck(s) from %s", len(self.decks.all()), self.settings.content_dir)
@@ -134,14 +142,42 @@ class _NoVoiceNotice(logging.Filter):
         return "voice will NOT be supported" not in record.getMessage()
 
 
-def run_bot(settings: Settings) -> int:
-    """Run the bot until SIGINT/SIGTERM; returns the exit code."""
-    discord.utils.setup_logging(level=log_level_number(settings), root=True)
+def configure_logging(settings: Settings) -> None:
+    """discord.py's log format at ``LOG_LEVEL``, keeping the log to what a host needs.
+
+    APScheduler logs every run of every job at INFO ("Running job ...", "executed
+    successfully"): about 5,700 lines a day from an idle bot. Its loggers stay at
+    WARNING (errors and missed runs still show) unless ``LOG_LEVEL=DEBUG``.
+    """
+    level = log_level_number(settings)
+    discord.utils.setup_logging(level=level, root=True)
     logging.getLogger("discord.client").addFilter(_NoVoiceNotice())
+    logging.getLogger("apscheduler").setLevel(
+        logging.DEBUG if level <= logging.DEBUG else max(level, logging.WARNING)
+    )
+
+
+async def _check_database(settings: Settings) -> None:
+    """Open (and migrate) the database once before connecting: a bad path fails fast.
+
+    Raises ``StorageError``; nothing is sent to Discord before this passed.
+    """
+    db = await Database.open(settings.database_path)
+    await db.close()
+
+
+def run_bot(settings: Settings) -> int:
+    """Run the bot until SIGINT/SIGTERM; returns the exit code.
+
+    Every start-up failure a host can meet (a database that cannot be opened or
+    written, Discord unreachable, a refused token) is one log line and exit 1.
+    """
+    configure_logging(settings)
     apply_endpoints(settings)
     token = settings.require_token()
 
     async def runner() -> None:
+        await _check_database(settings)
         bot = RecallBot(settings)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -158,4 +194,23 @@ def run_bot(settings: Settings) -> int:
     except discord.PrivilegedIntentsRequired:
         log.error("Discord refused a privileged intent; Recall should need none")
         return 1
+    except StorageError as exc:
+        log.error("Database error (DATABASE_URL): %s", exc)
+        return 1
+    except (aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
+        # DNS, refused connection, TLS, proxy: the reason in one line, no traceback.
+        log.error(
+            "Cannot reach Discord at %s (DISCORD_API_BASE / DISCORD_GATEWAY_URL): %s",
+            settings.discord_api_base,
+            _one_line(exc),
+        )
+        return 1
+    except discord.HTTPException as exc:
+        log.error("Discord answered %s while starting: %s", exc.status, _one_line(exc))
+        return 1
     return 0
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text[:300]

@@ -54,6 +54,7 @@ __all__ = [
     "NoQuestions",
     "QuestionUnavailable",
     "UnknownPost",
+    "WrongServer",
     "pick_card",
 ]
 
@@ -79,6 +80,13 @@ class UnknownPost(DailyError):
 
     def __init__(self) -> None:
         super().__init__("That daily question no longer exists.")
+
+
+class WrongServer(DailyError):
+    """The click did not come from the post's server (a DM, or an id forged elsewhere)."""
+
+    def __init__(self) -> None:
+        super().__init__("This daily question belongs to another server: answer it there.")
 
 
 class QuestionUnavailable(DailyError):
@@ -284,19 +292,32 @@ class DailyQuestionService:
         return card
 
     async def answer(
-        self, post_id: int, user_id: int, choice_index: int, now: datetime
+        self,
+        post_id: int,
+        user_id: int,
+        choice_index: int,
+        now: datetime,
+        *,
+        guild_id: int | None,
     ) -> DailyAnswerResult:
         """Record ``user_id``'s answer ``choice_index`` (0-based) to the post.
 
+        ``guild_id`` is the server the click came from (None in a DM). The answer
+        counts in the post's server (its leaderboard, its XP), so a click from anywhere
+        else is refused with :class:`WrongServer` and nothing is recorded: a button's
+        custom id can be copied or forged onto another server's message.
+
         Raises :class:`AlreadyAnswered` on a second answer (nothing changes),
-        :class:`UnknownPost`, :class:`QuestionUnavailable`, or :class:`DailyError` for a
-        choice that is not an option.
+        :class:`UnknownPost`, :class:`QuestionUnavailable`, :class:`WrongServer`, or
+        :class:`DailyError` for a choice that is not an option.
         """
         now = require_aware(now, "now")
         async with self._db.transaction() as conn:
             post = await store.get_post(conn, post_id)
             if post is None:
                 raise UnknownPost()
+            if guild_id != post.guild_id:
+                raise WrongServer()
             card = self.question(post)
             try:
                 grade = grade_mcq(card.options, card.answer, choice_index)

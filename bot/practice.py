@@ -7,6 +7,8 @@ Input is read line by line, so a session can be driven from a pipe.
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
@@ -25,6 +27,8 @@ TERMINAL_USER_ID = 1
 
 LETTERS = "ABCDE"
 GRADE_KEYS = {"1": Grade.AGAIN, "2": Grade.HARD, "3": Grade.GOOD, "4": Grade.EASY}
+MIN_WIDTH = 20
+"""Narrower terminals are wrapped as if 20 columns wide, to keep words whole."""
 GRADE_NAMES = {Grade.AGAIN: "Again", Grade.HARD: "Hard", Grade.GOOD: "Good", Grade.EASY: "Easy"}
 
 
@@ -33,13 +37,44 @@ class Quit(Exception):
 
 
 class Terminal:
-    """Line-based input and output over two text streams."""
+    """Line-based input and output over two text streams, wrapped to the terminal's width."""
 
-    def __init__(self, stdin: TextIO, stdout: TextIO, *, echo: bool | None = None) -> None:
+    def __init__(
+        self,
+        stdin: TextIO,
+        stdout: TextIO,
+        *,
+        echo: bool | None = None,
+        width: int | None = None,
+    ) -> None:
         self._in = stdin
         self._out = stdout
         # Piped input is not shown by a terminal: echo it so the transcript reads well.
         self._echo = (not _isatty(stdin)) if echo is None else echo
+        # COLUMNS wins, then the terminal's own size, else 80 (shutil's order).
+        self._width = max(width or shutil.get_terminal_size((80, 24)).columns, MIN_WIDTH)
+
+    def wrap(self, text: str) -> str:
+        """``text`` with each line wider than the terminal folded, keeping its indent.
+
+        Deck text is written as long lines; a terminal would otherwise break
+        words at its edge and lose the indent that shows what belongs to a card.
+        """
+        lines: list[str] = []
+        for line in text.split("\n"):
+            if len(line) <= self._width:
+                lines.append(line)
+                continue
+            body = line.lstrip(" ")
+            indent = " " * min(len(line) - len(body), self._width // 2)
+            lines += textwrap.wrap(
+                body,
+                self._width,
+                initial_indent=indent,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+            ) or [line[: self._width]]
+        return "\n".join(lines)
 
     def _read(self) -> str:
         line = self._in.readline()
@@ -48,20 +83,21 @@ class Terminal:
         return line
 
     def say(self, text: str = "") -> None:
-        """Print a line."""
-        self._out.write(text + "\n")
+        """Print a line (wrapped)."""
+        self._out.write(self.wrap(text) + "\n")
         self._out.flush()
 
     def ask(self, prompt: str) -> str:
         """Print a prompt and read one line; ``q`` or end of input quits."""
-        self._out.write(prompt)
+        # The input goes after the prompt's last line; keep its trailing space.
+        self._out.write(self.wrap(prompt.rstrip(" ")) + (" " if prompt.endswith(" ") else ""))
         self._out.flush()
         line = self._read()
         if not line:
             self._out.write("\n")
             raise Quit()
         answer = line.rstrip("\n")
-        if answer.strip().lower() in {"q", "quit"}:
+        if _is_quit(answer):
             raise Quit()
         return answer
 
@@ -74,7 +110,11 @@ class Terminal:
             self.say("  Please answer with one of the choices shown (q quits).")
 
     def ask_paragraph(self, prompt: str) -> str:
-        """Read lines until an empty line or the end of input."""
+        """Read lines until an empty line or the end of input; a line ``q`` quits.
+
+        The banner says q stops, so it does here too rather than being graded
+        as an answer.
+        """
         self.say(prompt)
         lines: list[str] = []
         while True:
@@ -85,7 +125,13 @@ class Terminal:
                 if not line:
                     self._out.write("\n")
                 return "\n".join(lines)
+            if _is_quit(line):
+                raise Quit()
             lines.append(line.rstrip("\n"))
+
+
+def _is_quit(line: str) -> bool:
+    return line.strip().lower() in {"q", "quit"}
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -137,6 +137,7 @@ class ReminderLoop:
         poster: DailyPoster | None = None,
         interval: float = DEFAULT_INTERVAL,
         batch_size: int | None = None,
+        housekeeping: Callable[[datetime], Awaitable[object]] | None = None,
     ) -> None:
         self.reminders = reminders
         self.sender = sender
@@ -144,6 +145,8 @@ class ReminderLoop:
         self.daily = daily
         self.poster = poster
         self.interval = interval
+        #: Light clean-up run with the prune job (the study engine's old sessions).
+        self.housekeeping = housekeeping
         self.batch_size = batch_size or max(1, min(MAX_BATCH, int(pacer.rate * BATCH_SECONDS)))
         self._clock = clock
         self._stopping = False
@@ -267,8 +270,13 @@ class ReminderLoop:
         return posted
 
     async def prune_tick(self) -> int:
-        """Forget old send records (they only matter while their date can come up)."""
-        return await self.reminders.prune(self._clock())
+        """Forget old send records (they only matter while their date can come up), then
+        run the housekeeping hook; returns the number of send records removed."""
+        now = self._clock()
+        removed = await self.reminders.prune(now)
+        if self.housekeeping is not None:
+            await self.housekeeping(now)
+        return removed
 
     def start(self, scheduler: AsyncIOScheduler | None = None) -> AsyncIOScheduler:
         """Add the jobs to ``scheduler`` (a new AsyncIOScheduler by default) and start it.

@@ -17,7 +17,7 @@ import sqlite3
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -43,6 +43,12 @@ from bot.streaks import StreakState
 MAX_COUNT = 50
 REVIEW_COUNT = 20
 """Cards in a ``/quiz review`` session when many are due: a sitting, not a marathon."""
+SESSION_IDLE = timedelta(hours=24)
+"""An open session untouched this long is expired (its buttons then say so)."""
+SESSION_KEEP = timedelta(days=30)
+"""A closed session is deleted this long after it closed (its answers stay in the log)."""
+TIDY_BATCH = 500
+"""Rows per housekeeping transaction, so that clicks are never held up for long."""
 
 
 class SessionKind(StrEnum):
@@ -98,11 +104,12 @@ class SessionOver(SessionError):
     """The session is finished or was replaced by a newer one."""
 
     def __init__(self, status: Status) -> None:
-        text = (
-            "This quiz is finished. Start another with /quiz start."
-            if status is Status.FINISHED
-            else "This quiz was replaced by a newer one."
-        )
+        if status is Status.FINISHED:
+            text = "This quiz is finished. Start another with /quiz start."
+        elif status is Status.EXPIRED:
+            text = "This quiz expired after a day unused. Start a new one with /quiz start."
+        else:
+            text = "This quiz was replaced by a newer one."
         super().__init__(text)
 
 
@@ -184,6 +191,14 @@ class StepView:
     def finished(self) -> bool:
         """True when the session is over and ``summary`` is set."""
         return self.session.status is not Status.ACTIVE
+
+
+@dataclass(frozen=True)
+class SessionsTidied:
+    """What :meth:`StudyEngine.tidy_sessions` did."""
+
+    expired: int
+    pruned: int
 
 
 class StudyEngine:
@@ -301,6 +316,36 @@ class StudyEngine:
             return self._view_sync(conn, record)
 
         return await self.db.run_transaction(create)
+
+    # -- housekeeping -----------------------------------------------------------
+
+    async def tidy_sessions(
+        self,
+        now: datetime | None = None,
+        *,
+        idle: timedelta = SESSION_IDLE,
+        keep: timedelta = SESSION_KEEP,
+        batch: int = TIDY_BATCH,
+    ) -> SessionsTidied:
+        """Expire sessions left open for ``idle``, then delete sessions closed more than
+        ``keep`` ago, ``batch`` rows per transaction.
+
+        Nothing the summary or the statistics need is lost: answers live in the review
+        log, and a session's own figures are shown only while its buttons can be used.
+        """
+        now = now or self.clock()
+        expired = pruned = 0
+        while True:
+            n = await quiz_sessions.expire_idle(self.db, now - idle, now, limit=batch)
+            expired += n
+            if n < batch:
+                break
+        while True:
+            n = await quiz_sessions.prune_closed(self.db, now - keep, limit=batch)
+            pruned += n
+            if n < batch:
+                break
+        return SessionsTidied(expired=expired, pruned=pruned)
 
     # -- reading ----------------------------------------------------------------
 
@@ -670,6 +715,7 @@ __all__ = [
     "SessionNotFound",
     "SessionOver",
     "SessionSummary",
+    "SessionsTidied",
     "StaleStep",
     "StepView",
     "StudyEngine",

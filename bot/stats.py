@@ -37,6 +37,29 @@ class LearnerStats:
 
 
 @dataclass(frozen=True)
+class ServerStats:
+    """What ``/quiz stats member:`` shows a moderator: one server's activity only.
+
+    A learner's own stats cover every server and their DMs; someone else's are
+    limited to the server the moderator asks in, so a moderator learns nothing of
+    what the learner does elsewhere. The streak, freezes, due cards, reminders and
+    time zone are personal (they span every server, and the day boundary gives the
+    zone away), so they are not here at all.
+    """
+
+    user_id: int
+    guild_id: int
+    reviews: int
+    correct: int
+    xp: int
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of right answers in this server, None before the first."""
+        return self.correct / self.reviews if self.reviews else None
+
+
+@dataclass(frozen=True)
 class DeckProgress:
     """One deck's size and the learner's progress in it."""
 
@@ -79,6 +102,17 @@ async def learner_stats(db: Database, user_id: int, now: datetime) -> LearnerSta
         reminder_time=learner.reminder_time if learner else None,
         reminders_off_reason=learner.reminders_off_reason if learner else None,
     )
+
+
+async def server_stats(db: Database, user_id: int, guild_id: int) -> ServerStats:
+    """One learner's answers, right answers and XP in one server (zeros if none)."""
+    # The per-server running totals of migration V4: one row, kept by triggers.
+    row = await db.fetchone(
+        "SELECT reviews, correct, xp FROM guild_learners WHERE guild_id = ? AND user_id = ?",
+        (guild_id, user_id),
+    )
+    reviews, correct, xp = (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)
+    return ServerStats(user_id, guild_id, reviews, correct, xp)
 
 
 async def deck_progress(

@@ -1,4 +1,7 @@
-"""``/quiz-admin``: moderators' commands (Manage Server, checked again in each handler)."""
+"""``/quiz-admin``: moderators' commands (Manage Server, checked again in each handler).
+
+``reload`` is the exception: it acts on every server, so it is for the bot's owner.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import asyncio
 import gzip
 import io
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -14,6 +18,7 @@ from discord.ext import commands
 
 from bot.class_progress import ClassProgress, class_progress
 from bot.daily_question import NoQuestions
+from bot.decks import ReloadReport
 from bot.export import CSV_ENCODING, export_csv
 from bot.storage import Database
 from bot.timezones import InvalidLocalTime, InvalidTimeZone
@@ -139,26 +144,48 @@ class QuizAdmin(
             ephemeral=True,
         )
 
-    @app_commands.command(name="reload", description="Reload the decks from disk")
+    @app_commands.command(name="reload", description="Reload the decks from disk (bot owner)")
     async def reload(self, interaction: discord.Interaction[Any]) -> None:
-        """Re-read the deck folder; a broken deck keeps its last good version."""
-        require_moderator(interaction)
+        """Re-read the deck folder; a broken deck keeps its last good version.
+
+        The bundled decks serve every server, so only the bot's owner (the
+        application's owner or its team, as Discord reports them) may reload them;
+        Manage Server in one server is not enough.
+        """
+        if not await self.bot.is_owner(interaction.user):
+            raise UserFacingError(
+                "Reloading the decks is for the bot's owner only, as it changes them on "
+                "every server."
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         # Parsing is CPU work (a hostile file can take seconds): keep it off the loop.
         report = await asyncio.to_thread(self.bot.decks.reload)
         log.info("decks reloaded by %s: %s", interaction.user.id, report.summary())
-        lines = [f"Decks reloaded: {report.summary()}."]
-        if report.kept_broken:
-            lines.append(
-                "Kept the last good version of: " + ", ".join(f"`{d}`" for d in report.kept_broken)
-            )
-        if report.problems:
-            lines.append("Problems:")
-            lines += [f"- `{p}`" for p in report.problems[:PROBLEMS_SHOWN]]
-            if len(report.problems) > PROBLEMS_SHOWN:
-                lines.append(f"...and {len(report.problems) - PROBLEMS_SHOWN} more (see the log).")
-        text = "\n".join(lines)
-        await interaction.followup.send(text[:2000], ephemeral=True)
+        await interaction.followup.send(
+            reload_text(report, self.bot.decks.directory), ephemeral=True
+        )
+
+
+def reload_text(report: ReloadReport, directory: Path) -> str:
+    """The reply to a reload: what changed and the problems, with paths relative to the folder.
+
+    Problems name the file, line, card and what is wrong, and nothing else of the
+    deck's text; where the host keeps the folder stays on the host.
+    """
+    lines = [f"Decks reloaded: {report.summary()}."]
+    if report.kept_broken:
+        lines.append(
+            "Kept the last good version of: " + ", ".join(f"`{d}`" for d in report.kept_broken)
+        )
+    if report.problems:
+        lines.append("Problems:")
+        for problem in report.problems[:PROBLEMS_SHOWN]:
+            # A backtick in a message would end the code span early.
+            shown = problem.relative_to(directory).replace("`", "'")
+            lines.append(f"- `{shown}`")
+        if len(report.problems) > PROBLEMS_SHOWN:
+            lines.append(f"...and {len(report.problems) - PROBLEMS_SHOWN} more (see the log).")
+    return "\n".join(lines)[:2000]
 
 
 def progress_embed(report: ClassProgress) -> discord.Embed:

@@ -4,6 +4,13 @@ A page's query lives in its buttons' custom ids (period, metric, deck, page), so
 paging works on any message, after any restart. On an ephemeral board a click
 turns the page; on a public one, anyone's click opens their own private copy of
 that page instead of changing what the channel sees.
+
+Who may page: a moderator posted a public board for everyone, so any member may
+page through that same query (period, metric, deck), on the channel's message and
+on their private copy, whose buttons carry the ``:s`` (shared) mark. A moderator's
+private board has no mark: its buttons re-check Manage Server, so a moderator who
+lost the permission cannot keep reading it. The mark cannot be forged onto other
+queries: Discord only delivers clicks on components of the bot's own messages.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ from discord.ext import commands
 from bot.leaderboard import LeaderboardPage, LeaderboardRow, Metric, Period, leaderboard_page
 from cogs.common.autocomplete import deck_autocomplete
 from cogs.common.checks import require_moderator
-from cogs.common.errors import report
+from cogs.common.errors import UserFacingError, report
+from cogs.common.throttle import Throttled
 
 if TYPE_CHECKING:
     from bot.client import RecallBot
@@ -29,7 +37,7 @@ PERIOD_TITLES = {Period.WEEK: "this week", Period.MONTH: "this month", Period.AL
 METRIC_TITLES = {Metric.XP: "XP", Metric.STREAK: "Streak", Metric.ACCURACY: "Accuracy"}
 TEMPLATE = (
     r"recall:lb:(?P<period>[wma]):(?P<metric>[xsa]):(?P<deck>[a-z0-9-]{0,64})"
-    r":(?P<page>[0-9]{1,6}):(?P<dir>[pn])"
+    r":(?P<page>[0-9]{1,6}):(?P<dir>[pn])(?::(?P<shared>s))?"
 )
 
 
@@ -43,8 +51,13 @@ def format_value(metric: Metric, row: LeaderboardRow) -> str:
     return f"{int(row.value)} XP"
 
 
-def render_page(board: LeaderboardPage) -> tuple[discord.Embed, discord.ui.View]:
-    """The embed and the paging buttons for one page."""
+def render_page(
+    board: LeaderboardPage, *, shared: bool = False
+) -> tuple[discord.Embed, discord.ui.View]:
+    """The embed and the paging buttons for one page.
+
+    ``shared`` marks the buttons of a page of a public board (any member may page).
+    """
     title = f"Leaderboard · {METRIC_TITLES[board.metric]} · {PERIOD_TITLES[board.period]}"
     if board.deck_id:
         title += f" · {board.deck_id}"
@@ -75,6 +88,7 @@ def render_page(board: LeaderboardPage) -> tuple[discord.Embed, discord.ui.View]
             board.page - 1,
             "p",
             disabled=not board.has_previous,
+            shared=shared,
         )
     )
     view.add_item(
@@ -85,12 +99,15 @@ def render_page(board: LeaderboardPage) -> tuple[discord.Embed, discord.ui.View]
             board.page + 1,
             "n",
             disabled=not board.has_next,
+            shared=shared,
         )
     )
     return embed, view
 
 
-class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TEMPLATE):
+class PageButton(
+    Throttled, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TEMPLATE
+):
     """Previous or Next on a leaderboard page."""
 
     def __init__(
@@ -102,14 +119,16 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], tem
         direction: str,
         *,
         disabled: bool = False,
+        shared: bool = False,
     ) -> None:
         self.period = period
         self.metric = metric
         self.deck_id = deck_id
         self.page = max(0, page)
+        self.shared = shared
         custom_id = (
             f"recall:lb:{PERIOD_CODES[period]}:{METRIC_CODES[metric]}:{deck_id or ''}"
-            f":{self.page}:{direction}"
+            f":{self.page}:{direction}{':s' if shared else ''}"
         )
         super().__init__(
             discord.ui.Button(
@@ -131,14 +150,28 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], tem
         """Rebuild the page query from the custom id."""
         period = next(p for p, code in PERIOD_CODES.items() if code == match["period"])
         metric = next(m for m, code in METRIC_CODES.items() if code == match["metric"])
-        return cls(period, metric, match["deck"] or None, int(match["page"]), match["dir"])
+        return cls(
+            period,
+            metric,
+            match["deck"] or None,
+            int(match["page"]),
+            match["dir"],
+            shared=match["shared"] is not None,
+        )
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Show the requested page (privately, when the board is public)."""
+        """Show the requested page (privately, when the board is public).
+
+        A click on the public message, or on a private copy of it, is anyone's; a
+        click on a moderator's private board needs Manage Server again.
+        """
         bot: RecallBot = interaction.client
         try:
-            require_moderator(interaction)
-            assert interaction.guild_id is not None
+            public = interaction.message is not None and not interaction.message.flags.ephemeral
+            if not (public or self.shared):
+                require_moderator(interaction)
+            if interaction.guild_id is None:
+                raise UserFacingError("This leaderboard works in a server, not in DMs.")
             board = await leaderboard_page(
                 bot.db,
                 interaction.guild_id,
@@ -149,8 +182,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], tem
                 bot.clock(),
                 viewer_id=interaction.user.id,
             )
-            embed, view = render_page(board)
-            public = interaction.message is not None and not interaction.message.flags.ephemeral
+            embed, view = render_page(board, shared=public or self.shared)
             if public:
                 await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
             else:
@@ -210,7 +242,7 @@ class Leaderboard(commands.Cog):
             self.bot.clock(),
             viewer_id=interaction.user.id,
         )
-        embed, view = render_page(board)
+        embed, view = render_page(board, shared=public)
         await interaction.followup.send(embed=embed, view=view, ephemeral=not public)
 
 

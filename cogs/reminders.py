@@ -23,6 +23,8 @@ from bot.reminders import ReminderJob, SendResult
 from bot.sessions import NothingToStudy, SessionKind, option_fingerprint
 from bot.timezones import InvalidLocalTime
 from cogs.common.errors import UserFacingError, report
+from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
+from cogs.common.throttle import Throttled
 from cogs.quiz.render import option_label, relative, render_step
 
 if TYPE_CHECKING:
@@ -37,13 +39,15 @@ FALLBACK_COUNT = 5
 
 
 class StartReviewButton(
+    Throttled,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"recall:review:(?P<uid>[0-9]{1,19})",
+    template=rf"recall:review:(?P<uid>{ID_PATTERN})",
 ):
-    """The reminder DM's button: starts a review session right there in the DM."""
+    """The reminder DM's button: starts a private review session where it is clicked."""
 
     def __init__(self, user_id: int) -> None:
         self.user_id = user_id
+        self.forged = False
         super().__init__(
             discord.ui.Button(
                 label="Start review",
@@ -61,10 +65,16 @@ class StartReviewButton(
         /,
     ) -> StartReviewButton:
         """Rebuild from the custom id."""
-        return cls(int(match["uid"]))
+        user_id = parse_id(match["uid"])
+        button = cls(user_id or 0)
+        button.forged = user_id is None
+        return button
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Start the review (or a short session when nothing is due)."""
+        if self.forged:
+            await refuse_forged(interaction)
+            return
         if interaction.user.id != self.user_id:
             await interaction.response.send_message("This reminder is not yours.", ephemeral=True)
             return
@@ -83,7 +93,9 @@ class StartReviewButton(
                     count=FALLBACK_COUNT,
                 )
             embed, view = render_step(step)
-            sent = await interaction.response.send_message(embed=embed, view=view)
+            # Ephemeral wherever it is clicked: a copy of this button in a server channel
+            # must not show the learner's quiz to the channel.
+            sent = await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
             if sent.message_id is not None:
                 await bot.engine.set_message(step.session.id, sent.message_id)
         except Exception as exc:
@@ -91,14 +103,17 @@ class StartReviewButton(
 
 
 class DailyOptionButton(
+    Throttled,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"recall:daily:(?P<post>[0-9]{1,19}):o(?P<index>[0-9])(?P<fp>[0-9a-f]{4})",
+    # Options are A to E (the deck format allows 2 to 5).
+    template=rf"recall:daily:(?P<post>{ID_PATTERN}):o(?P<index>[0-4])(?P<fp>[0-9a-f]{{4}})",
 ):
     """An option of the channel's daily question; anyone may answer once."""
 
     def __init__(self, post_id: int, index: int, option: str) -> None:
         self.post_id = post_id
         self.index = index
+        self.forged = False
         self.fingerprint = option_fingerprint(option)
         super().__init__(
             discord.ui.Button(
@@ -117,12 +132,17 @@ class DailyOptionButton(
         /,
     ) -> DailyOptionButton:
         """Rebuild from the custom id (the label is not needed to answer)."""
-        button = cls(int(match["post"]), int(match["index"]), "")
+        post_id = parse_id(match["post"])
+        button = cls(post_id or 0, int(match["index"]), "")
         button.fingerprint = match["fp"]
+        button.forged = post_id is None
         return button
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Record the answer; tell the member privately; update the public count."""
+        if self.forged:
+            await refuse_forged(interaction)
+            return
         bot: RecallBot = interaction.client
         try:
             post = await bot.daily.post(self.post_id)
@@ -132,7 +152,11 @@ class DailyOptionButton(
             if option_fingerprint(card.options[self.index]) != self.fingerprint:
                 raise UserFacingError("This question changed since it was posted.")
             result = await bot.daily.answer(
-                self.post_id, interaction.user.id, self.index, bot.clock()
+                self.post_id,
+                interaction.user.id,
+                self.index,
+                bot.clock(),
+                guild_id=interaction.guild_id,
             )
         except DailyError as exc:
             await report(interaction, UserFacingError(str(exc)))
@@ -152,7 +176,11 @@ class DailyOptionButton(
         if interaction.message is not None:
             embed = daily_embed(card, result.answers, result.correct_answers)
             try:
-                await interaction.message.edit(embed=embed)
+                # discord.py adds the bot's allowed_mentions to an edit only when the
+                # content changes: an embed-only edit must name it itself.
+                await interaction.message.edit(
+                    embed=embed, allowed_mentions=discord.AllowedMentions.none()
+                )
             except discord.HTTPException as exc:
                 log.info("could not update the daily question's count: %s", exc)
 
@@ -216,6 +244,7 @@ class Reminders(commands.Cog):
             clock=self.bot.clock,
             daily=self.bot.daily,
             poster=self,
+            housekeeping=self.bot.engine.tidy_sessions,
         )
 
     async def cog_load(self) -> None:

@@ -1,19 +1,25 @@
 """Shared engine fixtures: a fixed clock, a real SQLite file, the shipped deck, an engine.
 
 Everything here is deterministic: the clock stands still until a test moves it,
-FSRS fuzzing is off, and each test gets its own database file in ``tmp_path``.
+FSRS fuzzing is off, each test gets its own database file in ``tmp_path``, and
+Hypothesis draws the same examples on every run and machine (the ``deterministic``
+profile below; ``HYPOTHESIS_PROFILE=explore`` draws fresh ones, to hunt for bugs).
 End-to-end tests use the same fixtures, so keep them small. The fake-Discord
 fixtures (``fake_discord``, ``study_hall``) are re-exported here for them.
+The PostgreSQL fixtures (``pg_url``, ``pg_databases``) come from the plugin
+``tests/pgfixtures.py``.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from hypothesis import settings
 
 from bot.clock import FakeClock
 from bot.decks import DeckLibrary
@@ -21,6 +27,16 @@ from bot.scheduling import CardScheduler
 from bot.sessions import StudyEngine
 from bot.storage import Database
 from tests.fakediscord.fixtures import fake_discord, study_hall  # noqa: F401  (e2e fixtures)
+
+# Loaded before any test module is imported, so every @settings(...) in the suite
+# inherits it: a verdict never depends on which examples a run happened to draw.
+# No example database either: one machine's saved failures would replay there only.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
+
+# PostgreSQL: a throwaway server for the run and a fresh database per test (pg_url, ...).
+pytest_plugins = ["tests.pgfixtures"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = REPO_ROOT / "content"

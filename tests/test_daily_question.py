@@ -14,6 +14,7 @@ from bot.daily_question import (
     DailyQuestionService,
     NoQuestions,
     UnknownPost,
+    WrongServer,
     pick_card,
 )
 from bot.decks import DeckLibrary
@@ -163,15 +164,16 @@ async def test_one_answer_per_member_counts_and_progress(daily: DailyQuestionSer
     wrong = (right + 1) % len(job.card.options)
     now = utc(2026, 3, 2, 9, 5)
 
-    first = await daily.answer(job.post_id, 1, right, now)
+    first = await daily.answer(job.post_id, 1, right, now, guild_id=GUILD)
     assert (first.correct, first.answers, first.correct_answers) == (True, 1, 1)
     assert first.right_answer == job.card.answer and first.explanation == job.card.explanation
     assert first.xp > 0 and first.streak == 1
 
     with pytest.raises(AlreadyAnswered):
-        await daily.answer(job.post_id, 1, wrong, now)  # a second click, another option
+        # A second click, another option.
+        await daily.answer(job.post_id, 1, wrong, now, guild_id=GUILD)
 
-    second = await daily.answer(job.post_id, 2, wrong, now)
+    second = await daily.answer(job.post_id, 2, wrong, now, guild_id=GUILD)
     assert (second.correct, second.answers, second.correct_answers) == (False, 2, 1)
 
     post = await daily.post(job.post_id)
@@ -191,11 +193,49 @@ async def test_bad_answers_are_domain_errors(daily: DailyQuestionService):
     await daily.configure(GUILD, CHANNEL, "09:00", "UTC", SHIPPED_DECK, utc(2026, 3, 2, 8))
     [job] = await daily.claim_due_posts(utc(2026, 3, 2, 9))
     with pytest.raises(UnknownPost):
-        await daily.answer(job.post_id + 100, 1, 0, utc(2026, 3, 2, 10))
+        await daily.answer(job.post_id + 100, 1, 0, utc(2026, 3, 2, 10), guild_id=GUILD)
     with pytest.raises(DailyError, match="not on this question"):
-        await daily.answer(job.post_id, 1, 17, utc(2026, 3, 2, 10))
+        await daily.answer(job.post_id, 1, 17, utc(2026, 3, 2, 10), guild_id=GUILD)
     post = await daily.post(job.post_id)
     assert post is not None and post.answers == 0
+
+
+async def test_an_answer_from_another_server_or_a_dm_records_nothing(
+    daily: DailyQuestionService, db: Database
+):
+    await daily.configure(GUILD, CHANNEL, "09:00", "UTC", SHIPPED_DECK, utc(2026, 3, 2, 8))
+    [job] = await daily.claim_due_posts(utc(2026, 3, 2, 9))
+    right = job.card.options.index(job.card.answer)
+    for elsewhere in (GUILD + 1, None):
+        with pytest.raises(WrongServer):
+            await daily.answer(job.post_id, 1, right, utc(2026, 3, 2, 10), guild_id=elsewhere)
+    post = await daily.post(job.post_id)
+    assert post is not None and (post.answers, post.correct) == (0, 0)
+    for table in ("reviews", "daily_answers", "learners"):
+        row = await db.fetchone(f"SELECT COUNT(*) FROM {table}")
+        assert row is not None and row[0] == 0, table
+    # The same member may still answer from the post's own server.
+    result = await daily.answer(job.post_id, 1, right, utc(2026, 3, 2, 10), guild_id=GUILD)
+    assert result.answers == 1
+
+
+async def test_forget_me_takes_the_answer_out_of_the_count(
+    daily: DailyQuestionService, db: Database
+):
+    await daily.configure(GUILD, CHANNEL, "09:00", "UTC", SHIPPED_DECK, utc(2026, 3, 2, 8))
+    [job] = await daily.claim_due_posts(utc(2026, 3, 2, 9))
+    right = job.card.options.index(job.card.answer)
+    wrong = (right + 1) % len(job.card.options)
+    now = utc(2026, 3, 2, 10)
+    await daily.answer(job.post_id, 1, right, now, guild_id=GUILD)
+    await daily.answer(job.post_id, 2, wrong, now, guild_id=GUILD)
+    await daily.answer(job.post_id, 3, right, now, guild_id=GUILD)
+    assert await learners.delete(db, 1)
+    post = await daily.post(job.post_id)
+    assert post is not None and (post.answers, post.correct) == (2, 1)
+    # Nothing of member 1 is kept: they answer again as someone new, counted once.
+    again = await daily.answer(job.post_id, 1, wrong, now, guild_id=GUILD)
+    assert (again.answers, again.correct_answers) == (3, 1)
 
 
 async def test_a_failed_post_can_turn_the_daily_question_off(daily: DailyQuestionService):

@@ -60,3 +60,18 @@ def test_missing_folder(tmp_path: Path) -> None:
         f"{tmp_path / 'nowhere'}:1: -: deck folder not found",
         "1 problem in 0 of 0 decks",
     ]
+
+
+def test_hostile_deck_gives_a_bounded_report(tmp_path: Path) -> None:
+    # 20,000 unknown keys: the report holds the first problems and a count of the rest.
+    card = "  - {id: c, type: flashcard, level: beginner, front: F, back: B}\n"
+    keys = "".join(f"k{n}: v\n" for n in range(20_000))
+    (tmp_path / "hostile.yaml").write_text(f"id: demo\ntitle: Demo\ncards:\n{card}{keys}")
+    status, lines = check(tmp_path)
+    assert status == 1
+    assert len(lines) == 100 + 2  # the problems shown, "N more problems", the summary
+    assert lines[0] == f"{tmp_path / 'hostile.yaml'}:5: -: unknown key 'k0'"
+    assert lines[-2].endswith(": -: 19900 more problems")
+    assert all(PROBLEM_LINE.match(line) for line in lines[:-1])
+    # The summary counts every problem, not the lines shown.
+    assert lines[-1] == "20000 problems in 1 of 1 deck"

@@ -22,6 +22,7 @@ from bot.decks import (
     load_deck_file,
     load_decks,
 )
+from bot.decks.library import ReloadReport
 from bot.decks.loader import PROBLEMS_SHOWN
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
@@ -454,7 +455,7 @@ def test_duplicate_deck_ids_across_files(tmp_path: Path) -> None:
     assert result.sources == {"demo": first}
     problem = only(list(result.problems))
     assert (problem.path, problem.line, problem.card_id) == (second, 2, None)
-    assert problem.message == f"deck id 'demo' is already used by {first}"
+    assert problem.message == "deck id 'demo' is already used by a.yaml"  # no host path
 
 
 def test_only_deck_files_are_read(tmp_path: Path) -> None:
@@ -464,6 +465,37 @@ def test_only_deck_files_are_read(tmp_path: Path) -> None:
     result = load_decks(tmp_path)
     assert result.files == (tmp_path / "deck.yml",)
     assert result.problems == ()
+
+
+def test_links_out_of_the_folder_are_refused_not_followed(tmp_path: Path) -> None:
+    folder, outside = tmp_path / "content", tmp_path / "elsewhere"
+    folder.mkdir()
+    outside.mkdir()
+    target = write(outside, BASE, "secret.yaml")
+    (folder / "a-link.yaml").symlink_to(target)
+    (folder / "b-inside.yaml").symlink_to(write(folder, edit("id: demo", "id: other"), "c.yml"))
+    result = load_decks(folder)
+    assert sorted(result.decks) == ["other"]  # the link inside the folder is read
+    problem = only([p for p in result.problems if p.path.name == "a-link.yaml"])
+    assert problem.line == 1
+    assert problem.message == "a link to a file outside the deck folder; not read"
+    assert folder / "a-link.yaml" in result.rejected
+
+
+def test_problem_relative_to_its_folder(tmp_path: Path) -> None:
+    problem = DeckProblem(tmp_path / "deck.yaml", 3, "card", "what")
+    assert problem.relative_to(tmp_path) == "deck.yaml:3: card: what"
+    assert DeckProblem(tmp_path, 1, None, "x").relative_to(tmp_path) == ".:1: -: x"
+
+
+def test_values_are_quoted_short(tmp_path: Path) -> None:
+    # Problems reach a Discord reply and the log: they name what is wrong and
+    # quote at most the start of a value.
+    long = "Z" * 500
+    problems = problems_in(tmp_path, edit("level: beginner", f"level: {long}"))
+    problem = only(problems)
+    assert long[:40] not in str(problem)
+    assert problem.message.endswith(f"not '{long[:39]}…'")
 
 
 def test_missing_folder_is_a_problem(tmp_path: Path) -> None:
@@ -504,6 +536,83 @@ def test_alias_bomb(tmp_path: Path) -> None:
     problem = only(problems_in(tmp_path, "\n".join(lines) + "\n"))
     assert problem.line == 2
     assert problem.message == "YAML aliases (*name) are not allowed in deck files"
+
+
+def _unknown_keys(count: int) -> str:
+    """A valid one-card deck followed by ``count`` unknown top-level keys."""
+    card = "  - {id: c, type: flashcard, level: beginner, front: F, back: B}\n"
+    return "id: demo\ntitle: Demo\ncards:\n" + card + "".join(f"k{n}: v\n" for n in range(count))
+
+
+def test_many_unknown_keys_are_located_in_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 20,000 unknown keys took 16.8 s to reload: each problem searched the tree
+    # again, and each unknown key got a did-you-mean search. Count the work done.
+    from bot.decks import _errors, _yaml
+
+    lookups = {"line": 0, "hint": 0, "index": 0}
+    real_line, real_init = _yaml.LineIndex.line, _yaml.LineIndex.__init__
+    real_close = _errors._close
+
+    def line(self: Any, *args: Any, **kwargs: Any) -> int:
+        lookups["line"] += 1
+        return real_line(self, *args, **kwargs)
+
+    def init(self: Any, root: Any) -> None:
+        lookups["index"] += 1
+        real_init(self, root)
+
+    def close(*args: Any) -> str:
+        lookups["hint"] += 1
+        return real_close(*args)
+
+    monkeypatch.setattr(_yaml.LineIndex, "line", line)
+    monkeypatch.setattr(_yaml.LineIndex, "__init__", init)
+    monkeypatch.setattr(_errors, "_close", close)
+    problems = problems_in(tmp_path, _unknown_keys(20_000))
+    assert len(problems) == PROBLEMS_SHOWN + 1
+    assert problems[0].message == "unknown key 'k0'"
+    assert problems[-1].message == f"{20_000 - PROBLEMS_SHOWN} more problems"
+    assert lookups["index"] == 1  # the tree is walked once
+    assert lookups["line"] <= PROBLEMS_SHOWN + 2  # then one look-up per problem shown
+    assert lookups["hint"] <= PROBLEMS_SHOWN
+
+
+def test_many_repeated_keys_are_capped(tmp_path: Path) -> None:
+    text = BASE + "".join("title: again\n" for _ in range(5_000))
+    problems = problems_in(tmp_path, text)
+    assert len(problems) == PROBLEMS_SHOWN + 1
+    assert problems[0].message.startswith("key 'title' is repeated (first at line 2)")
+    assert problems[-1].message == f"{5_000 - PROBLEMS_SHOWN} more problems"
+
+
+def test_file_of_tiny_keys_is_refused_by_its_node_count(tmp_path: Path) -> None:
+    # 2 MiB of "k1: v" lines is 200,000 keys: under the size cap, so the number
+    # of YAML values is capped too, before any tree is built.
+    text = _unknown_keys(limits.NODES_MAX // 2)
+    assert len(text.encode()) < limits.FILE_BYTES_MAX
+    problem = only(problems_in(tmp_path, text))
+    assert problem.message == "more than 200,000 YAML values; a deck needs far fewer"
+    assert problem.line < text.count("\n")  # refused where the cap was met, not at the end
+
+
+def test_the_largest_valid_deck_is_under_the_node_cap(tmp_path: Path) -> None:
+    keywords = "[" + ", ".join(f"w{n}" for n in range(limits.KEYWORDS_MAX)) + "]"
+    concepts = "".join(
+        f"      - {{name: c{n}, keywords: {keywords}}}\n" for n in range(limits.CONCEPTS_MAX)
+    )
+    card = (
+        "  - id: e{n}\n    type: explain\n    level: advanced\n    prompt: P\n    hint: H\n"
+        "    model_answer: M\n    concepts:\n" + concepts
+    )
+    text = "id: demo\ntitle: Demo\ndescription: D\ntags: [a]\ncards:\n" + "".join(
+        card.replace("{n}", str(n)) for n in range(limits.CARDS_MAX)
+    )
+    assert len(text.encode()) < limits.FILE_BYTES_MAX
+    result = load_deck_file(write(tmp_path, text))
+    assert result.problems == ()
+    assert result.deck is not None and len(result.deck.cards) == limits.CARDS_MAX
 
 
 @pytest.mark.parametrize(
@@ -693,3 +802,9 @@ def test_schema_validates_like_the_loader(tmp_path: Path) -> None:
     ]:
         assert load_deck_file(write(tmp_path, broken)).problems
         assert list(validator.iter_errors(yaml.safe_load(broken)))
+
+
+def test_reload_summary_counts_the_problems_behind_the_cut() -> None:
+    cut = DeckProblem(Path("big.yaml"), 9, None, "19900 more problems", stands_for=19_900)
+    shown = tuple(DeckProblem(Path("big.yaml"), n, None, "unknown key") for n in range(100))
+    assert ReloadReport(problems=(*shown, cut)).summary() == "20000 problems"

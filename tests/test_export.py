@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -51,6 +51,27 @@ async def test_one_row_per_learner_and_deck(db: Database) -> None:
     ]
     assert rows[1].last_active == NOW - timedelta(hours=1)
     assert rows[1].accuracy == 0.5
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "alive"),
+    [
+        # 11:00 UTC on 03-04 is 01:00 on 03-05 in Kiritimati (UTC+14): 03-04 was missed.
+        ("Pacific/Kiritimati", datetime(2026, 3, 4, 11, 0, tzinfo=UTC), False),
+        # 03:00 UTC on 03-05 is 22:00 on 03-04 in New York: 03-04 is still running there.
+        ("America/New_York", datetime(2026, 3, 5, 3, 0, tzinfo=UTC), True),
+    ],
+)
+async def test_streak_column_uses_each_learners_date(
+    db: Database, zone: str, now: datetime, alive: bool
+) -> None:
+    # Both last studied on 03-03 (their local date); they differ only in their zone.
+    await add_learner(db, 7, zone=zone, streak=4, last_active=date(2026, 3, 3))
+    await add_learner(db, 8, zone="UTC", streak=4, last_active=date(2026, 3, 3))
+    await add_reviews(db, [Review(7, at=now - timedelta(hours=30)), Review(8, at=now)])
+    rows = [row async for row in export_rows(db, GUILD, now)]
+    streaks = {row.user_id: row.streak for row in rows}
+    assert streaks == {7: 4 if alive else 0, 8: 0 if alive else 4}
 
 
 async def test_batches_smaller_than_the_result_give_every_row_once(

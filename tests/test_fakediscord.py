@@ -218,7 +218,6 @@ async def test_slash_command_response(world: StudyHall, bot: DemoBot) -> None:
     inter = await fake.slash(world.learner, "demo hello", {"name": "Ada"})
     callback = await inter.response()
     assert callback.type == 4
-    assert callback.elapsed < 3
     msg = inter.message()
     assert msg is not None
     assert msg.content == f"Hello Ada! <@{world.learner.id}>"
@@ -454,12 +453,27 @@ async def test_attachments_and_wait_helpers(world: StudyHall, bot: DemoBot) -> N
 
 async def test_late_callback_gets_unknown_interaction(world: StudyHall, bot: DemoBot) -> None:
     fake = world.fake
+    fake.enforce_deadline = True
     fake.interaction_timeout = 0.0  # pretend the bot took longer than Discord's 3 s
     inter = await fake.slash(world.learner, "demo hello", {"name": "Ada"})
     request = await fake.wait_for_request("POST", CALLBACK)
     assert request.status == 404
     assert inter.callback is None
     assert inter.message() is None
+
+
+async def test_late_callback_is_recorded_not_refused_by_default(
+    world: StudyHall, bot: DemoBot
+) -> None:
+    fake = world.fake
+    assert not fake.enforce_deadline
+    fake.interaction_timeout = 0.0  # pretend the bot took longer than Discord's 3 s
+    inter = await fake.slash(world.learner, "demo hello", {"name": "Ada"})
+    callback = await inter.response()
+    assert callback.late
+    assert fake.late_callbacks() == [inter]
+    message = inter.message()
+    assert message is not None and message.content.startswith("Hello Ada!")
 
 
 async def test_shared_fixtures(fake_discord: FakeDiscord, study_hall: StudyHall) -> None:
@@ -472,3 +486,17 @@ async def test_shared_fixtures(fake_discord: FakeDiscord, study_hall: StudyHall)
         assert msg is not None
         assert msg.content == "done x1"
         assert bot.is_ready()
+
+
+async def test_message_payloads_that_could_ping_are_reported(
+    world: StudyHall, bot: DemoBot
+) -> None:
+    fake = world.fake
+    # /demo hello names AllowedMentions.none(); /reset names nothing (the demo bot has no default).
+    await (await fake.slash(world.learner, "demo hello", {"name": "Ada"})).wait_done()
+    fake.assert_no_pings()
+    await (await fake.slash(world.moderator, "reset")).wait_done()
+    [risk] = fake.ping_risks()
+    assert risk.endswith("no allowed_mentions") and "/callback" in risk
+    with pytest.raises(AssertionError, match="could ping"):
+        fake.assert_no_pings()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from bot.grading import Grade
 from bot.leaderboard import (
     MIN_ACCURACY_REVIEWS,
     LeaderboardPage,
@@ -15,7 +16,9 @@ from bot.leaderboard import (
     leaderboard_page,
     rank_of,
 )
-from bot.storage import Database
+from bot.progress import Answer, record_answer
+from bot.scheduling import CardScheduler
+from bot.storage import Database, learners
 from bot.streaks import StreakState
 from bot.streaks import view as streak_view
 from bot.timezones import local_date, parse_zone
@@ -259,3 +262,71 @@ async def test_rank_of_finds_the_caller_anywhere(db: Database) -> None:
 async def test_bad_page_size_is_refused(db: Database) -> None:
     with pytest.raises(ValueError, match="page_size"):
         await board(db, size=0)
+
+
+# --- fixed cases for what the random board test (tests/test_fast_boards.py) also checks
+
+
+@pytest.mark.parametrize("period", [Period.WEEK, Period.ALL])
+async def test_a_viewer_tied_with_others_gets_the_shared_rank(db: Database, period: Period) -> None:
+    # XP: user 1 50; users 2, 3 and 4 30 each; user 5 10. The tie ranks 2, 2, 2.
+    await add_reviews(
+        db, [Review(1, xp=50), *(Review(u, xp=30) for u in (2, 3, 4)), Review(5, xp=10)]
+    )
+    for user, rank in ((1, 1), (2, 2), (3, 2), (4, 2), (5, 5)):
+        # Page size 1: the viewer is off the page, so their rank is counted, not read off.
+        row = await rank_of(db, GUILD, period, Metric.XP, None, user, NOW)
+        assert row is not None and (row.user_id, row.rank) == (user, rank)
+        page = await board(db, Metric.XP, period, viewer=user, size=1, page=3)
+        assert page.viewer is not None and page.viewer.rank == rank
+    # A page that starts inside the tie starts at the tie's rank.
+    assert ranking(await board(db, Metric.XP, period, size=2, page=1)) == [(2, 3, 30), (2, 4, 30)]
+
+
+@pytest.mark.parametrize("deck", [None, "alpha"])
+async def test_all_time_accuracy_needs_the_minimum_of_answers(
+    db: Database, deck: str | None
+) -> None:
+    # All time reads the running totals (not the log): the minimum must hold there too.
+    long_ago = NOW - timedelta(days=400)
+    reviews = [
+        *[Review(1, at=long_ago) for _ in range(MIN_ACCURACY_REVIEWS - 1)],  # one short
+        *[Review(2, at=long_ago, correct=i > 0) for i in range(MIN_ACCURACY_REVIEWS)],
+        *[Review(3, at=long_ago, correct=i % 2 == 0) for i in range(MIN_ACCURACY_REVIEWS + 1)],
+    ]
+    await add_reviews(db, reviews)
+    page = await board(db, Metric.ACCURACY, Period.ALL, deck=deck, viewer=1)
+    assert ranking(page) == [(1, 2, 0.8), (2, 3, 0.5)]
+    assert page.total == 2
+    assert page.viewer is None
+    assert await rank_of(db, GUILD, Period.ALL, Metric.ACCURACY, deck, 1, NOW) is None
+
+
+async def test_streak_trigger_agrees_with_the_python_rule_over_days_with_gaps(
+    db: Database, scheduler: CardScheduler
+) -> None:
+    """The streak copy that V4's triggers keep on guild_learners, after real answers."""
+    zone = parse_zone("Pacific/Kiritimati")  # UTC+14: its dates are a day ahead of UTC's
+    first = date(2026, 3, 2)
+    # Eight days earn a freeze; day 8 is missed (the freeze covers it); days 10 and 11
+    # are missed with no freeze left (broken); two more days; then two breaks that
+    # leave the streak at 1 as it was (only the last active date moves).
+    active = [*range(8), 9, 12, 13, 16, 19]
+    await add_learner(db, 1, zone=zone.key)
+    seen: set[int] = set()
+    for day in active:
+        noon = datetime.combine(first + timedelta(days=day), time(12), tzinfo=zone)
+        answer = Answer(1, GUILD, "alpha", f"card-{day}", "flashcard", Grade.GOOD, True)
+        async with db.transaction() as conn:
+            await record_answer(conn, scheduler, answer, noon.astimezone(UTC))
+        learner = await learners.get(db, 1)
+        assert learner is not None
+        for later in range(4):  # the board on this day and the three after it
+            now = (noon + timedelta(days=later)).astimezone(UTC)
+            expected = streak_view(learner.streak, local_date(now, zone)).current
+            [row] = (await board(db, Metric.STREAK, Period.ALL, now=now)).rows
+            assert row.value == expected, (day, later, learner.streak)
+            seen.add(expected)
+    final = await learners.get(db, 1)
+    assert final is not None and (final.streak.current, final.streak.best) == (1, 9)
+    assert {0, 1, 2, 8, 9} <= seen  # growth, the freeze, the break and the restart

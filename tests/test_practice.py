@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
+import select
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -10,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.practice import Terminal
 from tests.conftest import CONTENT_DIR, REPO_ROOT, SHIPPED_DECK
 
 # --count 3 in a mixed session: a flashcard, an MCQ, an explain card (interleaved).
@@ -132,3 +136,63 @@ def test_count_out_of_range(tmp_path: Path, count: str) -> None:
     assert result.returncode == 2
     assert "--count must be between 1 and 50" in result.stderr
     assert not (tmp_path / "recall.db").exists()
+
+
+def test_q_at_an_explain_prompt_stops_without_a_review(tmp_path: Path) -> None:
+    result = _practice(tmp_path, SHIPPED_DECK, "--kind", "explain", "--count", "1", stdin="q\n")
+    assert result.returncode == 0, result.stderr
+    assert "Stopped. Your answers so far are saved." in result.stdout
+    assert "You got" not in result.stdout  # not graded as an answer
+    assert _db_rows(tmp_path, "SELECT COUNT(*) FROM reviews") == [(0,)]
+
+
+def test_ctrl_c_while_waiting_for_input_exits_at_once(tmp_path: Path) -> None:
+    # Ctrl-C used to wait for Enter, then print ~50 lines of traceback.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "practice", SHIPPED_DECK, "--kind", "flashcard"],
+        stdin=subprocess.PIPE,  # held open and never written: the read blocks
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=_env(tmp_path),
+    )
+    try:
+        assert process.stdout is not None
+        shown = b""
+        while b"Press Enter to reveal the answer" not in shown:
+            ready, _, _ = select.select([process.stdout], [], [], 60)
+            assert ready, f"no prompt; output so far: {shown!r}"
+            chunk = os.read(process.stdout.fileno(), 4096)
+            assert chunk, f"output ended before the prompt: {shown!r}"
+            shown += chunk
+        process.send_signal(signal.SIGINT)
+        # A generous guard against a hang, not a timing verdict.
+        _out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130
+    lines = err.decode().strip().splitlines()
+    assert lines == ["Interrupted. Your answers so far are saved."]
+
+
+def test_long_text_is_wrapped_to_the_terminal(tmp_path: Path) -> None:
+    env = {**_env(tmp_path), "COLUMNS": "40"}
+    result = _practice(
+        tmp_path, SHIPPED_DECK, "--kind", "mcq", "--count", "1", stdin="b\n\n", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 40, [line for line in lines if len(line) > 40]
+    # The question is folded and keeps its indent; words stay whole.
+    question = "Which interface supports asynchronous communication in Django?"
+    start = next(i for i, line in enumerate(lines) if line.startswith("  Which"))
+    folded = [line for line in lines[start : start + 3] if line.startswith("  ")]
+    assert " ".join(line.strip() for line in folded).startswith(question)
+
+
+def test_wrap_keeps_indent_and_short_lines() -> None:
+    term = Terminal(io.StringIO(), io.StringIO(), echo=False, width=20)
+    assert term.wrap("short\n  also short") == "short\n  also short"
+    assert term.wrap("    A) one two three four five") == "    A) one two three\n    four five"

@@ -298,6 +298,34 @@ async def test_downtime_over_several_days_sends_only_todays(service: ReminderSer
     assert await sends(db) == {(13, "2026-03-02"): "expired", (13, "2026-03-05"): "claimed"}
 
 
+async def test_late_evening_in_new_york_still_sends_the_missed_reminder(
+    service: ReminderService, db: Database
+):
+    now = utc(2026, 3, 2, 12)  # 07:00 in New York
+    await add_learner(db, 16, now, zone="America/New_York")
+    await service.set_time(16, "18:00", now)  # 23:00 UTC on 03-02
+    # Down until 22:00 in New York: 03-03 in UTC already, but 03-02 is still running there.
+    jobs = await service.claim_due(utc(2026, 3, 3, 3))
+    assert [(j.local_date, j.scheduled_at) for j in jobs] == [
+        (date(2026, 3, 2), utc(2026, 3, 2, 23))
+    ]
+    assert await sends(db) == {(16, "2026-03-02"): "claimed"}
+    assert await next_at(db, 16) == utc(2026, 3, 3, 23)
+
+
+async def test_kiritimati_day_over_before_utcs_drops_the_missed_reminder(
+    service: ReminderService, db: Database
+):
+    now = utc(2026, 3, 3, 0)  # 14:00 on 03-03 in Kiritimati (UTC+14)
+    await add_learner(db, 17, now, zone="Pacific/Kiritimati")
+    await service.set_time(17, "20:00", now)  # 06:00 UTC on 03-03
+    # Down until 11:00 UTC, still 03-03 in UTC but 01:00 on 03-04 in Kiritimati:
+    # the learner's 03-03 is over, and 03-04's reminder is not due yet.
+    assert await service.claim_due(utc(2026, 3, 3, 11)) == []
+    assert await sends(db) == {(17, "2026-03-03"): "expired"}
+    assert await next_at(db, 17) == utc(2026, 3, 4, 6)
+
+
 # --- DST days, driven through claim_due -----------------------------------------------
 
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
+from bot.charts import server_activity_by_day
 from bot.clock import FakeClock
 from bot.decks import DeckLibrary, McqCard
 from bot.grading import Grade
 from bot.sessions import SessionKind, StudyEngine
-from bot.stats import deck_progress, end_of_local_day, learner_stats
+from bot.stats import deck_progress, end_of_local_day, learner_stats, server_stats
 from bot.storage import Database, learners
 from tests.conftest import SHIPPED_DECK, START
+from tests.review_rows import GUILD, NOW, OTHER_GUILD, Review, add_learner, add_reviews
 
 ALICE = 111
+BOB = 222
 
 
 async def _study(engine: StudyEngine, clock: FakeClock) -> None:
@@ -92,6 +97,25 @@ async def test_due_today_uses_the_learners_day(
     assert stats.due_today == 3
 
 
+@pytest.mark.parametrize(
+    ("zone", "now", "alive"),
+    [
+        # 11:00 UTC on 03-04 is 01:00 on 03-05 in Kiritimati (UTC+14): 03-04 was missed.
+        ("Pacific/Kiritimati", datetime(2026, 3, 4, 11, 0, tzinfo=UTC), False),
+        # 03:00 UTC on 03-05 is 22:00 on 03-04 in New York: 03-04 is still running there.
+        ("America/New_York", datetime(2026, 3, 5, 3, 0, tzinfo=UTC), True),
+    ],
+)
+async def test_streak_follows_the_learners_date_not_utcs(
+    db: Database, zone: str, now: datetime, alive: bool
+) -> None:
+    await add_learner(db, ALICE, zone=zone, streak=4, last_active=date(2026, 3, 3))
+    stats = await learner_stats(db, ALICE, now)
+    assert stats.time_zone == zone
+    assert stats.streak.current == (4 if alive else 0)
+    assert stats.streak.at_risk is alive
+
+
 def test_end_of_local_day() -> None:
     noon = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     assert end_of_local_day(noon, "UTC") == datetime(2026, 3, 3, tzinfo=UTC)
@@ -121,3 +145,43 @@ async def test_deck_progress(
     # Other learners see their own progress only.
     other = await deck_progress(db, library, 222, START + timedelta(minutes=10))
     assert all(p.seen == 0 for p in other)
+
+
+async def test_server_stats_count_one_server_only(db: Database) -> None:
+    # A learner active in two servers and in DMs: a moderator of GUILD sees GUILD only.
+    yesterday = NOW - timedelta(days=1)
+    await add_reviews(
+        db,
+        [
+            Review(ALICE, at=yesterday, guild_id=GUILD, correct=True, xp=10),
+            Review(ALICE, at=NOW, guild_id=GUILD, correct=False, xp=2),
+            Review(ALICE, at=NOW, guild_id=OTHER_GUILD, correct=True, xp=30),
+            Review(ALICE, at=NOW, guild_id=OTHER_GUILD, correct=True, xp=30),
+            Review(ALICE, at=NOW, guild_id=None, correct=True, xp=50),  # a DM session
+            Review(BOB, at=NOW, guild_id=GUILD, correct=True, xp=7),
+        ],
+    )
+    here = await server_stats(db, ALICE, GUILD)
+    assert (here.reviews, here.correct, here.xp) == (2, 1, 12)
+    assert here.accuracy == 0.5
+    elsewhere = await server_stats(db, ALICE, OTHER_GUILD)
+    assert (elsewhere.reviews, elsewhere.correct, elsewhere.xp) == (2, 2, 60)
+    never = await server_stats(db, ALICE, 4242)
+    assert (never.reviews, never.xp, never.accuracy) == (0, 0, None)
+    # Her own stats still cover everything.
+    assert (await learner_stats(db, ALICE, NOW)).reviews == 5
+
+    days = await server_activity_by_day(db, GUILD, ALICE, NOW)
+    assert days[NOW.date()] == 1 and days[yesterday.date()] == 1
+    assert sum(days.values()) == 2
+    assert sum((await server_activity_by_day(db, OTHER_GUILD, ALICE, NOW)).values()) == 2
+
+
+async def test_server_activity_days_are_utc_days(db: Database) -> None:
+    # 23:30 UTC is already tomorrow in Kiritimati (UTC+14): the server view keeps UTC.
+    late = datetime(2026, 3, 3, 23, 30, tzinfo=UTC)
+    await add_learner(db, ALICE, zone="Pacific/Kiritimati")
+    await add_reviews(db, [Review(ALICE, at=late, guild_id=GUILD)])
+    days = await server_activity_by_day(db, GUILD, ALICE, NOW)
+    assert days[late.date()] == 1
+    assert sum(days.values()) == 1

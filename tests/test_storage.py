@@ -510,7 +510,12 @@ async def test_one_trip_jobs_never_run_inside_an_open_transaction(db: Database) 
                 lambda c: c.execute("INSERT INTO learners (user_id, created_at) VALUES (2, 0)")
             )
         )
-        await asyncio.sleep(0.05)
+        # Let both start, then make one round trip through the database thread: a job
+        # that had skipped the queue would have run before it (the thread is FIFO).
+        await asyncio.sleep(0)
+        cursor = await conn.execute("SELECT COUNT(*) FROM learners")
+        assert tuple(await cursor.fetchone() or ()) == (1,)  # the writer did not get in
+        assert seen == []  # nor the reader
         assert not reader.done() and not writer.done()
         await conn.execute("INSERT INTO learners (user_id, created_at) VALUES (3, 0)")
     await asyncio.gather(reader, writer)

@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails
 
 from bot.decks._yaml import Loc
 from bot.decks.models import CardType, Concept, Deck, ExplainCard, FlashCard, McqCard
+from bot.decks.problems import excerpt
 
 _CARD_MODELS: dict[str, type[BaseModel]] = {
     CardType.FLASHCARD: FlashCard,
@@ -42,8 +43,11 @@ class Located:
     at_key: bool = False
 
 
-def describe(error: ErrorDetails) -> Located | None:
-    """Rewrite one pydantic error, or ``None`` for an error the loader reports itself."""
+def describe(error: ErrorDetails, *, hints: bool = True) -> Located | None:
+    """Rewrite one pydantic error, or ``None`` for an error the loader reports itself.
+
+    ``hints=False`` leaves out the "did you mean" search, for errors only counted.
+    """
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     value = error["input"]
@@ -54,15 +58,15 @@ def describe(error: ErrorDetails) -> Located | None:
     if kind == "duplicate_card_id":
         return None  # the loader lists every duplicate, with both lines
     if kind == "missing":
-        return Located(loc, f"missing required key '{key}'{_within(loc)}")
+        return Located(loc, f"missing required key '{excerpt(key)}'{_within(loc)}")
     if kind == "extra_forbidden":
-        return Located(loc, f"unknown key '{key}'{_within(loc)}{_did_you_mean(loc)}", at_key=True)
+        hint = _did_you_mean(loc) if hints else ""
+        return Located(loc, f"unknown key '{excerpt(key)}'{_within(loc)}{hint}", at_key=True)
     if kind == "union_tag_invalid":
         tag = ctx.get("tag")
         hint = _close(str(tag), list(CardType))
-        return Located(
-            (*loc, "type"), f"unknown card type '{tag}'; use flashcard, mcq or explain{hint}"
-        )
+        message = f"unknown card type '{excerpt(tag)}'; use flashcard, mcq or explain{hint}"
+        return Located((*loc, "type"), message)
     if kind == "union_tag_not_found":
         return Located(loc, "missing required key 'type' (flashcard, mcq or explain)")
     if kind in {"too_short", "too_long"}:
@@ -77,10 +81,10 @@ def describe(error: ErrorDetails) -> Located | None:
         return Located(
             loc,
             f"{subject} must be lowercase letters and digits joined by single hyphens "
-            f"(like 'wsgi-meaning'), not '{value}'",
+            f"(like 'wsgi-meaning'), not '{excerpt(value)}'",
         )
     if kind == "enum":
-        return Located(loc, f"{subject} must be {ctx['expected']}, not '{value}'")
+        return Located(loc, f"{subject} must be {ctx['expected']}, not '{excerpt(value)}'")
     if kind == "blank":
         return Located(loc, f"{subject} must not be empty")
     if kind == "string_type":
@@ -92,11 +96,16 @@ def describe(error: ErrorDetails) -> Located | None:
     if kind in {"model_type", "model_attributes_type", "dict_type"}:
         return Located(loc, f"{subject} must be a mapping of keys to values, not {_kind(value)}")
     if kind == "duplicate_item":
-        return Located((*loc, ctx["at"]), f"{subject} lists '{ctx['value']}' twice")
+        return Located((*loc, ctx["at"]), f"{subject} lists '{excerpt(ctx['value'])}' twice")
     if kind == "answer_not_option":
-        return Located((*loc, "answer"), error["msg"])
+        written = value.get("options") if isinstance(value, dict) else None
+        listed = written if isinstance(written, list) else [ctx["options"]]
+        options = ", ".join(excerpt(option) for option in listed)
+        message = f"answer '{excerpt(ctx['answer'])}' is not one of the options: {options}"
+        return Located((*loc, "answer"), message)
     if kind == "duplicate_concept":
-        return Located((*loc, "concepts", ctx["at"], "name"), error["msg"])
+        message = f"concept '{excerpt(ctx['name'])}' is listed twice"
+        return Located((*loc, "concepts", ctx["at"], "name"), message)
     # Anything not foreseen above still gets a location, with pydantic's text.
     return Located(loc, f"{subject}: {error['msg']}")
 
@@ -122,7 +131,7 @@ def _subject(loc: Loc) -> str:
             parts.append(f"{_ITEM_NAMES[part]} {following + 1}")
             index += 2
         else:
-            parts.append(f"'{part}'" if isinstance(part, str) else f"item {part + 1}")
+            parts.append(f"'{excerpt(part)}'" if isinstance(part, str) else f"item {part + 1}")
             index += 1
     return " of ".join(reversed(parts)) or "the deck"
 

@@ -11,6 +11,8 @@ untrusted input:
   ("billion laughs") is small on disk but expands exponentially for anything that
   walks the data, such as validation. The file size cap bounds the rest.
 - Nesting is capped, since PyYAML's composer recurses once per level.
+- The number of nodes is capped, so that building the tree, validating it and
+  locating its problems stays bounded whatever fits in the size cap.
 """
 
 from __future__ import annotations
@@ -63,13 +65,20 @@ def _line(mark: Any) -> int:
 
 
 def _check_events(text: str) -> None:
-    """Refuse aliases and deep nesting from the event stream, before any node is built.
+    """Refuse aliases, deep nesting and too many nodes from the event stream.
 
-    The event parser is not recursive, so this is safe on any input; the
-    composer that runs afterwards recurses once per nesting level.
+    This runs before any node is built. The event parser is not recursive, so
+    this is safe on any input; the composer that runs afterwards recurses once
+    per nesting level, and its time and memory grow with the number of nodes.
     """
     depth = 0
+    nodes = 0
     for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > limits.NODES_MAX:
+                message = f"more than {limits.NODES_MAX:,} YAML values; a deck needs far fewer"
+                raise YamlError(_line(event.start_mark), message)
         if isinstance(event, yaml.AliasEvent):
             raise YamlError(
                 _line(event.start_mark), "YAML aliases (*name) are not allowed in deck files"
@@ -115,29 +124,54 @@ def parse(text: str) -> Document:
     return Document(root, data)
 
 
-def line_of(root: Node | None, loc: Loc, *, at_key: bool = False) -> int:
-    """The 1-based line of the node at ``loc``, or of its deepest existing ancestor.
+class LineIndex:
+    """Lines of the nodes of one tree, found in one walk and then looked up in constant time.
 
-    With ``at_key``, a final mapping key resolves to the key's own line (where an
-    unknown or duplicate key is written) rather than its value's.
+    A file with many problems is located in one pass: searching the tree again for
+    every problem cost problems × keys (minutes for a file of 200,000 unknown keys).
     """
-    if root is None:
+
+    def __init__(self, root: Node | None) -> None:
+        # loc -> (line of the key, line of the value); a list item's key line is its own.
+        self._lines: dict[Loc, tuple[int, int]] = {}
+        if root is None:
+            return
+        root_line = int(root.start_mark.line) + 1
+        self._lines[()] = (root_line, root_line)
+        stack: list[tuple[Node, Loc]] = [(root, ())]
+        while stack:
+            node, loc = stack.pop()
+            if isinstance(node, MappingNode):
+                for key_node, value_node in node.value:
+                    if not isinstance(key_node, ScalarNode):
+                        continue
+                    child = (*loc, key_node.value)
+                    # The first of repeated keys wins, as a search from the top would find it.
+                    if child not in self._lines:
+                        key_line = int(key_node.start_mark.line) + 1
+                        self._lines[child] = (key_line, int(value_node.start_mark.line) + 1)
+                        stack.append((value_node, child))
+            elif isinstance(node, SequenceNode):
+                for index, item in enumerate(node.value):
+                    child = (*loc, index)
+                    line = int(item.start_mark.line) + 1
+                    self._lines[child] = (line, line)
+                    stack.append((item, child))
+
+    def line(self, loc: Loc, *, at_key: bool = False) -> int:
+        """The 1-based line of the node at ``loc``, or of its deepest existing ancestor.
+
+        With ``at_key``, a final mapping key resolves to the key's own line (where an
+        unknown or duplicate key is written) rather than its value's.
+        """
+        found = self._lines.get(loc)
+        if found is not None:
+            return found[0] if at_key else found[1]
+        for end in range(len(loc) - 1, -1, -1):
+            found = self._lines.get(loc[:end])
+            if found is not None:
+                return found[1]
         return 1
-    node = root
-    for position, part in enumerate(loc):
-        child: Node | None = None
-        if isinstance(node, MappingNode):
-            for key_node, value_node in node.value:
-                if isinstance(key_node, ScalarNode) and key_node.value == part:
-                    last = position == len(loc) - 1
-                    child = key_node if at_key and last else value_node
-                    break
-        elif isinstance(node, SequenceNode) and isinstance(part, int):
-            child = node.value[part] if 0 <= part < len(node.value) else None
-        if child is None:
-            break
-        node = child
-    return int(node.start_mark.line) + 1
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.decks.loader import load_decks
+from bot.decks.problems import count_problems
 
 
 def run_check(directory: Path, out: TextIO) -> int:
@@ -23,7 +24,7 @@ def run_check(directory: Path, out: TextIO) -> int:
         print(f"{decks} OK", file=out)
         return 0
     broken = len({problem.path for problem in result.problems} & set(result.files))
-    print(f"{_plural(len(result.problems), 'problem')} in {broken} of {decks}", file=out)
+    print(f"{_plural(count_problems(result.problems), 'problem')} in {broken} of {decks}", file=out)
     return 1
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.decks.loader import load_decks
 from bot.decks.models import Card, Deck
-from bot.decks.problems import DeckProblem
+from bot.decks.problems import DeckProblem, count_problems
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,8 @@ class ReloadReport:
             if ids
         ]
         if self.problems:
-            parts.append(f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}")
+            count = count_problems(self.problems)
+            parts.append(f"{count} problem{'s' if count != 1 else ''}")
         return ", ".join(parts) or "no changes"
 
 

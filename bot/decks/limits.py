@@ -55,6 +55,11 @@ CARDS_MAX: Final = 500
 # real deck of 500 cards is far smaller, and the limit bounds the YAML parser's
 # time and memory on a hostile or mistaken file.
 FILE_BYTES_MAX: Final = 2 * 1024 * 1024
+# YAML nodes (every key, value, list and mapping) per file (Recall's choice): the
+# largest valid deck, 500 explain cards of 10 concepts with 25 keywords each, has
+# about 160,000. The cap bounds building, validating and locating problems in a
+# file of tiny keys that the size cap alone would let through (200,000 of them).
+NODES_MAX: Final = 200_000
 # Mappings and lists nest at most 7 deep in a valid deck; deeper input is refused
 # before the recursive YAML composer can exhaust Python's stack.
 NESTING_MAX: Final = 20

@@ -14,9 +14,9 @@ from pydantic import ValidationError
 
 from bot.decks import limits
 from bot.decks._errors import describe
-from bot.decks._yaml import Document, Loc, YamlError, duplicate_keys, line_of, parse
+from bot.decks._yaml import Document, LineIndex, Loc, YamlError, duplicate_keys, parse
 from bot.decks.models import Deck
-from bot.decks.problems import DeckProblem
+from bot.decks.problems import DeckProblem, excerpt
 
 DECK_SUFFIXES = (".yaml", ".yml")
 PROBLEMS_SHOWN = 100
@@ -84,13 +84,22 @@ def load_decks(directory: Path) -> DeckSet:
     problems: list[DeckProblem] = []
     rejected: set[Path] = set()
     for path in files:
+        if _leads_outside(path, directory):
+            # A link out of the folder could make Recall read, and quote in its
+            # problems, any file the host can read (a .env, a key).
+            rejected.add(path)
+            message = "a link to a file outside the deck folder; not read"
+            problems.append(DeckProblem(path, 1, None, message))
+            continue
         result = load_deck_file(path)
         problems.extend(result.problems)
         if result.deck is None:
             rejected.add(path)
         elif result.deck.id in decks:
             rejected.add(path)
-            message = f"deck id '{result.deck.id}' is already used by {sources[result.deck.id]}"
+            # The file's name, not its path: problems reach replies in Discord.
+            first = sources[result.deck.id].name
+            message = f"deck id '{result.deck.id}' is already used by {first}"
             problems.append(DeckProblem(path, result.id_line, None, message))
         else:
             decks[result.deck.id] = result.deck
@@ -98,6 +107,16 @@ def load_decks(directory: Path) -> DeckSet:
     if not files:
         problems.append(DeckProblem(directory, 1, None, "no deck files (*.yaml, *.yml) here"))
     return DeckSet(decks, tuple(problems), sources, tuple(files), frozenset(rejected))
+
+
+def _leads_outside(path: Path, directory: Path) -> bool:
+    """True when ``path`` is a symbolic link whose target is not inside ``directory``."""
+    if not path.is_symlink():
+        return False
+    try:
+        return not path.resolve(strict=True).is_relative_to(directory.resolve(strict=True))
+    except (OSError, RuntimeError):  # a dangling or looping link
+        return True
 
 
 def _read_text(path: Path) -> str:
@@ -118,52 +137,86 @@ def _read_text(path: Path) -> str:
 
 def _validate(path: Path, document: Document) -> DeckLoad:
     root, data = document.root, document.data
+    lines = LineIndex(root)
     if not isinstance(data, dict):
         what = "the file is empty" if data is None else "the file is not a mapping"
         message = f"{what}; a deck needs at least id, title and cards"
-        return DeckLoad(path, None, (DeckProblem(path, line_of(root, ()), None, message),))
+        return DeckLoad(path, None, (DeckProblem(path, lines.line(()), None, message),))
 
-    problems: list[DeckProblem] = []
+    found = _Problems(path)
     cards = data.get("cards")
     if isinstance(cards, list) and len(cards) > limits.CARDS_MAX:
         # Validating thousands of cards only to reject the deck is slow: stop here.
         message = f"the deck has {len(cards)} cards; at most {limits.CARDS_MAX} are allowed"
-        problem = DeckProblem(path, line_of(root, ("cards",)), None, message)
-        return DeckLoad(path, None, (problem,), line_of(root, ("id",)))
-
-    def report(loc: Loc, message: str, *, at_key: bool = False) -> None:
-        line = line_of(root, loc, at_key=at_key)
-        problems.append(DeckProblem(path, line, _card_id(data, loc), message))
+        problem = DeckProblem(path, lines.line(("cards",)), None, message)
+        return DeckLoad(path, None, (problem,), lines.line(("id",)))
 
     for duplicate in duplicate_keys(root):
+        if found.full():
+            found.skip()
+            continue
         message = (
-            f"key '{duplicate.loc[-1]}' is repeated (first at line {duplicate.first_line}); "
-            "YAML would keep only the last value"
+            f"key '{excerpt(duplicate.loc[-1])}' is repeated "
+            f"(first at line {duplicate.first_line}); YAML would keep only the last value"
         )
-        problems.append(DeckProblem(path, duplicate.line, _card_id(data, duplicate.loc), message))
+        found.add(duplicate.line, _card_id(data, duplicate.loc), message)
 
     for index, first_index in _duplicate_card_ids(data):
-        first_line = line_of(root, ("cards", first_index, "id"))
+        first_line = lines.line(("cards", first_index, "id"))
         card_id = _card_id(data, ("cards", index))
-        message = f"duplicate card id '{card_id}' (first at line {first_line})"
-        report(("cards", index, "id"), message)
+        message = f"duplicate card id '{excerpt(card_id)}' (first at line {first_line})"
+        found.add(lines.line(("cards", index, "id")), card_id, message)
 
     deck: Deck | None = None
     try:
         deck = Deck.model_validate(data)
     except ValidationError as error:
-        for detail in error.errors():
-            located = describe(detail)
-            if located is not None:
-                report(located.loc, located.message, at_key=located.at_key)
+        for detail in error.errors(include_url=False):
+            # Past the cap only count what would be reported: describing costs a
+            # did-you-mean search per unknown key.
+            located = describe(detail, hints=not found.full())
+            if located is None:
+                continue
+            if found.full():
+                found.skip()
+                continue
+            line = lines.line(located.loc, at_key=located.at_key)
+            found.add(line, _card_id(data, located.loc), located.message)
 
-    problems.sort(key=lambda problem: (problem.line, problem.message))
-    if len(problems) > PROBLEMS_SHOWN:
-        # One broken file must not flood the log or the terminal.
-        hidden = len(problems) - PROBLEMS_SHOWN
-        del problems[PROBLEMS_SHOWN:]
-        problems.append(DeckProblem(path, problems[-1].line, None, f"{hidden} more problems"))
-    return DeckLoad(path, None if problems else deck, tuple(problems), line_of(root, ("id",)))
+    problems = found.listed()
+    return DeckLoad(path, None if problems else deck, problems, lines.line(("id",)))
+
+
+class _Problems:
+    """The problems of one file: the first ``PROBLEMS_SHOWN`` in full, then only a count.
+
+    One broken file must not flood the log or the terminal, nor cost time per
+    problem that nobody will read.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._shown: list[DeckProblem] = []
+        self._hidden = 0
+
+    def full(self) -> bool:
+        return len(self._shown) >= PROBLEMS_SHOWN
+
+    def add(self, line: int, card_id: str | None, message: str) -> None:
+        if self.full():
+            self._hidden += 1
+        else:
+            self._shown.append(DeckProblem(self._path, line, card_id, message))
+
+    def skip(self) -> None:
+        self._hidden += 1
+
+    def listed(self) -> tuple[DeckProblem, ...]:
+        shown = sorted(self._shown, key=lambda problem: (problem.line, problem.message))
+        if self._hidden:
+            more = f"{self._hidden} more problem{'s' if self._hidden != 1 else ''}"
+            shown.append(DeckProblem(self._path, shown[-1].line, None, more, self._hidden))
+        return tuple(shown)
 
 
 def _card_id(data: dict[object, object], loc: Loc) -> str | None:
@@ -175,7 +228,9 @@ def _card_id(data: dict[object, object], loc: Loc) -> str | None:
         return None
     card = cards[loc[1]]
     card_id = card.get("id") if isinstance(card, dict) else None
-    return card_id if isinstance(card_id, str) and card_id.strip() else None
+    if not isinstance(card_id, str) or not card_id.strip():
+        return None
+    return excerpt(card_id, limits.ID_MAX)  # a card id too long to be valid is cut
 
 
 def _duplicate_card_ids(data: dict[object, object]) -> list[tuple[int, int]]:

@@ -21,6 +21,7 @@ __all__ = [
     "bump_counts",
     "clear_config",
     "configured",
+    "forget_answers",
     "get_config",
     "get_post",
     "insert_answer",
@@ -250,3 +251,19 @@ async def bump_counts(conn: aiosqlite.Connection, post_id: int, correct: bool) -
         row = await cur.fetchone()
     assert row is not None  # the post was read in the same transaction
     return int(row[0]), int(row[1])
+
+
+async def forget_answers(conn: aiosqlite.Connection, user_id: int) -> None:
+    """Take a learner's answers out of the posts' running counts (``/quiz forget-me``).
+
+    A post's count is the number of answers it holds: the rows themselves then go
+    with the learner by cascade, in the caller's transaction. Nothing of the learner
+    is kept, not even a marker, so they may answer those questions again afterwards.
+    """
+    await conn.execute(
+        "UPDATE daily_posts SET answers = answers - 1, correct = correct - ("
+        " SELECT a.correct FROM daily_answers a"
+        " WHERE a.post_id = daily_posts.id AND a.user_id = :user)"
+        " WHERE id IN (SELECT post_id FROM daily_answers WHERE user_id = :user)",
+        {"user": user_id},
+    )

@@ -93,7 +93,11 @@ def set_time_zone(learner_id: int, zone: str) -> Script[None]:
 
 
 def delete(learner_id: int) -> Script[bool]:
-    """Delete the learner and, by cascade, everything that points at them."""
+    """Delete the learner and, by cascade, everything that points at them.
+
+    ``/quiz forget-me`` first takes their daily answers out of the posts' public
+    counts (:func:`bot.storage.daily.forget_answers`) in the same transaction.
+    """
     count = yield from execute("DELETE FROM learners WHERE id = ?", learner_id)
     return count > 0
 

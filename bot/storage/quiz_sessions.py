@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +29,8 @@ class Status(StrEnum):
     ACTIVE = "active"
     FINISHED = "finished"
     ABANDONED = "abandoned"
+    EXPIRED = "expired"
+    """Left open and untouched for a day: closed by :func:`expire_idle`."""
 
 
 @dataclass(frozen=True)
@@ -208,3 +211,44 @@ def abandon_active_sync(
 ) -> None:
     """:func:`abandon_active` in a ``Database.run_transaction`` job."""
     conn.execute(_ABANDON, (to_epoch(now), user_id, channel_id))
+
+
+# Housekeeping. Sessions are working state, not the record: every answer is in
+# ``reviews`` (the log, which stays), and statistics, streaks and leaderboards are
+# computed from the log and its roll-ups, never from this table. A closed session is
+# kept a while so that its old message's buttons can still say it is over.
+
+_EXPIRE = (
+    "UPDATE quiz_sessions SET status = 'expired', updated_at = :now"
+    " WHERE id IN (SELECT id FROM quiz_sessions"
+    " WHERE status = 'active' AND updated_at < :before LIMIT :limit)"
+)
+# Never the newest row: without AUTOINCREMENT, SQLite gives a new row max(id) + 1, and
+# an emptied table would hand out old ids again, which old buttons and the reviews'
+# unique (session_id, step) still refer to.
+_PRUNE = (
+    "DELETE FROM quiz_sessions WHERE id IN (SELECT id FROM quiz_sessions"
+    " WHERE status != 'active' AND updated_at < :before"
+    " AND id < (SELECT MAX(id) FROM quiz_sessions) LIMIT :limit)"
+)
+
+
+def _one_batch(sql: str, params: dict[str, Any]) -> Callable[[sqlite3.Connection], int]:
+    def job(conn: sqlite3.Connection) -> int:
+        return conn.execute(sql, params).rowcount
+
+    return job
+
+
+async def expire_idle(db: Database, before: datetime, now: datetime, *, limit: int) -> int:
+    """Mark at most ``limit`` active sessions last touched before ``before`` as expired;
+    returns how many (one short transaction, so clicks are not held up)."""
+    params = {"now": to_epoch(now), "before": to_epoch(before), "limit": limit}
+    return await db.run_transaction(_one_batch(_EXPIRE, params))
+
+
+async def prune_closed(db: Database, before: datetime, *, limit: int) -> int:
+    """Delete at most ``limit`` finished, abandoned or expired sessions closed before
+    ``before``; returns how many (one short transaction)."""
+    params = {"before": to_epoch(before), "limit": limit}
+    return await db.run_transaction(_one_batch(_PRUNE, params))

@@ -12,9 +12,15 @@ from typing import Any, Protocol
 
 import discord
 
-MAX_ID = r"[0-9]{1,19}"
-BUTTON_TEMPLATE = rf"recall:q:(?P<sid>{MAX_ID}):(?P<step>[0-9]{{1,4}}):(?P<action>[a-z0-9]{{1,8}})"
-MODAL_PATTERN = re.compile(rf"recall:qm:(?P<sid>{MAX_ID}):(?P<step>[0-9]{{1,4}})")
+from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
+from cogs.common.throttle import Throttled
+
+ACTION_PATTERN = r"reveal|hint|write|next|g[1-4]|o[0-4][0-9a-f]{4}"
+"""Every action a quiz button can carry: a grade 1-4, an option A-E with its fingerprint."""
+BUTTON_TEMPLATE = (
+    rf"recall:q:(?P<sid>{ID_PATTERN}):(?P<step>[0-9]{{1,4}}):(?P<action>{ACTION_PATTERN})"
+)
+MODAL_PATTERN = re.compile(rf"recall:qm:(?P<sid>{ID_PATTERN}):(?P<step>[0-9]{{1,4}})")
 ANSWER_INPUT_ID = "answer"
 
 
@@ -37,6 +43,7 @@ def modal_id(session_id: int, step: int) -> str:
 
 
 class QuizButton(
+    Throttled,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=BUTTON_TEMPLATE,
 ):
@@ -56,6 +63,7 @@ class QuizButton(
         self.session_id = session_id
         self.step = step
         self.action = action
+        self.forged = False
         super().__init__(
             discord.ui.Button(
                 label=label,
@@ -75,15 +83,21 @@ class QuizButton(
         /,
     ) -> QuizButton:
         """Rebuild the button from a click on any message, old or new."""
-        return cls(
-            int(match["sid"]),
+        session_id = parse_id(match["sid"])
+        button = cls(
+            session_id or 0,
             int(match["step"]),
             match["action"],
             label=getattr(item, "label", None) or "",
         )
+        button.forged = session_id is None
+        return button
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Hand the click to the quiz cog."""
+        if self.forged:
+            await refuse_forged(interaction)
+            return
         handler = interaction.client.get_cog("Quiz")
         if handler is None:  # the extension is being reloaded
             await interaction.response.send_message(

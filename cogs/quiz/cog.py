@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.charts import activity_png
+from bot.charts import activity_png, server_activity_png
 from bot.decks import ExplainCard
 from bot.grading import Grade
 from bot.reminders import describe_off_reason
@@ -24,12 +24,15 @@ from bot.sessions import (
     StaleStep,
     StepView,
 )
-from bot.stats import deck_progress, learner_stats
+from bot.stats import deck_progress, learner_stats, server_stats
 from bot.storage import learners
 from bot.timezones import InvalidTimeZone, parse_zone
 from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
+from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
+from cogs.common.ids import parse_id, refuse_forged
 from cogs.common.respond import show, within_deadline
+from cogs.common.throttle import admit
 from cogs.quiz.buttons import ANSWER_INPUT_ID, MODAL_PATTERN, QuizButton, modal_id
 from cogs.quiz.forget import ForgetButton, confirm_view
 from cogs.quiz.render import relative, render_step
@@ -191,16 +194,19 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="stats", description="Your streak, reviews, accuracy and XP")
-    @app_commands.describe(member="Someone else's stats (moderators only)")
+    @app_commands.describe(member="Someone else's stats in this server (moderators only)")
     async def stats(
-        self, interaction: discord.Interaction[Any], member: discord.Member | None = None
+        self,
+        interaction: discord.Interaction[Any],
+        # A User as well as a Member: in a DM, or for someone who is not in this
+        # server, Discord resolves only a user, and the handler says so clearly.
+        member: discord.Member | discord.User | None = None,
     ) -> None:
-        """``/quiz stats``."""
-        target: discord.abc.User = member or interaction.user
-        if target.id != interaction.user.id:
-            perms = getattr(interaction.user, "guild_permissions", None)
-            if perms is None or not perms.manage_guild:
-                raise UserFacingError("Only moderators (Manage Server) can see others' stats.")
+        """``/quiz stats``: your own stats, or a member's activity in this server."""
+        if member is not None and member.id != interaction.user.id:
+            await self._member_stats(interaction, member)
+            return
+        target = interaction.user
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.clock()
         stats = await learner_stats(self.bot.db, target.id, now)
@@ -223,6 +229,40 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         embed.set_footer(text=" · ".join(notes))
         # The picture is drawn in a worker thread: matplotlib must not block the loop.
         png = await activity_png(self.bot.db, target.id, stats.time_zone, now)
+        embed.set_image(url="attachment://activity.png")
+        await interaction.followup.send(
+            embed=embed, file=discord.File(io.BytesIO(png), filename="activity.png"), ephemeral=True
+        )
+
+    async def _member_stats(
+        self, interaction: discord.Interaction[Any], member: discord.Member | discord.User
+    ) -> None:
+        """A moderator's view of a member: this server's activity only, never their zone.
+
+        The streak is not shown: it is personal (it counts days in every server and
+        in DMs, in the learner's own zone), so it would tell of activity elsewhere.
+        """
+        if interaction.guild is None:
+            raise UserFacingError(
+                "In a DM you can only see your own stats. Ask in the server for a member's."
+            )
+        if not is_moderator(interaction):
+            raise UserFacingError("Only moderators (Manage Server) can see others' stats.")
+        if not isinstance(member, discord.Member) or member.guild.id != interaction.guild.id:
+            raise UserFacingError(f"{member.display_name[:100]} is not a member of this server.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        now = self.bot.clock()
+        stats = await server_stats(self.bot.db, member.id, interaction.guild.id)
+        embed = discord.Embed(
+            title=f"Stats for {member.display_name} in this server"[:256],
+            colour=discord.Colour.blurple(),
+        )
+        embed.add_field(name="XP", value=str(stats.xp))
+        embed.add_field(name="Reviews", value=str(stats.reviews))
+        accuracy = "–" if stats.accuracy is None else f"{stats.accuracy:.0%}"
+        embed.add_field(name="Accuracy", value=accuracy)
+        embed.set_footer(text="Activity in this server only · days in UTC")
+        png = await server_activity_png(self.bot.db, interaction.guild.id, member.id, now)
         embed.set_image(url="attachment://activity.png")
         await interaction.followup.send(
             embed=embed, file=discord.File(io.BytesIO(png), filename="activity.png"), ephemeral=True
@@ -316,7 +356,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             work = engine.next(session_id, user_id, step)
         elif action in ("g1", "g2", "g3", "g4"):
             work = engine.grade_flashcard(session_id, user_id, step, Grade(int(action[1])))
-        elif re.fullmatch(r"o[0-9][0-9a-f]{4}", action):
+        elif re.fullmatch(r"o[0-4][0-9a-f]{4}", action):
             work = engine.answer_mcq(session_id, user_id, step, int(action[1]), action[2:])
         else:
             raise UserFacingError("That button is not one Recall knows.")
@@ -334,12 +374,16 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             return
         data: Any = interaction.data or {}
         match = MODAL_PATTERN.fullmatch(str(data.get("custom_id", "")))
-        if match is None:
+        if match is None or not await admit(interaction):
+            return
+        session_id = parse_id(match["sid"])
+        if session_id is None:
+            await refuse_forged(interaction)
             return
         text = _find_value(data.get("components", []), ANSWER_INPUT_ID) or ""
         try:
             work = self.bot.engine.answer_explain(
-                int(match["sid"]), interaction.user.id, int(match["step"]), text[:ANSWER_MAX]
+                session_id, interaction.user.id, int(match["step"]), text[:ANSWER_MAX]
             )
             new_step = await within_deadline(interaction, work)
             embed, view = render_step(new_step)

@@ -9,18 +9,23 @@ import discord
 
 from bot.storage import learners
 from cogs.common.errors import report
+from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
+from cogs.common.throttle import Throttled
 
-FORGET_TEMPLATE = r"recall:forget:(?P<uid>[0-9]{1,19}):(?P<action>yes|no)"
+FORGET_TEMPLATE = rf"recall:forget:(?P<uid>{ID_PATTERN}):(?P<action>yes|no)"
 
 
 class ForgetButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=FORGET_TEMPLATE
+    Throttled,
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=FORGET_TEMPLATE,
 ):
     """Delete my data (yes) or keep it (no); only the learner who asked may press it."""
 
     def __init__(self, user_id: int, action: str) -> None:
         self.user_id = user_id
         self.action = action
+        self.forged = False
         yes = action == "yes"
         super().__init__(
             discord.ui.Button(
@@ -39,10 +44,16 @@ class ForgetButton(
         /,
     ) -> ForgetButton:
         """Rebuild from the custom id."""
-        return cls(int(match["uid"]), match["action"])
+        user_id = parse_id(match["uid"])
+        button = cls(user_id or 0, match["action"])
+        button.forged = user_id is None
+        return button
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Delete (or keep) the learner's data."""
+        if self.forged:
+            await refuse_forged(interaction)
+            return
         if interaction.user.id != self.user_id:
             await interaction.response.send_message(
                 "Only the person who asked can confirm this.", ephemeral=True

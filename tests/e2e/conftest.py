@@ -44,3 +44,5 @@ async def recall(
         await harness.stop()
         # Every route the bot used must be one Discord has.
         fake_discord.assert_no_unknown_routes()
+        # No message the bot sent or edited could ping (allowed_mentions parses nothing).
+        fake_discord.assert_no_pings()

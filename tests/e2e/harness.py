@@ -9,6 +9,8 @@ from typing import Any
 
 from bot.client import RecallBot
 from bot.clock import FakeClock
+from bot.decks import McqCard
+from bot.sessions import SessionKind
 from bot.settings import Settings, load_settings
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.fixtures import StudyHall
@@ -140,3 +142,21 @@ def ephemeral_text(interaction: Interaction) -> str:
     assert message is not None, "no reply message"
     assert message.ephemeral, "reply is not ephemeral"
     return message.content
+
+
+async def answer_mcqs(recall: Recall, user: FakeUser, right: int, wrong: int) -> None:
+    """Answer ``right + wrong`` multiple-choice cards through the real engine."""
+    engine = recall.running.engine
+    view = await engine.start(
+        user_id=user.id,
+        guild_id=recall.hall.guild.id,
+        channel_id=recall.hall.channel.id,
+        kind=SessionKind.MCQ,
+        count=right + wrong,
+    )
+    for number in range(right + wrong):
+        card = view.card
+        assert isinstance(card, McqCard)
+        choice = card.answer_index if number < right else (card.answer_index + 1) % 4
+        await engine.answer_mcq(view.session.id, user.id, number, choice)
+        view = await engine.next(view.session.id, user.id, number)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from fsrs import Rating
+
+from bot.grading import Grade
 from tests.e2e.harness import Recall, embed, field_named, field_names, labels
 
 
@@ -60,3 +63,33 @@ async def test_every_message_disables_mentions(recall: Recall) -> None:
     for payload in payloads:
         body = payload.get("data", payload) if payload.get("type") in (4, 7) else payload
         assert body.get("allowed_mentions") == {"parse": []}, body
+
+
+async def test_each_grade_button_records_its_rating(recall: Recall) -> None:
+    alice = recall.hall.learner
+    start = await recall.slash(alice, "quiz start", {"kind": "flashcard", "count": 4})
+    message = start.message()
+    assert message is not None
+    recorded: list[tuple[str, int]] = []
+    for label in ("Hard", "Easy", "Again", "Good"):  # not in button order: a swap must show
+        await recall.click(alice, message, "Reveal answer")
+        await recall.click(alice, message, label)
+        row = await recall.running.db.fetchone(
+            "SELECT rating FROM reviews WHERE user_id = ? ORDER BY id DESC LIMIT 1", (alice.id,)
+        )
+        assert row is not None
+        recorded.append((label, int(row["rating"])))
+    assert recorded == [
+        ("Hard", Grade.HARD),
+        ("Easy", Grade.EASY),
+        ("Again", Grade.AGAIN),
+        ("Good", Grade.GOOD),
+    ]
+    # The log's numbers are FSRS's own ratings.
+    assert [int(g) for g in (Grade.AGAIN, Grade.HARD, Grade.GOOD, Grade.EASY)] == [
+        Rating.Again,
+        Rating.Hard,
+        Rating.Good,
+        Rating.Easy,
+    ]
+    assert await recall.review_count() == 4

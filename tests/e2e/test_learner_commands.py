@@ -68,7 +68,7 @@ async def test_stats_of_another_member_is_for_moderators(recall: Recall) -> None
     allowed = await recall.slash(hall.moderator, "quiz stats", {"member": hall.learner})
     message = await allowed.wait_done()
     assert message is not None
-    assert embed(message)["title"] == "Stats for Alice"
+    assert embed(message)["title"] == "Stats for Alice in this server"
 
 
 async def test_timezone_valid_invalid_and_autocomplete(recall: Recall) -> None:

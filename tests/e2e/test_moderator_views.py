@@ -7,29 +7,16 @@ import io
 
 import pytest
 
-from bot.decks import McqCard
-from bot.sessions import SessionKind
 from bot.storage import learners
-from tests.e2e.harness import Recall, embed, enabled_labels, ephemeral_text, field_named, labels
-from tests.fakediscord.models import FakeUser
-
-
-async def _answer_mcqs(recall: Recall, user: FakeUser, right: int, wrong: int) -> None:
-    """Answer ``right + wrong`` multiple-choice cards through the real engine."""
-    engine = recall.running.engine
-    view = await engine.start(
-        user_id=user.id,
-        guild_id=recall.hall.guild.id,
-        channel_id=recall.hall.channel.id,
-        kind=SessionKind.MCQ,
-        count=right + wrong,
-    )
-    for number in range(right + wrong):
-        card = view.card
-        assert isinstance(card, McqCard)
-        choice = card.answer_index if number < right else (card.answer_index + 1) % 4
-        await engine.answer_mcq(view.session.id, user.id, number, choice)
-        view = await engine.next(view.session.id, user.id, number)
+from tests.e2e.harness import (
+    Recall,
+    answer_mcqs,
+    embed,
+    enabled_labels,
+    ephemeral_text,
+    field_named,
+    labels,
+)
 
 
 async def test_leaderboard_is_for_moderators_even_with_an_override(recall: Recall) -> None:
@@ -55,8 +42,8 @@ async def test_ranking_paging_and_own_rank(recall: Recall) -> None:
     hall = recall.hall
     learners = [recall.fake.add_member(hall.guild, f"learner{i}").user for i in range(11)]
     for index, user in enumerate(learners):
-        await _answer_mcqs(recall, user, right=index % 5, wrong=1)
-    await _answer_mcqs(recall, hall.moderator, right=5, wrong=0)
+        await answer_mcqs(recall, user, right=index % 5, wrong=1)
+    await answer_mcqs(recall, hall.moderator, right=5, wrong=0)
     reply = await recall.fake.slash(hall.moderator, "leaderboard", {"metric": "xp"})
     message = await reply.wait_done()
     assert message is not None
@@ -76,7 +63,7 @@ async def test_public_board_and_private_paging(recall: Recall) -> None:
     hall = recall.hall
     for i in range(11):
         user = recall.fake.add_member(hall.guild, f"p{i}").user
-        await _answer_mcqs(recall, user, right=1, wrong=0)
+        await answer_mcqs(recall, user, right=1, wrong=0)
     reply = await recall.fake.slash(hall.moderator, "leaderboard", {"public": True})
     public = await reply.wait_done()
     assert public is not None and not public.ephemeral
@@ -88,13 +75,39 @@ async def test_public_board_and_private_paging(recall: Recall) -> None:
     assert len(public.versions) == before  # the channel's board did not change
 
 
+async def test_a_learner_pages_a_public_board_in_a_private_copy(recall: Recall) -> None:
+    hall = recall.hall
+    for i in range(11):
+        await answer_mcqs(recall, recall.fake.add_member(hall.guild, f"p{i}").user, 1, 0)
+    await answer_mcqs(recall, hall.learner, right=2, wrong=0)
+    reply = await recall.fake.slash(hall.moderator, "leaderboard", {"public": True})
+    public = await reply.wait_done()
+    assert public is not None and not public.ephemeral
+    before = len(public.versions)
+    click = await recall.click(hall.learner, public, "Next")
+    copy = click.message()
+    assert copy is not None and copy.ephemeral
+    assert "Page 2 of 2" in embed(copy)["footer"]["text"]
+    assert "You: #1" in embed(copy)["footer"]["text"]  # the learner's own rank
+    assert len(public.versions) == before  # the channel's board did not change
+    # The copy pages in place for the learner, through the same ranking the channel sees.
+    await recall.click(hall.learner, copy, "Previous")
+    assert "Page 1 of 2" in embed(copy)["footer"]["text"]
+    assert embed(copy)["description"] == embed(public)["description"]
+    await recall.click(hall.learner, copy, "Next")
+    mod_click = await recall.click(hall.moderator, public, "Next")
+    mod_copy = mod_click.message()
+    assert mod_copy is not None
+    assert embed(copy)["description"] == embed(mod_copy)["description"]
+
+
 async def test_class_progress(recall: Recall) -> None:
     hall = recall.hall
     # Five learners meet the same five questions in deck order: the first is answered
     # right, the other four wrong, so those four are the hardest (5/5 wrong each).
     for i in range(5):
         user = recall.fake.add_member(hall.guild, f"c{i}").user
-        await _answer_mcqs(recall, user, right=1, wrong=4)
+        await answer_mcqs(recall, user, right=1, wrong=4)
     reply = await recall.fake.slash(hall.moderator, "quiz-admin progress")
     message = await reply.wait_done()
     assert message is not None and message.ephemeral
@@ -107,8 +120,8 @@ async def test_class_progress(recall: Recall) -> None:
 
 async def test_export_csv_parsed_back(recall: Recall) -> None:
     hall = recall.hall
-    await _answer_mcqs(recall, hall.learner, right=2, wrong=1)
-    await _answer_mcqs(recall, hall.learner2, right=1, wrong=0)
+    await answer_mcqs(recall, hall.learner, right=2, wrong=1)
+    await answer_mcqs(recall, hall.learner2, right=1, wrong=0)
     reply = await recall.fake.slash(hall.moderator, "quiz-admin export")
     message = await reply.wait_done()
     assert message is not None and message.ephemeral
@@ -128,7 +141,7 @@ async def test_next_after_the_board_shrank_shows_the_last_page(recall: Recall) -
     hall = recall.hall
     users = [recall.fake.add_member(hall.guild, f"s{i}").user for i in range(11)]
     for user in users:
-        await _answer_mcqs(recall, user, right=1, wrong=0)
+        await answer_mcqs(recall, user, right=1, wrong=0)
     reply = await recall.fake.slash(hall.moderator, "leaderboard")
     message = await reply.wait_done()
     assert message is not None

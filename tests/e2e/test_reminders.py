@@ -7,8 +7,8 @@ from typing import cast
 
 from bot.decks import CardType
 from cogs.reminders import Reminders
-from tests.e2e.harness import Recall, embed, ephemeral_text, labels
-from tests.fakediscord.models import FakeMessage, FakeUser
+from tests.e2e.harness import Recall, custom_id_of, embed, ephemeral_text, labels
+from tests.fakediscord.models import FakeChannel, FakeMessage, FakeUser
 
 DM_SEND = r"/channels/\d+/messages"
 
@@ -151,3 +151,60 @@ async def test_daily_question_posts_once_and_counts_answers(recall: Recall) -> N
     assert reviews is not None and reviews[0] == 2  # both count toward streak and XP
     off = await recall.slash(hall.moderator, "quiz-admin daily off")
     assert ephemeral_text(off) == "The daily question is off."
+
+
+def _bot_message(recall: Recall, channel: FakeChannel) -> FakeMessage:
+    """A message of Recall's in ``channel``, for a tampered client to click on."""
+    return recall.fake.create_message(
+        channel_id=channel.id,
+        author=recall.fake.bot_user,
+        payload={"content": "Recall was here", "allowed_mentions": {"parse": []}},
+        files=[],
+        source="test",
+    )
+
+
+async def test_daily_answer_from_another_server_or_a_dm_is_refused(recall: Recall) -> None:
+    hall = recall.hall
+    await recall.slash(
+        hall.moderator,
+        "quiz-admin daily set",
+        {"channel": hall.channel, "time": "12:10", "zone": "UTC"},
+    )
+    recall.clock.advance(timedelta(minutes=11))
+    await _cog(recall).loop.daily_tick()
+    [post] = [m for m in recall.fake.messages_in(hall.channel) if m.embeds]
+    answer_id = custom_id_of(post, labels(post)[0])
+    other = recall.fake.create_guild("Other server")
+    elsewhere = recall.fake.create_text_channel(other, "general")
+    recall.fake.add_member(other, hall.learner)
+    places = [
+        _bot_message(recall, elsewhere),
+        _bot_message(recall, recall.fake.dm_channel(hall.learner)),
+    ]
+    for message in places:
+        click = await recall.fake.click(hall.learner, message, answer_id, forged=True)
+        await click.response()
+        assert "belongs to another server" in ephemeral_text(click)
+    assert await recall.review_count() == 0
+    row = await recall.running.db.fetchone("SELECT COUNT(*) FROM daily_answers")
+    assert row is not None and row[0] == 0
+    assert "0 answers" in embed(post)["footer"]["text"]
+    # From the post itself the same member can still answer.
+    click = await recall.click(hall.learner, post, labels(post)[0])
+    assert ephemeral_text(click).startswith(("✓", "✗"))
+    assert await recall.review_count() == 1
+
+
+async def test_start_review_clicked_in_a_server_channel_is_private(recall: Recall) -> None:
+    alice = recall.hall.learner
+    await _fail_one_new_card(recall, alice)
+    recall.clock.advance(timedelta(minutes=2))  # the failed card is due again
+    message = _bot_message(recall, recall.hall.channel)
+    click = await recall.fake.click(alice, message, f"recall:review:{alice.id}", forged=True)
+    await click.response()
+    session = click.message()
+    assert session is not None and session.ephemeral
+    assert "card 1 of 1" in embed(session)["title"]
+    public = [m for m in recall.fake.messages_in(recall.hall.channel) if not m.ephemeral]
+    assert public == [message]  # only the message clicked on

@@ -331,12 +331,15 @@ class InteractionDriver:
         values: list[str] | None = None,
         locale: str = "en-US",
         as_of: int | None = None,
+        forged: bool = False,
     ) -> Interaction:
         """Use the component ``custom_id`` on ``message`` (button click or select).
 
         ``as_of`` clicks the message as a client still showing its version number
         ``as_of`` (an index into ``message.versions``) would: a double click, or a
-        second device that has not refreshed yet.
+        second device that has not refreshed yet. ``forged=True`` is a tampered
+        client: the click carries a button ``custom_id`` that ``message`` does not
+        have, as if it were on it (the stored message is unchanged).
         """
         msg, guild, channel = self._message_and_place(user, message)
         if as_of is not None:
@@ -348,6 +351,9 @@ class InteractionDriver:
                 components=old.components,
                 flags=old.flags,
             )
+        if forged:
+            button: JSON = {"type": 2, "style": 2, "label": "forged", "custom_id": custom_id}
+            msg = dataclasses.replace(msg, components=[{"type": 1, "components": [button]}])
         comp = msg.find_component(custom_id)
         if comp is None:
             raise LookupError(
@@ -438,8 +444,13 @@ class InteractionDriver:
         *,
         message: FakeMessage | int | None = None,
         locale: str = "en-US",
+        forged_custom_id: str | None = None,
     ) -> Interaction:
-        """Submit the modal the bot opened with ``modal_custom_id``."""
+        """Submit the modal the bot opened with ``modal_custom_id``.
+
+        ``forged_custom_id`` is a tampered client: the submission carries that custom
+        id instead of the modal's.
+        """
         opener = self.find_open_modal(modal_custom_id)
         spec = opener.modal
         assert spec is not None
@@ -449,7 +460,7 @@ class InteractionDriver:
             MODAL_SUBMIT, user, opener.guild, opener.channel, locale=locale
         )
         payload["data"] = {
-            "custom_id": modal_custom_id,
+            "custom_id": forged_custom_id or modal_custom_id,
             "components": self._modal_components(spec, values),
         }
         inter.parent = opener

@@ -40,6 +40,9 @@ class InteractionCallback:
     files: list[UploadedFile]
     #: Seconds from dispatching the interaction to receiving this callback.
     elapsed: float
+    #: Received after the deadline (``FakeDiscord.interaction_timeout``): Discord would
+    #: have refused it. Recorded, not refused, unless ``enforce_deadline`` is set.
+    late: bool = False
 
     @property
     def ephemeral(self) -> bool:

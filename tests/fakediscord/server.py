@@ -172,6 +172,23 @@ class FakeDiscord(DiscordState):
     def interaction_timeout(self, value: float | None) -> None:
         self.rest.interaction_timeout = value
 
+    @property
+    def enforce_deadline(self) -> bool:
+        """Refuse late callbacks as Discord does (default: accept and mark them ``late``)."""
+        return self.rest.enforce_deadline
+
+    @enforce_deadline.setter
+    def enforce_deadline(self, value: bool) -> None:
+        self.rest.enforce_deadline = value
+
+    def late_callbacks(self) -> list[Interaction]:
+        """Interactions acknowledged after the deadline, oldest first (for benches)."""
+        return [
+            inter
+            for inter in self.interactions.values()
+            if inter.callback is not None and inter.callback.late
+        ]
+
     # ------------------------------------------------------------------ gateway
     def allow_command(self, guild: FakeGuild, command: str, user: FakeUser) -> None:
         """Let ``user`` run ``/command`` although they lack its default permissions,
@@ -253,12 +270,14 @@ class FakeDiscord(DiscordState):
         custom_id: str,
         *,
         as_of: int | None = None,
+        forged: bool = False,
     ) -> Interaction:
         """Click the button ``custom_id`` on (the current state of) ``message``.
 
         With ``as_of``, click it as shown in ``message.versions[as_of]`` (a stale client).
+        With ``forged``, click a ``custom_id`` the message does not have (a tampered client).
         """
-        return await self.driver.component(user, message, custom_id, as_of=as_of)
+        return await self.driver.component(user, message, custom_id, as_of=as_of, forged=forged)
 
     async def select(
         self, user: FakeUser, message: FakeMessage | int, custom_id: str, values: list[str]
@@ -273,9 +292,15 @@ class FakeDiscord(DiscordState):
         values: Mapping[str, str],
         *,
         message: FakeMessage | int | None = None,
+        forged_custom_id: str | None = None,
     ) -> Interaction:
-        """Submit the modal the bot opened with ``modal_custom_id`` (text inputs by custom_id)."""
-        return await self.driver.submit_modal(user, modal_custom_id, values, message=message)
+        """Submit the modal the bot opened with ``modal_custom_id`` (text inputs by custom_id).
+
+        ``forged_custom_id`` sends that custom id instead (a tampered client).
+        """
+        return await self.driver.submit_modal(
+            user, modal_custom_id, values, message=message, forged_custom_id=forged_custom_id
+        )
 
     async def send_user_message(
         self, user: FakeUser, channel: FakeChannel, content: str

@@ -58,6 +58,9 @@ class DiscordState:
         self.token: str = token or f"fake.{secrets.token_urlsafe(24)}"
         self.bot_user = FakeUser(self.application_id, bot_name, bot=True)
         self.owner_user = FakeUser(new_snowflake(), "app-owner")
+        #: When set, a team owns the application (GET /oauth2/applications/@me
+        #: reports it): each member with their role ("admin", "developer", "read_only").
+        self.team_members: list[tuple[FakeUser, str]] = []
         self.users: dict[int, FakeUser] = {
             self.bot_user.id: self.bot_user,
             self.owner_user.id: self.owner_user,
@@ -74,6 +77,9 @@ class DiscordState:
         self.interactions: dict[int, Interaction] = {}
         #: Every REST request in arrival order.
         self.requests: list[RecordedRequest] = []
+        #: Every message-creating or -editing payload the bot sent (interaction callbacks,
+        #: followups, webhook edits, channel messages and DMs): (request, payload).
+        self.message_payloads: list[tuple[str, JSON]] = []
         self._changed = asyncio.Event()
 
     # ------------------------------------------------------------------ waiting
@@ -175,6 +181,30 @@ class DiscordState:
         """Fail if the bot called an endpoint the fake does not implement."""
         unknown = self.unknown_requests
         assert not unknown, f"bot called endpoints the fake does not implement: {unknown}"
+
+    def record_message_payload(self, source: str, payload: JSON) -> None:
+        """Remember a payload that creates or edits a message (see ``assert_no_pings``)."""
+        self.message_payloads.append((source, payload))
+
+    def ping_risks(self) -> list[str]:
+        """Message payloads that could ping: no ``allowed_mentions``, or one that parses.
+
+        Discord falls back to parsing every mention in the content when a payload
+        has no ``allowed_mentions``, so a missing one counts as a risk too.
+        """
+        risks = []
+        for source, payload in self.message_payloads:
+            mentions = payload.get("allowed_mentions")
+            if not isinstance(mentions, dict):
+                risks.append(f"{source}: no allowed_mentions")
+            elif mentions.get("parse") != [] or mentions.get("users") or mentions.get("roles"):
+                risks.append(f"{source}: allowed_mentions={mentions}")
+        return risks
+
+    def assert_no_pings(self) -> None:
+        """Fail unless every message payload carried ``allowed_mentions`` parsing nothing."""
+        risks = self.ping_risks()
+        assert not risks, f"message payloads that could ping: {risks}"
 
     # ------------------------------------------------------------------ world building
     def create_user(self, username: str, *, bot: bool = False) -> FakeUser:
