@@ -42,17 +42,17 @@ from typing import Any
 from bench.workdir import bench_dir, data_dir
 from bot.charts import activity_by_day, render_heatmap
 from bot.class_progress import class_progress
+from bot.core.grading import Grade
+from bot.core.scheduling import CardScheduler
+from bot.core.timezones import local_date, parse_zone
 from bot.decks import Deck, DeckLibrary
 from bot.export import export_csv
-from bot.grading import Grade
 from bot.leaderboard import Metric, Period, leaderboard_page
 from bot.progress import Answer, record_answer
-from bot.scheduling import CardScheduler
 from bot.stats import learner_stats
 from bot.storage import Database
 from bot.storage.codec import to_epoch
 from bot.storage.migrations import load_migrations
-from bot.timezones import local_date, parse_zone
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 SEED = 20260304

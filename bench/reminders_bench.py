@@ -40,13 +40,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.workdir import bench_dir
+from bot.core.reminder_planning import next_reminder_at
+from bot.core.timezones import parse_local_time
 from bot.pacing import Pacer
 from bot.reminder_loop import DEFAULT_DM_RATE, ReminderLoop, production_pacer
-from bot.reminder_planning import next_reminder_at
 from bot.reminders import ReminderJob, ReminderService, SendResult
 from bot.storage import Database
 from bot.storage.codec import to_epoch
-from bot.timezones import parse_local_time
 
 DUE = datetime(2026, 3, 8, 14, 0, tzinfo=UTC)  # a US spring-forward day, for good measure
 PLAN_AT = DUE - timedelta(hours=1)

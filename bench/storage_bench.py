@@ -35,10 +35,10 @@ from typing import Any
 
 from bench.e2e_bench import machine
 from bench.workdir import bench_dir, data_dir
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.grading import Grade
+from bot.core.scheduling import CardScheduler
 from bot.decks import DeckLibrary
-from bot.grading import Grade
-from bot.scheduling import CardScheduler
 from bot.sessions import NothingToStudy, SessionKind, StudyEngine
 from bot.storage import Database, card_states
 from bot.storage.codec import to_epoch

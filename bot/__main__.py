@@ -96,10 +96,10 @@ def _run(settings: Settings) -> int:
 
 
 async def _practice(settings: Settings, deck_id: str, kind: str, count: int) -> int:
-    from bot.clock import system_clock
+    from bot.core.clock import system_clock
+    from bot.core.scheduling import CardScheduler
     from bot.decks import DeckLibrary
     from bot.practice import Terminal, run_practice
-    from bot.scheduling import CardScheduler
     from bot.sessions import MAX_COUNT, SessionKind, StudyEngine
     from bot.storage import Database, StorageError
 

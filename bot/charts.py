@@ -20,11 +20,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from bot.clock import require_aware
+from bot.core.clock import require_aware
+from bot.core.timezones import local_date, parse_zone
 from bot.storage.codec import to_epoch
 from bot.storage.database import Database
 from bot.storage.rollups import HOUR_SECONDS, split
-from bot.timezones import local_date, parse_zone
 
 __all__ = [
     "HEATMAP_SIZE_PX",

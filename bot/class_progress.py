@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import require_aware
+from bot.core.clock import require_aware
 from bot.decks import DeckLibrary
 from bot.decks.models import Card, ExplainCard, FlashCard
 from bot.storage.codec import to_epoch

@@ -18,15 +18,15 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.clock import Clock, system_clock
+from bot.core.clock import Clock, system_clock
+from bot.core.scheduling import CardScheduler
+from bot.core.throttle import InteractionLimiter
 from bot.daily_question import DailyQuestionService
 from bot.decks import DeckLibrary
 from bot.reminders import ReminderService
-from bot.scheduling import CardScheduler
 from bot.sessions import StudyEngine
 from bot.settings import Settings, log_level_number
 from bot.storage import Database, StorageError
-from bot.throttle import InteractionLimiter
 from cogs.common.throttle import ThrottledTree
 
 log = logging.getLogger(__name__)

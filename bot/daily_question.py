@@ -25,24 +25,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.clock import require_aware
-from bot.decks import DeckLibrary
-from bot.decks.models import CardType, McqCard
-from bot.grading import grade_mcq, rating_for_mcq
-from bot.progress import Answer, record_answer
-from bot.reminder_planning import next_reminder_at, reminder_instant_for_date
-from bot.scheduling import CardScheduler
-from bot.storage import daily as store
-from bot.storage import learners
-from bot.storage.daily import DailyConfig, DailyPost
-from bot.storage.database import Database
-from bot.timezones import (
+from bot.core.clock import require_aware
+from bot.core.grading import grade_mcq, rating_for_mcq
+from bot.core.reminder_planning import next_reminder_at, reminder_instant_for_date
+from bot.core.scheduling import CardScheduler
+from bot.core.timezones import (
     InvalidLocalTime,
     InvalidTimeZone,
     local_date,
     parse_local_time,
     parse_zone,
 )
+from bot.decks import DeckLibrary
+from bot.decks.models import CardType, McqCard
+from bot.progress import Answer, record_answer
+from bot.storage import daily as store
+from bot.storage import learners
+from bot.storage.daily import DailyConfig, DailyPost
+from bot.storage.database import Database
 
 __all__ = [
     "AlreadyAnswered",
@@ -183,7 +183,7 @@ class DailyQuestionService:
     ) -> DailySchedule:
         """Turn the daily question on (``/quiz-admin daily set``).
 
-        Raises :class:`bot.timezones.InvalidLocalTime`, :class:`bot.timezones.InvalidTimeZone`
+        Raises :class:`bot.core.timezones.InvalidLocalTime`, :class:`bot.core.timezones.InvalidTimeZone`
         or :class:`NoQuestions`, all with user-facing messages.
         """
         now = require_aware(now, "now")

@@ -24,12 +24,12 @@ from datetime import UTC, date, datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.clock import require_aware
+from bot.core.clock import require_aware
+from bot.core.streaks import StreakState
+from bot.core.streaks import view as streak_view
+from bot.core.timezones import InvalidTimeZone, local_date, parse_zone
 from bot.storage.codec import from_epoch
 from bot.storage.database import Database
-from bot.streaks import StreakState
-from bot.streaks import view as streak_view
-from bot.timezones import InvalidTimeZone, local_date, parse_zone
 
 __all__ = [
     "BATCH_SIZE",

@@ -15,7 +15,7 @@ Plain Python, no discord import. Decisions, so the cog and the docs agree:
   answers in the period, ranked only for learners with at least
   :data:`MIN_ACCURACY_REVIEWS` answers (one lucky answer is not 100 %); ``streak`` is
   the learner's current daily streak as ``/quiz stats`` shows it today in their own
-  zone (:func:`bot.streaks.view`), a personal figure not tied to the server or deck.
+  zone (:func:`bot.core.streaks.view`), a personal figure not tied to the server or deck.
 - **Ties share a rank** (competition ranking: 1, 1, 3). Within a tie, more answers
   come first, then the lower user id, so the order is stable between pages.
 - **Paging**: pages are 0-based; a page past the end is clamped to the last page
@@ -34,7 +34,7 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.clock import require_aware
+from bot.core.clock import require_aware
 from bot.storage.codec import to_epoch
 from bot.storage.database import Database
 from bot.storage.rollups import DAY_SECONDS, split
@@ -135,7 +135,7 @@ class LeaderboardPage:
         return next((row.rank for row in rows if row.user_id == user_id), None)
 
 
-# The displayed streak in SQL, the same rules as bot.streaks.view: a streak is shown
+# The displayed streak in SQL, the same rules as bot.core.streaks.view: a streak is shown
 # while the learner's today is at most ``alive_until``, the last active date plus one
 # day plus the freezes held (migration V4 keeps it on guild_learners). ISO dates
 # compare correctly as text; a NULL alive_until (no streak) compares to nothing: 0.

@@ -13,14 +13,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.grading import Grade
+from bot.core.streaks import view as streak_view
+from bot.core.timezones import local_date, parse_zone
 from bot.decks import ExplainCard, FlashCard, McqCard
-from bot.grading import Grade
 from bot.sessions import SessionError, SessionKind, StepView, StudyEngine, describe_interval
 from bot.storage import card_states, learners
 from bot.storage.quiz_sessions import Phase
-from bot.streaks import view as streak_view
-from bot.timezones import local_date, parse_zone
 
 TERMINAL_USER_ID = 1
 """The learner id the terminal studies as (Discord ids are far larger, so no clash)."""

@@ -8,14 +8,14 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.grading import Grade
-from bot.scheduling import CardMemory, CardScheduler
+from bot.core.grading import Grade
+from bot.core.scheduling import CardMemory, CardScheduler
+from bot.core.streaks import StreakUpdate, record_activity
+from bot.core.timezones import local_date, parse_zone
+from bot.core.xp import xp_for_answer
 from bot.storage import card_states, learners, reviews
 from bot.storage.learners import Learner
 from bot.storage.reviews import ReviewEntry
-from bot.streaks import StreakUpdate, record_activity
-from bot.timezones import local_date, parse_zone
-from bot.xp import xp_for_answer
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.clock import Clock, system_clock
+from bot.core.clock import Clock, system_clock
 from bot.daily_question import DailyPostJob, DailyQuestionService
 from bot.pacing import Delivery, DeliveryStatus, Pacer
 from bot.reminders import ReminderJob, ReminderService, SendResult, SendStatus

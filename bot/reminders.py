@@ -35,21 +35,25 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.clock import require_aware
-from bot.reminder_planning import next_reminder_at, reminder_day_is_over, reminder_instant_for_date
-from bot.storage import learners
-from bot.storage import reminders as store
-from bot.storage.codec import to_epoch
-from bot.storage.database import Database
-from bot.storage.reminders import DueRow, Plan, SendRecord
-from bot.streaks import view as streak_view
-from bot.timezones import (
+from bot.core.clock import require_aware
+from bot.core.reminder_planning import (
+    next_reminder_at,
+    reminder_day_is_over,
+    reminder_instant_for_date,
+)
+from bot.core.streaks import view as streak_view
+from bot.core.timezones import (
     InvalidLocalTime,
     InvalidTimeZone,
     local_date,
     parse_local_time,
     parse_zone,
 )
+from bot.storage import learners
+from bot.storage import reminders as store
+from bot.storage.codec import to_epoch
+from bot.storage.database import Database
+from bot.storage.reminders import DueRow, Plan, SendRecord
 
 __all__ = [
     "DEFAULT_CLAIM_BATCH",
@@ -234,7 +238,7 @@ class ReminderService:
     async def set_time(self, user_id: int, text: str, now: datetime) -> ReminderSettings:
         """Turn on daily reminders at ``text`` (``HH:MM``) in the learner's zone.
 
-        Raises :class:`bot.timezones.InvalidLocalTime` (user-facing message) for bad
+        Raises :class:`bot.core.timezones.InvalidLocalTime` (user-facing message) for bad
         input. The first reminder is today's if that time is still ahead, else
         tomorrow's; a date already reminded is never reminded again.
         """

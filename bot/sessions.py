@@ -21,9 +21,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.clock import Clock
-from bot.decks import Card, DeckLibrary, ExplainCard, FlashCard, McqCard
-from bot.grading import (
+from bot.core.clock import Clock
+from bot.core.grading import (
     Grade,
     grade_explain,
     grade_mcq,
@@ -31,14 +30,15 @@ from bot.grading import (
     rating_for_explain,
     rating_for_mcq,
 )
+from bot.core.scheduling import CardScheduler
+from bot.core.selection import Candidate, choose_cards
+from bot.core.streaks import StreakState
+from bot.decks import Card, DeckLibrary, ExplainCard, FlashCard, McqCard
 from bot.progress import Answer, RecordedAnswer, record_answer_sync
-from bot.scheduling import CardScheduler
-from bot.selection import Candidate, choose_cards
 from bot.storage import card_states, learners, quiz_sessions
 from bot.storage.codec import from_epoch, to_epoch
 from bot.storage.database import Database
 from bot.storage.quiz_sessions import Phase, QueueItem, SessionRecord, Status
-from bot.streaks import StreakState
 
 MAX_COUNT = 50
 REVIEW_COUNT = 20

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from bot.core.streaks import StreakState, StreakView
+from bot.core.streaks import view as streak_view
+from bot.core.timezones import local_date, parse_zone
 from bot.decks import DeckLibrary
 from bot.storage import card_states, learners
 from bot.storage.codec import to_epoch
 from bot.storage.database import Database
-from bot.streaks import StreakState, StreakView
-from bot.streaks import view as streak_view
-from bot.timezones import local_date, parse_zone
 
 
 @dataclass(frozen=True)

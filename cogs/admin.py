@@ -17,11 +17,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.class_progress import ClassProgress, class_progress
+from bot.core.timezones import InvalidLocalTime, InvalidTimeZone
 from bot.daily_question import NoQuestions
 from bot.decks import ReloadReport
 from bot.export import CSV_ENCODING, export_csv
 from bot.storage import Database
-from bot.timezones import InvalidLocalTime, InvalidTimeZone
 from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError
@@ -78,7 +78,7 @@ class QuizAdmin(
             )
         try:
             schedule = await self.bot.daily.configure(
-                interaction.guild_id, channel.id, time, zone, deck, self.bot.clock()
+                interaction.guild_id, channel.id, time, zone, deck, self.bot.core.clock()
             )
         except (InvalidLocalTime, InvalidTimeZone, NoQuestions) as exc:
             raise UserFacingError(str(exc)) from None
@@ -95,7 +95,7 @@ class QuizAdmin(
         """``/quiz-admin daily off``."""
         require_moderator(interaction)
         assert interaction.guild_id is not None
-        was_on = await self.bot.daily.turn_off(interaction.guild_id, self.bot.clock())
+        was_on = await self.bot.daily.turn_off(interaction.guild_id, self.bot.core.clock())
         text = "The daily question is off." if was_on else "The daily question was not on."
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -112,7 +112,7 @@ class QuizAdmin(
             raise UserFacingError(f"There is no deck called '{deck[:100]}'.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await class_progress(
-            self.bot.db, self.bot.decks, interaction.guild_id, deck, self.bot.clock()
+            self.bot.db, self.bot.decks, interaction.guild_id, deck, self.bot.core.clock()
         )
         await interaction.followup.send(embed=progress_embed(report), ephemeral=True)
 
@@ -123,7 +123,7 @@ class QuizAdmin(
         guild = interaction.guild
         assert guild is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.clock()
+        now = self.bot.core.clock()
         names = await member_names(guild, await learner_ids(self.bot.db, guild.id))
         buffer = io.StringIO(newline="")
         rows = await export_csv(self.bot.db, guild.id, names, buffer, now)

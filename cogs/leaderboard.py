@@ -179,7 +179,7 @@ class PageButton(
                 self.metric,
                 self.deck_id,
                 self.page,
-                bot.clock(),
+                bot.core.clock(),
                 viewer_id=interaction.user.id,
             )
             embed, view = render_page(board, shared=public or self.shared)
@@ -239,7 +239,7 @@ class Leaderboard(commands.Cog):
             Metric(metric),
             deck,
             0,
-            self.bot.clock(),
+            self.bot.core.clock(),
             viewer_id=interaction.user.id,
         )
         embed, view = render_page(board, shared=public)

@@ -15,13 +15,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.timezones import InvalidLocalTime
 from bot.daily_question import DailyError, DailyPostJob
 from bot.decks import McqCard
 from bot.pacing import RetryAfter
 from bot.reminder_loop import PostResult, ReminderLoop, production_pacer
 from bot.reminders import ReminderJob, SendResult
 from bot.sessions import NothingToStudy, SessionKind, option_fingerprint
-from bot.timezones import InvalidLocalTime
 from cogs.common.errors import UserFacingError, report
 from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
 from cogs.common.throttle import Throttled
@@ -155,7 +155,7 @@ class DailyOptionButton(
                 self.post_id,
                 interaction.user.id,
                 self.index,
-                bot.clock(),
+                bot.core.clock(),
                 guild_id=interaction.guild_id,
             )
         except DailyError as exc:
@@ -241,7 +241,7 @@ class Reminders(commands.Cog):
             self.bot.reminders,
             self,
             production_pacer(),
-            clock=self.bot.clock,
+            clock=self.bot.core.clock,
             daily=self.bot.daily,
             poster=self,
             housekeeping=self.bot.engine.tidy_sessions,
@@ -271,7 +271,7 @@ class Reminders(commands.Cog):
         """Turn reminders on at ``time`` in the learner's zone."""
         try:
             settings = await self.bot.reminders.set_time(
-                interaction.user.id, time, self.bot.clock()
+                interaction.user.id, time, self.bot.core.clock()
             )
         except InvalidLocalTime as exc:
             raise UserFacingError(f"'{time[:20]}' is not a time. {exc}") from None

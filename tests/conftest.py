@@ -21,9 +21,9 @@ import pytest
 import pytest_asyncio
 from hypothesis import settings
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.scheduling import CardScheduler
 from bot.decks import DeckLibrary
-from bot.scheduling import CardScheduler
 from bot.sessions import StudyEngine
 from bot.storage import Database
 from tests.fakediscord.fixtures import fake_discord, study_hall  # noqa: F401  (e2e fixtures)

@@ -17,8 +17,8 @@ from bot.charts import (
     grid_start,
     render_heatmap,
 )
+from bot.core.timezones import parse_zone
 from bot.storage import Database
-from bot.timezones import parse_zone
 from tests.review_rows import NOW, Review, add_reviews
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.scheduling import CardScheduler
 from bot.decks import DeckLibrary, McqCard
-from bot.scheduling import CardScheduler
 from bot.sessions import SessionKind, StaleStep, StepView, StudyEngine
 from bot.storage import Database, learners
 from bot.storage.migrations import load_migrations

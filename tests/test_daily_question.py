@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.scheduling import CardScheduler
+from bot.core.timezones import InvalidLocalTime, InvalidTimeZone
 from bot.daily_question import (
     AlreadyAnswered,
     DailyError,
@@ -18,9 +20,7 @@ from bot.daily_question import (
     pick_card,
 )
 from bot.decks import DeckLibrary
-from bot.scheduling import CardScheduler
 from bot.storage import Database, learners
-from bot.timezones import InvalidLocalTime, InvalidTimeZone
 from tests.conftest import SHIPPED_DECK
 from tests.test_reminders import utc
 

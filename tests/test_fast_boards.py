@@ -22,15 +22,15 @@ from hypothesis import strategies as st
 
 from bot.charts import activity_by_day, grid_start
 from bot.class_progress import HARDEST_LIMIT, MIN_ATTEMPTS, class_progress
+from bot.core.streaks import StreakState
+from bot.core.streaks import view as streak_view
+from bot.core.timezones import local_date, parse_zone
 from bot.leaderboard import MIN_ACCURACY_REVIEWS, Metric, Period, leaderboard_page
 from bot.stats import learner_stats
 from bot.storage import Database, learners
 from bot.storage import migrations as migrations_module
 from bot.storage.codec import to_epoch
 from bot.storage.rollups import DAY_SECONDS, split
-from bot.streaks import StreakState
-from bot.streaks import view as streak_view
-from bot.timezones import local_date, parse_zone
 from tests.review_rows import (
     GUILD,
     NOW,

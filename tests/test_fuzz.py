@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.grading import grade_explain
+from bot.core.scheduling import CardScheduler
 from bot.decks import DeckLibrary, ExplainCard, load_deck_file
-from bot.grading import grade_explain
-from bot.scheduling import CardScheduler
 from bot.sessions import SessionKind, StudyEngine
 from bot.storage import Database
 from tests.conftest import CONTENT_DIR, SHIPPED_DECK, START

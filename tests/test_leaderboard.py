@@ -7,7 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.grading import Grade
+from bot.core.grading import Grade
+from bot.core.scheduling import CardScheduler
+from bot.core.streaks import StreakState
+from bot.core.streaks import view as streak_view
+from bot.core.timezones import local_date, parse_zone
 from bot.leaderboard import (
     MIN_ACCURACY_REVIEWS,
     LeaderboardPage,
@@ -17,11 +21,7 @@ from bot.leaderboard import (
     rank_of,
 )
 from bot.progress import Answer, record_answer
-from bot.scheduling import CardScheduler
 from bot.storage import Database, learners
-from bot.streaks import StreakState
-from bot.streaks import view as streak_view
-from bot.timezones import local_date, parse_zone
 from tests.review_rows import GUILD, NOW, OTHER_GUILD, Review, add_learner, add_reviews
 
 

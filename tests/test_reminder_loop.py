@@ -13,13 +13,13 @@ from pathlib import Path
 
 from apscheduler.schedulers.base import STATE_STOPPED
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.scheduling import CardScheduler
 from bot.daily_question import DailyPostJob, DailyQuestionService
 from bot.decks import DeckLibrary
 from bot.pacing import Pacer, RetryAfter
 from bot.reminder_loop import PostResult, ReminderLoop, TickReport
 from bot.reminders import ReminderJob, ReminderService, SendResult
-from bot.scheduling import CardScheduler
 from bot.storage import Database
 from bot.storage.codec import to_epoch
 from tests.test_pacing import FakeTime

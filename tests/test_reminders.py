@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.reminder_planning import reminder_instant_for_date
+from bot.core.reminder_planning import reminder_instant_for_date
+from bot.core.scheduling import CardMemory
+from bot.core.streaks import StreakState
+from bot.core.timezones import InvalidLocalTime, local_date
 from bot.reminders import OffReason, ReminderJob, ReminderService, SendResult
-from bot.scheduling import CardMemory
 from bot.storage import Database, card_states, learners
 from bot.storage import reminders as store
-from bot.streaks import StreakState
-from bot.timezones import InvalidLocalTime, local_date
 
 NEW_YORK = ZoneInfo("America/New_York")
 DAY = date(2026, 3, 2)

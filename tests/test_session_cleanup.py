@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.grading import Grade
+from bot.core.clock import FakeClock
+from bot.core.grading import Grade
 from bot.pacing import Pacer
 from bot.reminder_loop import ReminderLoop
 from bot.reminders import ReminderService

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.grading import Grade
+from bot.core.scheduling import CardScheduler
 from bot.decks import DeckLibrary, ExplainCard, FlashCard, McqCard
-from bot.grading import Grade
-from bot.scheduling import CardScheduler
 from bot.sessions import (
     MAX_COUNT,
     CardChanged,

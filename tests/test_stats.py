@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.charts import server_activity_by_day
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.grading import Grade
 from bot.decks import DeckLibrary, McqCard
-from bot.grading import Grade
 from bot.sessions import SessionKind, StudyEngine
 from bot.stats import deck_progress, end_of_local_day, learner_stats, server_stats
 from bot.storage import Database, learners

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.scheduling import CardMemory
+from bot.core.clock import FakeClock
+from bot.core.scheduling import CardMemory
 from bot.storage import Database, StorageError, card_states, learners, quiz_sessions, reviews
 from bot.storage.codec import from_epoch, to_epoch
 from bot.storage.database import in_worker_thread, raw_connection

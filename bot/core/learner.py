@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.streaks import StreakState
+from bot.core.streaks import StreakState
 
 
 class Platform(StrEnum):

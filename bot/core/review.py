@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.grading import Grade
-from bot.scheduling import CardMemory, CardScheduler
-from bot.streaks import StreakState, StreakUpdate, alive_until, record_activity
-from bot.timezones import local_date, parse_zone
-from bot.xp import xp_for_answer
+from bot.core.grading import Grade
+from bot.core.scheduling import CardMemory, CardScheduler
+from bot.core.streaks import StreakState, StreakUpdate, alive_until, record_activity
+from bot.core.timezones import local_date, parse_zone
+from bot.core.xp import xp_for_answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ class ReviewOutcome:
     memory: CardMemory
     streak: StreakUpdate
     alive_until: date | None
-    """The last local date the new streak is shown on (see :func:`bot.streaks.alive_until`)."""
+    """The last local date the new streak is shown on (see :func:`bot.core.streaks.alive_until`)."""
 
     @property
     def xp(self) -> int:

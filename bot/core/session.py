@@ -30,10 +30,7 @@ from bot.core.errors import (
     StaleReason,
     StaleStep,
 )
-from bot.core.learner import Learner
-from bot.core.review import ReviewOutcome, review_answer
-from bot.decks import Card, ExplainCard, FlashCard, McqCard
-from bot.grading import (
+from bot.core.grading import (
     Grade,
     grade_explain,
     grade_mcq,
@@ -41,7 +38,10 @@ from bot.grading import (
     rating_for_explain,
     rating_for_mcq,
 )
-from bot.scheduling import CardMemory, CardScheduler
+from bot.core.learner import Learner
+from bot.core.review import ReviewOutcome, review_answer
+from bot.core.scheduling import CardMemory, CardScheduler
+from bot.decks import Card, ExplainCard, FlashCard, McqCard
 
 MAX_COUNT = 50
 """Most cards in one session (SPEC: ``count`` 1-50)."""

@@ -13,15 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.clock import Clock
 from bot.core import session as rules
+from bot.core.clock import Clock
 from bot.core.errors import (
     NothingReason,
     NothingToStudy,
     SessionNotFound,
     StaleStep,
 )
+from bot.core.grading import Grade
 from bot.core.learner import Identity, Learner
+from bot.core.scheduling import CardMemory, CardScheduler
+from bot.core.selection import Candidate, choose_cards
 from bot.core.session import (
     MAX_COUNT,
     REVIEW_COUNT,
@@ -31,15 +34,12 @@ from bot.core.session import (
     SessionState,
     StepResult,
 )
+from bot.core.streaks import StreakState
 from bot.decks import Card, DeckLibrary
-from bot.grading import Grade
-from bot.scheduling import CardMemory, CardScheduler
-from bot.selection import Candidate, choose_cards
 from bot.storage import card_states, communities, learners, reviews, sessions
 from bot.storage.errors import Conflict
 from bot.storage.script import Script
 from bot.storage.store import Store
-from bot.streaks import StreakState
 
 
 @dataclass(frozen=True, slots=True)

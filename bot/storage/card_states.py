@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.scheduling import CardMemory
+from bot.core.scheduling import CardMemory
 from bot.storage.codec import from_epoch, maybe_datetime, maybe_epoch, to_epoch
 from bot.storage.script import Row, Script, execute, one, rows, value
 

@@ -10,9 +10,9 @@ from datetime import date, datetime
 
 from bot.core.learner import Identity, Learner, Platform
 from bot.core.review import ReviewOutcome
+from bot.core.streaks import StreakState
 from bot.storage.codec import to_epoch
 from bot.storage.script import Row, Script, execute, one
-from bot.streaks import StreakState
 
 _COLUMNS = (
     "id, platform, external_id, time_zone, reminder_time, reminders_off_reason, xp,"

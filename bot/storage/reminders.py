@@ -14,9 +14,9 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from bot.core.streaks import StreakState
 from bot.storage.codec import from_epoch, maybe_datetime, to_epoch
 from bot.storage.database import Database
-from bot.streaks import StreakState
 
 __all__ = [
     "DueRow",

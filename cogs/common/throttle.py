@@ -1,4 +1,4 @@
-"""Apply the per-user interaction limit (``bot.throttle``) to every interaction.
+"""Apply the per-user interaction limit (``bot.core.throttle``) to every interaction.
 
 Three public discord.py hooks see every interaction before any work is done:
 ``CommandTree.interaction_check`` (slash commands), ``DynamicItem.interaction_check``
@@ -17,7 +17,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.throttle import InteractionLimiter
+from bot.core.throttle import InteractionLimiter
 
 log = logging.getLogger(__name__)
 

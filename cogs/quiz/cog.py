@@ -12,8 +12,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charts import activity_png, server_activity_png
+from bot.core.grading import Grade
+from bot.core.timezones import InvalidTimeZone, parse_zone
 from bot.decks import ExplainCard
-from bot.grading import Grade
 from bot.reminders import describe_off_reason
 from bot.sessions import (
     CardChanged,
@@ -26,7 +27,6 @@ from bot.sessions import (
 )
 from bot.stats import deck_progress, learner_stats, server_stats
 from bot.storage import learners
-from bot.timezones import InvalidTimeZone, parse_zone
 from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
@@ -172,7 +172,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
     async def decks(self, interaction: discord.Interaction[Any]) -> None:
         """``/quiz decks``."""
         progress = await deck_progress(
-            self.bot.db, self.bot.decks, interaction.user.id, self.bot.clock()
+            self.bot.db, self.bot.decks, interaction.user.id, self.bot.core.clock()
         )
         embed = discord.Embed(title="Decks", colour=discord.Colour.blurple())
         if not progress:
@@ -208,7 +208,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             return
         target = interaction.user
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.clock()
+        now = self.bot.core.clock()
         stats = await learner_stats(self.bot.db, target.id, now)
         embed = discord.Embed(
             title=f"Stats for {target.display_name}"[:256], colour=discord.Colour.blurple()
@@ -251,7 +251,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         if not isinstance(member, discord.Member) or member.guild.id != interaction.guild.id:
             raise UserFacingError(f"{member.display_name[:100]} is not a member of this server.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.clock()
+        now = self.bot.core.clock()
         stats = await server_stats(self.bot.db, member.id, interaction.guild.id)
         embed = discord.Embed(
             title=f"Stats for {member.display_name} in this server"[:256],
@@ -279,7 +279,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             info = parse_zone(zone)
         except InvalidTimeZone as exc:
             raise UserFacingError(str(exc)) from None
-        now = self.bot.clock()
+        now = self.bot.core.clock()
         await learners.set_time_zone(self.bot.db, interaction.user.id, info.key, now)
         await self.bot.reminders.replan(interaction.user.id, now)
         local = now.astimezone(info)

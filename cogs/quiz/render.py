@@ -6,8 +6,8 @@ from datetime import datetime
 
 import discord
 
+from bot.core.grading import Grade
 from bot.decks import ExplainCard, FlashCard, McqCard
-from bot.grading import Grade
 from bot.sessions import AnswerResult, SessionSummary, StepView, option_fingerprint
 from bot.storage.codec import to_epoch
 from bot.storage.quiz_sessions import Phase

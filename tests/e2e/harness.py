@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.client import RecallBot
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.decks import McqCard
 from bot.sessions import SessionKind
 from bot.settings import Settings, load_settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fsrs import Rating
 
-from bot.grading import Grade
+from bot.core.grading import Grade
 from tests.e2e.harness import Recall, embed, field_named, field_names, labels
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.grading import Grade
+from bot.core.grading import Grade
 from tests.e2e.harness import Recall, custom_id_of, embed, ephemeral_text, field_named, labels
 
 

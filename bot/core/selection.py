@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, zip_longest
 
+from bot.core.scheduling import CardMemory
 from bot.core.session import QueueItem
 from bot.decks import Card
-from bot.scheduling import CardMemory
 
 CardKey = tuple[str, str]
 """(deck id, card id): how a card's memory is keyed."""

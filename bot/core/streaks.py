@@ -4,7 +4,7 @@ Rules (SPEC "Learning model", with the details decided here):
 
 - A day counts when the learner finishes at least one review on that date *in their
   own time zone*. Callers turn the review instant into a date with
-  :func:`bot.timezones.local_date` using the zone the learner has at that moment, and
+  :func:`bot.core.timezones.local_date` using the zone the learner has at that moment, and
   pass only the date here: this module never sees a clock or a zone.
 - Recording the same date again changes nothing (idempotent), so many reviews in a day
   count once.
