@@ -21,12 +21,13 @@ from discord.ext import commands
 from bot.core.clock import Clock, system_clock
 from bot.core.scheduling import CardScheduler
 from bot.core.throttle import InteractionLimiter
-from bot.daily_question import DailyQuestionService
 from bot.decks import DeckLibrary
-from bot.reminders import ReminderService
-from bot.sessions import StudyEngine
+from bot.services.daily import DailyQuestionService
+from bot.services.reminders import ReminderService
+from bot.services.reports import ReportService
+from bot.services.study import StudyService
 from bot.settings import Settings, log_level_number
-from bot.storage import Database, StorageError
+from bot.storage import StorageError, Store, open_store
 from cogs.common.throttle import ThrottledTree
 
 log = logging.getLogger(__name__)
@@ -41,13 +42,14 @@ def apply_endpoints(settings: Settings) -> None:
 
 
 class RecallBot(commands.Bot):
-    """Recall's bot: owns the database, the deck library and the study engine."""
+    """Recall's bot: owns the store, the deck library and the services the cogs use."""
 
-    db: Database
+    store: Store
     decks: DeckLibrary
-    engine: StudyEngine
+    study: StudyService
     reminders: ReminderService
     daily: DailyQuestionService
+    reports: ReportService
 
     def __init__(
         self,
@@ -83,7 +85,8 @@ class RecallBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Open the database, load decks and extensions, then sync the slash commands."""
-        self.db = await Database.open(self.settings.database_path)
+        self.store = await open_store(self.settings.database)
+        log.info("database: %s", self.store.description)
         # Parsing is CPU work, seconds for a hostile file: keep it off the event loop,
         # which must go on answering the gateway's heartbeats meanwhile.
         self.decks, problems = await asyncio.to_thread(DeckLibrary.load, self.settings.content_dir)
@@ -91,9 +94,10 @@ class RecallBot(commands.Bot):
             log.warning("deck problem: %s", problem)
         log.info("loaded %d deck(s) from %s", len(self.decks.all()), self.settings.content_dir)
         scheduler = CardScheduler(desired_retention=self.settings.desired_retention)
-        self.engine = StudyEngine(self.db, self.decks, scheduler, self.clock)
-        self.reminders = ReminderService(self.db)
-        self.daily = DailyQuestionService(self.db, self.decks, scheduler)
+        self.study = StudyService(self.store, self.decks, scheduler, self.clock)
+        self.reminders = ReminderService(self.store, self.clock)
+        self.daily = DailyQuestionService(self.store, self.decks, scheduler, self.clock)
+        self.reports = ReportService(self.store, self.decks, self.clock)
         from cogs.common.errors import on_app_command_error
 
         self.tree.error(on_app_command_error)
@@ -130,9 +134,9 @@ class RecallBot(commands.Bot):
     async def close(self) -> None:
         """Disconnect, then close the database."""
         await super().close()
-        db = getattr(self, "db", None)
-        if db is not None:
-            await db.close()
+        store = getattr(self, "store", None)
+        if store is not None:
+            await store.close()
 
 
 class _NoVoiceNotice(logging.Filter):
@@ -162,8 +166,8 @@ async def _check_database(settings: Settings) -> None:
 
     Raises ``StorageError``; nothing is sent to Discord before this passed.
     """
-    db = await Database.open(settings.database_path)
-    await db.close()
+    store = await open_store(settings.database)
+    await store.close()
 
 
 def run_bot(settings: Settings) -> int:

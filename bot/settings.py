@@ -15,7 +15,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 from pydantic import SecretStr
 
-from bot.storage.url import database_path
+from bot.storage.url import DatabaseURL, parse_database_url
 
 DEFAULTS: dict[str, str] = {
     "DATABASE_URL": "sqlite:///data/recall.db",
@@ -37,7 +37,8 @@ class Settings:
     """Recall's validated configuration."""
 
     discord_token: SecretStr | None
-    database_path: Path
+    database: DatabaseURL
+    """Where the data lives: a SQLite file or a PostgreSQL database."""
     content_dir: Path
     discord_api_base: str
     discord_gateway_url: str
@@ -80,7 +81,7 @@ def load_settings(
 
     db_url = get("DATABASE_URL") or DEFAULTS["DATABASE_URL"]
     try:
-        db_path = database_path(db_url)
+        database = parse_database_url(db_url)
     except ValueError as exc:
         raise SettingsError(f"DATABASE_URL {exc}") from None
 
@@ -118,7 +119,7 @@ def load_settings(
 
     return Settings(
         discord_token=SecretStr(token) if token else None,
-        database_path=db_path,
+        database=database,
         content_dir=Path(get("CONTENT_DIR") or DEFAULTS["CONTENT_DIR"]),
         discord_api_base=api_base,
         discord_gateway_url=gateway,

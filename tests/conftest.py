@@ -1,7 +1,13 @@
-"""Shared engine fixtures: a fixed clock, a real SQLite file, the shipped deck, an engine.
+"""Shared engine fixtures: a fixed clock, a real database, the shipped deck, the services.
+
+Every test that touches the database runs twice, on SQLite and on PostgreSQL:
+``database_url`` is parametrized by backend (test ids ``[sqlite]`` and
+``[postgres]``), and ``store`` opens and migrates it. SQLite gets a new file in
+``tmp_path``; PostgreSQL a new database copied from one migrated once per run
+(13 ms instead of running the migrations for each test).
 
 Everything here is deterministic: the clock stands still until a test moves it,
-FSRS fuzzing is off, each test gets its own database file in ``tmp_path``, and
+FSRS fuzzing is off, each test gets its own database, and
 Hypothesis draws the same examples on every run and machine (the ``deterministic``
 profile below; ``HYPOTHESIS_PROFILE=explore`` draws fresh ones, to hunt for bugs).
 End-to-end tests use the same fixtures, so keep them small. The fake-Discord
@@ -12,10 +18,13 @@ The PostgreSQL fixtures (``pg_url``, ``pg_databases``) come from the plugin
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
@@ -24,9 +33,10 @@ from hypothesis import settings
 from bot.core.clock import FakeClock
 from bot.core.scheduling import CardScheduler
 from bot.decks import DeckLibrary
-from bot.sessions import StudyEngine
-from bot.storage import Database
+from bot.services.study import StudyService
+from bot.storage import DatabaseURL, PostgresURL, SQLiteURL, Store, open_store
 from tests.fakediscord.fixtures import fake_discord, study_hall  # noqa: F401  (e2e fixtures)
+from tests.pgfixtures import PgAdmin
 
 # Loaded before any test module is imported, so every @settings(...) in the suite
 # inherits it: a verdict never depends on which examples a run happened to draw.
@@ -51,14 +61,47 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
+BACKENDS = ("sqlite", "postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin: PgAdmin) -> str:
+    """A PostgreSQL database migrated to the newest schema, to copy for each test."""
+    dsn = pg_admin.create()
+
+    async def migrate() -> None:
+        store = await open_store(PostgresURL(dsn))
+        await store.close()
+
+    # In a thread of its own: this may be set up while a test's event loop runs.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, migrate()).result()
+    return urlsplit(dsn).path.lstrip("/")
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseURL:
+    """A new, empty database of each backend in turn (migrated on PostgreSQL)."""
+    if request.param == "sqlite":
+        return SQLiteURL(tmp_path / "data" / "recall.db")
+    template = request.getfixturevalue("pg_template")
+    return PostgresURL(request.getfixturevalue("pg_databases")(template=template))
+
+
+@pytest.fixture
+def backend(database_url: DatabaseURL) -> str:
+    """``sqlite`` or ``postgres``: the backend of this run of the test."""
+    return "sqlite" if isinstance(database_url, SQLiteURL) else "postgres"
+
+
 @pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated database in a fresh file, closed after the test."""
-    database = await Database.open(tmp_path / "recall.db")
+async def store(database_url: DatabaseURL) -> AsyncIterator[Store]:
+    """The test's database, open and migrated; closed after the test."""
+    opened = await open_store(database_url)
     try:
-        yield database
+        yield opened
     finally:
-        await database.close()
+        await opened.close()
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +120,8 @@ def scheduler() -> CardScheduler:
 
 
 @pytest.fixture
-def engine(
-    db: Database, library: DeckLibrary, scheduler: CardScheduler, clock: FakeClock
-) -> StudyEngine:
-    """The study engine over :func:`db`, the shipped decks and :func:`clock`."""
-    return StudyEngine(db, library, scheduler, clock)
+def study(
+    store: Store, library: DeckLibrary, scheduler: CardScheduler, clock: FakeClock
+) -> StudyService:
+    """The study service over :func:`store`, the shipped decks and :func:`clock`."""
+    return StudyService(store, library, scheduler, clock)

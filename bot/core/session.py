@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -47,6 +47,10 @@ MAX_COUNT = 50
 """Most cards in one session (SPEC: ``count`` 1-50)."""
 REVIEW_COUNT = 20
 """Cards in a ``review`` session when many are due: a sitting, not a marathon."""
+SESSION_IDLE = timedelta(hours=24)
+"""An open session untouched this long is expired (its buttons then say so)."""
+SESSION_KEEP = timedelta(days=30)
+"""A closed session is deleted this long after it closed (its answers stay in the log)."""
 
 
 class SessionKind(StrEnum):
@@ -73,6 +77,8 @@ class Status(StrEnum):
     ACTIVE = "active"
     FINISHED = "finished"
     ABANDONED = "abandoned"
+    EXPIRED = "expired"
+    """Left open and untouched for a day (see :data:`SESSION_IDLE`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,6 +409,8 @@ def _answered(
 __all__ = [
     "MAX_COUNT",
     "REVIEW_COUNT",
+    "SESSION_IDLE",
+    "SESSION_KEEP",
     "Answered",
     "Phase",
     "QueueItem",

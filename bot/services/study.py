@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core import session as rules
 from bot.core.clock import Clock
@@ -28,6 +28,8 @@ from bot.core.selection import Candidate, choose_cards
 from bot.core.session import (
     MAX_COUNT,
     REVIEW_COUNT,
+    SESSION_IDLE,
+    SESSION_KEEP,
     Answered,
     QueueItem,
     SessionKind,
@@ -96,6 +98,18 @@ Decide = Callable[
     [SessionState, Card | None, Learner, CardMemory | None], Answered | SessionState | None
 ]
 """A transition: the new state (or None for no change), or a graded answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionsTidied:
+    """What :meth:`StudyService.tidy_sessions` did."""
+
+    expired: int
+    pruned: int
+
+
+TIDY_BATCH = 500
+"""Rows per housekeeping transaction, so that clicks are never held up for long."""
 
 
 class StudyService:
@@ -202,6 +216,34 @@ class StudyService:
             now=now,
         )
         return (yield from self._view(state, learner.streak))
+
+    # -- housekeeping ---------------------------------------------------------------
+
+    async def tidy_sessions(
+        self,
+        now: datetime | None = None,
+        *,
+        idle: timedelta = SESSION_IDLE,
+        keep: timedelta = SESSION_KEEP,
+        batch: int = TIDY_BATCH,
+    ) -> SessionsTidied:
+        """Expire sessions left open for ``idle``, then delete sessions closed more than
+        ``keep`` ago, ``batch`` rows per transaction (each batch its own transaction, so
+        clicks queue behind one short one at most).
+        """
+        now = now or self.clock()
+        expired = pruned = 0
+        while True:
+            n = await self.store.write(sessions.expire_idle(now - idle, now, limit=batch))
+            expired += n
+            if n < batch:
+                break
+        while True:
+            n = await self.store.write(sessions.prune_closed(now - keep, limit=batch))
+            pruned += n
+            if n < batch:
+                break
+        return SessionsTidied(expired=expired, pruned=pruned)
 
     # -- reading --------------------------------------------------------------------
 
@@ -399,4 +441,4 @@ def _check_count(count: int) -> None:
         raise NothingToStudy(NothingReason.BAD_COUNT, limit=MAX_COUNT)
 
 
-__all__ = ["SessionSummary", "StepView", "StudyService", "Where"]
+__all__ = ["SessionSummary", "SessionsTidied", "StepView", "StudyService", "Where"]

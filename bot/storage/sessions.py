@@ -131,4 +131,48 @@ def abandon_active(learner_id: int, channel: str | None, now: datetime) -> Scrip
     return count
 
 
-__all__ = ["abandon_active", "create", "load", "save", "set_message"]
+# Housekeeping. Sessions are working state, not the record: every answer is in
+# ``reviews`` (the log, which stays), and statistics, streaks and leaderboards come
+# from the log and its roll-ups, never from this table. A closed session is kept a
+# while so that its old message's buttons can still say it is over.
+
+
+def expire_idle(before: datetime, now: datetime, *, limit: int) -> Script[int]:
+    """Mark at most ``limit`` active sessions last touched before ``before`` as expired."""
+    count = yield from execute(
+        "UPDATE quiz_sessions SET status = 'expired', updated_at = ?"
+        " WHERE id IN (SELECT id FROM quiz_sessions"
+        " WHERE status = 'active' AND updated_at < ? LIMIT ?)",
+        to_epoch(now),
+        to_epoch(before),
+        limit,
+    )
+    return count
+
+
+def prune_closed(before: datetime, *, limit: int) -> Script[int]:
+    """Delete at most ``limit`` closed sessions last touched before ``before``.
+
+    Never the newest row: SQLite (without AUTOINCREMENT) gives a new row max(id) + 1,
+    and an emptied table would hand out old ids again, which old buttons and the
+    reviews' unique (session_id, step) still refer to.
+    """
+    count = yield from execute(
+        "DELETE FROM quiz_sessions WHERE id IN (SELECT id FROM quiz_sessions"
+        " WHERE status != 'active' AND updated_at < ?"
+        " AND id < (SELECT MAX(id) FROM quiz_sessions) LIMIT ?)",
+        to_epoch(before),
+        limit,
+    )
+    return count
+
+
+__all__ = [
+    "abandon_active",
+    "create",
+    "expire_idle",
+    "load",
+    "prune_closed",
+    "save",
+    "set_message",
+]
