@@ -78,7 +78,7 @@ class QuizAdmin(
             )
         try:
             schedule = await self.bot.daily.configure(
-                interaction.guild_id, channel.id, time, zone, deck, self.bot.core.clock()
+                interaction.guild_id, channel.id, time, zone, deck, self.bot.clock()
             )
         except (InvalidLocalTime, InvalidTimeZone, NoQuestions) as exc:
             raise UserFacingError(str(exc)) from None
@@ -95,7 +95,7 @@ class QuizAdmin(
         """``/quiz-admin daily off``."""
         require_moderator(interaction)
         assert interaction.guild_id is not None
-        was_on = await self.bot.daily.turn_off(interaction.guild_id, self.bot.core.clock())
+        was_on = await self.bot.daily.turn_off(interaction.guild_id, self.bot.clock())
         text = "The daily question is off." if was_on else "The daily question was not on."
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -112,7 +112,7 @@ class QuizAdmin(
             raise UserFacingError(f"There is no deck called '{deck[:100]}'.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await class_progress(
-            self.bot.db, self.bot.decks, interaction.guild_id, deck, self.bot.core.clock()
+            self.bot.db, self.bot.decks, interaction.guild_id, deck, self.bot.clock()
         )
         await interaction.followup.send(embed=progress_embed(report), ephemeral=True)
 
@@ -123,7 +123,7 @@ class QuizAdmin(
         guild = interaction.guild
         assert guild is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.core.clock()
+        now = self.bot.clock()
         names = await member_names(guild, await learner_ids(self.bot.db, guild.id))
         buffer = io.StringIO(newline="")
         rows = await export_csv(self.bot.db, guild.id, names, buffer, now)

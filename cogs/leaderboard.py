@@ -239,7 +239,7 @@ class Leaderboard(commands.Cog):
             Metric(metric),
             deck,
             0,
-            self.bot.core.clock(),
+            self.bot.clock(),
             viewer_id=interaction.user.id,
         )
         embed, view = render_page(board, shared=public)

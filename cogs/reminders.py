@@ -241,7 +241,7 @@ class Reminders(commands.Cog):
             self.bot.reminders,
             self,
             production_pacer(),
-            clock=self.bot.core.clock,
+            clock=self.bot.clock,
             daily=self.bot.daily,
             poster=self,
             housekeeping=self.bot.engine.tidy_sessions,
@@ -271,7 +271,7 @@ class Reminders(commands.Cog):
         """Turn reminders on at ``time`` in the learner's zone."""
         try:
             settings = await self.bot.reminders.set_time(
-                interaction.user.id, time, self.bot.core.clock()
+                interaction.user.id, time, self.bot.clock()
             )
         except InvalidLocalTime as exc:
             raise UserFacingError(f"'{time[:20]}' is not a time. {exc}") from None

@@ -172,7 +172,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
     async def decks(self, interaction: discord.Interaction[Any]) -> None:
         """``/quiz decks``."""
         progress = await deck_progress(
-            self.bot.db, self.bot.decks, interaction.user.id, self.bot.core.clock()
+            self.bot.db, self.bot.decks, interaction.user.id, self.bot.clock()
         )
         embed = discord.Embed(title="Decks", colour=discord.Colour.blurple())
         if not progress:
@@ -208,7 +208,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             return
         target = interaction.user
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.core.clock()
+        now = self.bot.clock()
         stats = await learner_stats(self.bot.db, target.id, now)
         embed = discord.Embed(
             title=f"Stats for {target.display_name}"[:256], colour=discord.Colour.blurple()
@@ -251,7 +251,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         if not isinstance(member, discord.Member) or member.guild.id != interaction.guild.id:
             raise UserFacingError(f"{member.display_name[:100]} is not a member of this server.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.core.clock()
+        now = self.bot.clock()
         stats = await server_stats(self.bot.db, member.id, interaction.guild.id)
         embed = discord.Embed(
             title=f"Stats for {member.display_name} in this server"[:256],
@@ -279,7 +279,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             info = parse_zone(zone)
         except InvalidTimeZone as exc:
             raise UserFacingError(str(exc)) from None
-        now = self.bot.core.clock()
+        now = self.bot.clock()
         await learners.set_time_zone(self.bot.db, interaction.user.id, info.key, now)
         await self.bot.reminders.replan(interaction.user.id, now)
         local = now.astimezone(info)
