@@ -179,7 +179,7 @@ class PageButton(
                 self.metric,
                 self.deck_id,
                 self.page,
-                bot.core.clock(),
+                bot.clock(),
                 viewer_id=interaction.user.id,
             )
             embed, view = render_page(board, shared=public or self.shared)

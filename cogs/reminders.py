@@ -155,7 +155,7 @@ class DailyOptionButton(
                 self.post_id,
                 interaction.user.id,
                 self.index,
-                bot.core.clock(),
+                bot.clock(),
                 guild_id=interaction.guild_id,
             )
         except DailyError as exc:
