@@ -137,3 +137,53 @@ def test_token_never_shown() -> None:
         load_settings({"DISCORD_TOKEN": mangled}, env_file=None)
     assert TOKEN[:20] not in str(caught.value)
     assert TOKEN[20:] not in str(caught.value)
+
+
+def test_shards_unset_by_default() -> None:
+    settings = load_settings({}, env_file=None)
+    assert settings.shard_count is None
+    assert settings.shard_ids is None
+
+
+def test_shard_count_alone_runs_every_shard() -> None:
+    settings = load_settings({"SHARD_COUNT": "3"}, env_file=None)
+    assert settings.shard_count == 3
+    assert settings.shard_ids == (0, 1, 2)
+
+
+def test_shard_ids_pick_this_processs_shards(tmp_path: Path) -> None:
+    env_file = _env_file(tmp_path, "SHARD_COUNT=4\nSHARD_IDS= 3, 1\n")
+    settings = load_settings({}, env_file=env_file)
+    assert settings.shard_count == 4
+    assert settings.shard_ids == (3, 1)
+
+
+def test_empty_shard_settings_mean_unset(tmp_path: Path) -> None:
+    settings = load_settings({}, env_file=_env_file(tmp_path, "SHARD_COUNT=\nSHARD_IDS=\n"))
+    assert (settings.shard_count, settings.shard_ids) == (None, None)
+
+
+BAD_SHARDS = [
+    ({"SHARD_IDS": "0"}, "SHARD_IDS is set but SHARD_COUNT is not"),
+    ({"SHARD_COUNT": "two"}, "SHARD_COUNT must be a whole number"),
+    ({"SHARD_COUNT": "0"}, "SHARD_COUNT must be a whole number"),
+    ({"SHARD_COUNT": "-1"}, "SHARD_COUNT must be a whole number"),
+    ({"SHARD_COUNT": "²"}, "SHARD_COUNT must be a whole number"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "2"}, "shard 2, out of range for SHARD_COUNT=2"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "0,1,0"}, "SHARD_IDS lists shard 0 twice"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "0;1"}, "SHARD_IDS must be shard numbers"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "0,,1"}, "SHARD_IDS must be shard numbers"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "-1"}, "SHARD_IDS must be shard numbers"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "one"}, "SHARD_IDS must be shard numbers"),
+]
+
+
+@pytest.mark.parametrize(("environ", "expected"), BAD_SHARDS)
+def test_bad_shard_settings_are_one_line_naming_the_variable(
+    environ: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ, env_file=None)
+    message = str(caught.value)
+    assert expected in message
+    assert "\n" not in message
