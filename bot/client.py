@@ -11,6 +11,7 @@ import gc
 import logging
 import signal
 from collections.abc import Sequence
+from typing import Any
 
 import aiohttp
 import discord
@@ -59,6 +60,7 @@ class RecallBot(commands.Bot):
         guild_ready_timeout: float = 2.0,
         extensions: Sequence[str] = EXTENSIONS,
         background_jobs: bool = True,
+        **client_options: Any,
     ) -> None:
         # Only the guilds intent: Recall works through interactions, so it needs no
         # privileged intent (members, presences, message content).
@@ -69,6 +71,7 @@ class RecallBot(commands.Bot):
             help_command=None,
             guild_ready_timeout=guild_ready_timeout,
             tree_cls=ThrottledTree,
+            **client_options,
         )
         self.settings = settings
         self.clock = clock
@@ -139,6 +142,50 @@ class RecallBot(commands.Bot):
             await store.close()
 
 
+class ShardedRecallBot(RecallBot, commands.AutoShardedBot):
+    """RecallBot as discord.py's ``AutoShardedBot``: ``SHARD_IDS`` of ``SHARD_COUNT`` shards.
+
+    The same class for the cogs (it *is* a RecallBot); discord.py opens one gateway
+    connection per shard and Discord sends each connection the events of the guilds
+    of its shard, ``(guild_id >> 22) % SHARD_COUNT``, and the DMs to shard 0. The
+    processes share nothing but the database.
+    """
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        if settings.shard_count is None or settings.shard_ids is None:
+            raise ValueError("ShardedRecallBot needs settings with SHARD_COUNT")
+        super().__init__(
+            settings,
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids),
+            **kwargs,
+        )
+
+    async def setup_hook(self) -> None:
+        """Say which shards this process runs, then set up as every RecallBot does."""
+        log.info("running shard(s) %s of %d", describe_shards(self.settings), self.shard_count)
+        await super().setup_hook()
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Log each shard as it connects (``on_ready`` waits for all of them)."""
+        log.info("shard %d of %d ready", shard_id, self.shard_count)
+
+
+def describe_shards(settings: Settings) -> str:
+    """``0, 1`` for the shards of ``settings`` (``-`` when not sharded), for log lines."""
+    return ", ".join(str(n) for n in settings.shard_ids or ()) or "-"
+
+
+def create_bot(settings: Settings, **kwargs: Any) -> RecallBot:
+    """The bot for ``settings``: a ShardedRecallBot with ``SHARD_COUNT``, else a RecallBot.
+
+    ``kwargs`` are RecallBot's keyword arguments (clock, extensions, ...).
+    """
+    if settings.shard_count is not None:
+        return ShardedRecallBot(settings, **kwargs)
+    return RecallBot(settings, **kwargs)
+
+
 class _NoVoiceNotice(logging.Filter):
     """Drop discord.py's "voice will NOT be supported" warnings: Recall has no voice."""
 
@@ -182,7 +229,7 @@ def run_bot(settings: Settings) -> int:
 
     async def runner() -> None:
         await _check_database(settings)
-        bot = RecallBot(settings)
+        bot = create_bot(settings)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
