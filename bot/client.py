@@ -23,6 +23,7 @@ from bot.core.scheduling import CardScheduler
 from bot.core.throttle import InteractionLimiter
 from bot.decks import DeckLibrary
 from bot.services.daily import DailyQuestionService
+from bot.services.learners import LearnerService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
 from bot.services.study import StudyService
@@ -47,6 +48,7 @@ class RecallBot(commands.Bot):
     store: Store
     decks: DeckLibrary
     study: StudyService
+    learners: LearnerService
     reminders: ReminderService
     daily: DailyQuestionService
     reports: ReportService
@@ -95,6 +97,7 @@ class RecallBot(commands.Bot):
         log.info("loaded %d deck(s) from %s", len(self.decks.all()), self.settings.content_dir)
         scheduler = CardScheduler(desired_retention=self.settings.desired_retention)
         self.study = StudyService(self.store, self.decks, scheduler, self.clock)
+        self.learners = LearnerService(self.store, self.clock)
         self.reminders = ReminderService(self.store, self.clock)
         self.daily = DailyQuestionService(self.store, self.decks, scheduler, self.clock)
         self.reports = ReportService(self.store, self.decks, self.clock)
