@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.core.clock import Clock
-from bot.core.learner import Identity
+from bot.core.learner import Identity, Learner
 from bot.core.timezones import parse_zone
-from bot.storage import daily, learners
+from bot.storage import card_states, daily, learners
 from bot.storage.script import Script
 from bot.storage.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A learner as they stand now: None before their first answer."""
+
+    learner: Learner | None
+    due_now: int
 
 
 class LearnerService:
@@ -29,6 +39,17 @@ class LearnerService:
         await self.store.write(change())
         return key
 
+    async def standing(self, who: Identity) -> Standing:
+        """The learner and how many of their cards are due now (one snapshot)."""
+        now = self.clock()
+
+        def read() -> Script[Standing]:
+            learner = yield from learners.find(who)
+            due = 0 if learner is None else (yield from card_states.count_due(learner.id, now))
+            return Standing(learner, due)
+
+        return await self.store.read(read())
+
     async def forget(self, who: Identity) -> bool:
         """Delete everything Recall holds about the learner, in one transaction.
 
@@ -46,4 +67,4 @@ class LearnerService:
         return await self.store.write(forget())
 
 
-__all__ = ["LearnerService"]
+__all__ = ["LearnerService", "Standing"]
