@@ -76,10 +76,3 @@ async def report(interaction: discord.Interaction[Any], error: BaseException) ->
     except discord.HTTPException as exc:
         # The interaction expired or Discord is unreachable: the log is all we have.
         log.warning("could not report an error to the user: %s", exc)
-
-
-async def on_app_command_error(
-    interaction: discord.Interaction[Any], error: app_commands.AppCommandError
-) -> None:
-    """``CommandTree.on_error``: every slash command error ends here."""
-    await report(interaction, error)

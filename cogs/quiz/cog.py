@@ -26,7 +26,6 @@ from cogs.common.errors import UserFacingError, report
 from cogs.common.identity import learner, where
 from cogs.common.ids import parse_id, refuse_forged
 from cogs.common.respond import show, within_deadline
-from cogs.common.throttle import admit
 from cogs.common.words import describe, relative
 from cogs.quiz.buttons import ANSWER_INPUT_ID, MODAL_PATTERN, QuizButton, modal_id
 from cogs.quiz.forget import ForgetButton, confirm_view
@@ -364,7 +363,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             return
         data: Any = interaction.data or {}
         match = MODAL_PATTERN.fullmatch(str(data.get("custom_id", "")))
-        if match is None or not await admit(interaction):
+        if match is None or not self.bot.admit(interaction):
             return
         session_id = parse_id(match["sid"])
         if session_id is None:
