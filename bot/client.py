@@ -1,7 +1,10 @@
 """The Discord process: the ``commands.Bot`` subclass and ``run_bot``.
 
 This is the only module of ``bot/`` that imports discord. It wires the engine
-(database, decks, scheduler, clock) to the extensions in ``cogs/``.
+(store, decks, scheduler, clock, services) to the extensions in ``cogs/``, which it
+loads by name and never imports: what the front end says (error replies, "slow
+down") reaches it as events (``app_command_error``, ``interaction_refused``) that
+``cogs.common.handlers`` listens to.
 """
 
 from __future__ import annotations
@@ -24,16 +27,22 @@ from bot.core.scheduling import CardScheduler
 from bot.core.throttle import InteractionLimiter
 from bot.decks import DeckLibrary
 from bot.services.daily import DailyQuestionService
+from bot.services.learners import LearnerService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
 from bot.services.study import StudyService
 from bot.settings import Settings, log_level_number
 from bot.storage import StorageError, Store, open_store
-from cogs.common.throttle import ThrottledTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Sequence[str] = ("cogs.quiz", "cogs.reminders", "cogs.leaderboard", "cogs.admin")
+EXTENSIONS: Sequence[str] = (
+    "cogs.common.handlers",
+    "cogs.quiz",
+    "cogs.reminders",
+    "cogs.leaderboard",
+    "cogs.admin",
+)
 
 
 def apply_endpoints(settings: Settings) -> None:
@@ -42,12 +51,30 @@ def apply_endpoints(settings: Settings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+class RecallTree(app_commands.CommandTree["RecallBot"]):
+    """The bot's command tree: every slash command passes the per-user limit, and every
+    error becomes an ``app_command_error`` event for the front end's one handler."""
+
+    async def interaction_check(self, interaction: discord.Interaction[RecallBot], /) -> bool:
+        """Autocomplete is answered from memory and cannot be told to slow down."""
+        if interaction.type is discord.InteractionType.autocomplete:
+            return True
+        return self.client.admit(interaction)
+
+    async def on_error(
+        self, interaction: discord.Interaction[RecallBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        """Hand the error to the listener of ``app_command_error`` (cogs.common.handlers)."""
+        self.client.dispatch("app_command_error", interaction, error)
+
+
 class RecallBot(commands.Bot):
     """Recall's bot: owns the store, the deck library and the services the cogs use."""
 
     store: Store
     decks: DeckLibrary
     study: StudyService
+    learners: LearnerService
     reminders: ReminderService
     daily: DailyQuestionService
     reports: ReportService
@@ -70,7 +97,7 @@ class RecallBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             guild_ready_timeout=guild_ready_timeout,
-            tree_cls=ThrottledTree,
+            tree_cls=RecallTree,
             **client_options,
         )
         self.settings = settings
@@ -80,6 +107,26 @@ class RecallBot(commands.Bot):
         self.background_jobs = background_jobs
         # Per-user limit on interactions, applied by the tree and the buttons' checks.
         self.limiter = InteractionLimiter()
+
+    def admit(self, interaction: discord.Interaction[Any]) -> bool:
+        """Whether ``interaction`` may be processed now (:mod:`bot.core.throttle`).
+
+        Called by every entry point before any work: the tree's check, the buttons'
+        checks and the modal listener. An admitted interaction holds a slot until the
+        task discord.py runs it in ends, however the handler finishes; a refused one
+        is announced as an ``interaction_refused`` event, whose listener answers it
+        cheaply ("slow down") with no database work.
+        """
+        user_id = interaction.user.id
+        if not self.limiter.try_begin(user_id):
+            self.dispatch("interaction_refused", interaction)
+            return False
+        task = asyncio.current_task()
+        if task is None:  # not in a task (never the case in discord.py): don't count it
+            self.limiter.end(user_id)
+        else:
+            task.add_done_callback(lambda _task: self.limiter.end(user_id))
+        return True
 
     async def login(self, token: str) -> None:
         """Apply ``DISCORD_API_BASE``/``DISCORD_GATEWAY_URL`` before the first request."""
@@ -98,12 +145,10 @@ class RecallBot(commands.Bot):
         log.info("loaded %d deck(s) from %s", len(self.decks.all()), self.settings.content_dir)
         scheduler = CardScheduler(desired_retention=self.settings.desired_retention)
         self.study = StudyService(self.store, self.decks, scheduler, self.clock)
+        self.learners = LearnerService(self.store, self.clock)
         self.reminders = ReminderService(self.store, self.clock)
         self.daily = DailyQuestionService(self.store, self.decks, scheduler, self.clock)
         self.reports = ReportService(self.store, self.decks, self.clock)
-        from cogs.common.errors import on_app_command_error
-
-        self.tree.error(on_app_command_error)
         for extension in self._extensions:
             await self.load_extension(extension)
         await self.sync_commands()

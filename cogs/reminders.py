@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import discord
+from bot.sessions import NothingToStudy, SessionKind, option_fingerprint
 from discord import app_commands
 from discord.ext import commands
 
@@ -21,7 +22,6 @@ from bot.decks import McqCard
 from bot.pacing import RetryAfter
 from bot.reminder_loop import PostResult, ReminderLoop, production_pacer
 from bot.reminders import ReminderJob, SendResult
-from bot.sessions import NothingToStudy, SessionKind, option_fingerprint
 from cogs.common.errors import UserFacingError, report
 from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
 from cogs.common.throttle import Throttled

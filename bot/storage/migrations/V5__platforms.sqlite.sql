@@ -44,6 +44,9 @@ ALTER TABLE learners RENAME COLUMN user_id TO id;
 ALTER TABLE learners ADD COLUMN platform TEXT NOT NULL DEFAULT 'discord';
 ALTER TABLE learners ADD COLUMN external_id TEXT NOT NULL DEFAULT '';
 UPDATE learners SET external_id = CAST(id AS TEXT);
+-- The first release's `python -m bot practice` studied as learner 1 (no Discord id is
+-- that small): it is the terminal's learner.
+UPDATE learners SET platform = 'terminal' WHERE id = 1;
 CREATE UNIQUE INDEX learners_identity ON learners(platform, external_id);
 -- The last local date on which the stored streak is still shown (bot.streaks.alive_until).
 ALTER TABLE learners ADD COLUMN streak_alive_until TEXT;
