@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
@@ -36,7 +37,11 @@ from bot.decks import DeckLibrary
 from bot.services.study import StudyService
 from bot.storage import DatabaseURL, PostgresURL, SQLiteURL, Store, open_store
 from tests.fakediscord.fixtures import fake_discord, study_hall  # noqa: F401  (e2e fixtures)
-from tests.pgfixtures import PgAdmin
+
+if TYPE_CHECKING:
+    # Only for the annotation: pytest loads the plugin itself (pytest_plugins below),
+    # and importing it first would stop pytest from rewriting its asserts.
+    from tests.pgfixtures import PgAdmin
 
 # Loaded before any test module is imported, so every @settings(...) in the suite
 # inherits it: a verdict never depends on which examples a run happened to draw.

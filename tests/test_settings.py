@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import DEFAULTS, SettingsError, load_settings, log_level_number
+from bot.storage import PostgresURL, SQLiteURL
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.secret-token-value-0123456789"
 
@@ -21,7 +22,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     settings = load_settings({}, env_file=None)
     assert settings.discord_token is None
-    assert settings.database_path == tmp_path / "data" / "recall.db"
+    assert settings.database == SQLiteURL(tmp_path / "data" / "recall.db")
     assert settings.content_dir == Path("content")
     assert settings.discord_api_base == "https://discord.com/api/v10"
     assert settings.discord_gateway_url == "wss://gateway.discord.gg/"
@@ -48,7 +49,7 @@ def test_env_file_is_read(tmp_path: Path) -> None:
     )
     settings = load_settings({}, env_file=env_file)
     assert settings.require_token().get_secret_value() == TOKEN
-    assert settings.database_path == Path("/srv/recall/db.sqlite")
+    assert settings.database == SQLiteURL(Path("/srv/recall/db.sqlite"))
     assert settings.content_dir == Path("/srv/decks")
     assert settings.dev_guild_id == 123456789012345678
     assert settings.log_level == "DEBUG"
@@ -91,7 +92,8 @@ def test_empty_values_mean_unset(tmp_path: Path) -> None:
 BAD = [
     ("DISCORD_TOKEN", "short"),
     ("DISCORD_TOKEN", "a token with spaces in the middle of it"),
-    ("DATABASE_URL", "postgres://localhost/recall"),
+    ("DATABASE_URL", "postgresql://localhost"),
+    ("DATABASE_URL", "postgresql://localhost:notaport/recall"),
     ("DATABASE_URL", "sqlite:///"),
     ("DISCORD_API_BASE", "ftp://discord.com/api"),
     ("DISCORD_GATEWAY_URL", "https://gateway.discord.gg/"),
@@ -187,3 +189,11 @@ def test_bad_shard_settings_are_one_line_naming_the_variable(
     message = str(caught.value)
     assert expected in message
     assert "\n" not in message
+
+
+def test_postgresql_url_is_accepted_and_never_shows_its_password(tmp_path: Path) -> None:
+    url = "postgresql://recall:s3cret-pass@db.example.org:5432/recall"
+    settings = load_settings(environ={"DATABASE_URL": url}, env_file=None)
+    assert settings.database == PostgresURL(url)
+    assert "s3cret" not in repr(settings.database)
+    assert settings.database.describe() == "PostgreSQL db.example.org:5432/recall"
