@@ -48,7 +48,7 @@ async def claim(
     return await at(service, when).claim_due(platform, limit)
 
 
-async def set_time(service: ReminderService, n: int, text: str, when: datetime):  # noqa: ANN201
+async def set_time(service: ReminderService, n: int, text: str, when: datetime):
     return await at(service, when).set_time(who(n), text)
 
 
