@@ -18,11 +18,13 @@ from bot.core.clock import FakeClock
 from bot.core.learner import Platform
 from bot.core.reminders import ReminderJob, SendResult
 from bot.core.scheduling import CardScheduler
+from bot.core.session import SESSION_IDLE, Status
 from bot.decks import DeckLibrary
 from bot.pacing import Pacer, RetryAfter
 from bot.reminder_loop import PostResult, ReminderLoop, TickReport
 from bot.services.daily import DailyPostJob, DailyQuestionService
 from bot.services.reminders import ReminderService
+from bot.services.study import StudyService, Where
 from bot.storage import DatabaseURL, Store, open_store
 from bot.storage.codec import to_epoch
 from bot.storage.script import execute
@@ -317,3 +319,15 @@ async def test_the_scheduler_runs_the_job_repeatedly_and_shuts_down_cleanly(db: 
 def db(store: Store) -> Store:
     """The test's database (each backend in turn)."""
     return store
+
+
+async def test_the_prune_job_tidies_old_sessions_too(
+    db: Store, study: StudyService, clock: FakeClock
+):
+    view = await study.start(who(1), Where(community=None, channel="20"), count=2)
+    loop = make_loop(db, clock, FakeSender(), FakeTime(), rate=10)
+    loop.housekeeping = study.tidy_sessions  # what the cog wires: bot.study.tidy_sessions
+    clock.advance(SESSION_IDLE + timedelta(seconds=1))
+    await loop.prune_tick()
+    after = await study.view(view.session.id)
+    assert after.session.status is Status.EXPIRED
