@@ -17,8 +17,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.class_progress import ClassProgress, class_progress
+from bot.core.errors import NoQuestions
+from bot.core.learner import Identity, Platform
 from bot.core.timezones import InvalidLocalTime, InvalidTimeZone
-from bot.daily_question import NoQuestions
 from bot.decks import ReloadReport
 from bot.export import CSV_ENCODING, export_csv
 from bot.storage import Database
@@ -78,10 +79,16 @@ class QuizAdmin(
             )
         try:
             schedule = await self.bot.daily.configure(
-                interaction.guild_id, channel.id, time, zone, deck, self.bot.clock()
+                Identity(Platform.DISCORD, str(interaction.guild_id)),
+                str(channel.id),
+                time,
+                zone,
+                deck,
             )
-        except (InvalidLocalTime, InvalidTimeZone, NoQuestions) as exc:
+        except (InvalidLocalTime, InvalidTimeZone) as exc:
             raise UserFacingError(str(exc)) from None
+        except NoQuestions as exc:
+            raise UserFacingError(no_questions_text(exc)) from None
         config = schedule.config
         source = f"deck `{config.deck_id}`" if config.deck_id else "all decks"
         await interaction.response.send_message(
@@ -95,7 +102,9 @@ class QuizAdmin(
         """``/quiz-admin daily off``."""
         require_moderator(interaction)
         assert interaction.guild_id is not None
-        was_on = await self.bot.daily.turn_off(interaction.guild_id, self.bot.clock())
+        was_on = await self.bot.daily.turn_off(
+            Identity(Platform.DISCORD, str(interaction.guild_id))
+        )
         text = "The daily question is off." if was_on else "The daily question was not on."
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -164,6 +173,14 @@ class QuizAdmin(
         await interaction.followup.send(
             reload_text(report, self.bot.decks.directory), ephemeral=True
         )
+
+
+def no_questions_text(error: NoQuestions) -> str:
+    """Why ``daily set`` found nothing to ask."""
+    if error.unknown_deck:
+        return f"There is no deck {error.deck_id!r}."
+    where = f"deck {error.deck_id!r}" if error.deck_id else "any deck"
+    return f"There are no multiple-choice questions in {where}."
 
 
 def reload_text(report: ReloadReport, directory: Path) -> str:

@@ -6,6 +6,7 @@ import itertools
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from bot.progress import Answer, record_answer
 
 from bot.core.grading import Grade
 from bot.core.scheduling import CardScheduler
@@ -20,7 +21,6 @@ from bot.leaderboard import (
     leaderboard_page,
     rank_of,
 )
-from bot.progress import Answer, record_answer
 from bot.storage import Database, learners
 from tests.review_rows import GUILD, NOW, OTHER_GUILD, Review, add_learner, add_reviews
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from bot.sessions import SessionKind, StudyEngine
 
 from bot.charts import server_activity_by_day
 from bot.core.clock import FakeClock
 from bot.core.grading import Grade
 from bot.decks import DeckLibrary, McqCard
-from bot.sessions import SessionKind, StudyEngine
 from bot.stats import deck_progress, end_of_local_day, learner_stats, server_stats
 from bot.storage import Database, learners
 from tests.conftest import SHIPPED_DECK, START

@@ -99,15 +99,60 @@ class NothingToStudy(RecallError):
         self.limit = limit
 
 
+# -- the daily question ---------------------------------------------------------------
+
+
+class DailyError(RecallError):
+    """A daily-question action that cannot be done."""
+
+
+class AlreadyAnswered(DailyError):
+    """This learner already answered this daily question (nothing changed)."""
+
+
+class UnknownPost(DailyError):
+    """No such daily question (deleted, or a button from another database)."""
+
+
+class WrongCommunity(DailyError):
+    """The answer did not come from the question's community (a DM, or an id copied
+    onto another community's message): it counts nowhere, so nothing is recorded."""
+
+
+class QuestionUnavailable(DailyError):
+    """The question's card is gone from its deck (a deck reload removed it)."""
+
+
+class NotAnOption(DailyError):
+    """The chosen option is not on the question."""
+
+
+class NoQuestions(DailyError):
+    """No multiple-choice question to draw from: in deck ``deck_id`` (``unknown_deck``
+    when there is no such deck), or in any deck when ``deck_id`` is None."""
+
+    def __init__(self, deck_id: str | None = None, *, unknown_deck: bool = False) -> None:
+        super().__init__(deck_id or "")
+        self.deck_id = deck_id
+        self.unknown_deck = unknown_deck
+
+
 __all__ = [
+    "AlreadyAnswered",
     "CardChanged",
     "CardRemoved",
+    "DailyError",
+    "NoQuestions",
+    "NotAnOption",
     "NotYourSession",
     "NothingReason",
     "NothingToStudy",
+    "QuestionUnavailable",
     "RecallError",
     "SessionNotFound",
     "SessionOver",
     "StaleReason",
     "StaleStep",
+    "UnknownPost",
+    "WrongCommunity",
 ]

@@ -17,7 +17,6 @@ from bot.core.grading import Grade
 from bot.core.session import SessionKind
 from bot.core.timezones import InvalidTimeZone, parse_zone
 from bot.decks import ExplainCard
-from bot.reminders import describe_off_reason
 from bot.services.study import StepView
 from bot.stats import deck_progress, learner_stats, server_stats
 from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
@@ -30,6 +29,7 @@ from cogs.common.words import describe, relative
 from cogs.quiz.buttons import ANSWER_INPUT_ID, MODAL_PATTERN, QuizButton, modal_id
 from cogs.quiz.forget import ForgetButton, confirm_view
 from cogs.quiz.render import render_step
+from cogs.reminders import describe_off_reason
 
 if TYPE_CHECKING:
     from bot.client import RecallBot
@@ -151,7 +151,8 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
     async def _send_first(self, interaction: discord.Interaction[Any], step: StepView) -> None:
         embed, view = render_step(step)
         # Tell the learner, once, if Recall had to turn their reminders off.
-        notice = await self.bot.reminders.take_off_notice(learner(interaction.user))
+        reason = await self.bot.reminders.take_off_notice(learner(interaction.user))
+        notice = describe_off_reason(reason) if reason else None
         message_id = await show(interaction, update=False, content=notice, embed=embed, view=view)
         if message_id is not None:
             # Where the session is shown (SPEC's sessions table); the buttons do not need it.
@@ -269,9 +270,8 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             key = await self.bot.learners.set_time_zone(who, zone)
         except InvalidTimeZone as exc:
             raise UserFacingError(str(exc)) from None
-        now = self.bot.clock()
-        await self.bot.reminders.replan(who, now)
-        local = now.astimezone(parse_zone(key))
+        await self.bot.reminders.replan(who)
+        local = self.bot.clock().astimezone(parse_zone(key))
         await interaction.response.send_message(
             f"Your time zone is now **{key}** (it is {local:%H:%M} there). "
             "Your streak days and reminders follow it.",
