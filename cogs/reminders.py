@@ -13,7 +13,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import discord
-from bot.sessions import NothingToStudy, SessionKind, option_fingerprint
 from discord import app_commands
 from discord.ext import commands
 
