@@ -9,7 +9,7 @@ import pytest
 from bot.core.scheduling import CardMemory
 from bot.core.selection import Candidate, choose_cards
 from bot.decks import Deck, DeckLibrary
-from bot.storage.quiz_sessions import QueueItem
+from bot.core.session import QueueItem
 from tests.conftest import SHIPPED_DECK, START
 
 
