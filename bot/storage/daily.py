@@ -9,11 +9,17 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import aiosqlite
 
 from bot.storage.codec import from_epoch, maybe_datetime, to_epoch
-from bot.storage.database import Database
+from bot.storage.script import Script, execute
+
+if TYPE_CHECKING:
+    # The rest of this module is still on the old API until the daily question is
+    # ported; only forget_answers (used by LearnerService.forget) is a script yet.
+    from bot.storage.database import Database  # type: ignore[import-not-found]
 
 __all__ = [
     "DailyConfig",
@@ -253,17 +259,18 @@ async def bump_counts(conn: aiosqlite.Connection, post_id: int, correct: bool) -
     return int(row[0]), int(row[1])
 
 
-async def forget_answers(conn: aiosqlite.Connection, user_id: int) -> None:
+def forget_answers(learner_id: int) -> Script[None]:
     """Take a learner's answers out of the posts' running counts (``/quiz forget-me``).
 
     A post's count is the number of answers it holds: the rows themselves then go
     with the learner by cascade, in the caller's transaction. Nothing of the learner
     is kept, not even a marker, so they may answer those questions again afterwards.
     """
-    await conn.execute(
+    yield from execute(
         "UPDATE daily_posts SET answers = answers - 1, correct = correct - ("
         " SELECT a.correct FROM daily_answers a"
-        " WHERE a.post_id = daily_posts.id AND a.user_id = :user)"
-        " WHERE id IN (SELECT post_id FROM daily_answers WHERE user_id = :user)",
-        {"user": user_id},
+        " WHERE a.post_id = daily_posts.id AND a.learner_id = ?)"
+        " WHERE id IN (SELECT post_id FROM daily_answers WHERE learner_id = ?)",
+        learner_id,
+        learner_id,
     )
