@@ -22,7 +22,8 @@ from typing import Any
 
 import pytest
 
-from bot.practice import Terminal, describe_interval
+from bot.core.errors import NothingReason, NothingToStudy
+from bot.practice import Terminal, describe_error, describe_interval
 from bot.storage import DatabaseURL, PostgresURL, SQLiteURL, open_store
 from bot.storage.script import execute, rows
 from tests.conftest import CONTENT_DIR, REPO_ROOT, SHIPPED_DECK, START
@@ -276,3 +277,16 @@ def test_describe_interval() -> None:
     assert describe_interval(START, START + timedelta(minutes=10)) == "in 10 minutes"
     assert describe_interval(START, START + timedelta(hours=5)) == "in 5 hours"
     assert describe_interval(START, START + timedelta(days=8)) == "in 8 days"
+
+
+def test_terminal_words_for_the_engines_errors() -> None:
+    assert describe_error(NothingToStudy(NothingReason.NO_MATCH)) == (
+        "No cards match that deck and kind."
+    )
+    assert describe_error(NothingToStudy(NothingReason.BAD_COUNT, limit=50)) == (
+        "The count must be between 1 and 50."
+    )
+    assert describe_error(NothingToStudy(NothingReason.NO_SUCH_DECK, deck_id="nope")) == (
+        "There is no deck called 'nope'."
+    )
+    assert "/quiz" not in describe_error(NothingToStudy(NothingReason.NOTHING_DUE))
