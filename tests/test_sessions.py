@@ -519,10 +519,13 @@ async def test_count_in_bounds(study: StudyService, count: int, expected: int) -
 # -- review sessions ------------------------------------------------------------------------
 
 
-async def test_start_review_nothing_due(study: StudyService, clock: FakeClock) -> None:
+async def test_start_review_nothing_due(
+    study: StudyService, store: Store, clock: FakeClock
+) -> None:
     with pytest.raises(NothingToStudy) as nothing:
         await study.start_review(ALICE, HERE)
     assert (nothing.value.reason, nothing.value.next_due) == (NothingReason.NOTHING_DUE, None)
+    assert await store.read(learners.find(ALICE)) is None  # the refusal rolled back
     view = await _start(study, SessionKind.MCQ, count=1)
     await study.answer_mcq(ALICE, view.session.id, 0, _wrong(_mcq(view)), None)
     with pytest.raises(NothingToStudy) as nothing:
