@@ -412,6 +412,55 @@ async def test_every_kind_of_step_double_clicked_logs_one_review_per_step(
     assert sum(r["xp"] for r in logged) == view.summary.xp
 
 
+async def test_one_learners_answers_in_two_sessions_at_once_all_count(
+    study: StudyService, store: Store
+) -> None:
+    # Two devices (two channels), the same card, answered in the same instant: each
+    # answer must build on the other's card memory, not overwrite it. (On PostgreSQL
+    # the second used to read the memory before the first committed: one review lost.)
+    for round_ in range(5):
+        views = [
+            await _start(study, SessionKind.MCQ, count=1, channel=f"{round_}-{device}")
+            for device in ("phone", "laptop")
+        ]
+        assert views[0].session.queue == views[1].session.queue
+        await asyncio.gather(
+            *(study.answer_mcq(ALICE, v.session.id, 0, _mcq(v).answer_index, None) for v in views)
+        )
+    memory = await store.read(
+        rows(
+            "SELECT s.card_id, s.reps, COUNT(r.id) AS reviews FROM card_states s"
+            " JOIN reviews r ON r.card_id = s.card_id AND r.learner_id = s.learner_id"
+            " GROUP BY s.card_id, s.reps ORDER BY s.card_id"
+        )
+    )
+    assert memory
+    assert all(row["reps"] == row["reviews"] for row in memory), [dict(r) for r in memory]
+    assert sum(row["reviews"] for row in memory) == 10
+    learner = await store.read(learners.find(ALICE))
+    assert learner is not None
+    assert learner.xp == sum(r["xp"] for r in await _reviews(store))
+
+
+async def test_a_click_and_a_new_session_in_its_channel_at_once(study: StudyService) -> None:
+    # A start locks the learner and then the channel's old session; a click locked them
+    # the other way round and PostgreSQL aborted one of the two as a deadlock.
+    for round_ in range(10):
+        old = await _start(study, SessionKind.MCQ, count=2, channel=f"room-{round_}")
+        answer, new = await asyncio.gather(
+            study.answer_mcq(ALICE, old.session.id, 0, _mcq(old).answer_index, None),
+            _start(study, SessionKind.MCQ, count=2, channel=f"room-{round_}"),
+            return_exceptions=True,
+        )
+        assert isinstance(new, StepView), new
+        if not isinstance(answer, StepView):
+            assert isinstance(answer, SessionOver), answer  # the start came first
+            assert answer.status == Status.ABANDONED
+        with pytest.raises(SessionOver):
+            await study.answer_mcq(ALICE, old.session.id, 1, 0, None)  # replaced now
+        assert (await study.view(new.session.id)).session.status is Status.ACTIVE
+
+
 async def test_answer_after_finish(study: StudyService, store: Store) -> None:
     view = await _start(study, SessionKind.MCQ, count=1)
     sid = view.session.id
