@@ -8,8 +8,8 @@ import pytest
 
 from bot.core.scheduling import CardMemory
 from bot.core.selection import Candidate, choose_cards
-from bot.decks import Deck, DeckLibrary
 from bot.core.session import QueueItem
+from bot.decks import Deck, DeckLibrary
 from tests.conftest import SHIPPED_DECK, START
 
 
