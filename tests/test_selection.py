@@ -9,6 +9,7 @@ from bot.storage.quiz_sessions import QueueItem
 
 from bot.core.scheduling import CardMemory
 from bot.core.selection import Candidate, choose_cards
+from bot.core.session import QueueItem
 from bot.decks import Deck, DeckLibrary
 from tests.conftest import SHIPPED_DECK, START
 

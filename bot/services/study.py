@@ -3,8 +3,9 @@
 Every public call is one transaction script (see :mod:`bot.storage.script`): it
 loads the session and the learner, decides with :mod:`bot.core.session`, and
 stores the decision, so a click is one trip to SQLite's thread or one PostgreSQL
-transaction. The session row is read ``FOR UPDATE`` on PostgreSQL, so clicks on
-one session handled by two processes queue, and the second finds its step taken.
+transaction. The learner's row and then the session's are read ``FOR UPDATE`` on
+PostgreSQL, so clicks on one session handled by two processes queue, and the
+second finds its step taken; a learner's answers in two sessions at once queue too.
 """
 
 from __future__ import annotations
@@ -406,10 +407,15 @@ class StudyService:
         at = now or self.clock()
 
         def click() -> Script[StepView]:
+            # The learner's row first, then the session's: starting a session locks them
+            # in that order too (learners.ensure, then abandon_active), and one order
+            # means no deadlock on PostgreSQL. The learner's lock also queues their
+            # answers in other sessions, which read and write the same streak and
+            # card memories.
+            learner = yield from learners.find(who, lock=True)
             state = yield from sessions.load(session_id, lock=True)
             if state is None:
                 raise SessionNotFound()
-            learner = yield from learners.find(who)
             rules.check_turn(state, -1 if learner is None else learner.id, step)
             assert learner is not None  # check_turn refused anyone else
             item = state.current

@@ -12,7 +12,7 @@ from bot.core.learner import Identity, Learner, Platform
 from bot.core.review import ReviewOutcome
 from bot.core.streaks import StreakState
 from bot.storage.codec import to_epoch
-from bot.storage.script import Row, Script, execute, one
+from bot.storage.script import Row, Script, execute, for_update, one
 
 _COLUMNS = (
     "id, platform, external_id, time_zone, reminder_time, reminders_off_reason, xp,"
@@ -55,10 +55,16 @@ def ensure(identity: Identity, now: datetime) -> Script[Learner]:
     return learner_from_row(row)
 
 
-def find(identity: Identity) -> Script[Learner | None]:
-    """The learner with ``identity``, or None if they never used Recall."""
+def find(identity: Identity, *, lock: bool = False) -> Script[Learner | None]:
+    """The learner with ``identity``, or None if they never used Recall.
+
+    ``lock``: the script is about to record an answer of theirs (see :func:`for_update`),
+    so that their answers in other transactions wait instead of overwriting each
+    other's streak and card memory.
+    """
+    sql = f"SELECT {_COLUMNS} FROM learners WHERE platform = ? AND external_id = ?"
     row = yield from one(
-        f"SELECT {_COLUMNS} FROM learners WHERE platform = ? AND external_id = ?",
+        for_update(sql) if lock else sql,
         str(identity.platform),
         identity.external_id,
     )
