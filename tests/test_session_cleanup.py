@@ -153,28 +153,3 @@ async def test_tidy_takes_the_time_it_is_given(
     assert (await study.tidy_sessions(clock() + SESSION_IDLE + timedelta(seconds=1))).expired == 1
     assert await _rows(store) == {"expired": 1}
 
-
-async def test_the_reminder_loops_prune_job_tidies_sessions(
-    study: StudyService, store: Store, clock: FakeClock
-) -> None:
-    # Runs once the reminder loop is ported to the new storage (issue 10, reminders).
-    reminder_loop = pytest.importorskip("bot.reminder_loop", reason="reminder loop not ported")
-    services = pytest.importorskip("bot.services.reminders", reason="reminders not ported")
-    from bot.pacing import Pacer
-
-    await _start(study, channel=20)
-
-    class NoSender:
-        async def send_reminder(self, job: object) -> object:
-            raise AssertionError("nothing is due")
-
-    loop = reminder_loop.ReminderLoop(
-        services.ReminderService(store, clock),
-        NoSender(),
-        Pacer(10),
-        clock=clock,
-        housekeeping=study.tidy_sessions,
-    )
-    clock.advance(SESSION_IDLE + timedelta(seconds=1))
-    await loop.prune_tick()
-    assert await _rows(store) == {"expired": 1}
