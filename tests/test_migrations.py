@@ -9,9 +9,10 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import pytest
@@ -556,7 +557,7 @@ async def test_a_v4_database_full_of_data_migrates_to_v5(tmp_path: Path) -> None
 
         def read_all(sql: str) -> Script[list[tuple[Any, ...]]]:
             found = yield from rows(sql)
-            return [tuple(r) for r in found]
+            return [tuple(cast("Iterable[Any]", r)) for r in found]
 
         # Learners keep their snowflake as internal id and get it as Discord identity.
         found = await store.read(
