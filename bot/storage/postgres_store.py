@@ -32,7 +32,9 @@ T = TypeVar("T")
 Connection: TypeAlias = "asyncpg.Connection[Any] | asyncpg.pool.PoolConnectionProxy[Any]"
 """A connection, bare or borrowed from the pool."""
 
-_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|\?")
+# Quoted strings and identifiers, line and block comments are copied as they are:
+# a ``?`` inside them is text, not a parameter.
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\?", re.DOTALL)
 
 
 @lru_cache(maxsize=1024)

@@ -142,6 +142,8 @@ async def _pg_version(conn: asyncpg.Connection) -> int:
 
 async def migrate_postgres_connection(conn: asyncpg.Connection) -> list[int]:
     """Apply every pending migration on one connection; the versions applied."""
+    import asyncpg  # only a PostgreSQL run loads the driver
+
     migrations = load_migrations(Dialect.POSTGRES)
     known = migrations[-1].version if migrations else 0
     applied: list[int] = []
@@ -151,21 +153,39 @@ async def migrate_postgres_connection(conn: asyncpg.Connection) -> list[int]:
     if found > known:
         raise SchemaTooNew(found, known)
     for migration in migrations:
-        async with conn.transaction():
-            # The lock makes a second process wait here, then find the work done.
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _PG_LOCK_KEY)
-            if migration.version <= await _pg_version(conn):
-                continue
-            await conn.execute(migration.sql)
-            await conn.execute("DELETE FROM recall_schema")
-            await conn.execute("INSERT INTO recall_schema (version) VALUES ($1)", migration.version)
+        try:
+            async with conn.transaction():
+                # The lock makes a second process wait here, then find the work done.
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", _PG_LOCK_KEY)
+                if migration.version <= await _pg_version(conn):
+                    continue
+                await conn.execute(migration.sql)
+                await conn.execute("DELETE FROM recall_schema")
+                await conn.execute(
+                    "INSERT INTO recall_schema (version) VALUES ($1)", migration.version
+                )
+        except asyncpg.PostgresError as exc:
+            # One line, like SQLite's: the start-up prints it and stops.
+            reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+            raise StorageError(
+                f"migration V{migration.version} ({migration.name}) failed: {reason}"
+            ) from exc
         applied.append(migration.version)
     return applied
 
 
 async def migrate_postgres(store: PostgresStore) -> list[int]:
-    """Apply every pending migration to an open PostgreSQL store."""
-    result: list[int] = await store.call(migrate_postgres_connection)
+    """Apply every pending migration to an open PostgreSQL store.
+
+    Raises :class:`StorageError` (one line) when the server refuses or goes away.
+    """
+    import asyncpg
+
+    try:
+        result: list[int] = await store.call(migrate_postgres_connection)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        reason = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        raise StorageError(f"could not check the schema version: {reason}") from exc
     return result
 
 
