@@ -50,6 +50,7 @@ HEADER = (
 # carriage return, that some apps strip before looking for one).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+
 def safe_cell(text: str) -> str:
     """``text`` made safe for a spreadsheet: a leading formula character gets a ``'``.
 

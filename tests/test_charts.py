@@ -17,7 +17,6 @@ from tests.review_rows import (
     Env,
     Review,
     add_reviews,
-    env,  # noqa: F401  (fixture)
     person,
 )
 
@@ -77,7 +76,8 @@ async def test_the_same_instants_fall_on_other_days_elsewhere(env: Env) -> None:
 async def test_every_grid_day_up_to_today_and_nothing_else(env: Env) -> None:
     first = grid_start(NOW.date())
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    await add_reviews(env.store,
+    await add_reviews(
+        env.store,
         [
             Review(1, at=start - timedelta(seconds=1)),  # before the grid
             Review(1, at=start),  # its first second

@@ -13,7 +13,6 @@ from tests.review_rows import (
     Env,
     Review,
     add_reviews,
-    env,  # noqa: F401  (fixture)
     server,
     small_library,
 )
@@ -38,7 +37,8 @@ async def test_empty_server(env: Env) -> None:
 async def test_active_learners_and_reviews_by_window(env: Env) -> None:
     now = env.clock()
     week, month = now - timedelta(days=7), now - timedelta(days=30)
-    await add_reviews(env.store,
+    await add_reviews(
+        env.store,
         [
             Review(1, at=week + timedelta(seconds=1)),
             Review(1, at=now, correct=False),
@@ -62,7 +62,8 @@ async def test_hardest_cards_by_wrong_rate_with_a_minimum_of_attempts(env: Env) 
             for i in range(wrong + right)
         ]
 
-    await add_reviews(env.store,
+    await add_reviews(
+        env.store,
         [
             *answers("a1", wrong=3, right=2),  # 60 %
             *answers("a2", wrong=6, right=4),  # 60 %, more wrong answers: first of the tie
@@ -96,7 +97,8 @@ async def test_hardest_cards_by_wrong_rate_with_a_minimum_of_attempts(env: Env) 
 
 
 async def test_hardest_lists_at_most_five(env: Env) -> None:
-    await add_reviews(env.store,
+    await add_reviews(
+        env.store,
         [
             Review(u, deck_id=deck, card_id=card, correct=u % 2 == 0)
             for deck, card in [("alpha", f"a{i}") for i in range(1, 5)]
@@ -112,7 +114,8 @@ async def test_missed_concepts_are_aggregated_with_rates(env: Env) -> None:
     def explain(user: int, **fields: Any) -> Review:
         return Review(user, deck_id="beta", card_id="b1", kind="explain", **fields)
 
-    await add_reviews(env.store,
+    await add_reviews(
+        env.store,
         [
             explain(1, missed=("websockets", "servers"), correct=False),
             explain(2, missed=("websockets",)),

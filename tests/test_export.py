@@ -19,7 +19,6 @@ from tests.review_rows import (
     Review,
     add_learner,
     add_reviews,
-    env,  # noqa: F401  (fixture)
     person,
     server,
 )
@@ -48,7 +47,8 @@ async def test_one_row_per_learner_and_deck(env: Env) -> None:
     today = NOW.date()
     await add_learner(env.store, 7, streak=3, last_active=today)
     await add_learner(env.store, 5, streak=9, last_active=today - timedelta(days=3))  # broken
-    await add_reviews(env.store,
+    await add_reviews(
+        env.store,
         [
             Review(7, deck_id="beta", xp=4, at=NOW - timedelta(days=2)),
             Review(7, deck_id="alpha", xp=10, correct=False, at=NOW - timedelta(days=40)),

@@ -34,7 +34,6 @@ from tests.review_rows import (
     Review,
     add_learner,
     add_reviews,
-    env,  # noqa: F401  (fixture)
     person,
     query,
     server,
@@ -79,7 +78,8 @@ def users(page: LeaderboardPage) -> list[int]:
 
 async def test_xp_ranks_with_competition_ties(env: Env) -> None:
     # user 4: 50 XP; users 1 and 2: 30 XP each (2 with more answers); user 3: 10 XP.
-    await add_reviews(env.store,
+    await add_reviews(
+        env.store,
         [
             Review(4, xp=50),
             Review(1, xp=30),
@@ -96,7 +96,8 @@ async def test_xp_ranks_with_competition_ties(env: Env) -> None:
 
 
 async def test_only_this_servers_reviews_count(env: Env) -> None:
-    await add_reviews(env.store,
+    await add_reviews(
+        env.store,
         [
             Review(1, xp=10),
             Review(1, xp=500, guild_id=OTHER_GUILD),
@@ -114,7 +115,8 @@ async def test_period_is_a_rolling_window_inclusive_at_its_start(
 ) -> None:
     start = NOW - timedelta(days=days)
     assert period.start(NOW) == start
-    await add_reviews(env.store,
+    await add_reviews(
+        env.store,
         [
             Review(1, at=start + timedelta(seconds=1), xp=1),  # 1 s inside
             Review(2, at=start, xp=2),  # exactly at the start: inside
@@ -143,7 +145,8 @@ async def test_week_does_not_depend_on_the_weekday(env: Env) -> None:
 
 
 async def test_deck_filter(env: Env) -> None:
-    await add_reviews(env.store,
+    await add_reviews(
+        env.store,
         [
             Review(1, deck_id="alpha", xp=100),
             Review(2, deck_id="beta", xp=20),
@@ -189,7 +192,8 @@ async def test_streak_is_the_displayed_streak_of_learners_active_here(env: Env) 
     await add_learner(env.store, 3, streak=5, freezes=1, last_active=today - timedelta(days=2))
     await add_learner(env.store, 4, streak=50, last_active=today)  # active in another server only
     await add_learner(env.store, 5, streak=0, best=3, last_active=today - timedelta(days=10))
-    await add_reviews(env.store,
+    await add_reviews(
+        env.store,
         [
             Review(1, at=NOW - timedelta(days=1)),
             Review(2, at=NOW - timedelta(days=2)),
@@ -223,7 +227,9 @@ async def test_streak_sql_agrees_with_streaks_view(env: Env) -> None:
     for user, (zone, current, freezes, offset) in enumerate(cases, start=1):
         last = None if offset is None else NOW.date() - timedelta(days=offset)
         state = StreakState(current=current, best=current, freezes=freezes, last_active=last)
-        await add_learner(env.store, user, zone=zone, streak=current, freezes=freezes, last_active=last)
+        await add_learner(
+            env.store, user, zone=zone, streak=current, freezes=freezes, last_active=last
+        )
         expected[user] = streak_view(state, local_date(NOW, parse_zone(zone))).current
     await add_reviews(env.store, [Review(u) for u in expected])
     page = await board(env, Metric.STREAK, size=len(expected))
@@ -297,7 +303,8 @@ async def test_bad_page_size_is_refused(env: Env) -> None:
 @pytest.mark.parametrize("period", [Period.WEEK, Period.ALL])
 async def test_a_viewer_tied_with_others_gets_the_shared_rank(env: Env, period: Period) -> None:
     # XP: user 1 50; users 2, 3 and 4 30 each; user 5 10. The tie ranks 2, 2, 2.
-    await add_reviews(env.store, [Review(1, xp=50), *(Review(u, xp=30) for u in (2, 3, 4)), Review(5, xp=10)]
+    await add_reviews(
+        env.store, [Review(1, xp=50), *(Review(u, xp=30) for u in (2, 3, 4)), Review(5, xp=10)]
     )
     for user, expected in ((1, 1), (2, 2), (3, 2), (4, 2), (5, 5)):
         # Page size 1: the viewer is off the page, so their rank is counted, not read off.
@@ -310,9 +317,7 @@ async def test_a_viewer_tied_with_others_gets_the_shared_rank(env: Env, period: 
 
 
 @pytest.mark.parametrize("deck", [None, "alpha"])
-async def test_all_time_accuracy_needs_the_minimum_of_answers(
-    env: Env, deck: str | None
-) -> None:
+async def test_all_time_accuracy_needs_the_minimum_of_answers(env: Env, deck: str | None) -> None:
     # All time reads the running totals (not the log): the minimum must hold there too.
     long_ago = NOW - timedelta(days=400)
     reviews = [

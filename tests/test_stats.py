@@ -39,7 +39,9 @@ def reports(store: Store, library: DeckLibrary, clock: FakeClock) -> ReportServi
     return ReportService(store, library, clock)
 
 
-async def stats_at(reports: ReportService, clock: FakeClock, who: Identity, now: datetime) -> LearnerStats:
+async def stats_at(
+    reports: ReportService, clock: FakeClock, who: Identity, now: datetime
+) -> LearnerStats:
     clock.set(now)
     return await reports.learner_stats(who)
 
@@ -55,16 +57,12 @@ async def _study(study: StudyService) -> None:
         answer = card.answer_index if right else (card.answer_index + 1) % len(card.options)
         await study.answer_mcq(ALICE, sid, step, answer, None)
         await study.next(ALICE, sid, step)
-    view = await study.start(
-        ALICE, HERE, deck_id=SHIPPED_DECK, kind=SessionKind.FLASHCARD, count=1
-    )
+    view = await study.start(ALICE, HERE, deck_id=SHIPPED_DECK, kind=SessionKind.FLASHCARD, count=1)
     await study.reveal(ALICE, view.session.id, 0)
     await study.grade_flashcard(ALICE, view.session.id, 0, Grade.EASY)
 
 
-async def test_stats_of_someone_who_never_studied(
-    reports: ReportService, clock: FakeClock
-) -> None:
+async def test_stats_of_someone_who_never_studied(reports: ReportService, clock: FakeClock) -> None:
     stats = await stats_at(reports, clock, person(404), START)
     assert (stats.reviews, stats.correct, stats.xp, stats.due_today) == (0, 0, 0, 0)
     assert stats.accuracy is None
@@ -151,9 +149,7 @@ def test_end_of_local_day() -> None:
     assert end_of_local_day(noon, "America/New_York") == datetime(2026, 3, 3, 5, tzinfo=UTC)
 
 
-async def test_deck_progress(
-    study: StudyService, reports: ReportService, clock: FakeClock
-) -> None:
+async def test_deck_progress(study: StudyService, reports: ReportService, clock: FakeClock) -> None:
     before = await reports.deck_progress(ALICE)
     deck = next(p for p in before if p.deck_id == SHIPPED_DECK)
     assert deck.cards == 12
@@ -209,9 +205,7 @@ async def test_member_stats_count_one_community_only(
     assert sum(never.activity.values()) == 0
 
 
-async def test_member_activity_days_are_utc_days(
-    reports: ReportService, clock: FakeClock
-) -> None:
+async def test_member_activity_days_are_utc_days(reports: ReportService, clock: FakeClock) -> None:
     # 23:30 UTC is already tomorrow in Kiritimati (UTC+14): the member view keeps UTC.
     clock.set(NOW)
     late = datetime(2026, 3, 3, 23, 30, tzinfo=UTC)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 import zoneinfo
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -106,9 +106,9 @@ def _zone_or_utc(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")  # a stored zone this host no longer knows
 
 
-def _ranked(raw: list[boards.RawRow], first_rank: int, first_position: int) -> tuple[
-    LeaderboardRow, ...
-]:
+def _ranked(
+    raw: list[boards.RawRow], first_rank: int, first_position: int
+) -> tuple[LeaderboardRow, ...]:
     """Competition ranks for one page: a row ties the one above it or ranks at its position."""
     # UNION ALL promises no order, so the page is put back in board order here.
     raw = sorted(raw, key=lambda r: (-r.value, -r.reviews, r.learner_id))
@@ -273,8 +273,8 @@ class ReportService:
             concepts = yield from progress.concept_totals(community_id, deck_id, until)
             return last_week, last_month, cards, concepts
 
-        (active_7d, reviews_7d), (active_30d, reviews_30d), cards, concepts = (
-            await self.store.read(script())
+        (active_7d, reviews_7d), (active_30d, reviews_30d), cards, concepts = await self.store.read(
+            script()
         )
         reviews = sum(c.attempts for c in cards)
         correct = reviews - sum(c.wrong for c in cards)
@@ -459,7 +459,9 @@ class ReportService:
         community_id: int | None = None
         while True:
 
-            def script(after: tuple[int, str]) -> Script[tuple[int | None, list[export.ExportRecord]]]:
+            def script(
+                after: tuple[int, str],
+            ) -> Script[tuple[int | None, list[export.ExportRecord]]]:
                 found = community_id
                 if found is None:
                     found = yield from communities.find(community)

@@ -15,8 +15,8 @@ __all__ = [
     "PostgresURL",
     "SQLiteURL",
     "SchemaTooNew",
-    "Store",
     "StorageError",
+    "Store",
     "open_store",
     "parse_database_url",
 ]

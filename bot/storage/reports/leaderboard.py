@@ -176,8 +176,7 @@ def _scored(dialect: Dialect, metric: Metric, *, since: bool, deck: bool) -> tup
     else:
         value, minimum = accuracy_sql(dialect, "a."), f" AND {ranked_sql('a.')}"
     return (
-        f"SELECT a.learner_id, a.reviews, {value} AS value FROM {agg}"
-        f" WHERE 1 = 1{where}{minimum}",
+        f"SELECT a.learner_id, a.reviews, {value} AS value FROM {agg} WHERE 1 = 1{where}{minimum}",
         True,
     )
 

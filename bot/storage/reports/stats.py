@@ -127,5 +127,3 @@ def seen_cards(learner_id: int) -> Script[list[CardDue]]:
         "SELECT deck_id, card_id, due FROM card_states WHERE learner_id = ?", learner_id
     )
     return [CardDue(str(r["deck_id"]), str(r["card_id"]), int(r["due"])) for r in found]
-
-
