@@ -348,7 +348,8 @@ async def test_streak_trigger_agrees_with_the_python_rule_over_days_with_gaps(
     for day in active:
         noon = datetime.combine(first + timedelta(days=day), time(12), tzinfo=zone)
 
-        def answer(at: datetime = noon.astimezone(UTC), day: int = day) -> Script[StreakState]:
+        def answer(noon: datetime = noon, day: int = day) -> Script[StreakState]:
+            at = noon.astimezone(UTC)
             learner = yield from learners.find(person(1))
             assert learner is not None
             community_id = yield from communities.ensure(server(GUILD))

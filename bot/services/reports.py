@@ -460,9 +460,8 @@ class ReportService:
         while True:
 
             def script(
-                after: tuple[int, str],
+                found: int | None, after: tuple[int, str]
             ) -> Script[tuple[int | None, list[export.ExportRecord]]]:
-                found = community_id
                 if found is None:
                     found = yield from communities.find(community)
                     if found is None:
@@ -470,7 +469,7 @@ class ReportService:
                 page = yield from export.export_page(found, after, batch_size)
                 return found, page
 
-            community_id, records = await self.store.read(script(after))
+            community_id, records = await self.store.read(script(community_id, after))
             if records:
                 rows: list[ExportRow] = []
                 for r in records:

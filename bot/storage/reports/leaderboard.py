@@ -217,7 +217,8 @@ def _board_sql(dialect: Dialect, metric: Metric, *, since: bool, deck: bool) -> 
             ORDER BY value DESC, reviews DESC, learner_id
             LIMIT :size OFFSET (SELECT page FROM shown) * :size
         )
-        SELECT 'row' AS kind, p.learner_id, l.platform, l.external_id, p.reviews, p.value, NULL AS rank
+        SELECT 'row' AS kind, p.learner_id, l.platform, l.external_id, p.reviews, p.value,
+               NULL AS rank
         FROM page_rows p JOIN learners l ON l.id = p.learner_id
         UNION ALL
         SELECT 'viewer', v.learner_id, l.platform, l.external_id, v.reviews, v.value,
