@@ -35,6 +35,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -389,9 +390,7 @@ async def run_backend(
                 await measure(
                     backend,
                     f"leaderboard {metric} {period}",
-                    lambda p=period, m=metric: reports.leaderboard(
-                        big, p, m, None, 3, viewer=viewer
-                    ),
+                    partial(reports.leaderboard, big, period, metric, None, 3, viewer=viewer),
                     repeats,
                 )
             )
@@ -399,7 +398,7 @@ async def run_backend(
             await measure(
                 backend,
                 f"leaderboard xp {period} deck",
-                lambda p=period: reports.leaderboard(big, p, Metric.XP, DECKS[0], 0, viewer=viewer),
+                partial(reports.leaderboard, big, period, Metric.XP, DECKS[0], 0, viewer=viewer),
                 repeats,
             )
         )

@@ -122,7 +122,7 @@ _CONCEPTS_FROM_LOG = {
 async def rollups_match_the_log(store: Store) -> None:
     """Every roll-up table equals its recomputation from the review log (what a fresh
     backfill would make), on either backend, and the streak copy follows the learners."""
-    checks = {
+    checks: dict[str, str | dict[Dialect, str]] = {
         "SELECT community_id, learner_id, deck_id, reviews, correct, xp, last_at"
         " FROM review_totals": (
             "SELECT community_id, learner_id, deck_id, COUNT(*), SUM(correct), SUM(xp),"
@@ -277,7 +277,7 @@ async def query(store: Store, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 
     def script() -> Script[list[tuple[Any, ...]]]:
         found = yield from rows(sql, *params)
-        return [tuple(r) for r in found]
+        return [tuple(r[i] for i in range(len(r.keys()))) for r in found]
 
     return await store.read(script())
 

@@ -79,12 +79,19 @@ class RawBoard:
 # compare correctly as text; a NULL alive_until (no streak) compares to nothing: 0.
 # Every zone's today is one of a few dates (:min_today..:max_today): only learners
 # whose alive_until falls between them need their own zone's date looked up.
-_STREAK_SQL = """CASE
+def _streak_sql(dialect: Dialect) -> str:
+    # SQLite looks the zone's date up per learner in the automatic index it builds on
+    # the materialized zone_today; PostgreSQL builds no such index and would scan the
+    # ~600 zones per learner, so there zone_today is hash-joined in (:func:`_scored`).
+    today = (
+        "(SELECT z.today FROM zone_today z WHERE z.zone = g.time_zone)"
+        if dialect is Dialect.SQLITE
+        else "z.today"
+    )
+    return f"""CASE
         WHEN g.alive_until >= :max_today THEN g.streak
         WHEN g.alive_until IS NULL OR g.alive_until < :min_today THEN 0
-        WHEN g.alive_until >= COALESCE(
-            (SELECT z.today FROM zone_today z WHERE z.zone = g.time_zone), :utc_today)
-            THEN g.streak
+        WHEN g.alive_until >= COALESCE({today}, :utc_today) THEN g.streak
         ELSE 0
     END"""
 
@@ -166,8 +173,10 @@ def _scored(dialect: Dialect, metric: Metric, *, since: bool, deck: bool) -> tup
                 " ON g.community_id = :community AND g.learner_id = a.learner_id"
             )
             reviews = "a.reviews"
+        if dialect is Dialect.POSTGRES:
+            source += " LEFT JOIN zone_today z ON z.zone = g.time_zone"
         return (
-            f"SELECT g.learner_id, {reviews} AS reviews, {_STREAK_SQL} AS value"
+            f"SELECT g.learner_id, {reviews} AS reviews, {_streak_sql(dialect)} AS value"
             f" FROM {source} WHERE 1 = 1{where}",
             True,
         )
