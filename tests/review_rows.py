@@ -277,7 +277,7 @@ async def query(store: Store, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 
     def script() -> Script[list[tuple[Any, ...]]]:
         found = yield from rows(sql, *params)
-        return [tuple(r[i] for i in range(len(r.keys()))) for r in found]
+        return [tuple(r[i] for i in range(len(list(r.keys())))) for r in found]
 
     return await store.read(script())
 
