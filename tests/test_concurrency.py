@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 import pytest_asyncio
-from bot.sessions import SessionKind, StaleStep, StepView, StudyEngine
 
 from bot.core.clock import FakeClock
 from bot.core.scheduling import CardScheduler
 from bot.decks import DeckLibrary, McqCard
+from bot.sessions import SessionKind, StaleStep, StepView, StudyEngine
 from bot.storage import Database, learners
 from bot.storage.migrations import load_migrations
 from tests.conftest import SHIPPED_DECK

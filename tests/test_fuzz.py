@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bot.sessions import SessionKind, StudyEngine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +20,7 @@ from bot.core.clock import FakeClock
 from bot.core.grading import grade_explain
 from bot.core.scheduling import CardScheduler
 from bot.decks import DeckLibrary, ExplainCard, load_deck_file
+from bot.sessions import SessionKind, StudyEngine
 from bot.storage import Database
 from tests.conftest import CONTENT_DIR, SHIPPED_DECK, START
 

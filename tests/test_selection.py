@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from bot.storage.quiz_sessions import QueueItem
 
 from bot.core.scheduling import CardMemory
 from bot.core.selection import Candidate, choose_cards
 from bot.decks import Deck, DeckLibrary
+from bot.storage.quiz_sessions import QueueItem
 from tests.conftest import SHIPPED_DECK, START
 
 

@@ -5,6 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
+from bot.core.clock import FakeClock
+from bot.core.grading import Grade
+from bot.pacing import Pacer
+from bot.reminder_loop import ReminderLoop
+from bot.reminders import ReminderService
 from bot.sessions import (
     SESSION_IDLE,
     SESSION_KEEP,
@@ -14,14 +20,8 @@ from bot.sessions import (
     StudyEngine,
 )
 from bot.stats import learner_stats
-from bot.storage.quiz_sessions import Status
-
-from bot.core.clock import FakeClock
-from bot.core.grading import Grade
-from bot.pacing import Pacer
-from bot.reminder_loop import ReminderLoop
-from bot.reminders import ReminderService
 from bot.storage import Database
+from bot.storage.quiz_sessions import Status
 from tests.conftest import SHIPPED_DECK
 
 ALICE = 111

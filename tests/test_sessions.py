@@ -7,6 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from bot.core.clock import FakeClock
+from bot.core.grading import Grade
+from bot.core.scheduling import CardScheduler
+from bot.decks import DeckLibrary, ExplainCard, FlashCard, McqCard
 from bot.sessions import (
     MAX_COUNT,
     CardChanged,
@@ -21,13 +26,8 @@ from bot.sessions import (
     describe_interval,
     option_fingerprint,
 )
-from bot.storage.quiz_sessions import Phase, Status
-
-from bot.core.clock import FakeClock
-from bot.core.grading import Grade
-from bot.core.scheduling import CardScheduler
-from bot.decks import DeckLibrary, ExplainCard, FlashCard, McqCard
 from bot.storage import Database, card_states, learners
+from bot.storage.quiz_sessions import Phase, Status
 from tests.conftest import SHIPPED_DECK, START
 
 ALICE = 111

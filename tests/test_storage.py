@@ -18,13 +18,13 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from bot.storage.database import in_worker_thread, raw_connection
-from bot.storage.quiz_sessions import Phase, QueueItem, Status
 
 from bot.core.clock import FakeClock
 from bot.core.scheduling import CardMemory
 from bot.storage import Database, StorageError, card_states, learners, quiz_sessions, reviews
 from bot.storage.codec import from_epoch, to_epoch
+from bot.storage.database import in_worker_thread, raw_connection
+from bot.storage.quiz_sessions import Phase, QueueItem, Status
 from bot.storage.reviews import ReviewEntry
 from tests.conftest import REPO_ROOT, START
 

@@ -15,8 +15,8 @@ __all__ = [
     "PostgresURL",
     "SQLiteURL",
     "SchemaTooNew",
-    "StorageError",
     "Store",
+    "StorageError",
     "open_store",
     "parse_database_url",
 ]

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.sessions import SessionKind
-
 from bot.client import RecallBot
 from bot.core.clock import FakeClock
 from bot.decks import McqCard
+from bot.sessions import SessionKind
 from bot.settings import Settings, load_settings
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.fixtures import StudyHall

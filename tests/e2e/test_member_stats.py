@@ -10,9 +10,9 @@ import json
 import logging
 
 import pytest
-from bot.sessions import SessionKind
 
 from bot.decks import McqCard
+from bot.sessions import SessionKind
 from tests.e2e.harness import Recall, embed, ephemeral_text, field_named, field_names
 from tests.fakediscord.models import FakeUser
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import cast
 
 import pytest
-from bot.sessions import SESSION_IDLE, SESSION_KEEP
 
+from bot.sessions import SESSION_IDLE, SESSION_KEEP
 from cogs.reminders import Reminders
 from tests.e2e.harness import Recall, custom_id_of, embed
 
