@@ -16,13 +16,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.class_progress import ClassProgress, class_progress
 from bot.core.errors import NoQuestions
 from bot.core.learner import Identity, Platform
+from bot.core.reports import ClassProgress
 from bot.core.timezones import InvalidLocalTime, InvalidTimeZone
 from bot.decks import ReloadReport
-from bot.export import CSV_ENCODING, export_csv
-from bot.storage import Database
+from bot.export import CSV_ENCODING, write_csv_async
 from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError
@@ -120,8 +119,8 @@ class QuizAdmin(
         if deck is not None and deck not in self.bot.decks:
             raise UserFacingError(f"There is no deck called '{deck[:100]}'.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await class_progress(
-            self.bot.db, self.bot.decks, interaction.guild_id, deck, self.bot.clock()
+        report = await self.bot.reports.class_progress(
+            Identity(Platform.DISCORD, str(interaction.guild_id)), deck
         )
         await interaction.followup.send(embed=progress_embed(report), ephemeral=True)
 
@@ -133,9 +132,10 @@ class QuizAdmin(
         assert guild is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.clock()
-        names = await member_names(guild, await learner_ids(self.bot.db, guild.id))
+        community = Identity(Platform.DISCORD, str(guild.id))
+        names = await member_names(guild, await self.bot.reports.export_learners(community))
         buffer = io.StringIO(newline="")
-        rows = await export_csv(self.bot.db, guild.id, names, buffer, now)
+        rows = await write_csv_async(self.bot.reports.export_rows(community), names, buffer)
         data = buffer.getvalue().encode(CSV_ENCODING)
         filename = f"recall-{guild.id}-{now:%Y-%m-%d}.csv"
         if len(data) > EXPORT_MAX_BYTES:
@@ -235,37 +235,31 @@ def progress_embed(report: ClassProgress) -> discord.Embed:
     return embed
 
 
-async def learner_ids(db: Database, guild_id: int) -> list[int]:
-    """Everyone with results in this server."""
-    rows = await db.fetchall(
-        "SELECT DISTINCT user_id FROM review_totals WHERE guild_id = ? ORDER BY user_id",
-        (guild_id,),
-    )
-    return [int(row[0]) for row in rows]
-
-
-async def member_names(guild: discord.Guild, user_ids: list[int]) -> dict[int, str]:
+async def member_names(guild: discord.Guild, learners: list[Identity]) -> dict[Identity, str]:
     """Display names at export time, fetched a few at a time (Recall has no members intent).
 
     A learner who left the server keeps an empty name; past ``NAME_LOOKUPS_MAX`` the
     rest stay empty too rather than holding the export for minutes.
     """
-    names: dict[int, str] = {}
+    names: dict[Identity, str] = {}
     gate = asyncio.Semaphore(NAME_LOOKUP_CONCURRENCY)
 
-    async def look_up(user_id: int) -> None:
+    async def look_up(learner: Identity) -> None:
+        if learner.platform is not Platform.DISCORD or not learner.external_id.isdigit():
+            return  # not a Discord member: no name to look up here
+        user_id = int(learner.external_id)
         cached = guild.get_member(user_id)
         if cached is not None:
-            names[user_id] = cached.display_name
+            names[learner] = cached.display_name
             return
         async with gate:
             try:
                 member = await guild.fetch_member(user_id)
             except discord.HTTPException:
                 return
-            names[user_id] = member.display_name
+            names[learner] = member.display_name
 
-    await asyncio.gather(*(look_up(uid) for uid in user_ids[:NAME_LOOKUPS_MAX]))
+    await asyncio.gather(*(look_up(who) for who in learners[:NAME_LOOKUPS_MAX]))
     return names
 
 

@@ -50,8 +50,9 @@ settings.register_profile("deterministic", derandomize=True, database=None)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
-# PostgreSQL: a throwaway server for the run and a fresh database per test (pg_url, ...).
-pytest_plugins = ["tests.pgfixtures"]
+# PostgreSQL: a throwaway server for the run and a fresh database per test (pg_url, ...);
+# the read models' fixtures (env, fresh_databases) from tests/review_rows.py.
+pytest_plugins = ["tests.pgfixtures", "tests.review_rows"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = REPO_ROOT / "content"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from bot.storage.quiz_sessions import QueueItem
 
 from bot.core.scheduling import CardMemory
 from bot.core.selection import Candidate, choose_cards

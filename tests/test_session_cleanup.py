@@ -152,4 +152,3 @@ async def test_tidy_takes_the_time_it_is_given(
     assert (await study.tidy_sessions(clock())).expired == 0
     assert (await study.tidy_sessions(clock() + SESSION_IDLE + timedelta(seconds=1))).expired == 1
     assert await _rows(store) == {"expired": 1}
-

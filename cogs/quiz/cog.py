@@ -11,14 +11,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.charts import activity_png, server_activity_png
+from bot.charts import heatmap_png
 from bot.core.errors import CardChanged, CardRemoved, RecallError, SessionOver, StaleStep
 from bot.core.grading import Grade
+from bot.core.learner import Identity, Platform
 from bot.core.session import SessionKind
 from bot.core.timezones import InvalidTimeZone, parse_zone
 from bot.decks import ExplainCard
 from bot.services.study import StepView
-from bot.stats import deck_progress, learner_stats, server_stats
 from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
@@ -161,8 +161,8 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
     @app_commands.command(name="decks", description="Decks with card counts and your progress")
     async def decks(self, interaction: discord.Interaction[Any]) -> None:
         """``/quiz decks``."""
-        progress = await deck_progress(
-            self.bot.db, self.bot.decks, interaction.user.id, self.bot.clock()
+        progress = await self.bot.reports.deck_progress(
+            Identity(Platform.DISCORD, str(interaction.user.id))
         )
         embed = discord.Embed(title="Decks", colour=discord.Colour.blurple())
         if not progress:
@@ -198,8 +198,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             return
         target = interaction.user
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.clock()
-        stats = await learner_stats(self.bot.db, target.id, now)
+        stats = await self.bot.reports.learner_stats(Identity(Platform.DISCORD, str(target.id)))
         embed = discord.Embed(
             title=f"Stats for {target.display_name}"[:256], colour=discord.Colour.blurple()
         )
@@ -218,7 +217,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             notes.append(describe_off_reason(stats.reminders_off_reason))
         embed.set_footer(text=" · ".join(notes))
         # The picture is drawn in a worker thread: matplotlib must not block the loop.
-        png = await activity_png(self.bot.db, target.id, stats.time_zone, now)
+        png = await heatmap_png(stats.activity, stats.today)
         embed.set_image(url="attachment://activity.png")
         await interaction.followup.send(
             embed=embed, file=discord.File(io.BytesIO(png), filename="activity.png"), ephemeral=True
@@ -241,8 +240,10 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         if not isinstance(member, discord.Member) or member.guild.id != interaction.guild.id:
             raise UserFacingError(f"{member.display_name[:100]} is not a member of this server.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.clock()
-        stats = await server_stats(self.bot.db, member.id, interaction.guild.id)
+        stats = await self.bot.reports.member_stats(
+            Identity(Platform.DISCORD, str(interaction.guild.id)),
+            Identity(Platform.DISCORD, str(member.id)),
+        )
         embed = discord.Embed(
             title=f"Stats for {member.display_name} in this server"[:256],
             colour=discord.Colour.blurple(),
@@ -252,7 +253,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         accuracy = "–" if stats.accuracy is None else f"{stats.accuracy:.0%}"
         embed.add_field(name="Accuracy", value=accuracy)
         embed.set_footer(text="Activity in this server only · days in UTC")
-        png = await server_activity_png(self.bot.db, interaction.guild.id, member.id, now)
+        png = await heatmap_png(stats.activity, stats.today)
         embed.set_image(url="attachment://activity.png")
         await interaction.followup.send(
             embed=embed, file=discord.File(io.BytesIO(png), filename="activity.png"), ephemeral=True
