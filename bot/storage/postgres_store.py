@@ -87,6 +87,9 @@ async def drive(conn: Connection, script: Script[T]) -> T:
         script.close()
 
 
+LOCK_TIMEOUT_MS = 5000
+"""How long a statement waits for a row lock (SQLite's busy timeout is the same)."""
+
 _UNAVAILABLE = (
     OSError,
     asyncpg.PostgresConnectionError,
@@ -139,6 +142,10 @@ class PostgresStore:
                 command_timeout=60,
                 # Recall's own statements are few and fixed: keep them all prepared.
                 statement_cache_size=512,
+                # Like SQLite's busy timeout: a row another transaction holds for longer
+                # than this is "busy, try again" (StorageError), not a click that hangs
+                # past Discord's deadline and the learner's patience.
+                server_settings={"lock_timeout": str(LOCK_TIMEOUT_MS)},
             )
         except (*_UNAVAILABLE, asyncpg.PostgresError) as exc:
             raise StorageError(f"cannot connect to PostgreSQL at {where}: {_reason(exc)}") from exc

@@ -103,6 +103,11 @@ class Recall:
         """Rows of a read-only query on the bot's own database (for assertions)."""
         return await self.running.store.read(rows(query, *params))
 
+    async def sql_one(self, query: str, *params: Any) -> Row | None:
+        """The first row of a read-only query on the bot's own database, or None."""
+        found = await self.sql(query, *params)
+        return found[0] if found else None
+
     async def review_count(self) -> int:
         """Rows in the review log."""
         [row] = await self.sql("SELECT COUNT(*) FROM reviews")
@@ -166,13 +171,23 @@ def ephemeral_text(interaction: Interaction) -> str:
     return message.content
 
 
-async def answer_mcqs(recall: Recall, user: FakeUser, right: int, wrong: int) -> None:
-    """Answer ``right + wrong`` multiple-choice cards through the real engine."""
+HALL = -1
+"""``answer_mcqs``'s default place: the study hall's server and channel."""
+
+
+async def answer_mcqs(
+    recall: Recall, user: FakeUser, right: int, wrong: int, *, guild_id: int | None = HALL
+) -> None:
+    """Answer ``right + wrong`` multiple-choice cards through the real service, in the
+    study hall, in another server (``guild_id``) or in a DM (``guild_id=None``)."""
     study = recall.running.study
     who = Identity(Platform.DISCORD, str(user.id))
-    where = Where(
-        Identity(Platform.DISCORD, str(recall.hall.guild.id)), str(recall.hall.channel.id)
-    )
+    if guild_id == HALL:
+        where = Where(
+            Identity(Platform.DISCORD, str(recall.hall.guild.id)), str(recall.hall.channel.id)
+        )
+    else:
+        where = Where(None if guild_id is None else Identity(Platform.DISCORD, str(guild_id)), None)
     view = await study.start(who, where, kind=SessionKind.MCQ, count=right + wrong)
     for number in range(right + wrong):
         card = view.card
