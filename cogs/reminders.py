@@ -27,7 +27,7 @@ from bot.core.errors import (
     WrongCommunity,
 )
 from bot.core.learner import Identity, Platform
-from bot.core.reminders import OffReason, ReminderJob, SendResult
+from bot.core.reminders import ReminderJob, SendResult
 from bot.core.session import SessionKind, option_fingerprint
 from bot.core.timezones import InvalidLocalTime
 from bot.decks import McqCard
@@ -49,21 +49,6 @@ DMS_CLOSED = 50007
 """Discord's error code for "Cannot send messages to this user"."""
 FALLBACK_COUNT = 5
 """Cards in the session Start review opens when nothing is due (the streak is at risk)."""
-
-_OFF_REASON_TEXT = {
-    OffReason.DMS_CLOSED: (
-        "Your daily reminders are off: Recall could not send you a DM (your DMs are "
-        "closed). Allow direct messages from this server, then run /quiz remind set again."
-    ),
-}
-
-
-def describe_off_reason(reason: str) -> str:
-    """The sentence telling a learner why Recall turned their reminders off."""
-    try:
-        return _OFF_REASON_TEXT[OffReason(reason)]
-    except ValueError:
-        return f"Your daily reminders were turned off ({reason}). Run /quiz remind set to resume."
 
 
 def reminder_text(job: ReminderJob) -> str:

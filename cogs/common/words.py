@@ -19,6 +19,7 @@ from bot.core.errors import (
     StaleReason,
     StaleStep,
 )
+from bot.core.reminders import OffReason
 
 
 def relative(instant: datetime) -> str:
@@ -43,6 +44,22 @@ SESSION_OVER: dict[str, str] = {
     "expired": "This quiz expired after a day unused. Start a new one with /quiz start.",
     "abandoned": "This quiz was replaced by a newer one.",
 }
+
+
+_OFF_REASON_TEXT = {
+    OffReason.DMS_CLOSED: (
+        "Your daily reminders are off: Recall could not send you a DM (your DMs are "
+        "closed). Allow direct messages from this server, then run /quiz remind set again."
+    ),
+}
+
+
+def describe_off_reason(reason: str) -> str:
+    """The sentence telling a learner why Recall turned their reminders off."""
+    try:
+        return _OFF_REASON_TEXT[OffReason(reason)]
+    except ValueError:
+        return f"Your daily reminders were turned off ({reason}). Run /quiz remind set to resume."
 
 
 def describe(error: RecallError) -> str:
@@ -71,4 +88,4 @@ def _nothing(error: NothingToStudy) -> str:
     return "No cards match that deck, kind and level."
 
 
-__all__ = ["describe", "relative"]
+__all__ = ["describe", "describe_off_reason", "relative"]

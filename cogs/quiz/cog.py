@@ -25,11 +25,10 @@ from cogs.common.errors import UserFacingError, report
 from cogs.common.identity import learner, where
 from cogs.common.ids import parse_id, refuse_forged
 from cogs.common.respond import show, within_deadline
-from cogs.common.words import describe, relative
+from cogs.common.words import describe, describe_off_reason, relative
 from cogs.quiz.buttons import ANSWER_INPUT_ID, MODAL_PATTERN, QuizButton, modal_id
 from cogs.quiz.forget import ForgetButton, confirm_view
 from cogs.quiz.render import render_step
-from cogs.reminders import describe_off_reason
 
 if TYPE_CHECKING:
     from bot.client import RecallBot

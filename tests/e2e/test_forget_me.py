@@ -2,8 +2,9 @@
 
 The walk reads the tables from the catalogue (``sqlite_master``,
 ``information_schema``), so a table added later is covered without touching this
-test: every table with a learner column must have held rows of the learner before (extend the setup below if a new table is not reached), and none
-after, while the other learner's rows all stay.
+test: every table with a learner column must have held rows of the learner
+before (extend the setup below if a new table is not reached), and none after,
+while the other learner's rows all stay.
 """
 
 from __future__ import annotations
