@@ -152,3 +152,15 @@ async def test_tidy_takes_the_time_it_is_given(
     assert (await study.tidy_sessions(clock())).expired == 0
     assert (await study.tidy_sessions(clock() + SESSION_IDLE + timedelta(seconds=1))).expired == 1
     assert await _rows(store) == {"expired": 1}
+
+
+async def test_showing_a_session_is_not_activity(
+    study: StudyService, store: Store, clock: FakeClock
+) -> None:
+    # The front end records the session's message after its first reply, which can
+    # land late: that must not keep an untouched session from expiring.
+    session_id = await _start(study, channel=20)
+    clock.advance(SESSION_IDLE + timedelta(seconds=1))
+    await study.set_message(session_id, "1234")
+    assert (await study.tidy_sessions()).expired == 1
+    assert await _rows(store) == {"expired": 1}

@@ -391,7 +391,7 @@ class StudyService:
 
     async def set_message(self, session_id: int, message: str) -> None:
         """Remember which message shows the session."""
-        await self.store.write(sessions.set_message(session_id, message, self.clock()))
+        await self.store.write(sessions.set_message(session_id, message))
 
     async def _click(
         self,

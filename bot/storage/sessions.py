@@ -107,14 +107,13 @@ def save(state: SessionState, now: datetime) -> Script[None]:
     )
 
 
-def set_message(session_id: int, message: str, now: datetime) -> Script[None]:
-    """Remember which message shows the session."""
-    yield from execute(
-        "UPDATE quiz_sessions SET message = ?, updated_at = ? WHERE id = ?",
-        message,
-        to_epoch(now),
-        session_id,
-    )
+def set_message(session_id: int, message: str) -> Script[None]:
+    """Remember which message shows the session.
+
+    ``updated_at`` stays: it is when the learner last did something, which decides
+    when an untouched session expires, and showing it is not the learner's doing.
+    """
+    yield from execute("UPDATE quiz_sessions SET message = ? WHERE id = ?", message, session_id)
 
 
 def abandon_active(learner_id: int, channel: str | None, now: datetime) -> Script[int]:

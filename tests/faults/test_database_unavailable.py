@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 import pytest
 
-from bot.storage import PostgresURL, SQLiteURL
+from bot.storage import DatabaseURL, PostgresURL, SQLiteURL
 from bot.storage.sqlite_store import SQLiteStore
 from tests.e2e.harness import Recall, custom_id_of, embed, ephemeral_text, labels
 from tests.fakediscord.interactions import DEFERRED_UPDATE_MESSAGE
@@ -103,7 +103,9 @@ async def test_locked_database_defers_then_apologises_then_resumes(recall: Recal
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.usefixtures("no_unexpected_errors")
-async def test_read_only_database_apologises_then_resumes(recall: Recall) -> None:
+async def test_read_only_database_apologises_then_resumes(
+    recall: Recall, database_url: DatabaseURL
+) -> None:
     alice, bob = recall.hall.learner, recall.hall.learner2
     start = await recall.slash(alice, "quiz start", {"kind": "flashcard", "count": 1})
     message = start.message()
