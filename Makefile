@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest bench check demo clean
+.PHONY: install run test lint typecheck layers pytest bench check demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ install: $(STAMP)
 run: $(STAMP)  ## set up and run the bot
 	$(PY) -m bot
 
-test: lint typecheck pytest  ## set up and run ruff, mypy and pytest
+test: lint typecheck layers pytest  ## set up and run ruff, mypy, the layer contracts and pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -26,6 +26,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
+
+layers: $(STAMP)  ## the import contracts of pyproject.toml (bot.core pure, no SQL outside bot.storage...)
+	$(VENV)/bin/lint-imports --no-logo
 
 pytest: $(STAMP)
 	$(VENV)/bin/pytest
@@ -40,4 +43,4 @@ demo: $(STAMP)  ## a real bot process against the local fake Discord, one full s
 	$(PY) -m tests.fakediscord demo
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .import_linter_cache

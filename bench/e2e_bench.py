@@ -14,6 +14,14 @@ to 3 s), it samples the bot process's RSS with psutil, and it reads the process'
 time (all threads) per interaction, which is steadier than throughput when another
 job shares the machine.
 
+Recall runs on SQLite and on PostgreSQL (``--database sqlite|postgres``, both by
+default; PostgreSQL is a throwaway server started for the run, or
+``RECALL_BENCH_POSTGRES_URL``, a DSN whose role may CREATE DATABASE). A last table
+compares two Recall processes on two shards (``SHARD_COUNT=2``, ``SHARD_IDS=0`` and
+``1``, one guild on each shard, the learners split between them) against one
+process serving both guilds, both on one PostgreSQL database (``--shards`` loads,
+default 100 and 400 learners; ``--no-shards`` skips it).
+
 ``--learners 100 --bot recall --seconds 20`` runs a part; ``--py-spy PATH`` profiles
 each bot under load with a py-spy executable kept outside the project (for example
 ``pip install --target /tmp/pyspy py-spy``) and writes ``e2e-<bot>.speedscope.json``.
@@ -25,23 +33,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
+import secrets
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import psutil  # type: ignore[import-untyped]  # no stubs in the dev extras
 
 from bench.workdir import bench_dir
-from tests.fakediscord import FakeDiscord, FakeUser
+from tests.fakediscord import FakeDiscord, FakeGuild, FakeUser
 from tests.fakediscord.__main__ import start_bot_process, stop_bot_process
 from tests.fakediscord.fixtures import build_study_hall
 from tests.fakediscord.session_driver import GRADES, run_session
+from tests.pgserver import PgServer, find_binaries, missing_binaries_message
 
 LEARNERS = (25, 100, 400)
+SHARD_LEARNERS = (100, 400)
+DATABASES = ("sqlite", "postgres")
+POSTGRES_URL_ENV = "RECALL_BENCH_POSTGRES_URL"
+"""A running server's DSN to bench on instead of a throwaway one (its role needs CREATEDB)."""
+
+Learner = tuple[FakeUser, FakeGuild | None]
+"""A learner and the guild they study in (``None``: the first guild)."""
 CARDS = 5
 """Flashcards per session: 1 start + 5 x (reveal + grade) = 11 interactions."""
 DEADLINE = 3.0
@@ -94,31 +114,52 @@ async def sample_rss(pid: int, peak: list[int], stop: asyncio.Event) -> None:
             pass
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time of the processes ``pids`` so far (all threads)."""
+    total = 0.0
+    for pid in pids:
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
 async def load(
-    fake: FakeDiscord, users: list[FakeUser], seconds: float, pid: int, bot: str
+    fake: FakeDiscord,
+    learners: Sequence[FakeUser | Learner],
+    seconds: float,
+    pids: int | Sequence[int],
+    bot: str,
 ) -> PhaseResult:
-    """``len(users)`` learners studying in a closed loop for about ``seconds``."""
-    result = PhaseResult(bot, len(users))
+    """``len(learners)`` learners studying in a closed loop for about ``seconds``.
+
+    ``pids`` are the bot's processes (several when sharded): their CPU times add
+    up, and the peak RSS is the largest of any one of them.
+    """
+    pids = [pids] if isinstance(pids, int) else list(pids)
+    result = PhaseResult(bot, len(learners))
     deadline = time.monotonic() + seconds
 
-    async def learner(user: FakeUser) -> None:
+    async def learner(who: FakeUser | Learner) -> None:
+        user, guild = who if isinstance(who, tuple) else (who, None)
+        options = {"kind": "flashcard", "count": CARDS}
         while time.monotonic() < deadline:
-            run = await run_session(fake, user, {"kind": "flashcard", "count": CARDS}, timeout=60)
+            run = await run_session(fake, user, options, timeout=60, guild=guild)
             result.latencies.extend(step.seconds for step in run.timings)
             result.answers += sum(1 for step in run.timings if step.action in GRADES)
 
-    peak, stop = [0], asyncio.Event()
-    sampler = asyncio.create_task(sample_rss(pid, peak, stop))
-    process = psutil.Process(pid)
-    cpu_before = process.cpu_times()
+    peaks, stop = [[0] for _ in pids], asyncio.Event()
+    samplers = [
+        asyncio.create_task(sample_rss(pid, peak, stop))
+        for pid, peak in zip(pids, peaks, strict=True)
+    ]
+    cpu_before = cpu_seconds(pids)
     began = time.monotonic()
-    await asyncio.gather(*(learner(user) for user in users))
+    await asyncio.gather(*(learner(who) for who in learners))
     result.seconds = time.monotonic() - began
-    cpu_after = process.cpu_times()
-    result.cpu_seconds = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
+    result.cpu_seconds = cpu_seconds(pids) - cpu_before
     stop.set()
-    await sampler
-    result.peak_rss = peak[0]
+    await asyncio.gather(*samplers)
+    result.peak_rss = max(peak[0] for peak in peaks)
     return result
 
 
@@ -145,11 +186,14 @@ async def bench_bot(
     tmp: Path,
     learners: Sequence[int] = LEARNERS,
     py_spy: str | None = None,
+    database: Path | str | None = None,
 ) -> list[PhaseResult]:
     """Start one bot process and run every load against it.
 
-    With ``py_spy`` (the path of a py-spy executable), the loads are profiled and the
-    profile written to the current directory as ``e2e-<bot>.speedscope.json``.
+    ``database`` is the bot's SQLite file or PostgreSQL DSN (default: a SQLite file
+    in ``tmp``). With ``py_spy`` (the path of a py-spy executable), the loads are
+    profiled and the profile written to the current directory as
+    ``e2e-<bot>.speedscope.json``.
     """
     fake = FakeDiscord()
     hall = build_study_hall(fake)
@@ -159,7 +203,7 @@ async def bench_bot(
     await fake.start()
     try:
         process = await start_bot_process(
-            fake, hall.guild.id, tmp / f"{bot}.db", module=module, quiet=True
+            fake, hall.guild.id, database or tmp / f"{bot}.db", module=module, quiet=True
         )
         try:
             await load(fake, users[:10], 1.0, process.pid, bot)  # warm-up, not reported
@@ -200,8 +244,9 @@ def print_tables(
         f"closed loop, flashcard sessions of {CARDS} cards, {seconds:g} s per load; latency ="
         " gateway dispatch -> first callback"
     )
+    width = max(6, *(len(bot) for bot in results))
     header = (
-        f"{'learners':>8}  {'bot':<6} {'interactions':>12} {'p50 ms':>9} {'p95 ms':>9}"
+        f"{'learners':>8}  {'bot':<{width}} {'interactions':>12} {'p50 ms':>9} {'p95 ms':>9}"
         f" {'p99 ms':>9} {'max ms':>9} {'answers/s':>10} {'late>3s':>8} {'peak RSS MB':>12}"
         f" {'CPU ms/int':>10}"
     )
@@ -211,23 +256,37 @@ def print_tables(
         for bot in results:
             r = results[bot][index]
             print(
-                f"{n:>8}  {bot:<6} {len(r.latencies):>12,} {ms(r.percentile(0.5)):>9}"
+                f"{n:>8}  {bot:<{width}} {len(r.latencies):>12,} {ms(r.percentile(0.5)):>9}"
                 f" {ms(r.percentile(0.95)):>9} {ms(r.percentile(0.99)):>9}"
                 f" {ms(max(r.latencies)):>9} {r.throughput:>10,.1f} {r.late:>8}"
                 f" {r.peak_rss / 2**20:>12,.1f} {r.cpu_per_interaction * 1000:>10.2f}"
             )
-    if set(results) != {"recall", "bare"}:
+    if "bare" not in results:
         return
-    print("\nRecall / bare (overhead; lower latency ratio and higher throughput ratio are better)")
+    for variant in (bot for bot in results if bot != "bare"):
+        print_ratios(results, variant, learners)
+    if "recall" in results:
+        print_targets(results, learners)
+
+
+def print_ratios(
+    results: dict[str, list[PhaseResult]], variant: str, learners: Sequence[int]
+) -> None:
+    """``variant`` (Recall on one database) over the bare bot, load by load."""
+    print(f"\n{variant} / bare (lower latency ratio and higher throughput ratio are better)")
     print(f"{'learners':>8}  {'p50 x':>7} {'p99 x':>7} {'throughput x':>13} {'CPU/int x':>10}")
     for index, n in enumerate(learners):
-        ours, bare = results["recall"][index], results["bare"][index]
+        ours, bare = results[variant][index], results["bare"][index]
         print(
             f"{n:>8}  {ours.percentile(0.5) / bare.percentile(0.5):>7.2f}"
             f" {ours.percentile(0.99) / bare.percentile(0.99):>7.2f}"
             f" {ours.throughput / bare.throughput:>13.2f}"
             f" {ours.cpu_per_interaction / bare.cpu_per_interaction:>10.2f}"
         )
+
+
+def print_targets(results: dict[str, list[PhaseResult]], learners: Sequence[int]) -> None:
+    """Issue 8's targets for Recall on SQLite against the bare bot."""
     at = dict(zip(learners, zip(results["recall"], results["bare"], strict=True), strict=True))
     if 100 not in at or 400 not in at:
         return
@@ -253,17 +312,164 @@ def print_tables(
 MODULES = {"recall": "bot", "bare": "bench.bare_bot"}
 
 
+@contextlib.asynccontextmanager
+async def postgres() -> AsyncIterator[PostgresDatabases]:
+    """A PostgreSQL to bench on: ``RECALL_BENCH_POSTGRES_URL``, or a throwaway server."""
+    external = os.environ.get(POSTGRES_URL_ENV, "").strip()
+    if external:
+        yield PostgresDatabases(external)
+        return
+    binaries = find_binaries()
+    if binaries is None:
+        raise SystemExit(
+            f"no PostgreSQL to bench on: {missing_binaries_message()}; set {POSTGRES_URL_ENV}"
+            " or run with --database sqlite"
+        )
+    server = await asyncio.to_thread(PgServer.start, binaries)
+    try:
+        yield PostgresDatabases(server.dsn)
+    finally:
+        await asyncio.to_thread(server.stop)
+
+
+class PostgresDatabases:
+    """Makes a fresh, empty database per run (the bot migrates it as it starts)."""
+
+    def __init__(self, admin_dsn: str) -> None:
+        self.admin_dsn = admin_dsn
+
+    async def create(self) -> str:
+        """A new database's DSN."""
+        name = f"recall_bench_{secrets.token_hex(4)}"
+        conn = await asyncpg.connect(self.admin_dsn)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        # The admin DSN with its database replaced: user, host, port and options kept.
+        return urlunsplit(urlsplit(self.admin_dsn)._replace(path=f"/{name}"))
+
+
+@dataclass
+class ShardResult:
+    """One load against one layout (one process, or one process per shard)."""
+
+    layout: str
+    processes: int
+    phase: PhaseResult
+
+
+async def bench_shards(
+    seconds: float, databases: PostgresDatabases, learners: Sequence[int] = SHARD_LEARNERS
+) -> list[ShardResult]:
+    """Two processes on two shards against one process, both on one PostgreSQL database.
+
+    Two guilds, one on each shard of two; the learners are split between them, so in
+    the sharded layout each process serves half of them. Commands are synced
+    globally, as for any bot in more than one guild.
+    """
+    results: list[ShardResult] = []
+    layouts: dict[str, list[dict[str, str]]] = {
+        "1 process": [{}],
+        "2 shards": [{"SHARD_COUNT": "2", "SHARD_IDS": str(n)} for n in range(2)],
+    }
+    for layout, envs in layouts.items():
+        fake = FakeDiscord()
+        halls = [build_study_hall(fake, f"Hall {n}", shard=(n, 2)) for n in range(2)]
+        people: list[Learner] = [
+            (fake.add_member(halls[n % 2].guild, f"learner{n}").user, halls[n % 2].guild)
+            for n in range(max(learners))
+        ]
+        fake.interaction_timeout = None
+        await fake.start()
+        processes: list[asyncio.subprocess.Process] = []
+        try:
+            dsn = await databases.create()
+            for env in envs:
+                processes.append(
+                    await start_bot_process(fake, None, dsn, extra_env=env, quiet=True)
+                )
+            pids = [process.pid for process in processes]
+            await load(fake, people[:10], 1.0, pids, layout)  # warm-up, not reported
+            for n in learners:
+                phase = await load(fake, people[:n], seconds, pids, layout)
+                results.append(ShardResult(layout, len(processes), phase))
+        finally:
+            for process in processes:
+                await stop_bot_process(process)
+            await fake.stop()
+    return results
+
+
+def print_shard_table(results: Sequence[ShardResult], seconds: float) -> None:
+    """Throughput and p99 of the two layouts, and the sharded one over the single one."""
+    if not results:
+        return
+    print(f"\n## Shards: two processes on two shards vs one process, PostgreSQL ({machine()})")
+    print(
+        f"closed loop, flashcard sessions of {CARDS} cards, {seconds:g} s per load, two guilds"
+        " (one per shard), learners split between them; CPU = all bot processes"
+    )
+    header = (
+        f"{'learners':>8}  {'layout':<10} {'processes':>9} {'interactions':>12} {'p50 ms':>9}"
+        f" {'p99 ms':>9} {'answers/s':>10} {'late>3s':>8} {'CPU ms/int':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for result in results:
+        r = result.phase
+        print(
+            f"{r.learners:>8}  {result.layout:<10} {result.processes:>9}"
+            f" {len(r.latencies):>12,} {ms(r.percentile(0.5)):>9} {ms(r.percentile(0.99)):>9}"
+            f" {r.throughput:>10,.1f} {r.late:>8} {r.cpu_per_interaction * 1000:>10.2f}"
+        )
+    single = {r.phase.learners: r.phase for r in results if r.processes == 1}
+    sharded = {r.phase.learners: r.phase for r in results if r.processes > 1}
+    print("\n2 shards / 1 process (throughput above 1 and p99 below 1 mean sharding helps)")
+    print(f"{'learners':>8}  {'throughput x':>13} {'p99 x':>7}")
+    for n in sorted(set(single) & set(sharded)):
+        one, two = single[n], sharded[n]
+        print(
+            f"{n:>8}  {two.throughput / one.throughput:>13.2f}"
+            f" {two.percentile(0.99) / one.percentile(0.99):>7.2f}"
+        )
+
+
 async def run(
     seconds: float,
     learners: Sequence[int] = LEARNERS,
     bots: Sequence[str] = tuple(MODULES),
     py_spy: str | None = None,
-) -> dict[str, list[PhaseResult]]:
-    """The bots one after the other (never at once: they would share the 2 cores)."""
+    databases: Sequence[str] = DATABASES,
+    shard_learners: Sequence[int] = SHARD_LEARNERS,
+) -> tuple[dict[str, list[PhaseResult]], list[ShardResult]]:
+    """The bots one after the other (never at once: they would share the 2 cores).
+
+    Recall runs once per database (``recall`` on SQLite, ``recall-pg`` on
+    PostgreSQL), then the shard layouts on PostgreSQL (skipped when
+    ``shard_learners`` is empty).
+    """
+    results: dict[str, list[PhaseResult]] = {}
     with bench_dir("recall-e2e-") as tmp:
-        return {
-            bot: await bench_bot(bot, MODULES[bot], seconds, tmp, learners, py_spy) for bot in bots
-        }
+        needs_pg = ("recall" in bots and "postgres" in databases) or bool(shard_learners)
+        async with contextlib.AsyncExitStack() as stack:
+            pg = await stack.enter_async_context(postgres()) if needs_pg else None
+            for bot in bots:
+                if bot != "recall":
+                    results[bot] = await bench_bot(bot, MODULES[bot], seconds, tmp, learners)
+                    continue
+                for database in databases:
+                    name, where = "recall", None
+                    if database == "postgres":
+                        assert pg is not None
+                        name, where = "recall-pg", await pg.create()
+                    results[name] = await bench_bot(
+                        name, MODULES[bot], seconds, tmp, learners, py_spy, where
+                    )
+            shards = (
+                await bench_shards(seconds, pg, shard_learners) if pg and shard_learners else []
+            )
+    return results, shards
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -281,6 +487,20 @@ def main(argv: list[str] | None = None) -> None:
         "--bot", choices=tuple(MODULES), action="append", help="run only this bot (repeatable)"
     )
     parser.add_argument(
+        "--database",
+        choices=DATABASES,
+        action="append",
+        help="Recall's database (repeatable; default both: sqlite and postgres)",
+    )
+    loads = parser.add_mutually_exclusive_group()
+    loads.add_argument(
+        "--shards",
+        type=lambda text: tuple(int(n) for n in text.split(",")),
+        default=SHARD_LEARNERS,
+        help="comma-separated loads of the 2-shard vs 1-process table (default 100,400)",
+    )
+    loads.add_argument("--no-shards", action="store_true", help="skip the shard table")
+    parser.add_argument(
         "--py-spy",
         metavar="PATH",
         help="profile each bot under load with this py-spy executable"
@@ -289,8 +509,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     seconds = args.seconds or (3.0 if args.quick else 10.0)
     bots = tuple(args.bot or MODULES)
-    results = asyncio.run(run(seconds, args.learners, bots, args.py_spy))
+    databases = tuple(args.database or DATABASES)
+    shard_learners = () if args.no_shards else args.shards
+    results, shards = asyncio.run(
+        run(seconds, args.learners, bots, args.py_spy, databases, shard_learners)
+    )
     print_tables(results, seconds, args.learners)
+    print_shard_table(shards, seconds)
 
 
 if __name__ == "__main__":

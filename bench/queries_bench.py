@@ -1,20 +1,24 @@
-"""Benchmark of the moderator views and /quiz stats on a large database.
+"""Benchmark of the read models (ReportService) on a large database, on both backends.
 
-Run: ``.venv/bin/python -m bench.queries_bench [--repeats 30] [--rebuild]``
+Run: ``.venv/bin/python -m bench.queries_bench [--backend sqlite|postgres|both]
+[--quick] [--repeats 20] [--explain]``
 
-It builds (in a temporary folder removed afterwards, or once and kept in
-``RECALL_BENCH_DATA`` when that names a folder) a SQLite file with 100,000 learners and
-1,000,000 reviews over four servers of unequal size and three decks, through the real
-migrations, then times the engine calls the cogs make: a leaderboard page for every
-metric and period, the class progress view, a learner's stats reply
-(``learner_stats`` + ``activity_by_day``), the CSV export's throughput, and the cost of
-recording one answer (every trigger-kept table included) on a copy of the big
-database against an empty one (``--writes-only`` runs just that). Figures
-are for the largest server (40 % of the log). Each timing is the whole awaited call
-(aiosqlite thread hop and Python included), so it is an upper bound on database time.
+For each backend it builds a database through the real migrations (SQLite: a file in
+a temporary folder; PostgreSQL: a throwaway server of ``tests.pgserver``, or
+``RECALL_BENCH_POSTGRES_URL``) with 100,000 learners and 1,000,000 reviews (``--quick``:
+10,000 and 100,000) over four communities of unequal size and three decks, then times
+the service calls the front ends make, each a whole awaited call (one transaction,
+driver and Python included): every leaderboard board (3 periods × 3 metrics, and XP
+per deck), the class view, a learner's stats (with the heatmap counts), a member's
+stats, deck progress, and the export's throughput. Figures are for the largest
+community (40 % of the log). Target: p95 under 100 ms for the boards, progress and
+stats.
 
-No ``ANALYZE`` is run: a production database has no statistics either, so the plans
-shown are the ones the bot gets.
+Loading: SQLite inserts the log in bulk with its triggers on (they keep the roll-ups);
+PostgreSQL COPYs it with the roll-up triggers disabled and then fills the roll-ups
+with one INSERT ... SELECT each (what the triggers would have made; the tests hold the
+triggers to that recomputation), then ANALYZEs, as autovacuum would. SQLite runs no
+ANALYZE: a production file has no statistics either.
 
 This is a benchmark, not a test: it asserts nothing and is not collected by pytest.
 """
@@ -23,52 +27,36 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import io
 import json
 import os
-import platform
 import random
-import sqlite3
 import statistics
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench.workdir import bench_dir, data_dir
-from bot.charts import activity_by_day, render_heatmap
-from bot.class_progress import class_progress
+from bench.workdir import bench_dir
+from bot.core.clock import FakeClock
+from bot.core.leaderboard import Metric, Period
+from bot.core.learner import Identity, Platform
+from bot.core.streaks import StreakState, alive_until
 from bot.decks import Deck, DeckLibrary
-from bot.export import export_csv
-from bot.grading import Grade
-from bot.leaderboard import Metric, Period, leaderboard_page
-from bot.progress import Answer, record_answer
-from bot.scheduling import CardScheduler
-from bot.stats import learner_stats
-from bot.storage import Database
+from bot.services.reports import ReportService
+from bot.storage import PostgresURL, SQLiteURL, Store, open_store
 from bot.storage.codec import to_epoch
-from bot.storage.migrations import load_migrations
-from bot.timezones import local_date, parse_zone
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 SEED = 20260304
-LEARNERS = 100_000
-REVIEWS = 1_000_000
 DAYS = 180
-GUILDS = {
-    900_000_000_000_000_001: 0.4,
-    900_000_000_000_000_002: 0.3,
-    900_000_000_000_000_003: 0.2,
-    900_000_000_000_000_004: 0.1,
-}
-BIG_GUILD = next(iter(GUILDS))
+COMMUNITIES = {1: 0.4, 2: 0.3, 3: 0.2, 4: 0.1}
+BIG = 1
 DECKS = ("django-wsgi-asgi", "http-basics", "python-async")
 CARDS_PER_DECK = 30
-EXPLAIN_CARDS = 4  # the last few cards of each deck are explain cards
+EXPLAIN_CARDS = 4
 CONCEPTS = ("sync vs async", "protocols", "concurrency", "long-lived", "servers")
 ZONES = (
     "UTC",
@@ -80,49 +68,75 @@ ZONES = (
     "Australia/Sydney",
     "Europe/London",
 )
-USER_BASE = 100_000_000_000_000_000
+REVIEW_COLUMNS = (
+    "learner_id",
+    "community_id",
+    "deck_id",
+    "card_id",
+    "kind",
+    "rating",
+    "correct",
+    "xp",
+    "was_due",
+    "concepts_missed",
+    "reviewed_at",
+)
+LEARNER_COLUMNS = (
+    "id",
+    "platform",
+    "external_id",
+    "time_zone",
+    "xp",
+    "streak",
+    "best_streak",
+    "freezes",
+    "last_active_date",
+    "streak_alive_until",
+    "created_at",
+)
 
 
 # -- data -----------------------------------------------------------------------------
 
 
-def _cache_path(folder: Path, learners: int, reviews: int) -> Path:
-    # The file is rebuilt whenever the schema or the generator's parameters change.
-    schema = "".join(m.sql for m in load_migrations())
-    key = json.dumps([schema, SEED, learners, reviews, DAYS, list(GUILDS.values()), 2])
-    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return folder / f"queries-{digest}.db"
-
-
-def _learner_rows(rng: random.Random, learners: int) -> Iterator[tuple[Any, ...]]:
+def learner_rows(rng: random.Random, learners: int) -> list[tuple[Any, ...]]:
     today = NOW.date()
-    for i in range(learners):
+    found = []
+    for i in range(1, learners + 1):
         streak = rng.choice((0, 0, 1, 2, 3, 5, 8, 13, 30, 90))
-        last = today - timedelta(days=rng.choice((0, 0, 1, 1, 2, 3, 10)))
-        yield (
-            USER_BASE + i,
-            rng.choice(ZONES),
-            rng.randint(0, 5000),
-            streak,
-            streak + rng.randint(0, 20),
-            rng.randint(0, 2),
-            last.isoformat() if streak else None,
-            to_epoch(NOW - timedelta(days=DAYS)),
+        last: date | None = today - timedelta(days=rng.choice((0, 0, 1, 1, 2, 3, 10)))
+        freezes = rng.randint(0, 2)
+        state = StreakState(streak, streak + rng.randint(0, 20), freezes, last if streak else None)
+        until = alive_until(state)
+        found.append(
+            (
+                i,
+                "discord",
+                str(900_000_000_000_000_000 + i),
+                rng.choice(ZONES),
+                rng.randint(0, 5000),
+                state.current,
+                state.best,
+                freezes,
+                state.last_active.isoformat() if state.last_active else None,
+                until.isoformat() if until else None,
+                to_epoch(NOW - timedelta(days=DAYS)),
+            )
         )
+    return found
 
 
-def _review_rows(rng: random.Random, learners: int, reviews: int) -> Iterator[tuple[Any, ...]]:
-    guild_ids, weights = list(GUILDS), list(GUILDS.values())
-    # Each learner has a home server; one in ten also studies in a second one.
-    home = rng.choices(guild_ids, weights, k=learners)
+def review_rows(rng: random.Random, learners: int, reviews: int) -> Iterator[tuple[Any, ...]]:
+    ids, weights = list(COMMUNITIES), list(COMMUNITIES.values())
+    # Each learner has a home community; one answer in ten is in another one.
+    home = rng.choices(ids, weights, k=learners)
     # Heavy-tailed activity: most learners answer a little, a few answer a lot.
     activity = [rng.paretovariate(1.2) for _ in range(learners)]
     users = rng.choices(range(learners), activity, k=reviews)
     start = to_epoch(NOW - timedelta(days=DAYS))
     span = DAYS * 86_400
     for user in users:
-        guild = home[user] if rng.random() < 0.9 else rng.choice(guild_ids)
-        deck = rng.choice(DECKS)
+        community = home[user] if rng.random() < 0.9 else rng.choice(ids)
         card_no = rng.randrange(CARDS_PER_DECK)
         explain = card_no >= CARDS_PER_DECK - EXPLAIN_CARDS
         # Some cards are harder than others, so "hardest cards" has an answer.
@@ -131,9 +145,9 @@ def _review_rows(rng: random.Random, learners: int, reviews: int) -> Iterator[tu
         if explain and not correct:
             missed = json.dumps(rng.sample(CONCEPTS, rng.randint(1, 3)))
         yield (
-            USER_BASE + user,
-            guild,
-            deck,
+            user + 1,
+            community,
+            rng.choice(DECKS),
             f"card-{card_no}",
             "explain" if explain else "flashcard",
             3 if correct else 1,
@@ -145,41 +159,135 @@ def _review_rows(rng: random.Random, learners: int, reviews: int) -> Iterator[tu
         )
 
 
-async def build(path: Path, learners: int, reviews: int) -> None:
-    """Create the database through the real migrations, then bulk-load it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    for leftover in path.parent.glob(partial.name + "*"):
-        leftover.unlink()
-    db = await Database.open(partial)
-    await db.close()
-    rng = random.Random(SEED)
-    began = time.perf_counter()
-    conn = sqlite3.connect(partial, isolation_level=None)
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT INTO learners (user_id, time_zone, xp, streak, best_streak, freezes,"
-        " last_active_date, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        _learner_rows(rng, learners),
-    )
-    conn.execute("COMMIT")
-    rows = _review_rows(rng, learners, reviews)
+def chunks(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
     while True:
-        chunk = [row for _, row in zip(range(100_000), rows, strict=False)]
+        chunk = [row for _, row in zip(range(size), rows, strict=False)]
         if not chunk:
-            break
+            return
+        yield chunk
+
+
+def card_rows(learners: int, rng: random.Random) -> Iterator[tuple[Any, ...]]:
+    """A few card memories per learner (deck progress reads them)."""
+    for learner in range(1, learners + 1):
+        for n in range(rng.randint(0, 12)):
+            deck = DECKS[n % len(DECKS)]
+            yield (
+                learner,
+                deck,
+                f"card-{n}",
+                2,
+                None,
+                5.0,
+                5.0,
+                to_epoch(NOW) + rng.randint(-86_400, 86_400 * 5),
+                None,
+                1,
+                0,
+            )
+
+
+CARD_COLUMNS = (
+    "learner_id",
+    "deck_id",
+    "card_id",
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+)
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
+
+async def load_sqlite(store: Store, learners: int, reviews: int) -> None:
+    rng = random.Random(SEED)
+    people = learner_rows(rng, learners)
+    log = review_rows(rng, learners, reviews)
+    cards = list(card_rows(learners, rng))
+
+    def job(conn: Any) -> None:
+        conn.execute("PRAGMA synchronous = OFF")
         conn.execute("BEGIN")
         conn.executemany(
-            "INSERT INTO reviews (user_id, guild_id, deck_id, card_id, kind, rating, correct,"
-            " xp, was_due, concepts_missed, reviewed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            chunk,
+            "INSERT INTO communities (id, platform, external_id) VALUES (?, 'discord', ?)",
+            [(c, str(800 + c)) for c in COMMUNITIES],
         )
+        conn.executemany(_insert("learners", LEARNER_COLUMNS), people)
+        conn.executemany(_insert("card_states", CARD_COLUMNS), cards)
         conn.execute("COMMIT")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    partial.replace(path)
-    print(f"built {path} in {time.perf_counter() - began:.1f} s")
+        for chunk in chunks(log, 100_000):
+            conn.execute("BEGIN")
+            conn.executemany(_insert("reviews", REVIEW_COLUMNS), chunk)
+            conn.execute("COMMIT")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA synchronous = NORMAL")
+
+    await store.call(job)  # type: ignore[attr-defined]
+
+
+# What the roll-up triggers make, as one statement per table (PostgreSQL load only).
+PG_BACKFILL = (
+    "INSERT INTO learner_totals SELECT learner_id, COUNT(*), SUM(correct) FROM reviews"
+    " GROUP BY learner_id",
+    "INSERT INTO learner_hours SELECT learner_id, reviewed_at / 3600,"
+    " SUM((reviewed_at / 900 % 4 = 0)::int), SUM((reviewed_at / 900 % 4 = 1)::int),"
+    " SUM((reviewed_at / 900 % 4 = 2)::int), SUM((reviewed_at / 900 % 4 = 3)::int)"
+    " FROM reviews GROUP BY 1, 2",
+    "INSERT INTO review_totals SELECT community_id, learner_id, deck_id, COUNT(*),"
+    " SUM(correct), SUM(xp), MAX(reviewed_at) FROM reviews WHERE community_id IS NOT NULL"
+    " GROUP BY 1, 2, 3",
+    "INSERT INTO card_totals SELECT community_id, deck_id, card_id, COUNT(*), SUM(1 - correct)"
+    " FROM reviews WHERE community_id IS NOT NULL GROUP BY 1, 2, 3",
+    "INSERT INTO community_learners SELECT r.community_id, r.learner_id, COUNT(*),"
+    " SUM(r.correct), SUM(r.xp), MAX(r.reviewed_at), l.time_zone, l.streak,"
+    " l.streak_alive_until FROM reviews r JOIN learners l ON l.id = r.learner_id"
+    " WHERE r.community_id IS NOT NULL"
+    " GROUP BY r.community_id, r.learner_id, l.time_zone, l.streak, l.streak_alive_until",
+    "INSERT INTO community_days SELECT community_id, reviewed_at / 86400, learner_id, COUNT(*),"
+    " SUM(correct), SUM(xp) FROM reviews WHERE community_id IS NOT NULL GROUP BY 1, 2, 3",
+    "INSERT INTO concept_totals SELECT r.community_id, r.deck_id, r.card_id, j.raw #>> '{}',"
+    " COUNT(*) FROM reviews r CROSS JOIN LATERAL json_array_elements(r.concepts_missed::json)"
+    " j(raw) WHERE r.community_id IS NOT NULL AND left(r.concepts_missed, 1) = '['"
+    " AND json_typeof(j.raw) = 'string' GROUP BY 1, 2, 3, 4",
+)
+
+
+async def load_postgres(store: Store, learners: int, reviews: int) -> None:
+    rng = random.Random(SEED)
+    people = learner_rows(rng, learners)
+    log = review_rows(rng, learners, reviews)
+    cards = list(card_rows(learners, rng))
+
+    async def job(conn: Any) -> None:
+        async with conn.transaction():
+            await conn.executemany(
+                "INSERT INTO communities (id, platform, external_id) VALUES ($1, 'discord', $2)",
+                [(c, str(800 + c)) for c in COMMUNITIES],
+            )
+            await conn.copy_records_to_table("learners", records=people, columns=LEARNER_COLUMNS)
+            await conn.copy_records_to_table("card_states", records=cards, columns=CARD_COLUMNS)
+            await conn.execute("ALTER TABLE reviews DISABLE TRIGGER USER")
+            for chunk in chunks(log, 200_000):
+                await conn.copy_records_to_table("reviews", records=chunk, columns=REVIEW_COLUMNS)
+            await conn.execute("ALTER TABLE reviews ENABLE TRIGGER USER")
+            for statement in PG_BACKFILL:
+                await conn.execute(statement)
+            for table in ("learners", "communities", "reviews"):
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" (SELECT MAX(id) FROM {table}))"
+                )
+        await conn.execute("ANALYZE")
+
+    await store.call(job)  # type: ignore[attr-defined]
 
 
 def library() -> DeckLibrary:
@@ -216,6 +324,7 @@ def library() -> DeckLibrary:
 
 @dataclass
 class Timing:
+    backend: str
     name: str
     samples: list[float]
     note: str = ""
@@ -231,269 +340,172 @@ class Timing:
 
 
 async def measure(
-    name: str, call: Callable[[], Awaitable[object]], repeats: int, note: str = ""
+    backend: str, name: str, call: Callable[[], Awaitable[object]], repeats: int, note: str = ""
 ) -> Timing:
-    await call()  # warm the page cache and the statement cache
+    await call()  # warm the caches
     samples = []
     for _ in range(repeats):
         began = time.perf_counter()
         await call()
         samples.append(time.perf_counter() - began)
-    return Timing(name, samples, note)
+    return Timing(backend, name, samples, note)
 
 
-def print_table(title: str, timings: list[Timing]) -> None:
-    width = max(len(t.name) for t in timings)
-    print(f"\n{title}")
-    print(f"  {'query':<{width}}  {'median ms':>9}  {'p95 ms':>8}  note")
-    for t in timings:
-        print(f"  {t.name:<{width}}  {t.median_ms:>9.2f}  {t.p95_ms:>8.2f}  {t.note}")
+async def busiest_learner(store: Store) -> int:
+    from bot.storage.script import value
+
+    def script() -> Any:
+        found = yield from value(
+            "SELECT learner_id FROM community_learners WHERE community_id = ?"
+            " ORDER BY reviews DESC LIMIT 1",
+            BIG,
+        )
+        return found
+
+    return int(await store.read(script()))
 
 
-class Recorder:
-    """Wraps ``Database.fetchall`` to keep the last statement, for EXPLAIN QUERY PLAN."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self.original = db.fetchall
-        self.last: tuple[str, Any] | None = None
-
-    async def __call__(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
-        self.last = (sql, params)
-        return await self.original(sql, params)
-
-
-async def explain(db: Database, recorder: Recorder, title: str, call: Awaitable[object]) -> None:
-    await call
-    assert recorder.last is not None
-    sql, params = recorder.last
-    plan = await recorder.original("EXPLAIN QUERY PLAN " + sql, params)
-    print(f"\nEXPLAIN QUERY PLAN: {title}")
-    for row in plan:
-        print(f"  {row['detail']}")
-
-
-# -- writes ---------------------------------------------------------------------------
-
-
-def _copy(path: Path, work: Path) -> None:
-    if path.exists():
-        with sqlite3.connect(path) as source, sqlite3.connect(work) as target:
-            source.backup(target)
-
-
-async def answer_writes(path: Path, answers: int) -> Timing:
-    """Time ``answers`` recorded answers, each its own transaction, on a copy of ``path``.
-
-    Every answer goes through :func:`bot.progress.record_answer` (learner, card memory,
-    review log and every trigger-maintained table), as a quiz button press does. The
-    copy keeps the cached database unchanged; ``path`` None-like (missing) means a
-    fresh, empty database.
-    """
-    with bench_dir("recall-writes-") as folder:
-        return await _answer_writes(path, folder / "copy.db", answers)
-
-
-async def _answer_writes(path: Path, work: Path, answers: int) -> Timing:
-    await asyncio.to_thread(_copy, path, work)
-    db = await Database.open(work)
-    scheduler = CardScheduler(fuzz=False)
-    samples: list[float] = []
-    try:
-        for n in range(answers + 1):
-            # Existing learners in the big server, cycling through decks and cards.
-            answer = Answer(
-                user_id=USER_BASE + (n * 7919) % LEARNERS,
-                guild_id=BIG_GUILD,
-                deck_id=DECKS[n % len(DECKS)],
-                card_id=f"card-{n % CARDS_PER_DECK}",
-                kind="flashcard",
-                grade=Grade.GOOD if n % 3 else Grade.AGAIN,
-                correct=bool(n % 3),
-            )
-            began = time.perf_counter()
-            async with db.transaction() as conn:
-                await record_answer(conn, scheduler, answer, NOW + timedelta(seconds=n))
-            if n:  # the first one warms the statement cache
-                samples.append(time.perf_counter() - began)
-    finally:
-        await db.close()
-    return Timing("", samples)
-
-
-async def report_writes(path: Path, answers: int) -> None:
-    """Per-answer write cost on the big database against an empty one."""
-    empty = await answer_writes(path.with_name("does-not-exist.db"), answers)
-    empty.name = "one answer, empty database"
-    big = await answer_writes(path, answers)
-    big.name = "one answer, big database"
-    print_table(f"Answer write (record_answer + commit, {answers} answers)", [empty, big])
-    print(f"  big / empty: {big.median_ms / empty.median_ms:.2f}x median")
-
-
-# -- main -----------------------------------------------------------------------------
-
-
-async def run(args: argparse.Namespace) -> None:
-    with data_dir("recall-queries-") as folder:
-        path = _cache_path(folder, args.learners, args.reviews)
-        if args.rebuild or not path.exists():
-            await build(path, args.learners, args.reviews)
-        if not args.writes_only:
-            db = await Database.open(path)
-            decks = library()
-            try:
-                await report(db, decks, args.repeats)
-            finally:
-                await db.close()
-        await report_writes(path, args.answers)
-
-
-async def report(db: Database, decks: DeckLibrary, repeats: int) -> None:
-    counts = await db.fetchone(
-        "SELECT (SELECT COUNT(*) FROM learners), (SELECT COUNT(*) FROM reviews),"
-        " (SELECT COUNT(*) FROM reviews WHERE guild_id = ?),"
-        " (SELECT COUNT(DISTINCT user_id) FROM reviews WHERE guild_id = ?)",
-        (BIG_GUILD, BIG_GUILD),
-    )
-    assert counts is not None
+async def run_backend(
+    backend: str, store: Store, learners: int, reviews: int, repeats: int
+) -> list[Timing]:
+    began = time.perf_counter()
+    if backend == "sqlite":
+        await load_sqlite(store, learners, reviews)
+    else:
+        await load_postgres(store, learners, reviews)
     print(
-        f"Python {platform.python_version()} ({sys.implementation.name}),"
-        f" SQLite {sqlite3.sqlite_version}, {os.cpu_count()} cores,"
-        f" {platform.machine()} {platform.system()}"
+        f"{backend}: loaded {learners:,} learners, {reviews:,} reviews "
+        f"in {time.perf_counter() - began:.1f} s",
+        flush=True,
     )
-    print(f"database: {db.path} ({db.path.stat().st_size / 2**20:.0f} MiB)")
-    print(
-        f"{counts[0]:,} learners, {counts[1]:,} reviews; timed server: {counts[2]:,} reviews,"
-        f" {counts[3]:,} learners; {repeats} repeats after one warm-up"
-    )
-
-    viewer = USER_BASE + 7
-    board: list[Timing] = []
+    reports = ReportService(store, library(), FakeClock(NOW))
+    big = Identity(Platform.DISCORD, str(800 + BIG))
+    heavy = await busiest_learner(store)
+    heavy_id = Identity(Platform.DISCORD, str(900_000_000_000_000_000 + heavy))
+    viewer = Identity(Platform.DISCORD, str(900_000_000_000_000_000 + learners // 2))
+    timings: list[Timing] = []
     for period in Period:
         for metric in Metric:
-
-            async def page(period: Period = period, metric: Metric = metric) -> object:
-                return await leaderboard_page(
-                    db, BIG_GUILD, period, metric, None, 0, NOW, viewer_id=viewer
-                )
-
-            result = await leaderboard_page(db, BIG_GUILD, period, metric, None, 0, NOW)
-            board.append(
+            timings.append(
                 await measure(
-                    f"{metric.value} / {period.value}", page, repeats, f"{result.total:,} ranked"
+                    backend,
+                    f"leaderboard {metric} {period}",
+                    partial(reports.leaderboard, big, period, metric, None, 3, viewer=viewer),
+                    repeats,
                 )
             )
-    for period in (Period.WEEK, Period.ALL):
-
-        async def deck_page(period: Period = period) -> object:
-            return await leaderboard_page(
-                db, BIG_GUILD, period, Metric.XP, DECKS[0], 0, NOW, viewer_id=viewer
+        timings.append(
+            await measure(
+                backend,
+                f"leaderboard xp {period} deck",
+                partial(reports.leaderboard, big, period, Metric.XP, DECKS[0], 0, viewer=viewer),
+                repeats,
             )
-
-        board.append(await measure(f"xp / {period.value} / one deck", deck_page, repeats))
-
-    async def deep_page() -> object:
-        return await leaderboard_page(db, BIG_GUILD, Period.ALL, Metric.XP, None, 1500, NOW)
-
-    board.append(await measure("xp / all / page 1500", deep_page, repeats))
-    print_table("Leaderboard page (10 rows + the viewer's rank)", board)
-
-    views = [
-        await measure(
-            "class progress, all decks",
-            lambda: class_progress(db, decks, BIG_GUILD, None, NOW),
-            repeats,
-        ),
-        await measure(
-            "class progress, one deck",
-            lambda: class_progress(db, decks, BIG_GUILD, DECKS[0], NOW),
-            repeats,
-        ),
-    ]
-    print_table("Class progress", views)
-
-    # Stats for sampled learners, and for the most active one (the worst case).
-    rng = random.Random(SEED)
-    sample = [USER_BASE + rng.randrange(LEARNERS) for _ in range(repeats)]
-    top = await db.fetchone(
-        "SELECT user_id, COUNT(*) FROM reviews GROUP BY user_id ORDER BY 2 DESC LIMIT 1"
+        )
+    timings.append(
+        await measure(backend, "class progress", lambda: reports.class_progress(big, None), repeats)
     )
-    assert top is not None
-    cycle = iter(sample * 2)
-
-    async def stats_reply(user: int | None = None) -> object:
-        uid = next(cycle) if user is None else user
-        found = await learner_stats(db, uid, NOW)
-        return await activity_by_day(db, uid, found.time_zone, NOW)
-
-    stats = [
-        await measure("learner_stats + activity_by_day, random learners", stats_reply, repeats),
+    timings.append(
         await measure(
-            "learner_stats + activity_by_day, most active learner",
-            lambda: stats_reply(int(top[0])),
-            repeats,
-            f"{int(top[1]):,} reviews",
-        ),
-    ]
-    heat = await activity_by_day(db, int(top[0]), "UTC", NOW)
-    today = local_date(NOW, parse_zone("UTC"))
-    stats.append(
-        await measure(
-            "render_heatmap (CPU, in a thread)",
-            lambda: asyncio.to_thread(render_heatmap, heat, today),
-            max(5, repeats // 3),
-            "not database time",
+            backend, "class progress deck", lambda: reports.class_progress(big, DECKS[0]), repeats
         )
     )
-    print_table("/quiz stats", stats)
+    timings.append(
+        await measure(
+            backend,
+            "learner stats + heatmap",
+            lambda: reports.learner_stats(heavy_id),
+            repeats,
+            "the busiest learner",
+        )
+    )
+    timings.append(
+        await measure(backend, "member stats", lambda: reports.member_stats(big, heavy_id), repeats)
+    )
+    timings.append(
+        await measure(backend, "deck progress", lambda: reports.deck_progress(heavy_id), repeats)
+    )
+    exported = 0
+    started = time.perf_counter()
+    async for page in reports.export_pages(big):
+        exported += len(page)
+    spent = time.perf_counter() - started
+    timings.append(
+        Timing(
+            backend,
+            "export (whole community)",
+            [spent],
+            f"{exported:,} rows, {exported / spent:,.0f} rows/s",
+        )
+    )
+    return timings
 
-    print("\nCSV export of the timed server")
-    for batch in (500, 5000):
-        out = io.StringIO(newline="")
-        began = time.perf_counter()
-        rows = await export_csv(db, BIG_GUILD, {}, out, NOW, batch_size=batch)
-        took = time.perf_counter() - began
+
+def print_table(timings: list[Timing], learners: int, reviews: int) -> None:
+    width = max(len(t.name) for t in timings)
+    print(f"\nRead models, {learners:,} learners, {reviews:,} reviews (largest community)")
+    print(f"| {'query':<{width}} | backend  | median ms | p95 ms | note")
+    print(f"|{'-' * (width + 2)}|----------|-----------|--------|-----")
+    for t in sorted(timings, key=lambda t: (t.name, t.backend)):
         print(
-            f"  batch {batch:>5}: {rows:,} rows in {took:.2f} s = {rows / took:,.0f} rows/s,"
-            f" {len(out.getvalue()) / 2**20:.1f} MiB of CSV"
+            f"| {t.name:<{width}} | {t.backend:<8} | {t.median_ms:>9.2f} | {t.p95_ms:>6.2f} |"
+            f" {t.note}"
         )
 
-    recorder = Recorder(db)
-    db.fetchall = recorder  # type: ignore[method-assign]
+
+async def main_async(args: argparse.Namespace) -> None:
+    learners, reviews = (10_000, 100_000) if args.quick else (args.learners, args.reviews)
+    backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
+    timings: list[Timing] = []
+    with bench_dir("recall-queries-") as folder:
+        for backend in backends:
+            if backend == "sqlite":
+                store = await open_store(SQLiteURL(folder / "recall.db"))
+                try:
+                    timings += await run_backend(backend, store, learners, reviews, args.repeats)
+                finally:
+                    await store.close()
+            else:
+                timings += await run_postgres(learners, reviews, args.repeats)
+    print_table(timings, learners, reviews)
+
+
+async def run_postgres(learners: int, reviews: int, repeats: int) -> list[Timing]:
+    import asyncpg
+
+    external = os.environ.get("RECALL_BENCH_POSTGRES_URL", "").strip()
+    server = None
+    if external:
+        dsn = external
+    else:
+        from tests.pgserver import PgServer
+
+        server = PgServer.start()
+        admin = await asyncpg.connect(server.dsn)
+        try:
+            await admin.execute("CREATE DATABASE recall_bench")
+        finally:
+            await admin.close()
+        dsn = server.dsn_for("recall_bench")
     try:
-        for period, metric, deck in (
-            (Period.WEEK, Metric.XP, None),
-            (Period.ALL, Metric.ACCURACY, None),
-            (Period.MONTH, Metric.STREAK, None),
-            (Period.WEEK, Metric.XP, DECKS[0]),
-        ):
-            await explain(
-                db,
-                recorder,
-                f"leaderboard {metric.value} / {period.value} / deck {deck}",
-                leaderboard_page(db, BIG_GUILD, period, metric, deck, 0, NOW),
-            )
-        await explain(
-            db,
-            recorder,
-            "export batch",
-            export_csv(db, BIG_GUILD, {}, io.StringIO(), NOW, batch_size=10**9),
-        )
-        await explain(db, recorder, "activity_by_day", activity_by_day(db, viewer, "UTC", NOW))
+        store = await open_store(PostgresURL(dsn))
+        try:
+            return await run_backend("postgres", store, learners, reviews, repeats)
+        finally:
+            await store.close()
     finally:
-        db.fetchall = recorder.original  # type: ignore[method-assign]
+        if server is not None:
+            server.stop()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--learners", type=int, default=LEARNERS)
-    parser.add_argument("--reviews", type=int, default=REVIEWS)
-    parser.add_argument("--rebuild", action="store_true", help="regenerate the cached database")
-    parser.add_argument("--answers", type=int, default=300, help="answers timed for writes")
-    parser.add_argument("--writes-only", action="store_true", help="time answer writes only")
-    asyncio.run(run(parser.parse_args()))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--reviews", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="10,000 learners, 100,000 reviews")
+    parser.add_argument("--repeats", type=int, default=20)
+    asyncio.run(main_async(parser.parse_args()))
 
 
 if __name__ == "__main__":

@@ -96,12 +96,14 @@ def _run(settings: Settings) -> int:
 
 
 async def _practice(settings: Settings, deck_id: str, kind: str, count: int) -> int:
-    from bot.clock import system_clock
+    from bot.core.clock import system_clock
+    from bot.core.scheduling import CardScheduler
+    from bot.core.session import MAX_COUNT, SessionKind
     from bot.decks import DeckLibrary
     from bot.practice import Terminal, run_practice
-    from bot.scheduling import CardScheduler
-    from bot.sessions import MAX_COUNT, SessionKind, StudyEngine
-    from bot.storage import Database, StorageError
+    from bot.services.learners import LearnerService
+    from bot.services.study import StudyService
+    from bot.storage import StorageError, open_store
 
     if not 1 <= count <= MAX_COUNT:
         print(f"--count must be between 1 and {MAX_COUNT}", file=sys.stderr)
@@ -110,16 +112,15 @@ async def _practice(settings: Settings, deck_id: str, kind: str, count: int) -> 
     for problem in problems:
         print(problem, file=sys.stderr)
     try:
-        db = await Database.open(settings.database_path)
+        store = await open_store(settings.database)
     except StorageError as exc:
         print(f"Database error: {exc}", file=sys.stderr)
         return 1
     try:
-        engine = StudyEngine(
-            db, library, CardScheduler(desired_retention=settings.desired_retention), system_clock
-        )
+        scheduler = CardScheduler(desired_retention=settings.desired_retention)
         return await run_practice(
-            engine,
+            StudyService(store, library, scheduler, system_clock),
+            LearnerService(store, system_clock),
             deck_id,
             kind=SessionKind(kind),
             count=count,
@@ -127,7 +128,7 @@ async def _practice(settings: Settings, deck_id: str, kind: str, count: int) -> 
             clock=system_clock,
         )
     finally:
-        await db.close()
+        await store.close()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """The activity picture of ``/quiz stats``: a GitHub-style calendar heatmap as a PNG.
 
-Plain Python, no discord import. :func:`activity_by_day` counts a learner's answers
-per local day; :func:`render_heatmap` draws them. Rendering is CPU work of tens of
-milliseconds, so the cog runs it with ``asyncio.to_thread`` (:func:`activity_png`
-does both). It uses ``matplotlib.figure.Figure`` with the Agg canvas directly and
+Plain Python, no discord import, no SQL: :func:`render_heatmap` is a pure function of
+the counts per day (:class:`bot.services.reports.ReportService` reads them). Rendering
+is CPU work of tens of milliseconds, so callers run it with ``asyncio.to_thread``
+(:func:`heatmap_png` does). It uses ``matplotlib.figure.Figure`` with the Agg canvas directly and
 never ``pyplot``, whose global "current figure" state is not safe across threads.
 """
 
@@ -13,32 +13,15 @@ import asyncio
 import io
 import threading
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from bot.clock import require_aware
-from bot.storage.codec import to_epoch
-from bot.storage.database import Database
-from bot.storage.rollups import HOUR_SECONDS, split
-from bot.timezones import local_date, parse_zone
+from bot.core.reports import WEEKS, grid_start
 
-__all__ = [
-    "HEATMAP_SIZE_PX",
-    "WEEKS",
-    "activity_by_day",
-    "activity_png",
-    "grid_start",
-    "render_heatmap",
-    "server_activity_by_day",
-    "server_activity_png",
-]
-
-WEEKS = 12
-"""Weeks shown by default (the issue asks for the last 12)."""
+__all__ = ["HEATMAP_SIZE_PX", "WEEKS", "grid_start", "heatmap_png", "render_heatmap"]
 
 _DPI = 100
 _FIGSIZE_IN = (8.0, 2.5)
@@ -50,109 +33,9 @@ _COLOURS = ("#ebedf0", "#9be9a8", "#40c463", "#30a14e", "#216e39")
 _TEXT = "#24292f"
 _MUTED = "#57606a"
 
-# Reviews are bucketed by quarter hour: every zone offset in use today is a multiple
-# of 15 minutes and changes on a quarter hour, so all the instants of one bucket share
-# a local date. The hourly roll-up of migration V4 holds each hour's four quarter
-# counts, so a learner's 12 weeks are at most 2,016 rows, however many answers.
-_BUCKET_SECONDS = 900
-_QUARTERS = 4
-
 # matplotlib does not promise thread safety even for separate figures (its font
 # cache and text layout are shared), and renders are short: one at a time.
 _RENDER_LOCK = threading.Lock()
-
-
-def grid_start(today: date, weeks: int = WEEKS) -> date:
-    """The Monday that starts the grid: ``weeks`` columns, the last one holding ``today``."""
-    if weeks < 1:
-        raise ValueError(f"weeks must be at least 1, got {weeks}")
-    return today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
-
-
-def _zone(zone: ZoneInfo | str) -> ZoneInfo:
-    return zone if isinstance(zone, ZoneInfo) else parse_zone(zone)
-
-
-async def activity_by_day(
-    db: Database, user_id: int, zone: ZoneInfo | str, now: datetime, weeks: int = WEEKS
-) -> dict[date, int]:
-    """Answers per local day in ``zone``, for every day of the grid up to today (zeros too).
-
-    Days run from :func:`grid_start` to today's date in ``zone``; answers after ``now``
-    are not counted. The learner's whole history is counted, across servers.
-    """
-    tz = _zone(zone)
-    now = require_aware(now, "now")
-    today = local_date(now, tz)
-    first = grid_start(today, weeks)
-    start = datetime.combine(first, time(0), tzinfo=tz)
-    window = split(to_epoch(start), to_epoch(now), HOUR_SECONDS)
-    # Whole hours from the roll-up; the partial first and last hours from the log.
-    hours = await db.fetchall(
-        "SELECT hour, q0, q1, q2, q3 FROM learner_hours"
-        " WHERE user_id = :user AND hour >= :first_bucket AND hour < :end_bucket",
-        {"user": user_id, **window.params()},
-    )
-    # Two range scans: with an OR of the ranges SQLite reads the learner's whole log.
-    edges = await db.fetchall(
-        "SELECT reviewed_at / :bucket AS q, COUNT(*) AS n FROM ("
-        " SELECT reviewed_at FROM reviews INDEXED BY reviews_user_time_cover"
-        " WHERE user_id = :user AND reviewed_at >= :since AND reviewed_at <= :head_end"
-        " UNION ALL"
-        " SELECT reviewed_at FROM reviews INDEXED BY reviews_user_time_cover"
-        " WHERE user_id = :user AND reviewed_at >= :tail_start AND reviewed_at <= :until"
-        ") GROUP BY q",
-        {"bucket": _BUCKET_SECONDS, "user": user_id, **window.params()},
-    )
-    counts = {first + timedelta(days=i): 0 for i in range((today - first).days + 1)}
-
-    def day_of(quarter: int) -> date:
-        # The same date as local_date(from_epoch(...), tz) in one C call: this runs up
-        # to twice per hour of the grid, and the heatmap is on the reply's path.
-        return datetime.fromtimestamp(quarter * _BUCKET_SECONDS, tz).date()
-
-    def add(quarter: int, n: int) -> None:
-        day = day_of(quarter)
-        if day in counts:
-            counts[day] += n
-
-    for row in hours:
-        base = int(row["hour"]) * _QUARTERS
-        quarters = (int(row["q0"]), int(row["q1"]), int(row["q2"]), int(row["q3"]))
-        # An hour usually lies within one local day: two zone conversions, not four.
-        if day_of(base) == day_of(base + _QUARTERS - 1):
-            add(base, sum(quarters))
-        else:
-            for k, n in enumerate(quarters):
-                if n:
-                    add(base + k, n)
-    for row in edges:
-        add(int(row["q"]), int(row["n"]))
-    return counts
-
-
-async def server_activity_by_day(
-    db: Database, guild_id: int, user_id: int, now: datetime, weeks: int = WEEKS
-) -> dict[date, int]:
-    """Answers per UTC day in one server, for every day of the grid up to today (zeros too).
-
-    What a moderator sees of a member: the learner's own zone is theirs (their
-    stats alone use it), so these days are UTC days, read whole from the
-    per-server day sums of migration V4 (``guild_days``).
-    """
-    now = require_aware(now, "now")
-    today = now.astimezone(UTC).date()
-    first = grid_start(today, weeks)
-    epoch_day = date(1970, 1, 1)
-    rows = await db.fetchall(
-        "SELECT day, reviews FROM guild_days"
-        " WHERE guild_id = ? AND user_id = ? AND day >= ? AND day <= ?",
-        (guild_id, user_id, (first - epoch_day).days, (today - epoch_day).days),
-    )
-    counts = {first + timedelta(days=i): 0 for i in range((today - first).days + 1)}
-    for row in rows:
-        counts[epoch_day + timedelta(days=int(row["day"]))] = int(row["reviews"])
-    return counts
 
 
 def _level(count: int, peak: int) -> int:
@@ -241,18 +124,6 @@ def _legend(fig: Figure) -> None:
     legend.text(len(_COLOURS) - 0.3, 0, "More", fontsize=8, color=_MUTED, va="center")
 
 
-async def activity_png(
-    db: Database, user_id: int, zone: ZoneInfo | str, now: datetime, weeks: int = WEEKS
-) -> bytes:
-    """Count and render in one call; the drawing runs in a worker thread."""
-    tz = _zone(zone)
-    counts = await activity_by_day(db, user_id, tz, now, weeks)
-    return await asyncio.to_thread(render_heatmap, counts, local_date(now, tz), weeks)
-
-
-async def server_activity_png(
-    db: Database, guild_id: int, user_id: int, now: datetime, weeks: int = WEEKS
-) -> bytes:
-    """:func:`server_activity_by_day` drawn in a worker thread."""
-    counts = await server_activity_by_day(db, guild_id, user_id, now, weeks)
-    return await asyncio.to_thread(render_heatmap, counts, now.astimezone(UTC).date(), weeks)
+async def heatmap_png(counts: Mapping[date, int], today: date, weeks: int = WEEKS) -> bytes:
+    """:func:`render_heatmap` in a worker thread, off the event loop."""
+    return await asyncio.to_thread(render_heatmap, counts, today, weeks)

@@ -1,7 +1,10 @@
 """The Discord process: the ``commands.Bot`` subclass and ``run_bot``.
 
 This is the only module of ``bot/`` that imports discord. It wires the engine
-(database, decks, scheduler, clock) to the extensions in ``cogs/``.
+(store, decks, scheduler, clock, services) to the extensions in ``cogs/``, which it
+loads by name and never imports: what the front end says (error replies, "slow
+down") reaches it as events (``app_command_error``, ``interaction_refused``) that
+``cogs.common.handlers`` listens to.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import gc
 import logging
 import signal
 from collections.abc import Sequence
+from typing import Any
 
 import aiohttp
 import discord
@@ -18,20 +22,27 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.clock import Clock, system_clock
-from bot.daily_question import DailyQuestionService
+from bot.core.clock import Clock, system_clock
+from bot.core.scheduling import CardScheduler
+from bot.core.throttle import InteractionLimiter
 from bot.decks import DeckLibrary
-from bot.reminders import ReminderService
-from bot.scheduling import CardScheduler
-from bot.sessions import StudyEngine
+from bot.services.daily import DailyQuestionService
+from bot.services.learners import LearnerService
+from bot.services.reminders import ReminderService
+from bot.services.reports import ReportService
+from bot.services.study import StudyService
 from bot.settings import Settings, log_level_number
-from bot.storage import Database, StorageError
-from bot.throttle import InteractionLimiter
-from cogs.common.throttle import ThrottledTree
+from bot.storage import StorageError, Store, open_store
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: Sequence[str] = ("cogs.quiz", "cogs.reminders", "cogs.leaderboard", "cogs.admin")
+EXTENSIONS: Sequence[str] = (
+    "cogs.common.handlers",
+    "cogs.quiz",
+    "cogs.reminders",
+    "cogs.leaderboard",
+    "cogs.admin",
+)
 
 
 def apply_endpoints(settings: Settings) -> None:
@@ -40,14 +51,33 @@ def apply_endpoints(settings: Settings) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
-class RecallBot(commands.Bot):
-    """Recall's bot: owns the database, the deck library and the study engine."""
+class RecallTree(app_commands.CommandTree["RecallBot"]):
+    """The bot's command tree: every slash command passes the per-user limit, and every
+    error becomes an ``app_command_error`` event for the front end's one handler."""
 
-    db: Database
+    async def interaction_check(self, interaction: discord.Interaction[RecallBot], /) -> bool:
+        """Autocomplete is answered from memory and cannot be told to slow down."""
+        if interaction.type is discord.InteractionType.autocomplete:
+            return True
+        return self.client.admit(interaction)
+
+    async def on_error(
+        self, interaction: discord.Interaction[RecallBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        """Hand the error to the listener of ``app_command_error`` (cogs.common.handlers)."""
+        self.client.dispatch("app_command_error", interaction, error)
+
+
+class RecallBot(commands.Bot):
+    """Recall's bot: owns the store, the deck library and the services the cogs use."""
+
+    store: Store
     decks: DeckLibrary
-    engine: StudyEngine
+    study: StudyService
+    learners: LearnerService
     reminders: ReminderService
     daily: DailyQuestionService
+    reports: ReportService
 
     def __init__(
         self,
@@ -57,6 +87,7 @@ class RecallBot(commands.Bot):
         guild_ready_timeout: float = 2.0,
         extensions: Sequence[str] = EXTENSIONS,
         background_jobs: bool = True,
+        **client_options: Any,
     ) -> None:
         # Only the guilds intent: Recall works through interactions, so it needs no
         # privileged intent (members, presences, message content).
@@ -66,7 +97,8 @@ class RecallBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             guild_ready_timeout=guild_ready_timeout,
-            tree_cls=ThrottledTree,
+            tree_cls=RecallTree,
+            **client_options,
         )
         self.settings = settings
         self.clock = clock
@@ -76,6 +108,26 @@ class RecallBot(commands.Bot):
         # Per-user limit on interactions, applied by the tree and the buttons' checks.
         self.limiter = InteractionLimiter()
 
+    def admit(self, interaction: discord.Interaction[Any]) -> bool:
+        """Whether ``interaction`` may be processed now (:mod:`bot.core.throttle`).
+
+        Called by every entry point before any work: the tree's check, the buttons'
+        checks and the modal listener. An admitted interaction holds a slot until the
+        task discord.py runs it in ends, however the handler finishes; a refused one
+        is announced as an ``interaction_refused`` event, whose listener answers it
+        cheaply ("slow down") with no database work.
+        """
+        user_id = interaction.user.id
+        if not self.limiter.try_begin(user_id):
+            self.dispatch("interaction_refused", interaction)
+            return False
+        task = asyncio.current_task()
+        if task is None:  # not in a task (never the case in discord.py): don't count it
+            self.limiter.end(user_id)
+        else:
+            task.add_done_callback(lambda _task: self.limiter.end(user_id))
+        return True
+
     async def login(self, token: str) -> None:
         """Apply ``DISCORD_API_BASE``/``DISCORD_GATEWAY_URL`` before the first request."""
         apply_endpoints(self.settings)
@@ -83,7 +135,8 @@ class RecallBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Open the database, load decks and extensions, then sync the slash commands."""
-        self.db = await Database.open(self.settings.database_path)
+        self.store = await open_store(self.settings.database)
+        log.info("database: %s", self.store.description)
         # Parsing is CPU work, seconds for a hostile file: keep it off the event loop,
         # which must go on answering the gateway's heartbeats meanwhile.
         self.decks, problems = await asyncio.to_thread(DeckLibrary.load, self.settings.content_dir)
@@ -91,12 +144,11 @@ class RecallBot(commands.Bot):
             log.warning("deck problem: %s", problem)
         log.info("loaded %d deck(s) from %s", len(self.decks.all()), self.settings.content_dir)
         scheduler = CardScheduler(desired_retention=self.settings.desired_retention)
-        self.engine = StudyEngine(self.db, self.decks, scheduler, self.clock)
-        self.reminders = ReminderService(self.db)
-        self.daily = DailyQuestionService(self.db, self.decks, scheduler)
-        from cogs.common.errors import on_app_command_error
-
-        self.tree.error(on_app_command_error)
+        self.study = StudyService(self.store, self.decks, scheduler, self.clock)
+        self.learners = LearnerService(self.store, self.clock)
+        self.reminders = ReminderService(self.store, self.clock)
+        self.daily = DailyQuestionService(self.store, self.decks, scheduler, self.clock)
+        self.reports = ReportService(self.store, self.decks, self.clock)
         for extension in self._extensions:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -130,9 +182,53 @@ class RecallBot(commands.Bot):
     async def close(self) -> None:
         """Disconnect, then close the database."""
         await super().close()
-        db = getattr(self, "db", None)
-        if db is not None:
-            await db.close()
+        store = getattr(self, "store", None)
+        if store is not None:
+            await store.close()
+
+
+class ShardedRecallBot(RecallBot, commands.AutoShardedBot):
+    """RecallBot as discord.py's ``AutoShardedBot``: ``SHARD_IDS`` of ``SHARD_COUNT`` shards.
+
+    The same class for the cogs (it *is* a RecallBot); discord.py opens one gateway
+    connection per shard and Discord sends each connection the events of the guilds
+    of its shard, ``(guild_id >> 22) % SHARD_COUNT``, and the DMs to shard 0. The
+    processes share nothing but the database.
+    """
+
+    def __init__(self, settings: Settings, **kwargs: Any) -> None:
+        if settings.shard_count is None or settings.shard_ids is None:
+            raise ValueError("ShardedRecallBot needs settings with SHARD_COUNT")
+        super().__init__(
+            settings,
+            shard_count=settings.shard_count,
+            shard_ids=list(settings.shard_ids),
+            **kwargs,
+        )
+
+    async def setup_hook(self) -> None:
+        """Say which shards this process runs, then set up as every RecallBot does."""
+        log.info("running shard(s) %s of %d", describe_shards(self.settings), self.shard_count)
+        await super().setup_hook()
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Log each shard as it connects (``on_ready`` waits for all of them)."""
+        log.info("shard %d of %d ready", shard_id, self.shard_count)
+
+
+def describe_shards(settings: Settings) -> str:
+    """``0, 1`` for the shards of ``settings`` (``-`` when not sharded), for log lines."""
+    return ", ".join(str(n) for n in settings.shard_ids or ()) or "-"
+
+
+def create_bot(settings: Settings, **kwargs: Any) -> RecallBot:
+    """The bot for ``settings``: a ShardedRecallBot with ``SHARD_COUNT``, else a RecallBot.
+
+    ``kwargs`` are RecallBot's keyword arguments (clock, extensions, ...).
+    """
+    if settings.shard_count is not None:
+        return ShardedRecallBot(settings, **kwargs)
+    return RecallBot(settings, **kwargs)
 
 
 class _NoVoiceNotice(logging.Filter):
@@ -162,8 +258,8 @@ async def _check_database(settings: Settings) -> None:
 
     Raises ``StorageError``; nothing is sent to Discord before this passed.
     """
-    db = await Database.open(settings.database_path)
-    await db.close()
+    store = await open_store(settings.database)
+    await store.close()
 
 
 def run_bot(settings: Settings) -> int:
@@ -178,7 +274,7 @@ def run_bot(settings: Settings) -> int:
 
     async def runner() -> None:
         await _check_database(settings)
-        bot = RecallBot(settings)
+        bot = create_bot(settings)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))

@@ -13,17 +13,20 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TextIO
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.core.errors import NothingReason, NothingToStudy, RecallError
+from bot.core.grading import Grade
+from bot.core.learner import Identity, Platform
+from bot.core.session import Phase, SessionKind
+from bot.core.streaks import view as streak_view
+from bot.core.timezones import local_date, parse_zone
 from bot.decks import ExplainCard, FlashCard, McqCard
-from bot.grading import Grade
-from bot.sessions import SessionError, SessionKind, StepView, StudyEngine, describe_interval
-from bot.storage import card_states, learners
-from bot.storage.quiz_sessions import Phase
-from bot.streaks import view as streak_view
-from bot.timezones import local_date, parse_zone
+from bot.services.learners import LearnerService
+from bot.services.study import StepView, StudyService, Where
 
-TERMINAL_USER_ID = 1
-"""The learner id the terminal studies as (Discord ids are far larger, so no clash)."""
+TERMINAL = Identity(Platform.TERMINAL, "1")
+"""The one learner the terminal studies as (learner 1 of the first release's database)."""
+HERE = Where(community=None, channel=None)
 
 LETTERS = "ABCDE"
 GRADE_KEYS = {"1": Grade.AGAIN, "2": Grade.HARD, "3": Grade.GOOD, "4": Grade.EASY}
@@ -141,8 +144,31 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
+def describe_interval(now: datetime, due: datetime) -> str:
+    """A short human interval like 'in 10 minutes' or 'in 3 days'."""
+    seconds = max(0, int((due - now).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = round(seconds / size)
+            return f"in {n} {unit}{'s' if n != 1 else ''}"
+    return "now" if seconds < 30 else "in 1 minute"
+
+
+def describe_error(error: RecallError) -> str:
+    """The terminal's words for an engine error."""
+    if isinstance(error, NothingToStudy):
+        if error.reason is NothingReason.NO_MATCH:
+            return "No cards match that deck and kind."
+        if error.reason is NothingReason.BAD_COUNT:
+            return f"The count must be between 1 and {error.limit}."
+        if error.reason is NothingReason.NO_SUCH_DECK:
+            return f"There is no deck called '{error.deck_id}'."
+    return f"That cannot be done now ({error})."
+
+
 async def run_practice(
-    engine: StudyEngine,
+    study: StudyService,
+    learners: LearnerService,
     deck_id: str,
     *,
     kind: SessionKind,
@@ -151,32 +177,26 @@ async def run_practice(
     clock: Clock,
 ) -> int:
     """Run one terminal session; return the process exit code."""
-    deck = engine.decks.get(deck_id)
+    deck = study.decks.get(deck_id)
     if deck is None:
-        known = ", ".join(d.id for d in engine.decks.all()) or "none"
+        known = ", ".join(d.id for d in study.decks.all()) or "none"
         term.say(f"No deck '{deck_id}'. Decks: {known}")
         return 2
-    await _show_status(engine, term, clock())
+    await _show_status(learners, term, clock())
     try:
-        step = await engine.start(
-            user_id=TERMINAL_USER_ID,
-            guild_id=None,
-            channel_id=None,
-            deck_id=deck_id,
-            kind=kind,
-            count=count,
-        )
-    except SessionError as exc:
-        term.say(str(exc))
+        step = await study.start(TERMINAL, HERE, deck_id=deck_id, kind=kind, count=count)
+    except RecallError as exc:
+        term.say(describe_error(exc))
         return 1
     term.say(f"{deck.title}: {step.total} cards ({kind}). Type q to stop.\n")
     try:
         while not step.finished:
-            step = await _play_step(engine, step, term, clock)
+            step = await _play_step(study, step, term, clock)
     except Quit:
         term.say("Stopped. Your answers so far are saved.")
-        step = await engine.view(step.session.id)
-    summary = step.summary or await engine.summary(step.session)
+        step = await study.stop(TERMINAL, step.session.id, step.session.position)
+    summary = step.summary
+    assert summary is not None  # a finished session has its summary
     term.say("")
     term.say(
         f"Session: {summary.correct}/{summary.answered} right, +{summary.xp} XP. "
@@ -188,14 +208,14 @@ async def run_practice(
     return 0
 
 
-async def _show_status(engine: StudyEngine, term: Terminal, now: datetime) -> None:
-    learner = await learners.get(engine.db, TERMINAL_USER_ID)
+async def _show_status(learners: LearnerService, term: Terminal, now: datetime) -> None:
+    standing = await learners.standing(TERMINAL)
+    learner, due = standing.learner, standing.due_now
     if learner is None:
         term.say("Welcome to Recall! Your progress is saved between runs.")
         return
     today = local_date(now, parse_zone(learner.time_zone))
     streak = streak_view(learner.streak, today)
-    due = await card_states.count_due(engine.db, TERMINAL_USER_ID, now)
     term.say(
         f"Streak: {streak.current} day{'s' if streak.current != 1 else ''}"
         f" (best {learner.streak.best}) · {due} card{'s' if due != 1 else ''} due now"
@@ -203,31 +223,31 @@ async def _show_status(engine: StudyEngine, term: Terminal, now: datetime) -> No
     )
 
 
-async def _play_step(engine: StudyEngine, step: StepView, term: Terminal, clock: Clock) -> StepView:
+async def _play_step(study: StudyService, step: StepView, term: Terminal, clock: Clock) -> StepView:
     record = step.session
     card = step.card
-    sid, uid, pos = record.id, record.user_id, record.position
+    sid, uid, pos = record.id, TERMINAL, record.position
     header = f"[{step.number}/{step.total}]"
     if card is None:
         term.say(f"{header} (this card was removed from its deck; skipping)")
-        return await engine.next(sid, uid, pos)
+        return await study.next(uid, sid, pos)
     if isinstance(card, FlashCard):
         term.say(f"{header} Flashcard · {card.level}\n  {card.front}")
         if record.phase is Phase.QUESTION:
             term.ask("  Press Enter to reveal the answer ")
-            step = await engine.reveal(sid, uid, pos)
+            step = await study.reveal(uid, sid, pos)
         term.say(f"  {card.back}")
         key = term.ask_choice(
             "  How well did you know it? 1 Again · 2 Hard · 3 Good · 4 Easy > ",
             lambda a: a in GRADE_KEYS,
         )
         grade = GRADE_KEYS[key]
-        after = await engine.grade_flashcard(sid, uid, pos, grade)
+        after = await study.grade_flashcard(uid, sid, pos, grade)
         result = after.result
         if result:
             term.say(
                 f"  {GRADE_NAMES[grade]}: +{result.xp} XP, next review "
-                f"{describe_interval(clock(), result.due_at)}.\n"
+                f"{describe_interval(clock(), result.due)}.\n"
             )
         return after
     if isinstance(card, McqCard):
@@ -239,20 +259,20 @@ async def _play_step(engine: StudyEngine, step: StepView, term: Terminal, clock:
             f"  Your answer ({valid[0]}-{valid[-1]}) > ",
             lambda a: len(a) == 1 and a.upper() in valid,
         )
-        after = await engine.answer_mcq(sid, uid, pos, valid.index(key.upper()))
+        after = await study.answer_mcq(uid, sid, pos, valid.index(key.upper()), None)
         result = after.result
         if result:
             right = f"{LETTERS[card.answer_index]}) {card.answer}"
             mark = "✓ Right!" if result.correct else f"✗ Not quite. The answer is {right}."
             term.say(f"  {mark} +{result.xp} XP\n  {card.explanation}")
         term.ask("  Press Enter for the next card ")
-        return await engine.next(sid, uid, pos)
+        return await study.next(uid, sid, pos)
     assert isinstance(card, ExplainCard)
     term.say(f"{header} Explain · {card.level}\n  {card.prompt}")
     if card.hint:
         term.say(f"  Hint: {card.hint}")
     text = term.ask_paragraph("  Write your answer; finish with an empty line.")
-    after = await engine.answer_explain(sid, uid, pos, text)
+    after = await study.answer_explain(uid, sid, pos, text)
     result = after.result
     if result:
         covered = sum(1 for _, ok in result.concepts if ok)
@@ -261,4 +281,4 @@ async def _play_step(engine: StudyEngine, step: StepView, term: Terminal, clock:
             term.say(f"    {'✓' if ok else '✗'} {name}")
         term.say(f"  Model answer: {card.model_answer}")
     term.ask("  Press Enter for the next card ")
-    return await engine.next(sid, uid, pos)
+    return await study.next(uid, sid, pos)

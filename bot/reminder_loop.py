@@ -2,12 +2,14 @@
 
 Plain Python (no discord import): the Discord cog implements :class:`Sender` and
 :class:`DailyPoster` and owns the :class:`ReminderLoop`'s life (``start`` in
-``cog_load``, ``await stop()`` in ``cog_unload``).
+``cog_load``, ``await stop()`` in ``cog_unload``). A loop claims for one platform
+(its front end's learners and communities).
 
 The scheduler holds three jobs in memory, never one per learner: the database is the
-record of what is due (``reminders.next_at``), so a restart loses nothing and two
-processes sharing one SQLite file never send the same reminder (each claim is one
-``BEGIN IMMEDIATE`` transaction). Every job is ``coalesce=True`` and
+record of what is due (``reminders.next_at``), so a restart loses nothing and
+several processes sharing one database never send the same reminder (each claim is
+one transaction holding the rows it decides about; see
+:mod:`bot.services.reminders`). Every job is ``coalesce=True`` and
 ``max_instances=1``: after a stall, one run catches up on everything that is due.
 
 A reminder tick claims small batches (a few seconds of sending each) and stops
@@ -26,10 +28,12 @@ from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.clock import Clock, system_clock
-from bot.daily_question import DailyPostJob, DailyQuestionService
+from bot.core.clock import Clock, system_clock
+from bot.core.learner import Platform
+from bot.core.reminders import ReminderJob, SendResult, SendStatus
 from bot.pacing import Delivery, DeliveryStatus, Pacer
-from bot.reminders import ReminderJob, ReminderService, SendResult, SendStatus
+from bot.services.daily import DailyPostJob, DailyQuestionService
+from bot.services.reminders import ReminderService
 
 __all__ = [
     "DEFAULT_DM_RATE",
@@ -74,14 +78,15 @@ class Sender(Protocol):
 class PostResult:
     """How posting a daily question ended."""
 
-    message_id: int | None = None
+    message: str | None = None
+    """The front end's id of the message showing the question."""
     error: str | None = None
     disable: bool = False  # the channel is gone or Recall may not post there
 
     @classmethod
-    def posted(cls, message_id: int) -> PostResult:
-        """The question is up in ``message_id``."""
-        return cls(message_id=message_id)
+    def posted(cls, message: str) -> PostResult:
+        """The question is up in ``message``."""
+        return cls(message=message)
 
     @classmethod
     def failed(cls, error: str, *, disable: bool = False) -> PostResult:
@@ -132,6 +137,7 @@ class ReminderLoop:
         sender: Sender,
         pacer: Pacer,
         *,
+        platform: Platform = Platform.DISCORD,
         clock: Clock = system_clock,
         daily: DailyQuestionService | None = None,
         poster: DailyPoster | None = None,
@@ -140,12 +146,13 @@ class ReminderLoop:
         housekeeping: Callable[[datetime], Awaitable[object]] | None = None,
     ) -> None:
         self.reminders = reminders
+        self.platform = platform
         self.sender = sender
         self.pacer = pacer
         self.daily = daily
         self.poster = poster
         self.interval = interval
-        #: Light clean-up run with the prune job (the study engine's old sessions).
+        #: Light clean-up run with the prune job (the study service's old sessions).
         self.housekeeping = housekeeping
         self.batch_size = batch_size or max(1, min(MAX_BATCH, int(pacer.rate * BATCH_SECONDS)))
         self._clock = clock
@@ -161,7 +168,7 @@ class ReminderLoop:
     async def run_batch(self) -> TickReport:
         """Claim one batch, send it through the pacer, record the outcomes."""
         report = TickReport(batches=1)
-        jobs = await self.reminders.claim_due(self._clock(), self.batch_size)
+        jobs = await self.reminders.claim_due(self.platform, self.batch_size)
         report.claimed = len(jobs)
         if not jobs:
             return report
@@ -186,9 +193,8 @@ class ReminderLoop:
     async def _record(
         self, outcomes: Sequence[tuple[ReminderJob, SendResult]], skipped: Sequence[ReminderJob]
     ) -> None:
-        now = self._clock()
-        await self.reminders.record_results(outcomes, now)
-        await self.reminders.release(skipped, now)
+        await self.reminders.record_results(outcomes)
+        await self.reminders.release(skipped)
 
     def _enter(self) -> None:
         self._busy += 1
@@ -223,7 +229,7 @@ class ReminderLoop:
                 total.outcomes.extend(report.outcomes)
                 # A short batch can still hide more due rows (skipped learners are not
                 # returned as jobs), so ask the index rather than trust the count.
-                if not await self.reminders.has_due(self._clock()):
+                if not await self.reminders.has_due(self.platform):
                     break
                 if not drain and self.pacer.clock() - started >= budget:
                     break
@@ -251,31 +257,33 @@ class ReminderLoop:
             self._leave()
 
     async def _post_daily(self, daily: DailyQuestionService, poster: DailyPoster) -> int:
-        jobs = await daily.claim_due_posts(self._clock())
+        jobs = await daily.claim_due_posts(self.platform)
         if not jobs:
             return 0
         deliveries = await self.pacer.run(jobs, poster.post_daily)
         posted = 0
         for delivery in deliveries:
             result = delivery.result
-            now = self._clock()
-            if delivery.status is DeliveryStatus.DELIVERED and result and result.message_id:
-                await daily.mark_posted(delivery.item.post_id, result.message_id, now)
+            if delivery.status is DeliveryStatus.DELIVERED and result and result.message:
+                await daily.mark_posted(delivery.item.post_id, result.message)
                 posted += 1
             else:
                 error = (result.error if result else None) or repr(delivery.error)
                 disable = bool(result and result.disable)
-                log.warning("daily question for guild %s failed: %s", delivery.item.guild_id, error)
-                await daily.mark_failed(delivery.item.post_id, error, now, disable=disable)
+                log.warning(
+                    "daily question for community %s failed: %s",
+                    delivery.item.community.external_id,
+                    error,
+                )
+                await daily.mark_failed(delivery.item.post_id, error, disable=disable)
         return posted
 
     async def prune_tick(self) -> int:
         """Forget old send records (they only matter while their date can come up), then
         run the housekeeping hook; returns the number of send records removed."""
-        now = self._clock()
-        removed = await self.reminders.prune(now)
+        removed = await self.reminders.prune()
         if self.housekeeping is not None:
-            await self.housekeeping(now)
+            await self.housekeeping(self._clock())
         return removed
 
     def start(self, scheduler: AsyncIOScheduler | None = None) -> AsyncIOScheduler:

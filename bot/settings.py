@@ -15,7 +15,7 @@ from pathlib import Path
 from dotenv import dotenv_values
 from pydantic import SecretStr
 
-from bot.storage.url import database_path
+from bot.storage.url import DatabaseURL, parse_database_url
 
 DEFAULTS: dict[str, str] = {
     "DATABASE_URL": "sqlite:///data/recall.db",
@@ -26,6 +26,8 @@ DEFAULTS: dict[str, str] = {
     "DESIRED_RETENTION": "0.9",
 }
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_SHARDS = 65536
+"""A bound on ``SHARD_COUNT`` that no real bot reaches: beyond it, a typo."""
 
 
 class SettingsError(ValueError):
@@ -37,13 +39,18 @@ class Settings:
     """Recall's validated configuration."""
 
     discord_token: SecretStr | None
-    database_path: Path
+    database: DatabaseURL
+    """Where the data lives: a SQLite file or a PostgreSQL database."""
     content_dir: Path
     discord_api_base: str
     discord_gateway_url: str
     dev_guild_id: int | None
     log_level: str
     desired_retention: float
+    shard_count: int | None = None
+    """Total shards across every process (``SHARD_COUNT``); ``None``: no sharding."""
+    shard_ids: tuple[int, ...] | None = None
+    """The shards this process runs (``SHARD_IDS``, else all); ``None`` iff no ``shard_count``."""
 
     def require_token(self) -> SecretStr:
         """The token, or a SettingsError explaining that ``run`` needs one."""
@@ -80,7 +87,7 @@ def load_settings(
 
     db_url = get("DATABASE_URL") or DEFAULTS["DATABASE_URL"]
     try:
-        db_path = database_path(db_url)
+        database = parse_database_url(db_url)
     except ValueError as exc:
         raise SettingsError(f"DATABASE_URL {exc}") from None
 
@@ -116,18 +123,65 @@ def load_settings(
             f"DESIRED_RETENTION must be a number from 0.70 to 0.99, got {retention_text[:20]!r}"
         )
 
+    shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
+
     return Settings(
         discord_token=SecretStr(token) if token else None,
-        database_path=db_path,
+        database=database,
         content_dir=Path(get("CONTENT_DIR") or DEFAULTS["CONTENT_DIR"]),
         discord_api_base=api_base,
         discord_gateway_url=gateway,
         dev_guild_id=guild_id,
         log_level=level,
         desired_retention=retention,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
+
+
+def _shards(
+    count_text: str | None, ids_text: str | None
+) -> tuple[int | None, tuple[int, ...] | None]:
+    """``SHARD_COUNT`` and ``SHARD_IDS`` checked together: (count, this process's ids)."""
+    if count_text is None:
+        if ids_text is not None:
+            raise SettingsError(
+                "SHARD_IDS is set but SHARD_COUNT is not: set SHARD_COUNT to the total"
+                " number of shards across all processes"
+            )
+        return None, None
+    if not _is_number(count_text) or not 1 <= int(count_text) <= MAX_SHARDS:
+        raise SettingsError(
+            f"SHARD_COUNT must be a whole number from 1 to {MAX_SHARDS}, got {count_text[:20]!r}"
+        )
+    count = int(count_text)
+    if ids_text is None:
+        return count, tuple(range(count))
+    ids: list[int] = []
+    for item in ids_text.split(","):
+        item = item.strip()
+        if not _is_number(item):
+            raise SettingsError(
+                f"SHARD_IDS must be shard numbers separated by commas (e.g. 0,1),"
+                f" got {ids_text[:40]!r}"
+            )
+        shard = int(item)
+        if shard >= count:
+            raise SettingsError(
+                f"SHARD_IDS lists shard {shard}, out of range for SHARD_COUNT={count}"
+                f" (shards are 0 to {count - 1})"
+            )
+        if shard in ids:
+            raise SettingsError(f"SHARD_IDS lists shard {shard} twice")
+        ids.append(shard)
+    return count, tuple(ids)
 
 
 def log_level_number(settings: Settings) -> int:
     """The ``logging`` level for ``LOG_LEVEL``."""
     return int(logging.getLevelName(settings.log_level))
+
+
+def _is_number(text: str) -> bool:
+    """Plain ASCII digits only (``str.isdigit`` also accepts "²", which ``int`` refuses)."""
+    return text.isascii() and text.isdigit()

@@ -16,12 +16,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.class_progress import ClassProgress, class_progress
-from bot.daily_question import NoQuestions
+from bot.core.errors import NoQuestions
+from bot.core.learner import Identity, Platform
+from bot.core.reports import ClassProgress
+from bot.core.timezones import InvalidLocalTime, InvalidTimeZone
 from bot.decks import ReloadReport
-from bot.export import CSV_ENCODING, export_csv
-from bot.storage import Database
-from bot.timezones import InvalidLocalTime, InvalidTimeZone
+from bot.export import CSV_ENCODING, write_csv_async
 from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError
@@ -78,10 +78,16 @@ class QuizAdmin(
             )
         try:
             schedule = await self.bot.daily.configure(
-                interaction.guild_id, channel.id, time, zone, deck, self.bot.clock()
+                Identity(Platform.DISCORD, str(interaction.guild_id)),
+                str(channel.id),
+                time,
+                zone,
+                deck,
             )
-        except (InvalidLocalTime, InvalidTimeZone, NoQuestions) as exc:
+        except (InvalidLocalTime, InvalidTimeZone) as exc:
             raise UserFacingError(str(exc)) from None
+        except NoQuestions as exc:
+            raise UserFacingError(no_questions_text(exc)) from None
         config = schedule.config
         source = f"deck `{config.deck_id}`" if config.deck_id else "all decks"
         await interaction.response.send_message(
@@ -95,7 +101,9 @@ class QuizAdmin(
         """``/quiz-admin daily off``."""
         require_moderator(interaction)
         assert interaction.guild_id is not None
-        was_on = await self.bot.daily.turn_off(interaction.guild_id, self.bot.clock())
+        was_on = await self.bot.daily.turn_off(
+            Identity(Platform.DISCORD, str(interaction.guild_id))
+        )
         text = "The daily question is off." if was_on else "The daily question was not on."
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -111,8 +119,8 @@ class QuizAdmin(
         if deck is not None and deck not in self.bot.decks:
             raise UserFacingError(f"There is no deck called '{deck[:100]}'.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await class_progress(
-            self.bot.db, self.bot.decks, interaction.guild_id, deck, self.bot.clock()
+        report = await self.bot.reports.class_progress(
+            Identity(Platform.DISCORD, str(interaction.guild_id)), deck
         )
         await interaction.followup.send(embed=progress_embed(report), ephemeral=True)
 
@@ -124,9 +132,10 @@ class QuizAdmin(
         assert guild is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.clock()
-        names = await member_names(guild, await learner_ids(self.bot.db, guild.id))
+        community = Identity(Platform.DISCORD, str(guild.id))
+        names = await member_names(guild, await self.bot.reports.export_learners(community))
         buffer = io.StringIO(newline="")
-        rows = await export_csv(self.bot.db, guild.id, names, buffer, now)
+        rows = await write_csv_async(self.bot.reports.export_rows(community), names, buffer)
         data = buffer.getvalue().encode(CSV_ENCODING)
         filename = f"recall-{guild.id}-{now:%Y-%m-%d}.csv"
         if len(data) > EXPORT_MAX_BYTES:
@@ -164,6 +173,14 @@ class QuizAdmin(
         await interaction.followup.send(
             reload_text(report, self.bot.decks.directory), ephemeral=True
         )
+
+
+def no_questions_text(error: NoQuestions) -> str:
+    """Why ``daily set`` found nothing to ask."""
+    if error.unknown_deck:
+        return f"There is no deck {error.deck_id!r}."
+    where = f"deck {error.deck_id!r}" if error.deck_id else "any deck"
+    return f"There are no multiple-choice questions in {where}."
 
 
 def reload_text(report: ReloadReport, directory: Path) -> str:
@@ -218,37 +235,31 @@ def progress_embed(report: ClassProgress) -> discord.Embed:
     return embed
 
 
-async def learner_ids(db: Database, guild_id: int) -> list[int]:
-    """Everyone with results in this server."""
-    rows = await db.fetchall(
-        "SELECT DISTINCT user_id FROM review_totals WHERE guild_id = ? ORDER BY user_id",
-        (guild_id,),
-    )
-    return [int(row[0]) for row in rows]
-
-
-async def member_names(guild: discord.Guild, user_ids: list[int]) -> dict[int, str]:
+async def member_names(guild: discord.Guild, learners: list[Identity]) -> dict[Identity, str]:
     """Display names at export time, fetched a few at a time (Recall has no members intent).
 
     A learner who left the server keeps an empty name; past ``NAME_LOOKUPS_MAX`` the
     rest stay empty too rather than holding the export for minutes.
     """
-    names: dict[int, str] = {}
+    names: dict[Identity, str] = {}
     gate = asyncio.Semaphore(NAME_LOOKUP_CONCURRENCY)
 
-    async def look_up(user_id: int) -> None:
+    async def look_up(learner: Identity) -> None:
+        if learner.platform is not Platform.DISCORD or not learner.external_id.isdigit():
+            return  # not a Discord member: no name to look up here
+        user_id = int(learner.external_id)
         cached = guild.get_member(user_id)
         if cached is not None:
-            names[user_id] = cached.display_name
+            names[learner] = cached.display_name
             return
         async with gate:
             try:
                 member = await guild.fetch_member(user_id)
             except discord.HTTPException:
                 return
-            names[user_id] = member.display_name
+            names[learner] = member.display_name
 
-    await asyncio.gather(*(look_up(uid) for uid in user_ids[:NAME_LOOKUPS_MAX]))
+    await asyncio.gather(*(look_up(who) for who in learners[:NAME_LOOKUPS_MAX]))
     return names
 
 

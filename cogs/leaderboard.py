@@ -22,7 +22,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.leaderboard import LeaderboardPage, LeaderboardRow, Metric, Period, leaderboard_page
+from bot.core.leaderboard import LeaderboardPage, LeaderboardRow, Metric, Period
+from bot.core.learner import Identity, Platform
 from cogs.common.autocomplete import deck_autocomplete
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError, report
@@ -69,7 +70,7 @@ def render_page(
     else:
         medals = {1: "🥇", 2: "🥈", 3: "🥉"}
         embed.description = "\n".join(
-            f"{medals.get(row.rank, f'`{row.rank:>2}.`')} <@{row.user_id}> · "
+            f"{medals.get(row.rank, f'`{row.rank:>2}.`')} <@{row.learner.external_id}> · "
             f"{format_value(board.metric, row)}"
             for row in board.rows
         )
@@ -172,15 +173,13 @@ class PageButton(
                 require_moderator(interaction)
             if interaction.guild_id is None:
                 raise UserFacingError("This leaderboard works in a server, not in DMs.")
-            board = await leaderboard_page(
-                bot.db,
-                interaction.guild_id,
+            board = await bot.reports.leaderboard(
+                Identity(Platform.DISCORD, str(interaction.guild_id)),
                 self.period,
                 self.metric,
                 self.deck_id,
                 self.page,
-                bot.clock(),
-                viewer_id=interaction.user.id,
+                viewer=Identity(Platform.DISCORD, str(interaction.user.id)),
             )
             embed, view = render_page(board, shared=public or self.shared)
             if public:
@@ -232,15 +231,13 @@ class Leaderboard(commands.Cog):
             )
             return
         await interaction.response.defer(ephemeral=not public, thinking=True)
-        board = await leaderboard_page(
-            self.bot.db,
-            interaction.guild_id,
+        board = await self.bot.reports.leaderboard(
+            Identity(Platform.DISCORD, str(interaction.guild_id)),
             Period(period),
             Metric(metric),
             deck,
             0,
-            self.bot.clock(),
-            viewer_id=interaction.user.id,
+            viewer=Identity(Platform.DISCORD, str(interaction.user.id)),
         )
         embed, view = render_page(board, shared=public)
         await interaction.followup.send(embed=embed, view=view, ephemeral=not public)

@@ -1,8 +1,9 @@
 """Daily reminder DMs, ``/quiz remind``, the DM's Start review button and the daily question.
 
-The engine (``bot.reminders``, ``bot.daily_question``, ``bot.reminder_loop``) decides
-who is owed what and records it; this extension only talks to Discord: it sends
-the DM or the channel post and turns Discord's answers into engine results.
+The services (``bot.services.reminders``, ``bot.services.daily``) and
+``bot.reminder_loop`` decide who is owed what and record it; this extension talks
+to Discord: it words and sends the DM or the channel post, turns Discord's answers
+into send results, and turns the services' errors into sentences.
 """
 
 from __future__ import annotations
@@ -15,13 +16,25 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.daily_question import DailyError, DailyPostJob
+from bot.core.errors import (
+    AlreadyAnswered,
+    CardChanged,
+    DailyError,
+    NotAnOption,
+    NothingToStudy,
+    QuestionUnavailable,
+    UnknownPost,
+    WrongCommunity,
+)
+from bot.core.learner import Identity, Platform
+from bot.core.reminders import ReminderJob, SendResult
+from bot.core.session import SessionKind, option_fingerprint
+from bot.core.timezones import InvalidLocalTime
 from bot.decks import McqCard
 from bot.pacing import RetryAfter
 from bot.reminder_loop import PostResult, ReminderLoop, production_pacer
-from bot.reminders import ReminderJob, SendResult
-from bot.sessions import NothingToStudy, SessionKind, option_fingerprint
-from bot.timezones import InvalidLocalTime
+from bot.services.daily import DailyPostJob
+from bot.services.study import Where
 from cogs.common.errors import UserFacingError, report
 from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
 from cogs.common.throttle import Throttled
@@ -36,6 +49,44 @@ DMS_CLOSED = 50007
 """Discord's error code for "Cannot send messages to this user"."""
 FALLBACK_COUNT = 5
 """Cards in the session Start review opens when nothing is due (the streak is at risk)."""
+
+
+def reminder_text(job: ReminderJob) -> str:
+    """The DM's text (the Start review button goes with it)."""
+    parts: list[str] = []
+    if job.due_count:
+        plural = "card is" if job.due_count == 1 else "cards are"
+        parts.append(f"{job.due_count} {plural} due for review.")
+    else:
+        parts.append("No cards are due, but a few new ones will keep your streak going.")
+    if job.at_risk and job.freezes:
+        parts.append(f"Study today to keep your {job.streak}-day streak without spending a freeze.")
+    elif job.at_risk:
+        parts.append(f"Your {job.streak}-day streak ends at midnight unless you study today.")
+    elif job.streak:
+        days = "day" if job.streak == 1 else "days"
+        parts.append(f"Current streak: {job.streak} {days}.")
+    return " ".join(parts)
+
+
+def daily_error_text(error: DailyError) -> str:
+    """The private reply to a daily-question click the service refused."""
+    if isinstance(error, AlreadyAnswered):
+        return "You already answered today's question."
+    if isinstance(error, WrongCommunity):
+        return "This daily question belongs to another server: answer it there."
+    if isinstance(error, UnknownPost):
+        return "That daily question no longer exists."
+    if isinstance(error, QuestionUnavailable):
+        return "That question was removed from its deck and can't be answered."
+    if isinstance(error, NotAnOption):
+        return "That option is not on this question."
+    return "This question is no longer available."
+
+
+def discord_identity(user_id: int) -> Identity:
+    """A Discord user or server as the services know it."""
+    return Identity(Platform.DISCORD, str(user_id))
 
 
 class StartReviewButton(
@@ -79,25 +130,26 @@ class StartReviewButton(
             await interaction.response.send_message("This reminder is not yours.", ephemeral=True)
             return
         bot: RecallBot = interaction.client
+        who = discord_identity(self.user_id)
+        # A private session wherever it is clicked: no community, so it counts nowhere
+        # but in the learner's own progress, like any DM session.
+        where = Where(
+            community=None,
+            channel=None if interaction.channel_id is None else str(interaction.channel_id),
+        )
         try:
             try:
-                step = await bot.engine.start_review(
-                    user_id=self.user_id, guild_id=None, channel_id=interaction.channel_id
-                )
+                step = await bot.study.start_review(who, where)
             except NothingToStudy:
-                step = await bot.engine.start(
-                    user_id=self.user_id,
-                    guild_id=None,
-                    channel_id=interaction.channel_id,
-                    kind=SessionKind.MIXED,
-                    count=FALLBACK_COUNT,
+                step = await bot.study.start(
+                    who, where, kind=SessionKind.MIXED, count=FALLBACK_COUNT
                 )
             embed, view = render_step(step)
             # Ephemeral wherever it is clicked: a copy of this button in a server channel
             # must not show the learner's quiz to the channel.
             sent = await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
             if sent.message_id is not None:
-                await bot.engine.set_message(step.session.id, sent.message_id)
+                await bot.study.set_message(step.session.id, str(sent.message_id))
         except Exception as exc:
             await report(interaction, exc)
 
@@ -144,22 +196,20 @@ class DailyOptionButton(
             await refuse_forged(interaction)
             return
         bot: RecallBot = interaction.client
+        guild = interaction.guild_id
         try:
-            post = await bot.daily.post(self.post_id)
-            card = bot.daily.question(post) if post is not None else None
-            if card is None or not 0 <= self.index < len(card.options):
-                raise UserFacingError("This question is no longer available.")
-            if option_fingerprint(card.options[self.index]) != self.fingerprint:
-                raise UserFacingError("This question changed since it was posted.")
             result = await bot.daily.answer(
+                discord_identity(interaction.user.id),
                 self.post_id,
-                interaction.user.id,
                 self.index,
-                bot.clock(),
-                guild_id=interaction.guild_id,
+                community=None if guild is None else discord_identity(guild),
+                fingerprint=self.fingerprint,
             )
+        except CardChanged:
+            await report(interaction, UserFacingError("This question changed since it was posted."))
+            return
         except DailyError as exc:
-            await report(interaction, UserFacingError(str(exc)))
+            await report(interaction, UserFacingError(daily_error_text(exc)))
             return
         except Exception as exc:
             await report(interaction, exc)
@@ -170,11 +220,11 @@ class DailyOptionButton(
             else f"✗ Not quite. The answer is **{result.right_answer}**."
         )
         await interaction.response.send_message(
-            f"{mark}\n{result.explanation}\n+{result.xp} XP · streak {result.streak}",
+            f"{mark}\n{result.card.explanation}\n+{result.xp} XP · streak {result.streak}",
             ephemeral=True,
         )
         if interaction.message is not None:
-            embed = daily_embed(card, result.answers, result.correct_answers)
+            embed = daily_embed(result.card, result.answers, result.correct_answers)
             try:
                 # discord.py adds the bot's allowed_mentions to an edit only when the
                 # content changes: an embed-only edit must name it itself.
@@ -241,10 +291,11 @@ class Reminders(commands.Cog):
             self.bot.reminders,
             self,
             production_pacer(),
+            platform=Platform.DISCORD,
             clock=self.bot.clock,
             daily=self.bot.daily,
             poster=self,
-            housekeeping=self.bot.engine.tidy_sessions,
+            housekeeping=self.bot.study.tidy_sessions,
         )
 
     async def cog_load(self) -> None:
@@ -271,7 +322,7 @@ class Reminders(commands.Cog):
         """Turn reminders on at ``time`` in the learner's zone."""
         try:
             settings = await self.bot.reminders.set_time(
-                interaction.user.id, time, self.bot.clock()
+                discord_identity(interaction.user.id), time
             )
         except InvalidLocalTime as exc:
             raise UserFacingError(f"'{time[:20]}' is not a time. {exc}") from None
@@ -289,7 +340,7 @@ class Reminders(commands.Cog):
 
     async def remind_off(self, interaction: discord.Interaction[Any]) -> None:
         """Turn reminders off."""
-        was_on = await self.bot.reminders.turn_off(interaction.user.id)
+        was_on = await self.bot.reminders.turn_off(discord_identity(interaction.user.id))
         text = "Reminders are off." if was_on else "Reminders were already off."
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -297,9 +348,14 @@ class Reminders(commands.Cog):
 
     async def send_reminder(self, job: ReminderJob) -> SendResult:
         """DM one learner; map Discord's refusals to engine results."""
+        user_id = int(job.identity.external_id)
         try:
-            channel = await self.bot.create_dm(discord.Object(id=job.user_id))
-            await channel.send(job.text(), view=review_view(job.user_id))
+            channel = await self.bot.create_dm(discord.Object(id=user_id))
+            await channel.send(
+                reminder_text(job),
+                view=review_view(user_id),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
         except discord.Forbidden as exc:
             if exc.code == DMS_CLOSED:
                 return SendResult.dms_closed()
@@ -312,21 +368,24 @@ class Reminders(commands.Cog):
 
     async def post_daily(self, job: DailyPostJob) -> PostResult:
         """Post the day's question to its channel."""
-        channel = self.bot.get_channel(job.channel_id)
+        channel_id = int(job.channel)
+        channel = self.bot.get_channel(channel_id)
         try:
             if channel is None:
-                channel = await self.bot.fetch_channel(job.channel_id)
+                channel = await self.bot.fetch_channel(channel_id)
             if not isinstance(channel, discord.abc.Messageable):
                 return PostResult.failed("not a text channel", disable=True)
             message = await channel.send(
-                embed=daily_embed(job.card, 0, 0), view=daily_view(job.post_id, job.card)
+                embed=daily_embed(job.card, 0, 0),
+                view=daily_view(job.post_id, job.card),
+                allowed_mentions=discord.AllowedMentions.none(),
             )
         except (discord.Forbidden, discord.NotFound) as exc:
             # The channel is gone or Recall may not post there: stop until a moderator fixes it.
             return PostResult.failed(f"HTTP {exc.status} ({exc.code})", disable=True)
         except discord.HTTPException as exc:
             return PostResult.failed(f"HTTP {exc.status} ({exc.code})")
-        return PostResult.posted(message.id)
+        return PostResult.posted(str(message.id))
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -1,7 +1,13 @@
-"""Shared engine fixtures: a fixed clock, a real SQLite file, the shipped deck, an engine.
+"""Shared engine fixtures: a fixed clock, a real database, the shipped deck, the services.
+
+Every test that touches the database runs twice, on SQLite and on PostgreSQL:
+``database_url`` is parametrized by backend (test ids ``[sqlite]`` and
+``[postgres]``), and ``store`` opens and migrates it. SQLite gets a new file in
+``tmp_path``; PostgreSQL a new database copied from one migrated once per run
+(13 ms instead of running the migrations for each test).
 
 Everything here is deterministic: the clock stands still until a test moves it,
-FSRS fuzzing is off, each test gets its own database file in ``tmp_path``, and
+FSRS fuzzing is off, each test gets its own database, and
 Hypothesis draws the same examples on every run and machine (the ``deterministic``
 profile below; ``HYPOTHESIS_PROFILE=explore`` draws fresh ones, to hunt for bugs).
 End-to-end tests use the same fixtures, so keep them small. The fake-Discord
@@ -12,21 +18,30 @@ The PostgreSQL fixtures (``pg_url``, ``pg_databases``) come from the plugin
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
 from hypothesis import settings
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.scheduling import CardScheduler
 from bot.decks import DeckLibrary
-from bot.scheduling import CardScheduler
-from bot.sessions import StudyEngine
-from bot.storage import Database
+from bot.services.study import StudyService
+from bot.storage import DatabaseURL, PostgresURL, SQLiteURL, Store, open_store
 from tests.fakediscord.fixtures import fake_discord, study_hall  # noqa: F401  (e2e fixtures)
+
+if TYPE_CHECKING:
+    # Only for the annotation: pytest loads the plugin itself (pytest_plugins below),
+    # and importing it first would stop pytest from rewriting its asserts.
+    from tests.pgfixtures import PgAdmin
 
 # Loaded before any test module is imported, so every @settings(...) in the suite
 # inherits it: a verdict never depends on which examples a run happened to draw.
@@ -35,8 +50,9 @@ settings.register_profile("deterministic", derandomize=True, database=None)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
-# PostgreSQL: a throwaway server for the run and a fresh database per test (pg_url, ...).
-pytest_plugins = ["tests.pgfixtures"]
+# PostgreSQL: a throwaway server for the run and a fresh database per test (pg_url, ...);
+# the read models' fixtures (env, fresh_databases) from tests/review_rows.py.
+pytest_plugins = ["tests.pgfixtures", "tests.review_rows"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = REPO_ROOT / "content"
@@ -51,14 +67,47 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
+BACKENDS = ("sqlite", "postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin: PgAdmin) -> str:
+    """A PostgreSQL database migrated to the newest schema, to copy for each test."""
+    dsn = pg_admin.create()
+
+    async def migrate() -> None:
+        store = await open_store(PostgresURL(dsn))
+        await store.close()
+
+    # In a thread of its own: this may be set up while a test's event loop runs.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, migrate()).result()
+    return urlsplit(dsn).path.lstrip("/")
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseURL:
+    """A new, empty database of each backend in turn (migrated on PostgreSQL)."""
+    if request.param == "sqlite":
+        return SQLiteURL(tmp_path / "data" / "recall.db")
+    template = request.getfixturevalue("pg_template")
+    return PostgresURL(request.getfixturevalue("pg_databases")(template=template))
+
+
+@pytest.fixture
+def backend(database_url: DatabaseURL) -> str:
+    """``sqlite`` or ``postgres``: the backend of this run of the test."""
+    return "sqlite" if isinstance(database_url, SQLiteURL) else "postgres"
+
+
 @pytest_asyncio.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated database in a fresh file, closed after the test."""
-    database = await Database.open(tmp_path / "recall.db")
+async def store(database_url: DatabaseURL) -> AsyncIterator[Store]:
+    """The test's database, open and migrated; closed after the test."""
+    opened = await open_store(database_url)
     try:
-        yield database
+        yield opened
     finally:
-        await database.close()
+        await opened.close()
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +126,8 @@ def scheduler() -> CardScheduler:
 
 
 @pytest.fixture
-def engine(
-    db: Database, library: DeckLibrary, scheduler: CardScheduler, clock: FakeClock
-) -> StudyEngine:
-    """The study engine over :func:`db`, the shipped decks and :func:`clock`."""
-    return StudyEngine(db, library, scheduler, clock)
+def study(
+    store: Store, library: DeckLibrary, scheduler: CardScheduler, clock: FakeClock
+) -> StudyService:
+    """The study service over :func:`store`, the shipped decks and :func:`clock`."""
+    return StudyService(store, library, scheduler, clock)

@@ -1,4 +1,4 @@
-"""The /quiz stats picture: activity by local day and the PNG heatmap."""
+"""The /quiz stats picture: activity by local day (both backends) and the PNG heatmap."""
 
 from __future__ import annotations
 
@@ -10,16 +10,15 @@ from datetime import UTC, date, datetime, timedelta
 import matplotlib.image
 import pytest
 
-from bot.charts import (
-    HEATMAP_SIZE_PX,
-    activity_by_day,
-    activity_png,
-    grid_start,
-    render_heatmap,
+from bot.charts import HEATMAP_SIZE_PX, grid_start, heatmap_png, render_heatmap
+from bot.core.timezones import local_date, parse_zone
+from tests.review_rows import (
+    NOW,
+    Env,
+    Review,
+    add_reviews,
+    person,
 )
-from bot.storage import Database
-from bot.timezones import parse_zone
-from tests.review_rows import NOW, Review, add_reviews
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -55,30 +54,30 @@ def test_grid_starts_on_a_monday_weeks_back() -> None:
     ],
 )
 async def test_days_are_local_to_the_learner(
-    db: Database, zone: str, late: datetime, early: datetime
+    env: Env, zone: str, late: datetime, early: datetime
 ) -> None:
     late, early = late.replace(tzinfo=UTC), early.replace(tzinfo=UTC)
-    await add_reviews(db, [Review(1, at=late), Review(1, at=late), Review(1, at=early)])
-    counts = await activity_by_day(db, 1, zone, NOW)
+    await add_reviews(env.store, [Review(1, at=late), Review(1, at=late), Review(1, at=early)])
+    counts = await env.reports.activity(person(1), zone)
     assert counts[date(2026, 3, 2)] == 2
     assert counts[date(2026, 3, 3)] == 1
     assert sum(counts.values()) == 3
 
 
-async def test_the_same_instants_fall_on_other_days_elsewhere(db: Database) -> None:
+async def test_the_same_instants_fall_on_other_days_elsewhere(env: Env) -> None:
     # 23:30 in New York is already the next day in UTC.
-    await add_reviews(db, [Review(1, at=datetime(2026, 3, 3, 4, 30, tzinfo=UTC))])
-    assert (await activity_by_day(db, 1, parse_zone("America/New_York"), NOW))[
+    await add_reviews(env.store, [Review(1, at=datetime(2026, 3, 3, 4, 30, tzinfo=UTC))])
+    assert (await env.reports.activity(person(1), parse_zone("America/New_York")))[
         date(2026, 3, 2)
     ] == 1
-    assert (await activity_by_day(db, 1, "UTC", NOW))[date(2026, 3, 3)] == 1
+    assert (await env.reports.activity(person(1), "UTC"))[date(2026, 3, 3)] == 1
 
 
-async def test_every_grid_day_up_to_today_and_nothing_else(db: Database) -> None:
+async def test_every_grid_day_up_to_today_and_nothing_else(env: Env) -> None:
     first = grid_start(NOW.date())
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
     await add_reviews(
-        db,
+        env.store,
         [
             Review(1, at=start - timedelta(seconds=1)),  # before the grid
             Review(1, at=start),  # its first second
@@ -87,7 +86,7 @@ async def test_every_grid_day_up_to_today_and_nothing_else(db: Database) -> None
             Review(2, at=NOW),  # someone else
         ],
     )
-    counts = await activity_by_day(db, 1, "UTC", NOW)
+    counts = await env.reports.activity(person(1), "UTC")
     assert min(counts) == first
     assert max(counts) == NOW.date()
     assert len(counts) == (NOW.date() - first).days + 1
@@ -114,7 +113,7 @@ def test_empty_activity_still_renders() -> None:
     assert png_size(data) == (800, 250)
 
 
-async def test_renders_in_threads_concurrently(db: Database) -> None:
+async def test_renders_in_threads_concurrently(env: Env) -> None:
     today = date(2026, 3, 4)
     results = await asyncio.gather(
         *(
@@ -125,5 +124,8 @@ async def test_renders_in_threads_concurrently(db: Database) -> None:
     assert all(png_size(data) == (800, 250) for data in results)
     assert len(set(results)) == 4  # each drew its own counts
 
-    await add_reviews(db, [Review(1, at=NOW)])
-    assert png_size(await activity_png(db, 1, "Europe/Paris", NOW)) == (800, 250)
+    await add_reviews(env.store, [Review(1, at=NOW)])
+    paris = parse_zone("Europe/Paris")
+    counts = await env.reports.activity(person(1), paris)
+    assert sum(counts.values()) == 1
+    assert png_size(await heatmap_png(counts, local_date(NOW, paris))) == (800, 250)

@@ -1,4 +1,5 @@
-"""The CSV export: rows per learner and deck, streaming in batches, safe for spreadsheets."""
+"""The CSV export: rows per learner and deck, streaming in pages, safe for spreadsheets
+(both backends)."""
 
 from __future__ import annotations
 
@@ -8,33 +9,46 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.export import (
-    CSV_ENCODING,
-    HEADER,
-    ExportRow,
-    export_csv,
-    export_rows,
-    safe_cell,
-    write_csv,
+from bot.core.learner import Identity
+from bot.export import CSV_ENCODING, HEADER, ExportRow, safe_cell, write_csv, write_csv_async
+from tests.review_rows import (
+    GUILD,
+    NOW,
+    OTHER_GUILD,
+    Env,
+    Review,
+    add_learner,
+    add_reviews,
+    person,
+    server,
 )
-from bot.storage import Database
-from tests.review_rows import GUILD, NOW, OTHER_GUILD, Review, add_learner, add_reviews
 
 
-async def collect(db: Database, batch_size: int = 500) -> list[ExportRow]:
-    return [row async for row in export_rows(db, GUILD, NOW, batch_size=batch_size)]
+async def collect(env: Env, batch_size: int = 500) -> list[ExportRow]:
+    return [row async for row in env.reports.export_rows(server(GUILD), batch_size=batch_size)]
+
+
+async def export_csv(
+    env: Env, names: dict[Identity, str], out: io.StringIO, batch_size: int = 500
+) -> int:
+    rows = env.reports.export_rows(server(GUILD), batch_size=batch_size)
+    return await write_csv_async(rows, names, out)
+
+
+def uid(row: ExportRow) -> int:
+    return int(row.learner.external_id)
 
 
 def parse(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
-async def test_one_row_per_learner_and_deck(db: Database) -> None:
+async def test_one_row_per_learner_and_deck(env: Env) -> None:
     today = NOW.date()
-    await add_learner(db, 7, streak=3, last_active=today)
-    await add_learner(db, 5, streak=9, last_active=today - timedelta(days=3))  # broken
+    await add_learner(env.store, 7, streak=3, last_active=today)
+    await add_learner(env.store, 5, streak=9, last_active=today - timedelta(days=3))  # broken
     await add_reviews(
-        db,
+        env.store,
         [
             Review(7, deck_id="beta", xp=4, at=NOW - timedelta(days=2)),
             Review(7, deck_id="alpha", xp=10, correct=False, at=NOW - timedelta(days=40)),
@@ -43,14 +57,15 @@ async def test_one_row_per_learner_and_deck(db: Database) -> None:
             Review(5, deck_id="alpha", xp=99, guild_id=OTHER_GUILD),
         ],
     )
-    rows = await collect(db)
-    assert [(r.user_id, r.deck_id, r.reviews, r.correct, r.xp, r.streak) for r in rows] == [
-        (5, "alpha", 1, 1, 1, 0),
+    rows = await collect(env)
+    # In Recall's learner order (7 was created first), then by deck.
+    assert [(uid(r), r.deck_id, r.reviews, r.correct, r.xp, r.streak) for r in rows] == [
         (7, "alpha", 2, 1, 30, 3),
         (7, "beta", 1, 1, 4, 3),
+        (5, "alpha", 1, 1, 1, 0),
     ]
-    assert rows[1].last_active == NOW - timedelta(hours=1)
-    assert rows[1].accuracy == 0.5
+    assert rows[0].last_active == NOW - timedelta(hours=1)
+    assert rows[0].accuracy == 0.5
 
 
 @pytest.mark.parametrize(
@@ -63,67 +78,55 @@ async def test_one_row_per_learner_and_deck(db: Database) -> None:
     ],
 )
 async def test_streak_column_uses_each_learners_date(
-    db: Database, zone: str, now: datetime, alive: bool
+    env: Env, zone: str, now: datetime, alive: bool
 ) -> None:
     # Both last studied on 03-03 (their local date); they differ only in their zone.
-    await add_learner(db, 7, zone=zone, streak=4, last_active=date(2026, 3, 3))
-    await add_learner(db, 8, zone="UTC", streak=4, last_active=date(2026, 3, 3))
-    await add_reviews(db, [Review(7, at=now - timedelta(hours=30)), Review(8, at=now)])
-    rows = [row async for row in export_rows(db, GUILD, now)]
-    streaks = {row.user_id: row.streak for row in rows}
+    await add_learner(env.store, 7, zone=zone, streak=4, last_active=date(2026, 3, 3))
+    await add_learner(env.store, 8, zone="UTC", streak=4, last_active=date(2026, 3, 3))
+    await add_reviews(env.store, [Review(7, at=now - timedelta(hours=30)), Review(8, at=now)])
+    rows = [row async for row in env.at(now).export_rows(server(GUILD))]
+    streaks = {uid(row): row.streak for row in rows}
     assert streaks == {7: 4 if alive else 0, 8: 0 if alive else 4}
 
 
-async def test_batches_smaller_than_the_result_give_every_row_once(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_pages_smaller_than_the_result_give_every_row_once(env: Env) -> None:
     # 23 learners × 2 decks = 46 rows, read 5 at a time.
     await add_reviews(
-        db, [Review(u, deck_id=d, xp=u) for u in range(1, 24) for d in ("alpha", "beta")]
+        env.store, [Review(u, deck_id=d, xp=u) for u in range(1, 24) for d in ("alpha", "beta")]
     )
-    fetched: list[int] = []
-    original = db.fetchall
-
-    async def spy(sql, params=()):
-        result = await original(sql, params)
-        fetched.append(len(result))
-        return result
-
-    monkeypatch.setattr(db, "fetchall", spy)
-    rows = await collect(db, batch_size=5)
+    pages = [page async for page in env.reports.export_pages(server(GUILD), batch_size=5)]
+    rows = [row for page in pages for row in page]
     assert len(rows) == 46
-    assert [(r.user_id, r.deck_id) for r in rows] == sorted(
+    assert [(uid(r), r.deck_id) for r in rows] == sorted(
         (u, d) for u in range(1, 24) for d in ("alpha", "beta")
     )
-    # Ten queries of at most five rows each: the log is never read whole.
-    assert max(fetched) == 5
-    assert len(fetched) == 10
-    monkeypatch.undo()
-    assert await collect(db, batch_size=1000) == rows
+    # Ten pages (one read each) of at most five rows: the log is never read whole.
+    assert [len(page) for page in pages] == [5] * 9 + [1]
+    assert await collect(env, batch_size=1000) == rows
 
 
-async def test_an_exact_multiple_of_the_batch_ends_cleanly(db: Database) -> None:
-    await add_reviews(db, [Review(u) for u in range(1, 7)])
-    assert len(await collect(db, batch_size=3)) == 6
-    assert len(await collect(db, batch_size=1)) == 6
+async def test_an_exact_multiple_of_the_batch_ends_cleanly(env: Env) -> None:
+    await add_reviews(env.store, [Review(u) for u in range(1, 7)])
+    assert len(await collect(env, batch_size=3)) == 6
+    assert len(await collect(env, batch_size=1)) == 6
 
 
-async def test_csv_round_trip_with_hostile_names(db: Database) -> None:
+async def test_csv_round_trip_with_hostile_names(env: Env) -> None:
     names = {
-        1: "Smith, John",
-        2: 'The "Quoted" One',
-        3: "two\nlines",
-        4: '=HYPERLINK("http://evil","x")',
-        5: "+1+1",
-        6: "-2",
-        7: "@SUM(A1)",
-        8: "\tTabbed",
-        9: "Zoë 🎉",
+        person(1): "Smith, John",
+        person(2): 'The "Quoted" One',
+        person(3): "two\nlines",
+        person(4): '=HYPERLINK("http://evil","x")',
+        person(5): "+1+1",
+        person(6): "-2",
+        person(7): "@SUM(A1)",
+        person(8): "\tTabbed",
+        person(9): "Zoë 🎉",
         # 10: no name known
     }
-    await add_reviews(db, [Review(u, xp=u, correct=u % 2 == 0) for u in range(1, 11)])
+    await add_reviews(env.store, [Review(u, xp=u, correct=u % 2 == 0) for u in range(1, 11)])
     out = io.StringIO(newline="")
-    count = await export_csv(db, GUILD, names, out, NOW, batch_size=4)
+    count = await export_csv(env, names, out, batch_size=4)
     assert count == 10
     table = parse(out.getvalue())
     assert table[0] == list(HEADER)
@@ -160,10 +163,10 @@ async def test_csv_round_trip_with_hostile_names(db: Database) -> None:
 
 def test_write_csv_from_a_plain_iterable() -> None:
     row = ExportRow(
-        user_id=42, deck_id="alpha", reviews=3, correct=2, xp=25, streak=4, last_active=NOW
+        learner=person(42), deck_id="alpha", reviews=3, correct=2, xp=25, streak=4, last_active=NOW
     )
     out = io.StringIO(newline="")
-    assert write_csv([row], {42: "Ann"}, out) == 1
+    assert write_csv([row], {person(42): "Ann"}, out) == 1
     assert parse(out.getvalue())[1] == [
         "42",
         "Ann",
@@ -177,10 +180,10 @@ def test_write_csv_from_a_plain_iterable() -> None:
     ]
 
 
-async def test_empty_server_gives_a_header_only(db: Database) -> None:
-    await add_reviews(db, [Review(1, guild_id=OTHER_GUILD)])
+async def test_empty_server_gives_a_header_only(env: Env) -> None:
+    await add_reviews(env.store, [Review(1, guild_id=OTHER_GUILD)])
     out = io.StringIO(newline="")
-    assert await export_csv(db, GUILD, {}, out, NOW) == 0
+    assert await export_csv(env, {}, out) == 0
     assert parse(out.getvalue()) == [list(HEADER)]
 
 
@@ -201,6 +204,6 @@ def test_safe_cell(text: str, safe: str) -> None:
     assert safe_cell(text) == safe
 
 
-async def test_bad_batch_size_is_refused(db: Database) -> None:
+async def test_bad_batch_size_is_refused(env: Env) -> None:
     with pytest.raises(ValueError, match="batch_size"):
-        await collect(db, batch_size=0)
+        await collect(env, batch_size=0)

@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 import pytest_asyncio
@@ -500,3 +501,152 @@ async def test_message_payloads_that_could_ping_are_reported(
     assert risk.endswith("no allowed_mentions") and "/callback" in risk
     with pytest.raises(AssertionError, match="could ping"):
         fake.assert_no_pings()
+
+
+# ---------------------------------------------------------------------- sharding
+class ShardBot(commands.AutoShardedBot):
+    """A sharded client answering ``/where`` and a persistent button with its own name."""
+
+    def __init__(self, name: str, shard_ids: list[int] | None, shard_count: int | None) -> None:
+        # discord.py's stubs want a list, but None (the default) means "every shard".
+        sharding: dict[str, Any] = {"shard_ids": shard_ids, "shard_count": shard_count}
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents(guilds=True),
+            guild_ready_timeout=0.05,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **sharding,
+        )
+        self.name = name
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py waits 5 s between the IDENTIFYs of one process's shards (Discord's
+        # rate limit); the fake has no such limit.
+        return None
+
+    async def setup_hook(self) -> None:
+        bot = self
+
+        class Where(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"where"):
+            def __init__(self) -> None:
+                super().__init__(discord.ui.Button(label="Where", custom_id="where"))
+
+            @classmethod
+            async def from_custom_id(
+                cls,
+                interaction: discord.Interaction,
+                item: discord.ui.Item[Any],
+                match: re.Match[str],
+            ) -> Where:
+                return cls()
+
+            async def callback(self, interaction: discord.Interaction) -> None:
+                await interaction.response.edit_message(content=f"clicked on {bot.name}")
+
+        self.add_dynamic_items(Where)
+
+        @app_commands.command(name="where", description="Which client answers")
+        async def where(interaction: discord.Interaction) -> None:
+            view = discord.ui.View(timeout=None)
+            view.add_item(Where())
+            await interaction.response.send_message(
+                f"{self.name} shard {interaction.guild.shard_id if interaction.guild else 0}",
+                view=view,
+            )
+
+        self.tree.add_command(where)
+        await self.tree.sync()
+
+
+async def test_shard_of_and_guild_of() -> None:
+    from tests.fakediscord.gateway import guild_of, shard_of
+
+    assert shard_of(None, 4) == 0
+    assert shard_of(5 << 22, 4) == 1
+    assert guild_of("INTERACTION_CREATE", {"guild_id": "42"}) == 42
+    assert guild_of("GUILD_CREATE", {"id": "43"}) == 43
+    assert guild_of("INTERACTION_CREATE", {"id": "44"}) is None
+
+
+async def test_guilds_can_be_placed_on_a_shard() -> None:
+    fake = FakeDiscord()
+    for shard in range(3):
+        guild = fake.create_guild_on_shard(f"g{shard}", shard, 3)
+        assert (guild.id >> 22) % 3 == shard
+    assert len(fake.guilds) == 3
+    with pytest.raises(ValueError, match="out of range"):
+        fake.create_guild_on_shard("nope", 3, 3)
+
+
+async def test_gateway_bot_recommends_the_shard_count() -> None:
+    async with running_fake() as fake:
+        fake.create_guild_on_shard("zero", 0, 2)
+        fake.create_guild_on_shard("one", 1, 2)
+        fake.recommended_shards = 2
+        # No shard_count: discord.py asks GET /gateway/bot and runs what it recommends.
+        async with connected_client(fake, ShardBot("auto", None, None)) as bot:
+            assert bot.shard_count == 2
+            assert sorted(bot.shards) == [0, 1]
+            assert len(bot.guilds) == 2
+        shards = [frame.d["shard"] for frame in fake.gateway.ops_received(2)]
+        assert sorted(shards) == [[0, 2], [1, 2]]
+
+
+async def test_each_shard_gets_its_guilds_and_their_interactions() -> None:
+    async with running_fake() as fake:
+        zero = fake.create_guild_on_shard("zero", 0, 2)
+        one = fake.create_guild_on_shard("one", 1, 2)
+        for guild in (zero, one):
+            fake.create_text_channel(guild, "study")
+        learner = fake.create_user("alice")
+        fake.add_member(zero, learner)
+        fake.add_member(one, learner)
+        async with (
+            connected_client(fake, ShardBot("A", [0], 2)) as first,
+            connected_client(fake, ShardBot("B", [1], 2)) as second,
+        ):
+            assert [g.id for g in first.guilds] == [zero.id]
+            assert [g.id for g in second.guilds] == [one.id]
+            ready = {
+                tuple(s.shard or ()): [frame for _, frame in s.history if frame["t"] == "READY"]
+                for s in fake.gateway.sessions.values()
+            }
+            assert [g["id"] for g in ready[(0, 2)][0]["d"]["guilds"]] == [str(zero.id)]
+            assert [g["id"] for g in ready[(1, 2)][0]["d"]["guilds"]] == [str(one.id)]
+            assert fake.gateway.connected_shards() == {0, 1}
+
+            answers = {}
+            for guild in (zero, one):
+                reply = await (await fake.slash(learner, "where", guild=guild)).wait_done()
+                assert reply is not None
+                answers[guild.id] = reply.content
+            assert answers == {zero.id: "A shard 0", one.id: "B shard 1"}
+            # A DM goes to shard 0, as on Discord.
+            dm = await (
+                await fake.slash(learner, "where", channel=fake.dm_channel(learner))
+            ).wait_done()
+            assert dm is not None
+            assert dm.content == "A shard 0"
+            on_one = await (await fake.slash(learner, "where", guild=one)).wait_done()
+            assert on_one is not None
+
+        # The process of shard 1 restarts: the old message's button reaches the new one.
+        async with connected_client(fake, ShardBot("B2", [1], 2)):
+            clicked = await fake.click(learner, on_one, "where")
+            await clicked.response()
+            assert fake.get_message(on_one.id).content == "clicked on B2"
+
+
+async def test_identify_with_an_invalid_shard_is_closed_4010() -> None:
+    async with running_fake() as fake, aiohttp.ClientSession() as http:
+        for shard in ([2, 2], [0, 0], [-1, 2], ["0", 2], [0]):
+            async with http.ws_connect(fake.gateway_url) as ws:
+                hello = await ws.receive_json()
+                assert hello["op"] == 10
+                await ws.send_json(
+                    {"op": 2, "d": {"token": fake.token, "shard": shard, "intents": 1}}
+                )
+                message = await ws.receive()
+                assert message.type == aiohttp.WSMsgType.CLOSE, shard
+                assert ws.close_code == 4010, shard
+        assert fake.gateway.sessions == {}

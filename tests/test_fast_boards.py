@@ -1,43 +1,50 @@
-"""The trigger-kept tables of migration V4 against plain computations over the review log.
+"""The trigger-kept roll-ups against plain computations over the review log, on both
+backends.
 
 Random logs (hypothesis) go through the real schema; every leaderboard page, the class
 view and the stats reply must then equal a naive reference computed in Python from
-the same rows, and every derived table must equal its backfill query. Rolling windows
-are probed at instants chosen to put review times exactly on, just inside and just
-outside their edges and on UTC day and hour boundaries.
+the same rows, and every roll-up table must equal its recomputation from the log.
+Rolling windows are probed at instants chosen to put review times exactly on, just
+inside and just outside their edges and on UTC day and hour boundaries.
 """
 
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.charts import activity_by_day, grid_start
-from bot.class_progress import HARDEST_LIMIT, MIN_ATTEMPTS, class_progress
-from bot.leaderboard import MIN_ACCURACY_REVIEWS, Metric, Period, leaderboard_page
-from bot.stats import learner_stats
-from bot.storage import Database, learners
-from bot.storage import migrations as migrations_module
+from bot.core.clock import FakeClock
+from bot.core.leaderboard import MIN_ACCURACY_REVIEWS, Metric, Period
+from bot.core.reports import HARDEST_LIMIT, MIN_ATTEMPTS, grid_start
+from bot.core.streaks import StreakState
+from bot.core.streaks import view as streak_view
+from bot.core.timezones import local_date, parse_zone
+from bot.services.reports import ReportService
+from bot.storage import DatabaseURL, open_store
 from bot.storage.codec import to_epoch
 from bot.storage.rollups import DAY_SECONDS, split
-from bot.streaks import StreakState
-from bot.streaks import view as streak_view
-from bot.timezones import local_date, parse_zone
 from tests.review_rows import (
     GUILD,
     NOW,
     OTHER_GUILD,
+    Env,
     Review,
     add_learner,
     add_reviews,
+    forget,
+    person,
+    query,
+    rollups_match_the_log,
+    run,
+    server,
+    set_state,
     small_library,
 )
 
@@ -149,38 +156,41 @@ def naive_board(
 
 
 async def check_everything(
-    db: Database,
+    reports: ReportService,
     reviews: list[Review],
     states: dict[int, tuple[str, StreakState]],
     now: datetime,
 ) -> None:
+    assert isinstance(reports.clock, FakeClock)
+    reports.clock.set(now)
+    here = server(GUILD)
     for period in Period:
         for metric in Metric:
             for deck in (None, "alpha"):
                 expected = naive_board(reviews, states, period, metric, deck, now)
                 for viewer in (1, 4):
-                    page = await leaderboard_page(
-                        db, GUILD, period, metric, deck, 0, now, page_size=50, viewer_id=viewer
+                    page = await reports.leaderboard(
+                        here, period, metric, deck, 0, viewer=person(viewer), page_size=50
                     )
-                    got = [(r.rank, r.user_id, r.value, r.reviews) for r in page.rows]
+                    got = [(r.rank, uid(r.learner), r.value, r.reviews) for r in page.rows]
                     assert got == expected, (period, metric, deck)
                     mine = [row for row in expected if row[1] == viewer]
                     assert [
-                        (v.rank, v.user_id, v.value, v.reviews) for v in [page.viewer] if v
+                        (v.rank, uid(v.learner), v.value, v.reviews) for v in [page.viewer] if v
                     ] == mine
                 # Page by page too: the rank of each page's first row is a count.
                 paged: list[tuple[int, int, int | float, int]] = []
                 for number in range(3):
-                    page = await leaderboard_page(
-                        db, GUILD, period, metric, deck, number, now, page_size=2
+                    page = await reports.leaderboard(
+                        here, period, metric, deck, number, page_size=2
                     )
                     if page.clamped:
                         break
-                    paged += [(r.rank, r.user_id, r.value, r.reviews) for r in page.rows]
+                    paged += [(r.rank, uid(r.learner), r.value, r.reviews) for r in page.rows]
                 assert paged == expected[:6]
 
     for deck in (None, "alpha", "beta"):
-        view = await class_progress(db, LIBRARY, GUILD, deck, now)
+        view = await reports.class_progress(here, deck)
         logged = in_guild(reviews, GUILD, deck)
         for days, active, count in (
             (7, view.active_7d, view.reviews_7d),
@@ -215,7 +225,7 @@ async def check_everything(
         ] == [(key, n, per_card[key[:2]]) for key, n in concepts]
 
     for user in USERS:
-        stats = await learner_stats(db, user, now)
+        stats = await reports.learner_stats(person(user))
         theirs = [r for r in reviews if r.user_id == user]
         assert (stats.reviews, stats.correct) == (len(theirs), sum(r.correct for r in theirs))
         zone = parse_zone(states.get(user, ("UTC", StreakState()))[0])
@@ -230,139 +240,68 @@ async def check_everything(
                 day = local_date(datetime.fromtimestamp(quarter, zone), zone)
                 if day in expected_days:
                     expected_days[day] += 1
-        assert await activity_by_day(db, user, zone, now) == expected_days
-
-
-async def derived_tables_match_the_log(db: Database) -> None:
-    """Each V4 table equals its backfill query over the log (what a fresh migration makes)."""
-    checks = {
-        "SELECT guild_id, user_id, reviews, correct, xp, last_at FROM guild_learners": (
-            "SELECT guild_id, user_id, COUNT(*), SUM(correct), SUM(xp), MAX(reviewed_at)"
-            " FROM reviews WHERE guild_id IS NOT NULL GROUP BY guild_id, user_id"
-        ),
-        "SELECT guild_id, day, user_id, reviews, correct, xp FROM guild_days": (
-            "SELECT guild_id, reviewed_at / 86400, user_id, COUNT(*), SUM(correct), SUM(xp)"
-            " FROM reviews WHERE guild_id IS NOT NULL GROUP BY 1, 2, 3"
-        ),
-        "SELECT * FROM learner_totals": (
-            "SELECT user_id, COUNT(*), SUM(correct) FROM reviews GROUP BY user_id"
-        ),
-        "SELECT * FROM learner_hours": (
-            "SELECT user_id, reviewed_at / 3600, SUM(reviewed_at / 900 % 4 = 0),"
-            " SUM(reviewed_at / 900 % 4 = 1), SUM(reviewed_at / 900 % 4 = 2),"
-            " SUM(reviewed_at / 900 % 4 = 3) FROM reviews GROUP BY 1, 2"
-        ),
-        "SELECT * FROM concept_totals": (
-            "SELECT r.guild_id, r.deck_id, r.card_id, j.value, COUNT(*)"
-            " FROM reviews r, json_each(r.concepts_missed) j WHERE r.guild_id IS NOT NULL"
-            " AND r.concepts_missed IS NOT NULL AND json_valid(r.concepts_missed)"
-            " AND j.type = 'text' GROUP BY 1, 2, 3, 4"
-        ),
-        # The streak copy follows the learners table.
-        "SELECT g.user_id, g.time_zone, g.streak, g.alive_until FROM guild_learners g": (
-            "SELECT l.user_id, l.time_zone, l.streak, CASE WHEN l.streak = 0"
-            " OR l.last_active_date IS NULL THEN NULL ELSE date(l.last_active_date, '+'"
-            " || (l.freezes + 1) || ' days') END FROM guild_learners g"
-            " JOIN learners l ON l.user_id = g.user_id"
-        ),
-    }
-    for table_sql, log_sql in checks.items():
-        got = sorted(tuple(r) for r in await db.fetchall(table_sql))
-        want = sorted(tuple(r) for r in await db.fetchall(log_sql))
-        assert got == want, table_sql
+        assert stats.activity == expected_days
+        assert await reports.activity(person(user), zone) == expected_days
 
 
 async def load(
-    db: Database, people: list[LearnerRow], reviews: list[Review]
+    reports: ReportService, people: list[LearnerRow], reviews: list[Review]
 ) -> dict[int, tuple[str, StreakState]]:
+    store = reports.store
+    # Everyone exists first, in user order: the board's last tie-break is Recall's id,
+    # which then follows the user numbers the reference sorts by.
+    for user in USERS:
+        await add_learner(store, user)
     states: dict[int, tuple[str, StreakState]] = {}
     for row in people:
         last = None if row.last_offset is None else NOW.date() - timedelta(days=row.last_offset)
         # Created with defaults; the real state comes after the first half of the log.
-        await add_learner(db, row.user_id)
+        await add_learner(store, row.user_id)
         states[row.user_id] = (
             row.zone,
             StreakState(current=row.streak, best=row.streak, freezes=row.freezes, last_active=last),
         )
     # Half the log before the streak changes and half after, so both the copy made when
     # a row is created and the one made when a learner changes are exercised.
-    await add_reviews(db, reviews[::2])
+    await add_reviews(store, reviews[::2])
     for user, (zone, state) in states.items():
-        await db.execute(
-            "UPDATE learners SET time_zone = ?, streak = ?, best_streak = ?, freezes = ?,"
-            " last_active_date = ?"
-            " WHERE user_id = ?",
-            (
-                zone,
-                state.current,
-                state.current,
-                state.freezes,
-                state.last_active.isoformat() if state.last_active else None,
-                user,
-            ),
-        )
-    await add_reviews(db, reviews[1::2])
+        await set_state(store, user, zone, state)
+    await add_reviews(store, reviews[1::2])
     return states
 
 
 @settings(
     max_examples=60,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,  # a new database per example, by the maker
+    ],
 )
 @given(people=learners_strategy, reviews=reviews_strategy, now=nows)
 def test_views_equal_a_naive_computation_over_the_log(
-    people: list[LearnerRow], reviews: list[Review], now: datetime
+    fresh_databases: Callable[[], DatabaseURL],
+    people: list[LearnerRow],
+    reviews: list[Review],
+    now: datetime,
 ) -> None:
-    async def run() -> None:
-        with tempfile.TemporaryDirectory() as folder:
-            db = await Database.open(Path(folder) / "recall.db")
-            try:
-                states = await load(db, people, reviews)
-                await derived_tables_match_the_log(db)
-                await check_everything(db, reviews, states, now)
-                # Forget-me: the learner leaves every derived table, the rest still agree.
-                if await learners.delete(db, 1):
-                    rest = [r for r in reviews if r.user_id != 1]
-                    await derived_tables_match_the_log(db)
-                    await check_everything(db, rest, {**states, 1: ("UTC", StreakState())}, now)
-            finally:
-                await db.close()
+    async def run_example() -> None:
+        store = await open_store(fresh_databases())
+        reports = ReportService(store, LIBRARY, FakeClock(NOW))
+        try:
+            states = await load(reports, people, reviews)
+            await rollups_match_the_log(store)
+            await check_everything(reports, reviews, states, now)
+            # Forget-me: the learner leaves every roll-up, the rest still agree.
+            if await forget(store, 1):
+                rest = [r for r in reviews if r.user_id != 1]
+                await rollups_match_the_log(store)
+                await check_everything(reports, rest, {**states, 1: ("UTC", StreakState())}, now)
+        finally:
+            await store.close()
 
-    asyncio.run(run())
-
-
-async def test_migration_backfills_the_boards_from_a_v3_log(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "recall.db"
-    every = migrations_module.load_migrations()
-    assert [m.version for m in every][:4] == [1, 2, 3, 4]
-    monkeypatch.setattr(migrations_module, "load_migrations", lambda: every[:3])
-    reviews = [
-        Review(1, xp=4, at=NOW - timedelta(days=3)),
-        Review(1, xp=6, correct=False, at=NOW - timedelta(days=40)),
-        Review(2, guild_id=OTHER_GUILD),
-        Review(3, guild_id=None),
-        Review(2, deck_id="beta", card_id="b1", kind="explain", missed=("servers",)),
-    ]
-    old = await Database.open(path)
-    try:
-        await add_learner(
-            old, 1, zone="Asia/Kathmandu", streak=3, freezes=1, last_active=NOW.date()
-        )
-        await add_reviews(old, reviews)
-    finally:
-        await old.close()
-    monkeypatch.undo()
-    db = await Database.open(path)
-    try:
-        await derived_tables_match_the_log(db)
-        states = {1: ("Asia/Kathmandu", StreakState(3, 3, 1, NOW.date()))}
-        await check_everything(db, reviews, states, NOW)
-        assert await db.fetchone("SELECT 1 FROM concept_totals WHERE concept = 'servers'")
-    finally:
-        await db.close()
+    asyncio.run(run_example())
 
 
 def test_split_covers_every_second_once() -> None:
@@ -382,19 +321,23 @@ def test_split_covers_every_second_once() -> None:
         split(0, 1, 0)
 
 
-async def test_single_review_deletes_keep_the_boards_right(db: Database) -> None:
+async def test_single_review_deletes_keep_the_boards_right(env: Env) -> None:
     # The log is append-only, but like V3's totals these follow a deleted row.
     await add_reviews(
-        db,
+        env.store,
         [
             Review(1, xp=5),
             Review(1, xp=7, correct=False, deck_id="beta", card_id="b1", missed=("servers",)),
             Review(2, guild_id=None),
         ],
     )
-    await db.execute("DELETE FROM reviews WHERE xp = 7")
-    await derived_tables_match_the_log(db)
-    assert await db.fetchall("SELECT * FROM concept_totals") == []
+    await run(env.store, "DELETE FROM reviews WHERE xp = 7")
+    await rollups_match_the_log(env.store)
+    assert await query(env.store, "SELECT * FROM concept_totals") == []
+
+
+def uid(identity: object) -> int:
+    return int(identity.external_id)  # type: ignore[attr-defined]
 
 
 def test_day_of_quarters_match_local_date() -> None:

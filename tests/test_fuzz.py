@@ -9,6 +9,7 @@ bounded example counts, so the suite stays fast and every run is the same.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,20 +17,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.grading import grade_explain
+from bot.core.learner import Identity, Platform
+from bot.core.scheduling import CardScheduler
+from bot.core.session import SessionKind
 from bot.decks import DeckLibrary, ExplainCard, load_deck_file
-from bot.grading import grade_explain
-from bot.scheduling import CardScheduler
-from bot.sessions import SessionKind, StudyEngine
-from bot.storage import Database
+from bot.services.study import StudyService, Where
+from bot.storage import DatabaseURL, open_store
+from bot.storage.script import rows
 from tests.conftest import CONTENT_DIR, SHIPPED_DECK, START
 
+LEARNER = Identity(Platform.DISCORD, "1")
 SHIPPED_TEXT = (CONTENT_DIR / f"{SHIPPED_DECK}.yaml").read_text(encoding="utf-8")
 FUZZ = settings(
     derandomize=True,
     deadline=None,
     database=None,
-    # The tmp folder and the engine are reused across examples on purpose (speed):
+    # The tmp folder and the service are reused across examples on purpose (speed):
     # each example writes its own file name or its own session.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -171,37 +176,46 @@ def test_grading_takes_any_answer_text(library: DeckLibrary, answer: str) -> Non
 
 
 @pytest.fixture
-def explain_engine(
-    tmp_path: Path, library: DeckLibrary
-) -> Iterator[tuple[asyncio.Runner, StudyEngine]]:
-    """One engine and one event loop for all examples (a database per example is slow)."""
+def explain_study(
+    database_url: DatabaseURL, library: DeckLibrary
+) -> Iterator[tuple[asyncio.Runner, StudyService]]:
+    """One service and one event loop for all examples (a database per example is slow),
+    on each backend in turn."""
     with asyncio.Runner() as runner:
-        db = runner.run(Database.open(tmp_path / "fuzz.db"))
+        store = runner.run(open_store(database_url))
         try:
-            yield runner, StudyEngine(db, library, CardScheduler(fuzz=False), FakeClock(START))
+            yield runner, StudyService(store, library, CardScheduler(fuzz=False), FakeClock(START))
         finally:
-            runner.run(db.close())
+            runner.run(store.close())
 
 
 @settings(FUZZ, max_examples=40)
 @given(answer=ANSWERS)
-def test_engine_records_any_explain_answer(
-    explain_engine: tuple[asyncio.Runner, StudyEngine], answer: str
+def test_service_records_any_explain_answer(
+    explain_study: tuple[asyncio.Runner, StudyService], answer: str
 ) -> None:
-    runner, engine = explain_engine
+    runner, study = explain_study
 
     async def answer_one() -> None:
-        view = await engine.start(
-            user_id=1,
-            guild_id=None,
-            channel_id=1,
+        view = await study.start(
+            LEARNER,
+            Where(None, "1"),
             deck_id=SHIPPED_DECK,
             kind=SessionKind.EXPLAIN,
             count=1,
         )
-        after = await engine.answer_explain(view.session.id, 1, 0, answer)
+        card = view.card
+        assert isinstance(card, ExplainCard)
+        after = await study.answer_explain(LEARNER, view.session.id, 0, answer)
         assert after.result is not None
-        assert len(after.result.concepts) == len(view.card.concepts)  # type: ignore[union-attr]
+        assert len(after.result.concepts) == len(card.concepts)
         assert after.session.answered == 1
+        # Recorded: the review is in the log with the concepts it missed, as stored text.
+        logged = await study.store.read(
+            rows("SELECT concepts_missed FROM reviews WHERE session_id = ?", view.session.id)
+        )
+        assert len(logged) == 1
+        missed = json.loads(logged[0]["concepts_missed"])
+        assert missed == [name for name, covered in after.result.concepts if not covered]
 
     runner.run(answer_one())

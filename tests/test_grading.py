@@ -1,4 +1,4 @@
-"""Tests for bot.grading and bot.text_normalize: matching, hostile input, ratings, MCQ."""
+"""Tests for bot.core.grading and bot.core.text_normalize: matching, hostile input, ratings, MCQ."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import bot.grading
-import bot.text_normalize
-from bot.grading import (
+import bot.core.grading
+import bot.core.text_normalize
+from bot.core.grading import (
     GOOD_MIN_SHARE,
     HARD_MIN_SHARE,
     MAX_ANSWER_CHARS,
@@ -29,7 +29,7 @@ from bot.grading import (
     rating_for_explain,
     rating_for_mcq,
 )
-from bot.text_normalize import fold_word, normalize_text, tokenize
+from bot.core.text_normalize import fold_word, normalize_text, tokenize
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def test_tokenize_caps_tokens_and_folds() -> None:
 def test_decomposition_is_bounded() -> None:
     # "ﷺ" decomposes into 18 characters; the decomposed text is cut, not grown 18-fold.
     out = normalize_text("ﷺ" * 1000, max_chars=100)
-    assert 0 < len(out) <= 100 * bot.text_normalize.DECOMPOSITION_HEADROOM
+    assert 0 < len(out) <= 100 * bot.core.text_normalize.DECOMPOSITION_HEADROOM
 
 
 # --- explain grading: matching ------------------------------------------------------
@@ -414,7 +414,7 @@ def test_results_round_trip_through_dicts() -> None:
 
 
 def test_module_imports_neither_discord_nor_deck_models() -> None:
-    for module in (bot.grading, bot.text_normalize):
+    for module in (bot.core.grading, bot.core.text_normalize):
         tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
         imported: set[str] = set()
         for node in ast.walk(tree):
@@ -435,7 +435,7 @@ def test_module_imports_neither_discord_nor_deck_models() -> None:
             "unicodedata",
             "rapidfuzz",
             "rapidfuzz.distance",
-            "bot.text_normalize",
+            "bot.core.text_normalize",
         }
 
 

@@ -1,7 +1,12 @@
-"""``python -m bot practice DECK`` driven as a real process through a pipe."""
+"""``python -m bot practice DECK`` driven as a real process through a pipe.
+
+The processes run on SQLite; the main flows run on PostgreSQL too (``DATABASE_URL``
+naming a new, empty database that the first run migrates).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import select
@@ -9,12 +14,19 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bot.practice import Terminal
-from tests.conftest import CONTENT_DIR, REPO_ROOT, SHIPPED_DECK
+from bot.core.errors import NothingReason, NothingToStudy
+from bot.practice import Terminal, describe_error, describe_interval
+from bot.storage import DatabaseURL, PostgresURL, SQLiteURL, open_store
+from bot.storage.script import execute, rows
+from tests.conftest import CONTENT_DIR, REPO_ROOT, SHIPPED_DECK, START
 
 # --count 3 in a mixed session: a flashcard, an MCQ, an explain card (interleaved).
 THREE_CARDS = "\n".join(
@@ -30,16 +42,16 @@ THREE_CARDS = "\n".join(
 )
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
-    """A clean environment: no token, a database in tmp_path, the repo's decks."""
+def _env(tmp_path: Path, database_url: str | None = None) -> dict[str, str]:
+    """A clean environment: no token, a database (in tmp_path by default), the repo's decks."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'recall.db'}",
+        "DATABASE_URL": database_url or f"sqlite:///{tmp_path / 'recall.db'}",
         "CONTENT_DIR": str(CONTENT_DIR),
         "PYTHONPATH": str(REPO_ROOT),
         "PYTHONIOENCODING": "utf-8",
     }
-    assert env["DATABASE_URL"].startswith("sqlite:////")
+    assert env["DATABASE_URL"].startswith(("sqlite:////", "postgresql://"))
     return env
 
 
@@ -64,8 +76,49 @@ def _db_rows(tmp_path: Path, sql: str) -> list[tuple[object, ...]]:
         return conn.execute(sql).fetchall()
 
 
-def test_practice_session_then_a_second_run(tmp_path: Path) -> None:
-    first = _practice(tmp_path, SHIPPED_DECK, "--count", "3", stdin=THREE_CARDS)
+@dataclass(frozen=True)
+class PracticeDatabase:
+    """The database a practice process is given, and the test's own way into it."""
+
+    url: str
+    """``DATABASE_URL`` for the process."""
+    database: DatabaseURL
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Every row of ``sql``, as tuples."""
+        found = self._run(lambda: rows(sql))
+        return [tuple(row) for row in found]
+
+    def execute(self, sql: str) -> None:
+        """Run one statement in a transaction of its own."""
+        self._run(lambda: execute(sql), write=True)
+
+    def _run(self, script: Callable[[], Any], *, write: bool = False) -> Any:
+        async def run() -> Any:
+            # migrate=False: the practice process made (or migrated) the schema.
+            store = await open_store(self.database, migrate=False)
+            try:
+                return await (store.write if write else store.read)(script())
+            finally:
+                await store.close()
+
+        return asyncio.run(run())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def practice_db(request: pytest.FixtureRequest, tmp_path: Path) -> PracticeDatabase:
+    """A SQLite file in tmp_path, or a new, empty PostgreSQL database (never migrated:
+    the practice process does it, as on a first run)."""
+    if request.param == "sqlite":
+        path = tmp_path / "recall.db"
+        return PracticeDatabase(f"sqlite:///{path}", SQLiteURL(path))
+    dsn = request.getfixturevalue("pg_databases")()
+    return PracticeDatabase(dsn, PostgresURL(dsn))
+
+
+def test_practice_session_then_a_second_run(tmp_path: Path, practice_db: PracticeDatabase) -> None:
+    env = _env(tmp_path, practice_db.url)
+    first = _practice(tmp_path, SHIPPED_DECK, "--count", "3", stdin=THREE_CARDS, env=env)
     assert first.returncode == 0, first.stderr
     out = first.stdout
     assert "Welcome to Recall!" in out
@@ -79,14 +132,23 @@ def test_practice_session_then_a_second_run(tmp_path: Path) -> None:
     assert "Session: 2/3 right, +27 XP. Streak: 1 day (best 1, freezes 0)." in out
     assert "Next review in" in out
     assert "Traceback" not in first.stderr
-    assert (tmp_path / "recall.db").is_file()
-    assert _db_rows(tmp_path, "SELECT COUNT(*) FROM reviews") == [(3,)]
+    assert practice_db.rows("SELECT COUNT(*) FROM reviews") == [(3,)]
+    # One learner, the terminal's, with one review per step of its one session.
+    assert practice_db.rows("SELECT platform, external_id, xp FROM learners") == [
+        ("terminal", "1", 27)
+    ]
+    assert practice_db.rows("SELECT session_id, step FROM reviews ORDER BY step") == [
+        (session_id, step)
+        for (session_id,) in practice_db.rows("SELECT id FROM quiz_sessions")
+        for step in range(3)
+    ]
 
     # A day passes for the cards: move every due date back, as time would.
-    with sqlite3.connect(tmp_path / "recall.db") as conn:
-        conn.execute("UPDATE card_states SET due = due - 86400")
+    practice_db.execute("UPDATE card_states SET due = due - 86400")
 
-    second = _practice(tmp_path, SHIPPED_DECK, "--kind", "mcq", "--count", "1", stdin="b\n\n")
+    second = _practice(
+        tmp_path, SHIPPED_DECK, "--kind", "mcq", "--count", "1", stdin="b\n\n", env=env
+    )
     assert second.returncode == 0, second.stderr
     status = second.stdout.splitlines()[0]
     assert status.startswith("Streak: 1 day (best 1)")
@@ -108,12 +170,22 @@ def test_unknown_deck(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_q_quits_and_keeps_answers(tmp_path: Path) -> None:
-    result = _practice(tmp_path, SHIPPED_DECK, "--kind", "mcq", "--count", "3", stdin="b\n\nq\n")
+def test_q_quits_and_keeps_answers(tmp_path: Path, practice_db: PracticeDatabase) -> None:
+    result = _practice(
+        tmp_path,
+        SHIPPED_DECK,
+        "--kind",
+        "mcq",
+        "--count",
+        "3",
+        stdin="b\n\nq\n",
+        env=_env(tmp_path, practice_db.url),
+    )
     assert result.returncode == 0, result.stderr
     assert "Stopped. Your answers so far are saved." in result.stdout
     assert "Session: 1/1 right, +10 XP." in result.stdout
-    assert _db_rows(tmp_path, "SELECT card_id, correct FROM reviews") == [("async-interface", 1)]
+    assert practice_db.rows("SELECT card_id, correct FROM reviews") == [("async-interface", 1)]
+    assert practice_db.rows("SELECT status, answered FROM quiz_sessions") == [("finished", 1)]
 
 
 def test_end_of_input_stops_like_q(tmp_path: Path) -> None:
@@ -196,3 +268,25 @@ def test_wrap_keeps_indent_and_short_lines() -> None:
     term = Terminal(io.StringIO(), io.StringIO(), echo=False, width=20)
     assert term.wrap("short\n  also short") == "short\n  also short"
     assert term.wrap("    A) one two three four five") == "    A) one two three\n    four five"
+
+
+def test_describe_interval() -> None:
+    assert describe_interval(START, START) == "now"
+    assert describe_interval(START, START - timedelta(days=1)) == "now"
+    assert describe_interval(START, START + timedelta(minutes=1)) == "in 1 minute"
+    assert describe_interval(START, START + timedelta(minutes=10)) == "in 10 minutes"
+    assert describe_interval(START, START + timedelta(hours=5)) == "in 5 hours"
+    assert describe_interval(START, START + timedelta(days=8)) == "in 8 days"
+
+
+def test_terminal_words_for_the_engines_errors() -> None:
+    assert describe_error(NothingToStudy(NothingReason.NO_MATCH)) == (
+        "No cards match that deck and kind."
+    )
+    assert describe_error(NothingToStudy(NothingReason.BAD_COUNT, limit=50)) == (
+        "The count must be between 1 and 50."
+    )
+    assert describe_error(NothingToStudy(NothingReason.NO_SUCH_DECK, deck_id="nope")) == (
+        "There is no deck called 'nope'."
+    )
+    assert "/quiz" not in describe_error(NothingToStudy(NothingReason.NOTHING_DUE))

@@ -1,4 +1,4 @@
-"""Tests for bot.reminder_planning: daily reminder instants across DST changes."""
+"""Tests for bot.core.reminder_planning: daily reminder instants across DST changes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.reminder_planning import (
+from bot.core.reminder_planning import (
     next_reminder_at,
     reminder_day_is_over,
     reminder_instant_for_date,

@@ -9,8 +9,8 @@ from itertools import pairwise
 import pytest
 from fsrs import State
 
-from bot.grading import Grade
-from bot.scheduling import CardMemory, CardScheduler
+from bot.core.grading import Grade
+from bot.core.scheduling import CardMemory, CardScheduler
 from tests.conftest import START
 
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.scheduling import CardMemory
+from bot.core.selection import Candidate, choose_cards
+from bot.core.session import QueueItem
 from bot.decks import Deck, DeckLibrary
-from bot.scheduling import CardMemory
-from bot.selection import Candidate, choose_cards
-from bot.storage.quiz_sessions import QueueItem
 from tests.conftest import SHIPPED_DECK, START
 
 

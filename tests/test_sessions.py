@@ -1,59 +1,91 @@
-"""The StudyEngine: every session flow step by step, on the shipped deck and real SQLite."""
+"""The study service: every session flow step by step, on the shipped deck, on both backends.
+
+Every test here also checks, on its way out, that the flow left exactly one review
+per answered step (:func:`_one_review_per_answered_step`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import pytest_asyncio
 
-from bot.clock import FakeClock
-from bot.decks import DeckLibrary, ExplainCard, FlashCard, McqCard
-from bot.grading import Grade
-from bot.scheduling import CardScheduler
-from bot.sessions import (
-    MAX_COUNT,
+from bot.core.clock import FakeClock
+from bot.core.errors import (
     CardChanged,
+    CardRemoved,
+    NothingReason,
     NothingToStudy,
     NotYourSession,
-    SessionKind,
     SessionNotFound,
     SessionOver,
+    StaleReason,
     StaleStep,
-    StepView,
-    StudyEngine,
-    describe_interval,
-    option_fingerprint,
 )
-from bot.storage import Database, card_states, learners
-from bot.storage.quiz_sessions import Phase, Status
+from bot.core.grading import Grade
+from bot.core.learner import Identity, Platform
+from bot.core.scheduling import CardScheduler
+from bot.core.session import MAX_COUNT, Phase, SessionKind, Status, option_fingerprint
+from bot.decks import DeckLibrary, ExplainCard, FlashCard, McqCard
+from bot.services.learners import LearnerService
+from bot.services.study import StepView, StudyService, Where
+from bot.storage import Store, card_states, communities, learners
+from bot.storage.script import rows
 from tests.conftest import SHIPPED_DECK, START
 
-ALICE = 111
-BOB = 222
-GUILD = 10
-CHANNEL = 20
+ALICE = Identity(Platform.DISCORD, "111")
+BOB = Identity(Platform.DISCORD, "222")
+GUILD = Identity(Platform.DISCORD, "10")
+CHANNEL = "20"
+OTHER_CHANNEL = "21"
+HERE = Where(GUILD, CHANNEL)
 
 
-async def _reviews(db: Database) -> list[dict[str, object]]:
-    rows = await db.fetchall("SELECT * FROM reviews ORDER BY id")
-    return [dict(row) for row in rows]
+async def _reviews(store: Store) -> list[dict[str, Any]]:
+    found = await store.read(rows("SELECT * FROM reviews ORDER BY id"))
+    return [dict(row) for row in found]
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def _one_review_per_answered_step(store: Store) -> AsyncIterator[None]:
+    """After each flow: every review belongs to a session step, no step has two, and
+    each session's counters are exactly the sum of its reviews."""
+    yield
+    logged = await _reviews(store)
+    steps = [(r["session_id"], r["step"]) for r in logged]
+    assert all(None not in step for step in steps), logged
+    assert len(steps) == len(set(steps)), steps
+    sessions = await store.read(
+        rows("SELECT id, queue, answered, correct, xp FROM quiz_sessions ORDER BY id")
+    )
+    for session in sessions:
+        mine = [r for r in logged if r["session_id"] == session["id"]]
+        assert len(mine) == session["answered"], (session["id"], mine)
+        assert sum(r["correct"] for r in mine) == session["correct"]
+        assert sum(r["xp"] for r in mine) == session["xp"]
+        queue = json.loads(session["queue"])
+        for review in mine:
+            assert [review["deck_id"], review["card_id"]] == queue[review["step"]]
 
 
 async def _start(
-    engine: StudyEngine,
+    study: StudyService,
     kind: SessionKind = SessionKind.MIXED,
     count: int = 10,
     *,
-    user: int = ALICE,
+    user: Identity = ALICE,
     level: str | None = None,
-    channel: int | None = CHANNEL,
+    channel: str | None = CHANNEL,
 ) -> StepView:
-    return await engine.start(
-        user_id=user,
-        guild_id=GUILD,
-        channel_id=channel,
+    return await study.start(
+        user,
+        Where(GUILD, channel),
         deck_id=SHIPPED_DECK,
         kind=kind,
         count=count,
@@ -73,8 +105,8 @@ def _wrong(card: McqCard) -> int:
 # -- flashcards -----------------------------------------------------------------------
 
 
-async def test_flashcard_reveal_then_grade_advances(engine: StudyEngine, db: Database) -> None:
-    view = await _start(engine, SessionKind.FLASHCARD, count=2)
+async def test_flashcard_reveal_then_grade_advances(study: StudyService, store: Store) -> None:
+    view = await _start(study, SessionKind.FLASHCARD, count=2)
     sid = view.session.id
     assert isinstance(view.card, FlashCard)
     assert view.card.id == "wsgi-meaning"
@@ -83,35 +115,38 @@ async def test_flashcard_reveal_then_grade_advances(engine: StudyEngine, db: Dat
     assert view.deck_title == "WSGI vs ASGI in Django"
     assert not view.finished
 
-    with pytest.raises(StaleStep, match="Reveal the answer first"):
-        await engine.grade_flashcard(sid, ALICE, 0, Grade.GOOD)
+    with pytest.raises(StaleStep) as refused:
+        await study.grade_flashcard(ALICE, sid, 0, Grade.GOOD)
+    assert refused.value.reason is StaleReason.REVEAL_FIRST
 
-    view = await engine.reveal(sid, ALICE, 0)
+    view = await study.reveal(ALICE, sid, 0)
     assert view.session.phase is Phase.REVEALED
-    again = await engine.reveal(sid, ALICE, 0)  # a second click changes nothing
+    again = await study.reveal(ALICE, sid, 0)  # a second click changes nothing
     assert again.session.phase is Phase.REVEALED
     assert again.session.position == 0
 
-    view = await engine.grade_flashcard(sid, ALICE, 0, Grade.GOOD)
+    view = await study.grade_flashcard(ALICE, sid, 0, Grade.GOOD)
     assert view.session.position == 1
     assert view.session.phase is Phase.QUESTION
     assert isinstance(view.card, FlashCard)
     assert view.card.id == "asgi-meaning"
     assert view.result is not None  # feedback on the card just graded
     assert (view.result.grade, view.result.correct, view.result.xp) == (3, True, 10)
-    assert view.result.due_at == START + timedelta(minutes=10)
+    assert view.result.due == START + timedelta(minutes=10)
     assert view.result.streak == 1
     assert (view.session.answered, view.session.correct, view.session.xp) == (1, 1, 10)
 
-    rows = await _reviews(db)
-    assert len(rows) == 1
-    assert rows[0]["card_id"] == "wsgi-meaning"
-    assert (rows[0]["kind"], rows[0]["rating"], rows[0]["step"]) == ("flashcard", 3, 0)
-    assert rows[0]["session_id"] == sid
-    assert rows[0]["guild_id"] == GUILD
+    logged = await _reviews(store)
+    assert len(logged) == 1
+    assert logged[0]["card_id"] == "wsgi-meaning"
+    assert (logged[0]["kind"], logged[0]["rating"], logged[0]["step"]) == ("flashcard", 3, 0)
+    assert logged[0]["session_id"] == sid
+    assert logged[0]["learner_id"] == view.session.learner_id
+    assert logged[0]["community_id"] == await store.read(communities.find(GUILD))
+    assert logged[0]["community_id"] is not None
 
-    await engine.reveal(sid, ALICE, 1)
-    view = await engine.grade_flashcard(sid, ALICE, 1, Grade.AGAIN)
+    await study.reveal(ALICE, sid, 1)
+    view = await study.grade_flashcard(ALICE, sid, 1, Grade.AGAIN)
     assert view.finished
     assert view.card is None
     assert view.session.status is Status.FINISHED
@@ -122,22 +157,24 @@ async def test_flashcard_reveal_then_grade_advances(engine: StudyEngine, db: Dat
     assert summary.next_due == START + timedelta(minutes=1)  # the failed card
 
 
-async def test_reveal_only_fits_flashcards(engine: StudyEngine) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=1)
-    with pytest.raises(StaleStep, match="Only flashcards"):
-        await engine.reveal(view.session.id, ALICE, 0)
-    with pytest.raises(StaleStep):
-        await engine.grade_flashcard(view.session.id, ALICE, 0, Grade.GOOD)
+async def test_reveal_only_fits_flashcards(study: StudyService) -> None:
+    view = await _start(study, SessionKind.MCQ, count=1)
+    with pytest.raises(StaleStep) as refused:
+        await study.reveal(ALICE, view.session.id, 0)
+    assert refused.value.reason is StaleReason.NOT_A_FLASHCARD
+    with pytest.raises(StaleStep) as refused:
+        await study.grade_flashcard(ALICE, view.session.id, 0, Grade.GOOD)
+    assert refused.value.reason is StaleReason.WRONG_BUTTON
 
 
 # -- multiple choice ----------------------------------------------------------------------
 
 
-async def test_mcq_right_answer(engine: StudyEngine, db: Database) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=2)
+async def test_mcq_right_answer(study: StudyService, store: Store) -> None:
+    view = await _start(study, SessionKind.MCQ, count=2)
     card = _mcq(view)
     assert card.id == "async-interface"
-    view = await engine.answer_mcq(view.session.id, ALICE, 0, card.answer_index)
+    view = await study.answer_mcq(ALICE, view.session.id, 0, card.answer_index, None)
     assert view.session.phase is Phase.ANSWERED
     assert view.session.position == 0  # stays until Next, to show the explanation
     assert view.card == card
@@ -145,61 +182,64 @@ async def test_mcq_right_answer(engine: StudyEngine, db: Database) -> None:
     assert view.result.correct
     assert view.result.choice == card.answer_index
     assert (view.result.grade, view.result.xp) == (int(Grade.GOOD), 10)
-    rows = await _reviews(db)
-    assert [(r["card_id"], r["correct"], r["rating"]) for r in rows] == [("async-interface", 1, 3)]
+    logged = await _reviews(store)
+    assert [(r["card_id"], r["correct"], r["rating"]) for r in logged] == [
+        ("async-interface", 1, 3)
+    ]
 
 
-async def test_mcq_wrong_answer(engine: StudyEngine, db: Database) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=2)
+async def test_mcq_wrong_answer(study: StudyService, store: Store) -> None:
+    view = await _start(study, SessionKind.MCQ, count=2)
     card = _mcq(view)
-    view = await engine.answer_mcq(view.session.id, ALICE, 0, _wrong(card))
+    view = await study.answer_mcq(ALICE, view.session.id, 0, _wrong(card), None)
     assert view.result is not None
     assert not view.result.correct
     assert (view.result.grade, view.result.xp) == (int(Grade.AGAIN), 2)
-    assert view.result.due_at == START + timedelta(minutes=1)
+    assert view.result.due == START + timedelta(minutes=1)
     assert (view.session.answered, view.session.correct) == (1, 0)
-    memory = await card_states.for_learner(db, ALICE)
+    memory = await store.read(card_states.for_learner(view.session.learner_id))
     assert memory[(SHIPPED_DECK, card.id)].due == START + timedelta(minutes=1)
 
 
-async def test_mcq_option_out_of_range_records_nothing(engine: StudyEngine, db: Database) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=1)
+async def test_mcq_option_out_of_range_records_nothing(study: StudyService, store: Store) -> None:
+    view = await _start(study, SessionKind.MCQ, count=1)
     for choice in (-1, 9):
-        with pytest.raises(CardChanged, match="changed"):
-            await engine.answer_mcq(view.session.id, ALICE, 0, choice)
-    assert await _reviews(db) == []
-    assert (await engine.view(view.session.id)).session.phase is Phase.QUESTION
+        with pytest.raises(CardChanged) as refused:
+            await study.answer_mcq(ALICE, view.session.id, 0, choice, None)
+        assert refused.value.reason is StaleReason.CARD_CHANGED
+    assert await _reviews(store) == []
+    assert (await study.view(view.session.id)).session.phase is Phase.QUESTION
 
 
 async def test_mcq_button_drawn_for_other_option_text_grades_nothing(
-    engine: StudyEngine, db: Database
+    study: StudyService, store: Store
 ) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=1)
+    view = await _start(study, SessionKind.MCQ, count=1)
     card = view.card
     assert isinstance(card, McqCard)
     # A button drawn before a reload that reordered the options carries the old text.
     stale = option_fingerprint(card.options[1])
     with pytest.raises(CardChanged):
-        await engine.answer_mcq(view.session.id, ALICE, 0, 0, stale)
-    assert await _reviews(db) == []
+        await study.answer_mcq(ALICE, view.session.id, 0, 0, stale)
+    assert await _reviews(store) == []
     fresh = option_fingerprint(card.options[0])
-    answered = await engine.answer_mcq(view.session.id, ALICE, 0, 0, fresh)
+    answered = await study.answer_mcq(ALICE, view.session.id, 0, 0, fresh)
     assert answered.result is not None
     assert answered.result.choice == 0
 
 
-async def test_next_moves_on_and_finishes(engine: StudyEngine) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=2)
+async def test_next_moves_on_and_finishes(study: StudyService) -> None:
+    view = await _start(study, SessionKind.MCQ, count=2)
     sid = view.session.id
     with pytest.raises(StaleStep):
-        await engine.next(sid, ALICE, 0)  # not answered yet
-    await engine.answer_mcq(sid, ALICE, 0, _mcq(view).answer_index)
-    view = await engine.next(sid, ALICE, 0)
+        await study.next(ALICE, sid, 0)  # not answered yet
+    await study.answer_mcq(ALICE, sid, 0, _mcq(view).answer_index, None)
+    view = await study.next(ALICE, sid, 0)
     assert view.session.position == 1
     assert view.session.phase is Phase.QUESTION
     assert _mcq(view).id == "wsgi-request-type"
-    await engine.answer_mcq(sid, ALICE, 1, _wrong(_mcq(view)))
-    view = await engine.next(sid, ALICE, 1)
+    await study.answer_mcq(ALICE, sid, 1, _wrong(_mcq(view)), None)
+    view = await study.next(ALICE, sid, 1)
     assert view.finished
     assert view.summary is not None
     assert (view.summary.answered, view.summary.correct, view.summary.xp) == (2, 1, 12)
@@ -210,49 +250,50 @@ async def test_next_moves_on_and_finishes(engine: StudyEngine) -> None:
 # -- explain --------------------------------------------------------------------------------
 
 
-async def test_explain_good_answer(engine: StudyEngine, db: Database) -> None:
-    view = await _start(engine, SessionKind.EXPLAIN, count=2)
+async def test_explain_good_answer(study: StudyService, store: Store) -> None:
+    view = await _start(study, SessionKind.EXPLAIN, count=2)
     card = view.card
     assert isinstance(card, ExplainCard)
     assert card.id == "explain-differences"
 
-    view = await engine.show_hint(view.session.id, ALICE, 0)
+    view = await study.show_hint(ALICE, view.session.id, 0)
     assert view.session.hint_shown
 
-    view = await engine.answer_explain(view.session.id, ALICE, 0, card.model_answer)
+    view = await study.answer_explain(ALICE, view.session.id, 0, card.model_answer)
     assert view.result is not None
     assert view.result.correct
     assert view.result.grade == int(Grade.EASY)
-    assert view.result.concepts == [(concept.name, True) for concept in card.concepts]
+    assert view.result.concepts == tuple((concept.name, True) for concept in card.concepts)
     assert view.result.xp == 12
-    rows = await _reviews(db)
-    assert len(rows) == 1
-    assert json.loads(str(rows[0]["concepts_missed"])) == []
+    logged = await _reviews(store)
+    assert len(logged) == 1
+    assert json.loads(str(logged[0]["concepts_missed"])) == []
 
-    with pytest.raises(StaleStep, match="already answered"):
-        await engine.show_hint(view.session.id, ALICE, 0)
-    view = await engine.next(view.session.id, ALICE, 0)
+    with pytest.raises(StaleStep) as refused:
+        await study.show_hint(ALICE, view.session.id, 0)
+    assert refused.value.reason is StaleReason.ALREADY_ANSWERED
+    view = await study.next(ALICE, view.session.id, 0)
     assert not view.session.hint_shown  # the next card starts without its hint
 
 
-async def test_explain_empty_answer(engine: StudyEngine, db: Database) -> None:
-    view = await _start(engine, SessionKind.EXPLAIN, count=1)
+async def test_explain_empty_answer(study: StudyService, store: Store) -> None:
+    view = await _start(study, SessionKind.EXPLAIN, count=1)
     card = view.card
     assert isinstance(card, ExplainCard)
-    view = await engine.answer_explain(view.session.id, ALICE, 0, "")
+    view = await study.answer_explain(ALICE, view.session.id, 0, "")
     assert view.result is not None
     assert not view.result.correct
     assert view.result.grade == int(Grade.AGAIN)
-    assert view.result.concepts == [(concept.name, False) for concept in card.concepts]
-    rows = await _reviews(db)
-    assert json.loads(str(rows[0]["concepts_missed"])) == [c.name for c in card.concepts]
-    assert rows[0]["correct"] == 0
+    assert view.result.concepts == tuple((concept.name, False) for concept in card.concepts)
+    logged = await _reviews(store)
+    assert json.loads(str(logged[0]["concepts_missed"])) == [c.name for c in card.concepts]
+    assert logged[0]["correct"] == 0
 
 
-async def test_explain_partial_answer_is_hard(engine: StudyEngine) -> None:
-    view = await _start(engine, SessionKind.EXPLAIN, count=1)
-    view = await engine.answer_explain(
-        view.session.id, ALICE, 0, "WSGI is synchronous, ASGI is asynchronous and has websockets"
+async def test_explain_partial_answer_is_hard(study: StudyService) -> None:
+    view = await _start(study, SessionKind.EXPLAIN, count=1)
+    view = await study.answer_explain(
+        ALICE, view.session.id, 0, "WSGI is synchronous, ASGI is asynchronous and has websockets"
     )
     assert view.result is not None
     assert sum(covered for _, covered in view.result.concepts) == 2
@@ -263,215 +304,329 @@ async def test_explain_partial_answer_is_hard(engine: StudyEngine) -> None:
 # -- guards ---------------------------------------------------------------------------------
 
 
-async def test_not_your_session_changes_nothing(engine: StudyEngine, db: Database) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=2)
+async def test_not_your_session_changes_nothing(study: StudyService, store: Store) -> None:
+    view = await _start(study, SessionKind.MCQ, count=2)
     sid = view.session.id
-    with pytest.raises(NotYourSession, match="not your quiz"):
-        await engine.answer_mcq(sid, BOB, 0, 0)
     with pytest.raises(NotYourSession):
-        await engine.check_step(sid, BOB, 0)
-    assert await _reviews(db) == []
-    assert await learners.get(db, BOB) is None
-    assert (await engine.view(sid)).session.phase is Phase.QUESTION
+        await study.answer_mcq(BOB, sid, 0, 0, None)
+    with pytest.raises(NotYourSession):
+        await study.check_step(BOB, sid, 0)
+    assert await _reviews(store) == []
+    assert await store.read(learners.find(BOB)) is None  # a stranger's click creates nobody
+    assert (await study.view(sid)).session.phase is Phase.QUESTION
 
 
-async def test_stale_and_future_steps_are_refused(engine: StudyEngine, db: Database) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=3)
+async def test_stale_and_future_steps_are_refused(study: StudyService, store: Store) -> None:
+    view = await _start(study, SessionKind.MCQ, count=3)
     sid = view.session.id
-    await engine.answer_mcq(sid, ALICE, 0, 0)
-    await engine.next(sid, ALICE, 0)
-    with pytest.raises(StaleStep, match="already answered"):
-        await engine.answer_mcq(sid, ALICE, 0, 0)  # a button on an old message
-    with pytest.raises(StaleStep, match="out of date"):
-        await engine.answer_mcq(sid, ALICE, 2, 0)
-    with pytest.raises(StaleStep):
-        await engine.next(sid, ALICE, 0)
-    assert len(await _reviews(db)) == 1
-    assert (await engine.check_step(sid, ALICE, 1)).session.position == 1
+    await study.answer_mcq(ALICE, sid, 0, 0, None)
+    await study.next(ALICE, sid, 0)
+    with pytest.raises(StaleStep) as refused:
+        await study.answer_mcq(ALICE, sid, 0, 0, None)  # a button on an old message
+    assert refused.value.reason is StaleReason.ALREADY_ANSWERED
+    with pytest.raises(StaleStep) as refused:
+        await study.answer_mcq(ALICE, sid, 2, 0, None)
+    assert refused.value.reason is StaleReason.OUT_OF_DATE
+    with pytest.raises(StaleStep) as refused:
+        await study.next(ALICE, sid, 0)
+    assert refused.value.reason is StaleReason.ALREADY_ANSWERED
+    assert len(await _reviews(store)) == 1
+    assert (await study.check_step(ALICE, sid, 1)).session.position == 1
 
 
-async def test_double_answer_records_one_review(engine: StudyEngine, db: Database) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=2)
+async def test_double_answer_records_one_review(study: StudyService, store: Store) -> None:
+    view = await _start(study, SessionKind.MCQ, count=2)
     sid = view.session.id
     right = _mcq(view).answer_index
-    first = await engine.answer_mcq(sid, ALICE, 0, right)
-    with pytest.raises(StaleStep, match="already answered"):
-        await engine.answer_mcq(sid, ALICE, 0, _wrong(_mcq(view)))
-    rows = await _reviews(db)
-    assert len(rows) == 1
-    assert rows[0]["correct"] == 1
-    after = await engine.view(sid)
+    first = await study.answer_mcq(ALICE, sid, 0, right, None)
+    with pytest.raises(StaleStep) as refused:
+        await study.answer_mcq(ALICE, sid, 0, _wrong(_mcq(view)), None)
+    assert refused.value.reason is StaleReason.ALREADY_ANSWERED
+    logged = await _reviews(store)
+    assert len(logged) == 1
+    assert logged[0]["correct"] == 1
+    after = await study.view(sid)
     assert after.session == first.session  # the second click changed nothing
-    learner = await learners.get(db, ALICE)
+    learner = await store.read(learners.find(ALICE))
     assert learner is not None
     assert learner.xp == 10
 
 
-async def test_double_flashcard_grade_records_one_review(engine: StudyEngine, db: Database) -> None:
-    view = await _start(engine, SessionKind.FLASHCARD, count=2)
+async def test_double_flashcard_grade_records_one_review(study: StudyService, store: Store) -> None:
+    view = await _start(study, SessionKind.FLASHCARD, count=2)
     sid = view.session.id
-    await engine.reveal(sid, ALICE, 0)
-    await engine.grade_flashcard(sid, ALICE, 0, Grade.EASY)
+    await study.reveal(ALICE, sid, 0)
+    await study.grade_flashcard(ALICE, sid, 0, Grade.EASY)
     with pytest.raises(StaleStep):
-        await engine.grade_flashcard(sid, ALICE, 0, Grade.AGAIN)
-    assert [r["rating"] for r in await _reviews(db)] == [4]
+        await study.grade_flashcard(ALICE, sid, 0, Grade.AGAIN)
+    assert [r["rating"] for r in await _reviews(store)] == [4]
 
 
-async def test_answer_after_finish(engine: StudyEngine, db: Database) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=1)
+async def _twice(first: Awaitable[StepView], second: Awaitable[StepView]) -> StepView:
+    """The same click twice at once, as a double tap sends it; the one that won.
+    The other is refused (its step is taken, or the session just finished) or, for a
+    reveal, changes nothing."""
+    outcomes = await asyncio.gather(first, second, return_exceptions=True)
+    won = [o for o in outcomes if isinstance(o, StepView)]
+    lost = [o for o in outcomes if not isinstance(o, StepView)]
+    assert len(won) >= 1, outcomes
+    assert all(isinstance(o, StaleStep | SessionOver) for o in lost), lost
+    return won[-1]
+
+
+async def test_every_kind_of_step_double_clicked_logs_one_review_per_step(
+    study: StudyService, store: Store
+) -> None:
+    view = await _start(study, SessionKind.MIXED, count=6)
     sid = view.session.id
-    await engine.answer_mcq(sid, ALICE, 0, 0)
-    view = await engine.next(sid, ALICE, 0)
+    answered: list[tuple[int, str]] = []
+    while not view.finished:
+        step, card = view.session.position, view.card
+        assert card is not None
+        if isinstance(card, FlashCard):
+            await _twice(study.reveal(ALICE, sid, step), study.reveal(ALICE, sid, step))
+            view = await _twice(
+                study.grade_flashcard(ALICE, sid, step, Grade.GOOD),
+                study.grade_flashcard(ALICE, sid, step, Grade.GOOD),
+            )
+        else:
+            if isinstance(card, McqCard):
+                await _twice(
+                    study.answer_mcq(ALICE, sid, step, card.answer_index, None),
+                    study.answer_mcq(ALICE, sid, step, card.answer_index, None),
+                )
+            else:
+                assert isinstance(card, ExplainCard)
+                await _twice(
+                    study.answer_explain(ALICE, sid, step, card.model_answer),
+                    study.answer_explain(ALICE, sid, step, card.model_answer),
+                )
+            view = await _twice(study.next(ALICE, sid, step), study.next(ALICE, sid, step))
+        answered.append((step, card.id))
+    assert view.summary is not None
+    assert view.summary.answered == len(answered) == 6
+    logged = await _reviews(store)
+    assert [(r["session_id"], r["step"], r["card_id"]) for r in logged] == [
+        (sid, step, card_id) for step, card_id in answered
+    ]
+    assert sum(r["xp"] for r in logged) == view.summary.xp
+
+
+async def test_one_learners_answers_in_two_sessions_at_once_all_count(
+    study: StudyService, store: Store
+) -> None:
+    # Two devices (two channels), the same card, answered in the same instant: each
+    # answer must build on the other's card memory, not overwrite it. (On PostgreSQL
+    # the second used to read the memory before the first committed: one review lost.)
+    for round_ in range(5):
+        views = [
+            await _start(study, SessionKind.MCQ, count=1, channel=f"{round_}-{device}")
+            for device in ("phone", "laptop")
+        ]
+        assert views[0].session.queue == views[1].session.queue
+        await asyncio.gather(
+            *(study.answer_mcq(ALICE, v.session.id, 0, _mcq(v).answer_index, None) for v in views)
+        )
+    memory = await store.read(
+        rows(
+            "SELECT s.card_id, s.reps, COUNT(r.id) AS reviews FROM card_states s"
+            " JOIN reviews r ON r.card_id = s.card_id AND r.learner_id = s.learner_id"
+            " GROUP BY s.card_id, s.reps ORDER BY s.card_id"
+        )
+    )
+    assert memory
+    assert all(row["reps"] == row["reviews"] for row in memory), [dict(r) for r in memory]
+    assert sum(row["reviews"] for row in memory) == 10
+    learner = await store.read(learners.find(ALICE))
+    assert learner is not None
+    assert learner.xp == sum(r["xp"] for r in await _reviews(store))
+
+
+async def test_a_click_and_a_new_session_in_its_channel_at_once(study: StudyService) -> None:
+    # A start locks the learner and then the channel's old session; a click locked them
+    # the other way round and PostgreSQL aborted one of the two as a deadlock.
+    for round_ in range(10):
+        old = await _start(study, SessionKind.MCQ, count=2, channel=f"room-{round_}")
+        answer, new = await asyncio.gather(
+            study.answer_mcq(ALICE, old.session.id, 0, _mcq(old).answer_index, None),
+            _start(study, SessionKind.MCQ, count=2, channel=f"room-{round_}"),
+            return_exceptions=True,
+        )
+        assert isinstance(new, StepView), new
+        if not isinstance(answer, StepView):
+            assert isinstance(answer, SessionOver), answer  # the start came first
+            assert answer.status == Status.ABANDONED
+        with pytest.raises(SessionOver):
+            await study.answer_mcq(ALICE, old.session.id, 1, 0, None)  # replaced now
+        assert (await study.view(new.session.id)).session.status is Status.ACTIVE
+
+
+async def test_answer_after_finish(study: StudyService, store: Store) -> None:
+    view = await _start(study, SessionKind.MCQ, count=1)
+    sid = view.session.id
+    await study.answer_mcq(ALICE, sid, 0, 0, None)
+    view = await study.next(ALICE, sid, 0)
     assert view.finished
-    with pytest.raises(SessionOver, match="finished"):
-        await engine.answer_mcq(sid, ALICE, 0, 0)
+    with pytest.raises(SessionOver) as over:
+        await study.answer_mcq(ALICE, sid, 0, 0, None)
+    assert over.value.status == Status.FINISHED
     with pytest.raises(SessionOver):
-        await engine.next(sid, ALICE, 1)
-    assert len(await _reviews(db)) == 1
+        await study.next(ALICE, sid, 1)
+    assert len(await _reviews(store)) == 1
     # Viewing a finished session still gives its summary.
-    again = await engine.view(sid)
+    again = await study.view(sid)
     assert again.summary is not None
     assert again.summary.answered == 1
 
 
-async def test_new_session_replaces_the_old_one_in_the_channel(engine: StudyEngine) -> None:
-    first = await _start(engine, SessionKind.MCQ, count=2)
-    elsewhere = await _start(engine, SessionKind.MCQ, count=2, channel=CHANNEL + 1)
-    second = await _start(engine, SessionKind.MCQ, count=2)
-    with pytest.raises(SessionOver, match="replaced"):
-        await engine.answer_mcq(first.session.id, ALICE, 0, 0)
-    await engine.answer_mcq(second.session.id, ALICE, 0, 0)
-    await engine.answer_mcq(elsewhere.session.id, ALICE, 0, 0)  # other channel: untouched
+async def test_new_session_replaces_the_old_one_in_the_channel(study: StudyService) -> None:
+    first = await _start(study, SessionKind.MCQ, count=2)
+    elsewhere = await _start(study, SessionKind.MCQ, count=2, channel=OTHER_CHANNEL)
+    second = await _start(study, SessionKind.MCQ, count=2)
+    with pytest.raises(SessionOver) as over:
+        await study.answer_mcq(ALICE, first.session.id, 0, 0, None)
+    assert over.value.status == Status.ABANDONED  # replaced by the newer one
+    await study.answer_mcq(ALICE, second.session.id, 0, 0, None)
+    await study.answer_mcq(ALICE, elsewhere.session.id, 0, 0, None)  # other channel: untouched
 
 
-async def test_unknown_session(engine: StudyEngine) -> None:
+async def test_unknown_session(study: StudyService) -> None:
     with pytest.raises(SessionNotFound):
-        await engine.view(999)
+        await study.view(999)
     with pytest.raises(SessionNotFound):
-        await engine.answer_mcq(999, ALICE, 0, 0)
+        await study.answer_mcq(ALICE, 999, 0, 0, None)
 
 
-async def test_state_survives_a_new_engine(
-    engine: StudyEngine, db: Database, library: DeckLibrary, clock: FakeClock
+async def test_state_survives_a_new_service(
+    study: StudyService, store: Store, library: DeckLibrary, clock: FakeClock
 ) -> None:
-    view = await _start(engine, SessionKind.FLASHCARD, count=2)
-    await engine.reveal(view.session.id, ALICE, 0)
-    restarted = StudyEngine(db, library, CardScheduler(fuzz=False), clock)
+    view = await _start(study, SessionKind.FLASHCARD, count=2)
+    await study.reveal(ALICE, view.session.id, 0)
+    restarted = StudyService(store, library, CardScheduler(fuzz=False), clock)
     view = await restarted.view(view.session.id)
     assert view.session.phase is Phase.REVEALED
-    view = await restarted.grade_flashcard(view.session.id, ALICE, 0, Grade.GOOD)
+    view = await restarted.grade_flashcard(ALICE, view.session.id, 0, Grade.GOOD)
     assert view.session.position == 1
 
 
 # -- filters and bounds ---------------------------------------------------------------------
 
 
-async def test_kind_and_level_filters(engine: StudyEngine) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=MAX_COUNT, level="intermediate")
+async def test_kind_and_level_filters(study: StudyService) -> None:
+    view = await _start(study, SessionKind.MCQ, count=MAX_COUNT, level="intermediate")
     assert [item.card_id for item in view.session.queue] == [
         "asgi-benefit",
         "realtime-chat-interface",
     ]
-    view = await _start(engine, SessionKind.FLASHCARD, count=MAX_COUNT, level="beginner")
+    view = await _start(study, SessionKind.FLASHCARD, count=MAX_COUNT, level="beginner")
     assert [item.card_id for item in view.session.queue] == [
         "wsgi-meaning",
         "asgi-meaning",
         "wsgi-websockets",
     ]
-    view = await _start(engine, SessionKind.EXPLAIN, count=MAX_COUNT)
-    assert {engine.decks.card(i.deck_id, i.card_id).type for i in view.session.queue} == {  # type: ignore[union-attr]
+    view = await _start(study, SessionKind.EXPLAIN, count=MAX_COUNT)
+    assert {study.decks.card(i.deck_id, i.card_id).type for i in view.session.queue} == {  # type: ignore[union-attr]
         "explain"
     }
-    with pytest.raises(NothingToStudy, match="No cards match"):
-        await _start(engine, SessionKind.MCQ, level="advanced")
+    with pytest.raises(NothingToStudy) as nothing:
+        await _start(study, SessionKind.MCQ, level="advanced")
+    assert nothing.value.reason is NothingReason.NO_MATCH
 
 
-async def test_mixed_session_interleaves_types(engine: StudyEngine) -> None:
-    view = await _start(engine, SessionKind.MIXED, count=MAX_COUNT)
-    kinds = [engine.decks.card(i.deck_id, i.card_id).type for i in view.session.queue]  # type: ignore[union-attr]
+async def test_mixed_session_interleaves_types(study: StudyService) -> None:
+    view = await _start(study, SessionKind.MIXED, count=MAX_COUNT)
+    kinds = [study.decks.card(i.deck_id, i.card_id).type for i in view.session.queue]  # type: ignore[union-attr]
     assert kinds[:3] == ["flashcard", "mcq", "explain"]
     assert len(kinds) == 12
     assert view.session.kind == "mixed"
 
 
-async def test_all_decks_and_unknown_deck(engine: StudyEngine) -> None:
-    view = await engine.start(user_id=ALICE, guild_id=None, channel_id=None, count=3)
+async def test_all_decks_and_unknown_deck(study: StudyService) -> None:
+    view = await study.start(ALICE, Where(None, None), count=3)
     assert view.session.deck_id is None
     assert len(view.session.queue) == 3
-    with pytest.raises(NothingToStudy, match="no deck called 'nope'"):
-        await engine.start(user_id=ALICE, guild_id=None, channel_id=None, deck_id="nope")
+    with pytest.raises(NothingToStudy) as nothing:
+        await study.start(ALICE, Where(None, None), deck_id="nope")
+    assert (nothing.value.reason, nothing.value.deck_id) == (NothingReason.NO_SUCH_DECK, "nope")
 
 
 @pytest.mark.parametrize("count", [0, -1, MAX_COUNT + 1])
-async def test_count_out_of_bounds(engine: StudyEngine, db: Database, count: int) -> None:
-    with pytest.raises(NothingToStudy, match="between 1 and 50"):
-        await _start(engine, count=count)
-    assert await db.fetchall("SELECT id FROM quiz_sessions") == []
+async def test_count_out_of_bounds(study: StudyService, store: Store, count: int) -> None:
+    with pytest.raises(NothingToStudy) as nothing:
+        await _start(study, count=count)
+    assert (nothing.value.reason, nothing.value.limit) == (NothingReason.BAD_COUNT, 50)
+    assert await store.read(rows("SELECT id FROM quiz_sessions")) == []
+    assert await store.read(learners.find(ALICE)) is None
 
 
 @pytest.mark.parametrize(("count", "expected"), [(1, 1), (5, 5), (MAX_COUNT, 12)])
-async def test_count_in_bounds(engine: StudyEngine, count: int, expected: int) -> None:
-    view = await _start(engine, count=count)
+async def test_count_in_bounds(study: StudyService, count: int, expected: int) -> None:
+    view = await _start(study, count=count)
     assert view.total == expected
 
 
 # -- review sessions ------------------------------------------------------------------------
 
 
-async def test_start_review_nothing_due(engine: StudyEngine, clock: FakeClock) -> None:
-    with pytest.raises(NothingToStudy, match="Nothing is due"):
-        await engine.start_review(user_id=ALICE, guild_id=GUILD, channel_id=CHANNEL)
-    view = await _start(engine, SessionKind.MCQ, count=1)
-    await engine.answer_mcq(view.session.id, ALICE, 0, _wrong(_mcq(view)))
-    with pytest.raises(NothingToStudy, match=r"<t:\d+:R>"):  # tells when the next one is due
-        await engine.start_review(user_id=ALICE, guild_id=GUILD, channel_id=CHANNEL)
+async def test_start_review_nothing_due(
+    study: StudyService, store: Store, clock: FakeClock
+) -> None:
+    with pytest.raises(NothingToStudy) as nothing:
+        await study.start_review(ALICE, HERE)
+    assert (nothing.value.reason, nothing.value.next_due) == (NothingReason.NOTHING_DUE, None)
+    assert await store.read(learners.find(ALICE)) is None  # the refusal rolled back
+    view = await _start(study, SessionKind.MCQ, count=1)
+    await study.answer_mcq(ALICE, view.session.id, 0, _wrong(_mcq(view)), None)
+    with pytest.raises(NothingToStudy) as nothing:
+        await study.start_review(ALICE, HERE)
+    assert nothing.value.reason is NothingReason.NOTHING_DUE
+    assert nothing.value.next_due == START + timedelta(minutes=1)  # tells when
     clock.advance(timedelta(minutes=1))
-    view = await engine.start_review(user_id=ALICE, guild_id=GUILD, channel_id=CHANNEL)
+    view = await study.start_review(ALICE, HERE)
     assert [item.card_id for item in view.session.queue] == ["async-interface"]
 
 
 async def test_start_review_most_overdue_first(
-    engine: StudyEngine, db: Database, clock: FakeClock
+    study: StudyService, store: Store, clock: FakeClock
 ) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=3)
+    view = await _start(study, SessionKind.MCQ, count=3)
     sid = view.session.id
     # async-interface wrong at 12:00 (due 12:01), wsgi-request-type wrong at 12:05
     # (due 12:06), asgi-benefit right at 12:05 (due 12:15).
-    await engine.answer_mcq(sid, ALICE, 0, _wrong(_mcq(view)))
-    view = await engine.next(sid, ALICE, 0)
+    await study.answer_mcq(ALICE, sid, 0, _wrong(_mcq(view)), None)
+    view = await study.next(ALICE, sid, 0)
     clock.advance(timedelta(minutes=5))
-    await engine.answer_mcq(sid, ALICE, 1, _wrong(_mcq(view)))
-    view = await engine.next(sid, ALICE, 1)
-    await engine.answer_mcq(sid, ALICE, 2, _mcq(view).answer_index)
-    await engine.next(sid, ALICE, 2)
+    await study.answer_mcq(ALICE, sid, 1, _wrong(_mcq(view)), None)
+    view = await study.next(ALICE, sid, 1)
+    await study.answer_mcq(ALICE, sid, 2, _mcq(view).answer_index, None)
+    await study.next(ALICE, sid, 2)
 
     clock.set(START + timedelta(minutes=8))
-    view = await engine.start_review(user_id=ALICE, guild_id=GUILD, channel_id=CHANNEL)
+    view = await study.start_review(ALICE, HERE)
     assert view.session.kind == "review"
     assert [item.card_id for item in view.session.queue] == [
         "async-interface",
         "wsgi-request-type",
     ]
     # A due review earns the due bonus: Good 10 + 5.
-    view = await engine.answer_mcq(view.session.id, ALICE, 0, _mcq(view).answer_index)
+    view = await study.answer_mcq(ALICE, view.session.id, 0, _mcq(view).answer_index, None)
     assert view.result is not None
     assert view.result.xp == 15
-    rows = await _reviews(db)
-    assert rows[-1]["was_due"] == 1
+    logged = await _reviews(store)
+    assert logged[-1]["was_due"] == 1
 
     clock.set(START + timedelta(hours=1))
-    view = await engine.start_review(user_id=ALICE, guild_id=GUILD, channel_id=CHANNEL, count=1)
+    view = await study.start_review(ALICE, HERE, count=1)
     assert view.total == 1
 
 
 @pytest.mark.parametrize("count", [0, -1, MAX_COUNT + 1])
-async def test_start_review_count_out_of_bounds(engine: StudyEngine, count: int) -> None:
-    view = await _start(engine, SessionKind.MCQ, count=2)
-    await engine.answer_mcq(view.session.id, ALICE, 0, _wrong(_mcq(view)))
-    with pytest.raises(NothingToStudy, match="between 1 and 50"):
-        await engine.start_review(
-            user_id=ALICE, guild_id=GUILD, channel_id=CHANNEL + 1, count=count
-        )
+async def test_start_review_count_out_of_bounds(study: StudyService, count: int) -> None:
+    view = await _start(study, SessionKind.MCQ, count=2)
+    await study.answer_mcq(ALICE, view.session.id, 0, _wrong(_mcq(view)), None)
+    with pytest.raises(NothingToStudy) as nothing:
+        await study.start_review(ALICE, Where(GUILD, OTHER_CHANNEL), count=count)
+    assert (nothing.value.reason, nothing.value.limit) == (NothingReason.BAD_COUNT, MAX_COUNT)
 
 
 # -- cards removed from their deck ----------------------------------------------------------
@@ -517,121 +672,111 @@ def _write_deck(folder: Path, *card_ids: str) -> None:
 
 
 @pytest.fixture
-def small(tmp_path: Path, db: Database, clock: FakeClock) -> tuple[StudyEngine, Path]:
+def small(tmp_path: Path, store: Store, clock: FakeClock) -> tuple[StudyService, Path]:
     folder = tmp_path / "decks"
     folder.mkdir()
     _write_deck(folder, "first", "second", "third")
     library, problems = DeckLibrary.load(folder)
     assert problems == ()
-    return StudyEngine(db, library, CardScheduler(fuzz=False), clock), folder
+    return StudyService(store, library, CardScheduler(fuzz=False), clock), folder
 
 
-async def test_removed_card_is_skipped(small: tuple[StudyEngine, Path], db: Database) -> None:
-    engine, folder = small
-    view = await engine.start(user_id=ALICE, guild_id=None, channel_id=None, deck_id="small")
+async def test_removed_card_is_skipped(small: tuple[StudyService, Path], store: Store) -> None:
+    study, folder = small
+    view = await study.start(ALICE, Where(None, None), deck_id="small")
     sid = view.session.id
     assert [i.card_id for i in view.session.queue] == ["first", "third", "second"]  # interleaved
-    await engine.answer_mcq(sid, ALICE, 0, 0)
-    view = await engine.next(sid, ALICE, 0)
+    await study.answer_mcq(ALICE, sid, 0, 0, None)
+    view = await study.next(ALICE, sid, 0)
     assert isinstance(view.card, FlashCard)
 
     _write_deck(folder, "first", "second")
-    report = engine.decks.reload()
+    report = study.decks.reload()
     assert report.updated == ("small",)
 
-    view = await engine.view(sid)
+    view = await study.view(sid)
     assert view.card is None
     assert not view.finished
-    with pytest.raises(StaleStep, match="removed"):
-        await engine.reveal(sid, ALICE, 1)
-    view = await engine.next(sid, ALICE, 1)
+    with pytest.raises(CardRemoved) as refused:
+        await study.reveal(ALICE, sid, 1)
+    assert refused.value.reason is StaleReason.CARD_REMOVED
+    view = await study.next(ALICE, sid, 1)
     assert view.session.position == 2
     assert _mcq(view).id == "second"
-    await engine.answer_mcq(sid, ALICE, 2, 1)
-    view = await engine.next(sid, ALICE, 2)
+    await study.answer_mcq(ALICE, sid, 2, 1, None)
+    view = await study.next(ALICE, sid, 2)
     assert view.finished
     assert view.summary is not None
     assert (view.summary.answered, view.summary.correct) == (2, 2)
-    assert [r["card_id"] for r in await _reviews(db)] == ["first", "second"]
+    assert [r["card_id"] for r in await _reviews(store)] == ["first", "second"]
 
 
 async def test_review_skips_cards_that_no_longer_exist(
-    small: tuple[StudyEngine, Path], clock: FakeClock
+    small: tuple[StudyService, Path], clock: FakeClock
 ) -> None:
-    engine, folder = small
-    view = await engine.start(
-        user_id=ALICE, guild_id=None, channel_id=None, deck_id="small", kind=SessionKind.MCQ
-    )
+    study, folder = small
+    view = await study.start(ALICE, Where(None, None), deck_id="small", kind=SessionKind.MCQ)
     sid = view.session.id
-    await engine.answer_mcq(sid, ALICE, 0, 1)  # wrong
-    await engine.next(sid, ALICE, 0)
-    await engine.answer_mcq(sid, ALICE, 1, 0)  # wrong
+    await study.answer_mcq(ALICE, sid, 0, 1, None)  # wrong
+    await study.next(ALICE, sid, 0)
+    await study.answer_mcq(ALICE, sid, 1, 0, None)  # wrong
     _write_deck(folder, "second", "third")
-    engine.decks.reload()
+    study.decks.reload()
     clock.advance(timedelta(minutes=5))
-    view = await engine.start_review(user_id=ALICE, guild_id=None, channel_id=None)
+    view = await study.start_review(ALICE, Where(None, None))
     assert [i.card_id for i in view.session.queue] == ["second"]
 
 
-# -- streaks through the engine -------------------------------------------------------------
+# -- streaks through the service ------------------------------------------------------------
 
 
-async def _answer_one(engine: StudyEngine, user: int = ALICE) -> StepView:
-    view = await _start(engine, SessionKind.MCQ, count=1, user=user)
-    return await engine.answer_mcq(view.session.id, user, 0, _mcq(view).answer_index)
+async def _answer_one(study: StudyService, user: Identity = ALICE) -> StepView:
+    view = await _start(study, SessionKind.MCQ, count=1, user=user)
+    return await study.answer_mcq(user, view.session.id, 0, _mcq(view).answer_index, None)
 
 
 async def test_streak_grows_on_consecutive_local_days(
-    engine: StudyEngine, db: Database, clock: FakeClock
+    study: StudyService, store: Store, clock: FakeClock
 ) -> None:
-    await learners.set_time_zone(db, ALICE, "America/Sao_Paulo", clock())  # UTC-3
+    await LearnerService(store, clock).set_time_zone(ALICE, "America/Sao_Paulo")  # UTC-3
     for day in range(3):
         # 22:00 in São Paulo is 01:00 UTC the next day.
         clock.set(datetime(2026, 3, 2 + day, 1, 0, tzinfo=UTC) + timedelta(days=1))
-        view = await _answer_one(engine)
+        view = await _answer_one(study)
         assert view.result is not None
         assert view.result.streak == day + 1
-    learner = await learners.get(db, ALICE)
+    learner = await store.read(learners.find(ALICE))
     assert learner is not None
     assert learner.streak.current == 3
     assert learner.streak.best == 3
     assert str(learner.streak.last_active) == "2026-03-04"  # local date, not UTC's 03-05
 
     clock.advance(timedelta(days=3))  # two local days missed, no freezes held
-    view = await _answer_one(engine)
+    view = await _answer_one(study)
     assert view.result is not None
     assert view.result.streak == 1
 
 
 async def test_late_evening_and_just_after_midnight_are_two_days(
-    engine: StudyEngine, db: Database, clock: FakeClock
+    study: StudyService, store: Store, clock: FakeClock
 ) -> None:
-    await learners.set_time_zone(db, ALICE, "Asia/Tokyo", clock())  # UTC+9
+    await LearnerService(store, clock).set_time_zone(ALICE, "Asia/Tokyo")  # UTC+9
     # 23:30 and 00:30 in Tokyo: one UTC date (14:30 and 15:30 UTC), two local dates.
     clock.set(datetime(2026, 3, 2, 14, 30, tzinfo=UTC))
-    await _answer_one(engine, ALICE)
-    await _answer_one(engine, BOB)  # Bob stays on UTC
+    await _answer_one(study, ALICE)
+    await _answer_one(study, BOB)  # Bob stays on UTC
     clock.set(datetime(2026, 3, 2, 15, 30, tzinfo=UTC))
-    alice_view = await _answer_one(engine, ALICE)
-    bob_view = await _answer_one(engine, BOB)
+    alice_view = await _answer_one(study, ALICE)
+    bob_view = await _answer_one(study, BOB)
     assert alice_view.result is not None
     assert bob_view.result is not None
     assert alice_view.result.streak == 2
     assert bob_view.result.streak == 1
 
 
-async def test_many_answers_in_one_day_count_once(engine: StudyEngine, clock: FakeClock) -> None:
+async def test_many_answers_in_one_day_count_once(study: StudyService, clock: FakeClock) -> None:
     for _ in range(3):
-        view = await _answer_one(engine)
+        view = await _answer_one(study)
         clock.advance(timedelta(hours=2))
     assert view.result is not None
     assert view.result.streak == 1
-
-
-def test_describe_interval() -> None:
-    assert describe_interval(START, START) == "now"
-    assert describe_interval(START, START - timedelta(days=1)) == "now"
-    assert describe_interval(START, START + timedelta(minutes=1)) == "in 1 minute"
-    assert describe_interval(START, START + timedelta(minutes=10)) == "in 10 minutes"
-    assert describe_interval(START, START + timedelta(hours=5)) == "in 5 hours"
-    assert describe_interval(START, START + timedelta(days=8)) == "in 8 days"

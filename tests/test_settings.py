@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import DEFAULTS, SettingsError, load_settings, log_level_number
+from bot.storage import PostgresURL, SQLiteURL
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhIjKl.secret-token-value-0123456789"
 
@@ -21,7 +22,7 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     settings = load_settings({}, env_file=None)
     assert settings.discord_token is None
-    assert settings.database_path == tmp_path / "data" / "recall.db"
+    assert settings.database == SQLiteURL(tmp_path / "data" / "recall.db")
     assert settings.content_dir == Path("content")
     assert settings.discord_api_base == "https://discord.com/api/v10"
     assert settings.discord_gateway_url == "wss://gateway.discord.gg/"
@@ -48,7 +49,7 @@ def test_env_file_is_read(tmp_path: Path) -> None:
     )
     settings = load_settings({}, env_file=env_file)
     assert settings.require_token().get_secret_value() == TOKEN
-    assert settings.database_path == Path("/srv/recall/db.sqlite")
+    assert settings.database == SQLiteURL(Path("/srv/recall/db.sqlite"))
     assert settings.content_dir == Path("/srv/decks")
     assert settings.dev_guild_id == 123456789012345678
     assert settings.log_level == "DEBUG"
@@ -91,7 +92,8 @@ def test_empty_values_mean_unset(tmp_path: Path) -> None:
 BAD = [
     ("DISCORD_TOKEN", "short"),
     ("DISCORD_TOKEN", "a token with spaces in the middle of it"),
-    ("DATABASE_URL", "postgres://localhost/recall"),
+    ("DATABASE_URL", "postgresql://localhost"),
+    ("DATABASE_URL", "postgresql://localhost:notaport/recall"),
     ("DATABASE_URL", "sqlite:///"),
     ("DISCORD_API_BASE", "ftp://discord.com/api"),
     ("DISCORD_GATEWAY_URL", "https://gateway.discord.gg/"),
@@ -137,3 +139,61 @@ def test_token_never_shown() -> None:
         load_settings({"DISCORD_TOKEN": mangled}, env_file=None)
     assert TOKEN[:20] not in str(caught.value)
     assert TOKEN[20:] not in str(caught.value)
+
+
+def test_shards_unset_by_default() -> None:
+    settings = load_settings({}, env_file=None)
+    assert settings.shard_count is None
+    assert settings.shard_ids is None
+
+
+def test_shard_count_alone_runs_every_shard() -> None:
+    settings = load_settings({"SHARD_COUNT": "3"}, env_file=None)
+    assert settings.shard_count == 3
+    assert settings.shard_ids == (0, 1, 2)
+
+
+def test_shard_ids_pick_this_processs_shards(tmp_path: Path) -> None:
+    env_file = _env_file(tmp_path, "SHARD_COUNT=4\nSHARD_IDS= 3, 1\n")
+    settings = load_settings({}, env_file=env_file)
+    assert settings.shard_count == 4
+    assert settings.shard_ids == (3, 1)
+
+
+def test_empty_shard_settings_mean_unset(tmp_path: Path) -> None:
+    settings = load_settings({}, env_file=_env_file(tmp_path, "SHARD_COUNT=\nSHARD_IDS=\n"))
+    assert (settings.shard_count, settings.shard_ids) == (None, None)
+
+
+BAD_SHARDS = [
+    ({"SHARD_IDS": "0"}, "SHARD_IDS is set but SHARD_COUNT is not"),
+    ({"SHARD_COUNT": "two"}, "SHARD_COUNT must be a whole number"),
+    ({"SHARD_COUNT": "0"}, "SHARD_COUNT must be a whole number"),
+    ({"SHARD_COUNT": "-1"}, "SHARD_COUNT must be a whole number"),
+    ({"SHARD_COUNT": "²"}, "SHARD_COUNT must be a whole number"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "2"}, "shard 2, out of range for SHARD_COUNT=2"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "0,1,0"}, "SHARD_IDS lists shard 0 twice"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "0;1"}, "SHARD_IDS must be shard numbers"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "0,,1"}, "SHARD_IDS must be shard numbers"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "-1"}, "SHARD_IDS must be shard numbers"),
+    ({"SHARD_COUNT": "2", "SHARD_IDS": "one"}, "SHARD_IDS must be shard numbers"),
+]
+
+
+@pytest.mark.parametrize(("environ", "expected"), BAD_SHARDS)
+def test_bad_shard_settings_are_one_line_naming_the_variable(
+    environ: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(environ, env_file=None)
+    message = str(caught.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_postgresql_url_is_accepted_and_never_shows_its_password(tmp_path: Path) -> None:
+    url = "postgresql://recall:s3cret-pass@db.example.org:5432/recall"
+    settings = load_settings(environ={"DATABASE_URL": url}, env_file=None)
+    assert settings.database == PostgresURL(url)
+    assert "s3cret" not in repr(settings.database)
+    assert settings.database.describe() == "PostgreSQL db.example.org:5432/recall"

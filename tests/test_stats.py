@@ -1,4 +1,4 @@
-"""learner_stats and deck_progress after real answers through the engine."""
+"""Learner stats, member stats and deck progress after real answers (both backends)."""
 
 from __future__ import annotations
 
@@ -6,63 +6,78 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.charts import server_activity_by_day
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.grading import Grade
+from bot.core.learner import Identity
+from bot.core.reports import LearnerStats
+from bot.core.session import SessionKind
 from bot.decks import DeckLibrary, McqCard
-from bot.grading import Grade
-from bot.sessions import SessionKind, StudyEngine
-from bot.stats import deck_progress, end_of_local_day, learner_stats, server_stats
-from bot.storage import Database, learners
+from bot.services.reports import ReportService, end_of_local_day
+from bot.services.study import StudyService, Where
+from bot.storage import Store, learners
+from bot.storage.script import Script
 from tests.conftest import SHIPPED_DECK, START
-from tests.review_rows import GUILD, NOW, OTHER_GUILD, Review, add_learner, add_reviews
+from tests.review_rows import (
+    GUILD,
+    NOW,
+    OTHER_GUILD,
+    Review,
+    add_learner,
+    add_reviews,
+    person,
+    query,
+    server,
+)
 
-ALICE = 111
-BOB = 222
+ALICE = person(111)
+BOB = person(222)
+HERE = Where(server(1), "2")
 
 
-async def _study(engine: StudyEngine, clock: FakeClock) -> None:
+@pytest.fixture
+def reports(store: Store, library: DeckLibrary, clock: FakeClock) -> ReportService:
+    return ReportService(store, library, clock)
+
+
+async def stats_at(
+    reports: ReportService, clock: FakeClock, who: Identity, now: datetime
+) -> LearnerStats:
+    clock.set(now)
+    return await reports.learner_stats(who)
+
+
+async def _study(study: StudyService) -> None:
     """Three MCQs (right, wrong, right) and one flashcard graded Easy, at START."""
-    view = await engine.start(
-        user_id=ALICE,
-        guild_id=1,
-        channel_id=2,
-        deck_id=SHIPPED_DECK,
-        kind=SessionKind.MCQ,
-        count=3,
-    )
+    view = await study.start(ALICE, HERE, deck_id=SHIPPED_DECK, kind=SessionKind.MCQ, count=3)
     sid = view.session.id
     for step, right in enumerate((True, False, True)):
-        view = await engine.view(sid)
+        view = await study.view(sid)
         card = view.card
         assert isinstance(card, McqCard)
         answer = card.answer_index if right else (card.answer_index + 1) % len(card.options)
-        await engine.answer_mcq(sid, ALICE, step, answer)
-        await engine.next(sid, ALICE, step)
-    view = await engine.start(
-        user_id=ALICE,
-        guild_id=1,
-        channel_id=2,
-        deck_id=SHIPPED_DECK,
-        kind=SessionKind.FLASHCARD,
-        count=1,
-    )
-    await engine.reveal(view.session.id, ALICE, 0)
-    await engine.grade_flashcard(view.session.id, ALICE, 0, Grade.EASY)
+        await study.answer_mcq(ALICE, sid, step, answer, None)
+        await study.next(ALICE, sid, step)
+    view = await study.start(ALICE, HERE, deck_id=SHIPPED_DECK, kind=SessionKind.FLASHCARD, count=1)
+    await study.reveal(ALICE, view.session.id, 0)
+    await study.grade_flashcard(ALICE, view.session.id, 0, Grade.EASY)
 
 
-async def test_stats_of_someone_who_never_studied(db: Database) -> None:
-    stats = await learner_stats(db, 404, START)
+async def test_stats_of_someone_who_never_studied(reports: ReportService, clock: FakeClock) -> None:
+    stats = await stats_at(reports, clock, person(404), START)
     assert (stats.reviews, stats.correct, stats.xp, stats.due_today) == (0, 0, 0, 0)
     assert stats.accuracy is None
     assert stats.streak.current == 0
     assert stats.time_zone == "UTC"
+    assert sum(stats.activity.values()) == 0
+    # Reading creates nobody.
+    assert await query(reports.store, "SELECT COUNT(*) FROM learners") == [(0,)]
 
 
 async def test_learner_stats_after_answers(
-    engine: StudyEngine, db: Database, clock: FakeClock
+    study: StudyService, reports: ReportService, clock: FakeClock
 ) -> None:
-    await _study(engine, clock)
-    stats = await learner_stats(db, ALICE, START)
+    await _study(study)
+    stats = await stats_at(reports, clock, ALICE, START)
     assert stats.reviews == 4
     assert stats.correct == 3
     assert stats.accuracy == 0.75
@@ -74,7 +89,10 @@ async def test_learner_stats_after_answers(
     # Two MCQs due in 10 minutes and one in a minute are due today; the Easy card is not.
     assert stats.due_today == 3
 
-    tomorrow = await learner_stats(db, ALICE, START + timedelta(days=1))
+    assert stats.activity[START.date()] == 4
+    assert stats.today == START.date()
+
+    tomorrow = await stats_at(reports, clock, ALICE, START + timedelta(days=1))
     assert tomorrow.streak.current == 1
     assert not tomorrow.streak.studied_today
     assert tomorrow.streak.at_risk
@@ -82,17 +100,23 @@ async def test_learner_stats_after_answers(
 
 
 async def test_due_today_uses_the_learners_day(
-    engine: StudyEngine, db: Database, clock: FakeClock
+    study: StudyService, reports: ReportService, clock: FakeClock
 ) -> None:
-    await _study(engine, clock)
-    rows = await db.fetchall("SELECT due FROM card_states ORDER BY due DESC")
-    easy_due = datetime.fromtimestamp(rows[0]["due"], UTC)
+    await _study(study)
+    rows = await query(reports.store, "SELECT due FROM card_states ORDER BY due DESC")
+    easy_due = datetime.fromtimestamp(rows[0][0], UTC)
     assert easy_due.hour == 12  # noon UTC, days after START
     # Ten hours before it: still the same day in UTC, the evening before in New York.
     now = easy_due - timedelta(hours=10)
-    assert (await learner_stats(db, ALICE, now)).due_today == 4
-    await learners.set_time_zone(db, ALICE, "America/New_York", START)
-    stats = await learner_stats(db, ALICE, now)
+    assert (await stats_at(reports, clock, ALICE, now)).due_today == 4
+
+    def move() -> Script[None]:
+        learner = yield from learners.find(ALICE)
+        assert learner is not None
+        yield from learners.set_time_zone(learner.id, "America/New_York")
+
+    await reports.store.write(move())
+    stats = await stats_at(reports, clock, ALICE, now)
     assert stats.time_zone == "America/New_York"
     assert stats.due_today == 3
 
@@ -107,10 +131,10 @@ async def test_due_today_uses_the_learners_day(
     ],
 )
 async def test_streak_follows_the_learners_date_not_utcs(
-    db: Database, zone: str, now: datetime, alive: bool
+    reports: ReportService, clock: FakeClock, zone: str, now: datetime, alive: bool
 ) -> None:
-    await add_learner(db, ALICE, zone=zone, streak=4, last_active=date(2026, 3, 3))
-    stats = await learner_stats(db, ALICE, now)
+    await add_learner(reports.store, 111, zone=zone, streak=4, last_active=date(2026, 3, 3))
+    stats = await stats_at(reports, clock, ALICE, now)
     assert stats.time_zone == zone
     assert stats.streak.current == (4 if alive else 0)
     assert stats.streak.at_risk is alive
@@ -125,63 +149,68 @@ def test_end_of_local_day() -> None:
     assert end_of_local_day(noon, "America/New_York") == datetime(2026, 3, 3, 5, tzinfo=UTC)
 
 
-async def test_deck_progress(
-    engine: StudyEngine, db: Database, library: DeckLibrary, clock: FakeClock
-) -> None:
-    before = await deck_progress(db, library, ALICE, START)
+async def test_deck_progress(study: StudyService, reports: ReportService, clock: FakeClock) -> None:
+    before = await reports.deck_progress(ALICE)
     deck = next(p for p in before if p.deck_id == SHIPPED_DECK)
     assert deck.cards == 12
     assert deck.by_type == {"flashcard": 5, "mcq": 5, "explain": 2}
     assert deck.title == "WSGI vs ASGI in Django"
     assert (deck.seen, deck.due_now) == (0, 0)
 
-    await _study(engine, clock)
-    progress = await deck_progress(db, library, ALICE, START)
+    await _study(study)
+    progress = await reports.deck_progress(ALICE)
     deck = next(p for p in progress if p.deck_id == SHIPPED_DECK)
     assert (deck.seen, deck.due_now) == (4, 0)
-    later = await deck_progress(db, library, ALICE, START + timedelta(minutes=10))
+    clock.set(START + timedelta(minutes=10))
+    later = await reports.deck_progress(ALICE)
     deck = next(p for p in later if p.deck_id == SHIPPED_DECK)
     assert deck.due_now == 3
     # Other learners see their own progress only.
-    other = await deck_progress(db, library, 222, START + timedelta(minutes=10))
+    other = await reports.deck_progress(BOB)
     assert all(p.seen == 0 for p in other)
 
 
-async def test_server_stats_count_one_server_only(db: Database) -> None:
+async def test_member_stats_count_one_community_only(
+    reports: ReportService, clock: FakeClock
+) -> None:
     # A learner active in two servers and in DMs: a moderator of GUILD sees GUILD only.
     yesterday = NOW - timedelta(days=1)
+    clock.set(NOW)
     await add_reviews(
-        db,
+        reports.store,
         [
-            Review(ALICE, at=yesterday, guild_id=GUILD, correct=True, xp=10),
-            Review(ALICE, at=NOW, guild_id=GUILD, correct=False, xp=2),
-            Review(ALICE, at=NOW, guild_id=OTHER_GUILD, correct=True, xp=30),
-            Review(ALICE, at=NOW, guild_id=OTHER_GUILD, correct=True, xp=30),
-            Review(ALICE, at=NOW, guild_id=None, correct=True, xp=50),  # a DM session
-            Review(BOB, at=NOW, guild_id=GUILD, correct=True, xp=7),
+            Review(111, at=yesterday, guild_id=GUILD, correct=True, xp=10),
+            Review(111, at=NOW, guild_id=GUILD, correct=False, xp=2),
+            Review(111, at=NOW, guild_id=OTHER_GUILD, correct=True, xp=30),
+            Review(111, at=NOW, guild_id=OTHER_GUILD, correct=True, xp=30),
+            Review(111, at=NOW, guild_id=None, correct=True, xp=50),  # a DM session
+            Review(222, at=NOW, guild_id=GUILD, correct=True, xp=7),
         ],
     )
-    here = await server_stats(db, ALICE, GUILD)
+    here = await reports.member_stats(server(GUILD), ALICE)
     assert (here.reviews, here.correct, here.xp) == (2, 1, 12)
     assert here.accuracy == 0.5
-    elsewhere = await server_stats(db, ALICE, OTHER_GUILD)
+    elsewhere = await reports.member_stats(server(OTHER_GUILD), ALICE)
     assert (elsewhere.reviews, elsewhere.correct, elsewhere.xp) == (2, 2, 60)
-    never = await server_stats(db, ALICE, 4242)
+    never = await reports.member_stats(server(4242), ALICE)
     assert (never.reviews, never.xp, never.accuracy) == (0, 0, None)
     # Her own stats still cover everything.
-    assert (await learner_stats(db, ALICE, NOW)).reviews == 5
+    assert (await reports.learner_stats(ALICE)).reviews == 5
 
-    days = await server_activity_by_day(db, GUILD, ALICE, NOW)
+    days = here.activity
     assert days[NOW.date()] == 1 and days[yesterday.date()] == 1
     assert sum(days.values()) == 2
-    assert sum((await server_activity_by_day(db, OTHER_GUILD, ALICE, NOW)).values()) == 2
+    assert here.today == NOW.date()
+    assert sum(elsewhere.activity.values()) == 2
+    assert sum(never.activity.values()) == 0
 
 
-async def test_server_activity_days_are_utc_days(db: Database) -> None:
-    # 23:30 UTC is already tomorrow in Kiritimati (UTC+14): the server view keeps UTC.
+async def test_member_activity_days_are_utc_days(reports: ReportService, clock: FakeClock) -> None:
+    # 23:30 UTC is already tomorrow in Kiritimati (UTC+14): the member view keeps UTC.
+    clock.set(NOW)
     late = datetime(2026, 3, 3, 23, 30, tzinfo=UTC)
-    await add_learner(db, ALICE, zone="Pacific/Kiritimati")
-    await add_reviews(db, [Review(ALICE, at=late, guild_id=GUILD)])
-    days = await server_activity_by_day(db, GUILD, ALICE, NOW)
+    await add_learner(reports.store, 111, zone="Pacific/Kiritimati")
+    await add_reviews(reports.store, [Review(111, at=late, guild_id=GUILD)])
+    days = (await reports.member_stats(server(GUILD), ALICE)).activity
     assert days[late.date()] == 1
     assert sum(days.values()) == 1

@@ -1,10 +1,15 @@
-"""The Database connection owner and the repository modules, on real SQLite files."""
+"""The storage core: transaction scripts, both backends' transactions and their errors.
+
+Every test that touches a database runs on SQLite and on PostgreSQL (the ``store``
+and ``database_url`` fixtures); the few that check one backend's own mechanism
+(SQLite's busy timeout and file modes, PostgreSQL's connection errors) say so.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,20 +18,370 @@ import textwrap
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from functools import partial
+from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 
-from bot.clock import FakeClock
-from bot.scheduling import CardMemory
-from bot.storage import Database, StorageError, card_states, learners, quiz_sessions, reviews
+from bot.core.learner import Identity, Platform
+from bot.storage import (
+    Conflict,
+    DatabaseURL,
+    PostgresURL,
+    SQLiteURL,
+    StorageError,
+    Store,
+    learners,
+    open_store,
+)
 from bot.storage.codec import from_epoch, to_epoch
-from bot.storage.database import in_worker_thread, raw_connection
-from bot.storage.quiz_sessions import Phase, QueueItem, Status
-from bot.storage.reviews import ReviewEntry
+from bot.storage.postgres_store import numbered
+from bot.storage.schema import migrate_sqlite
+from bot.storage.script import (
+    Dialect,
+    Dialects,
+    Query,
+    Script,
+    Want,
+    dialect,
+    done,
+    execute,
+    execute_many,
+    for_update,
+    one,
+    rows,
+    value,
+)
+from bot.storage.sqlite_store import SQLiteStore
 from tests.conftest import REPO_ROOT, START
+
+ALICE = Identity(Platform.DISCORD, "111")
+
+
+def _insert_learner(external_id: str) -> Script[int]:
+    """A plain INSERT (no ON CONFLICT): a duplicate identity breaks the unique index."""
+    row = yield from one(
+        "INSERT INTO learners (platform, external_id, created_at) VALUES ('discord', ?, 0)"
+        " RETURNING id",
+        external_id,
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+def _count(table: str) -> Script[int]:
+    found = yield from value(f"SELECT COUNT(*) FROM {table}")
+    return int(found)
+
+
+def _external_ids() -> Script[list[str]]:
+    found = yield from rows("SELECT external_id FROM learners ORDER BY external_id")
+    return [str(row["external_id"]) for row in found]
+
+
+class Refused(Exception):
+    """A script's own error."""
+
+
+def _commit_elsewhere(url: DatabaseURL, external_id: str) -> None:
+    """Insert a learner through another connection (as another process would), and wait
+    until it is committed. Blocking: callable from inside a script, between its queries."""
+    if isinstance(url, SQLiteURL):
+        other = sqlite3.connect(url.path, isolation_level=None, timeout=5)
+        try:
+            other.execute(
+                "INSERT INTO learners (platform, external_id, created_at) VALUES ('discord', ?, 0)",
+                (external_id,),
+            )
+        finally:
+            other.close()
+        return
+    assert isinstance(url, PostgresURL)
+
+    async def insert() -> None:
+        conn = await asyncpg.connect(url.dsn)
+        try:
+            await conn.execute(
+                "INSERT INTO learners (platform, external_id, created_at)"
+                " VALUES ('discord', $1, 0)",
+                external_id,
+            )
+        finally:
+            await conn.close()
+
+    # Its own thread and event loop: the caller's loop is blocked meanwhile.
+    done_in: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(insert())
+        except BaseException as exc:  # pragma: no cover - reported below
+            done_in.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive()
+    if done_in:
+        raise done_in[0]
+
+
+# -- scripts ------------------------------------------------------------------------
+
+
+async def test_scripts_compose_with_yield_from_in_one_transaction(store: Store) -> None:
+    def inner(external_id: str) -> Script[int]:
+        learner = yield from learners.ensure(Identity(Platform.DISCORD, external_id), START)
+        changed = yield from execute("UPDATE learners SET xp = 40 WHERE id = ?", learner.id)
+        assert changed == 1
+        return learner.id
+
+    def outer() -> Script[tuple[int, int, int]]:
+        first = yield from inner("1")
+        second = yield from inner("2")
+        total = yield from value("SELECT SUM(xp) FROM learners")
+        return first, second, int(total)
+
+    first, second, total = await store.write(outer())
+    assert first != second
+    assert total == 80
+    assert await store.read(_external_ids()) == ["1", "2"]
+
+
+async def test_a_scripts_exception_rolls_back_everything(store: Store) -> None:
+    def fail() -> Script[None]:
+        yield from learners.ensure(ALICE, START)
+        yield from execute("UPDATE learners SET xp = 40")
+        yield from _insert_learner("2")
+        raise Refused("boom")
+
+    with pytest.raises(Refused, match="boom"):  # the script's own errors pass through
+        await store.write(fail())
+    assert await store.read(_count("learners")) == 0
+    # The store is usable again afterwards.
+    await store.write(_insert_learner("3"))
+    assert await store.read(_external_ids()) == ["3"]
+
+
+async def test_unique_violation_is_a_conflict_and_rolls_back(store: Store) -> None:
+    await store.write(_insert_learner("1"))
+
+    def duplicate() -> Script[None]:
+        yield from _insert_learner("2")
+        yield from execute("UPDATE learners SET xp = 99")
+        yield from _insert_learner("1")
+
+    with pytest.raises(Conflict):
+        await store.write(duplicate())
+    assert await store.read(_external_ids()) == ["1"]
+    assert await store.read(value("SELECT xp FROM learners")) == 0
+    # The connection is not left in a failed transaction.
+    await store.write(_insert_learner("2"))
+    assert await store.read(_external_ids()) == ["1", "2"]
+
+
+async def test_other_integrity_errors_are_not_conflicts(store: Store) -> None:
+    # A foreign key (a session of nobody) is a bug, not a concurrent duplicate.
+    def orphan() -> Script[None]:
+        yield from execute(
+            "INSERT INTO quiz_sessions (learner_id, kind, queue, created_at, updated_at)"
+            " VALUES (404, 'mixed', '[]', 1, 1)"
+        )
+
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - the driver's own class
+        await store.write(orphan())
+    assert not isinstance(caught.value, Conflict | StorageError)
+    assert await store.read(_count("quiz_sessions")) == 0
+
+
+async def test_count_with_returning_and_on_conflict(store: Store) -> None:
+    await store.write(
+        execute_many(
+            "INSERT INTO communities (platform, external_id) VALUES ('discord', ?)",
+            [("a",), ("b",), ("c",)],
+        )
+    )
+    changed = await store.write(
+        execute("UPDATE communities SET platform = 'slack' WHERE external_id <> 'c' RETURNING id")
+    )
+    assert changed == 2
+    skipped = await store.write(
+        execute(
+            "INSERT INTO communities (platform, external_id) VALUES ('slack', 'a')"
+            " ON CONFLICT (platform, external_id) DO NOTHING RETURNING id"
+        )
+    )
+    assert skipped == 0
+    deleted = await store.write(execute("DELETE FROM communities RETURNING external_id"))
+    assert deleted == 3
+
+
+async def test_want_one_rows_and_nothing(store: Store) -> None:
+    def script() -> Script[tuple[object, object, object, object]]:
+        nothing = yield Query(
+            "INSERT INTO communities (platform, external_id) VALUES ('discord', ?)",
+            ("x",),
+            Want.NOTHING,
+        )
+        missing = yield from one("SELECT id FROM communities WHERE external_id = ?", "nobody")
+        absent = yield from value("SELECT id FROM communities WHERE external_id = ?", "nobody")
+        found = yield from rows("SELECT external_id FROM communities")
+        return nothing, missing, absent, [r[0] for r in found]
+
+    assert await store.write(script()) == (None, None, None, ["x"])
+
+
+async def test_execute_many_is_one_transaction(store: Store) -> None:
+    insert = "INSERT INTO learners (platform, external_id, created_at) VALUES ('discord', ?, 0)"
+    with pytest.raises(Conflict):
+        await store.write(execute_many(insert, [("1",), ("2",), ("1",)]))
+    assert await store.read(_count("learners")) == 0
+    await store.write(execute_many(insert, ((str(n),) for n in range(50))))
+    assert await store.read(_count("learners")) == 50
+    # An empty batch sends nothing (asyncpg and sqlite3 both dislike an empty one).
+    await store.write(execute_many(insert, []))
+    assert await store.read(_count("learners")) == 50
+
+
+async def test_dialects_done_and_dialect(store: Store, backend: str) -> None:
+    def script() -> Script[tuple[Dialect, str, int]]:
+        which = yield from dialect()
+        name = yield from value(
+            Dialects(sqlite="SELECT 'lite'", postgres="SELECT CAST('pg' AS text)")
+        )
+        nothing = yield from done(7)
+        return which, name, nothing
+
+    which, name, nothing = await store.read(script())
+    assert which is store.dialect
+    assert which.value == backend
+    assert name == ("lite" if backend == "sqlite" else "pg")
+    assert nothing == 7
+
+
+async def test_for_update_reads_the_row_on_both(store: Store) -> None:
+    await store.write(learners.ensure(ALICE, START))
+    sql = for_update("SELECT xp FROM learners WHERE external_id = ?")
+    assert sql.postgres.endswith("FOR UPDATE")
+    assert "FOR UPDATE" not in sql.sqlite
+    assert await store.write(value(sql, "111")) == 0
+
+
+def test_codec_round_trips_and_refuses_naive_datetimes() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        to_epoch(datetime(2026, 1, 1))
+    assert from_epoch(to_epoch(START)) == START
+    assert from_epoch(0) == datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# -- placeholders -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT ?", "SELECT $1"),
+        ("SELECT ?, ? WHERE a = ?", "SELECT $1, $2 WHERE a = $3"),
+        ("SELECT '?' , ?", "SELECT '?' , $1"),
+        ("SELECT 'it''s ?', ?", "SELECT 'it''s ?', $1"),
+        ('SELECT "odd?name", ?', 'SELECT "odd?name", $1'),
+        ('SELECT "a""?", ?', 'SELECT "a""?", $1'),
+        ("SELECT ? -- why? because\n, ?", "SELECT $1 -- why? because\n, $2"),
+        ("SELECT ? /* a ? here */, ?", "SELECT $1 /* a ? here */, $2"),
+        ("SELECT ? /* a\n? */ , ?", "SELECT $1 /* a\n? */ , $2"),
+        ("SELECT 1", "SELECT 1"),
+    ],
+)
+def test_placeholders_are_numbered_outside_quotes_and_comments(sql: str, expected: str) -> None:
+    assert numbered(sql) == expected
+
+
+async def test_placeholders_in_quotes_reach_the_database_as_text(store: Store) -> None:
+    # The same text on both backends: the quoted ? stays a character.
+    found = await store.read(one("SELECT '?' AS q, ? AS p /* ? */ -- ?\n", "param"))
+    assert found is not None
+    assert (found["q"], found["p"]) == ("?", "param")
+
+
+# -- isolation ----------------------------------------------------------------------
+
+
+async def test_read_is_one_consistent_snapshot(store: Store, database_url: DatabaseURL) -> None:
+    await store.write(_insert_learner("1"))
+
+    def reader() -> Script[tuple[int, int]]:
+        before = yield from _count("learners")
+        # Committed by another connection between this script's two queries.
+        _commit_elsewhere(database_url, "2")
+        after = yield from _count("learners")
+        return before, after
+
+    assert await store.read(reader()) == (1, 1)
+    assert await store.read(_count("learners")) == 2  # the other write did commit
+
+
+async def test_a_write_script_never_sees_another_write_midway(store: Store, backend: str) -> None:
+    """Two writers of one row: the second waits for the whole first script.
+
+    SQLite runs the script as one job of its thread, so nothing else runs on its one
+    connection until COMMIT; PostgreSQL queues the other writer on the row lock that
+    ``for_update`` takes. Were either to interleave, the reads would differ.
+    """
+    learner = await store.write(learners.ensure(ALICE, START))
+    threads: set[int] = set()
+
+    def reads_many_times() -> Script[list[int]]:
+        seen = [(yield from value(for_update("SELECT xp FROM learners WHERE id = ?"), learner.id))]
+        for _ in range(100):
+            threads.add(threading.get_ident())
+            seen.append((yield from value("SELECT xp FROM learners WHERE id = ?", learner.id)))
+        return seen
+
+    def bump() -> Script[int]:
+        return (yield from execute("UPDATE learners SET xp = xp + 1 WHERE id = ?", learner.id))
+
+    first = asyncio.ensure_future(store.write(reads_many_times()))
+    bumps = [asyncio.ensure_future(store.write(bump())) for _ in range(5)]
+    seen = await first
+    assert await asyncio.gather(*bumps) == [1] * 5
+    assert len(set(seen)) == 1, seen
+    assert await store.read(value("SELECT xp FROM learners WHERE id = ?", learner.id)) == 5
+    if backend == "sqlite":
+        # The pure code between the queries ran in the database thread, all of it.
+        assert len(threads) == 1
+        assert threading.get_ident() not in threads
+
+
+async def test_sqlite_runs_a_script_as_one_job_of_its_thread(tmp_path: Path) -> None:
+    """A write queued while a long script runs gets in neither before nor inside it."""
+    store = await open_store(SQLiteURL(tmp_path / "recall.db"))
+    try:
+        counts: list[int] = []
+
+        def long_script() -> Script[None]:
+            for n in range(200):
+                yield from execute(
+                    "INSERT INTO communities (platform, external_id) VALUES ('discord', ?)",
+                    f"mine-{n}",
+                )
+                counts.append((yield from _count("communities")))
+
+        def other() -> Script[None]:
+            yield from execute(
+                "INSERT INTO communities (platform, external_id) VALUES ('slack', 'other')"
+            )
+
+        # Started in this order, each task reaches the database before the next starts:
+        # a per-statement backend would run the other write after the first statement.
+        await asyncio.gather(store.write(long_script()), store.write(other()))
+        assert counts == list(range(1, 201))
+        assert await store.read(_count("communities")) == 201
+    finally:
+        await store.close()
+
+
+# -- StorageError: SQLite -------------------------------------------------------------
 
 
 @contextmanager
@@ -35,7 +390,7 @@ def _held_write_lock(path: Path) -> Iterator[sqlite3.Connection]:
     other = sqlite3.connect(path, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")
-        other.execute("INSERT INTO guild_settings (guild_id, updated_at) VALUES (99, 1)")
+        other.execute("INSERT INTO communities (platform, external_id) VALUES ('slack', 'x')")
         yield other
     finally:
         if other.in_transaction:
@@ -43,146 +398,102 @@ def _held_write_lock(path: Path) -> Iterator[sqlite3.Connection]:
         other.close()
 
 
-async def _count(db: Database, table: str) -> int:
-    row = await db.fetchone(f"SELECT COUNT(*) FROM {table}")
-    assert row is not None
-    return int(row[0])
-
-
-def _memory(due: datetime, state: int = 2) -> CardMemory:
-    return CardMemory(
-        state=state,
-        step=None,
-        stability=3.0,
-        difficulty=5.0,
-        due=due,
-        last_review=due - timedelta(days=3),
-        reps=2,
-        lapses=0,
-    )
-
-
-# -- transactions -------------------------------------------------------------------
-
-
-async def test_transaction_commits_every_statement(db: Database) -> None:
-    async with db.transaction() as conn:
-        await learners.ensure(conn, 1, START)
-        await conn.execute("UPDATE learners SET xp = 40 WHERE user_id = 1")
-    learner = await learners.get(db, 1)
-    assert learner is not None
-    assert learner.xp == 40
-
-
-async def _write_then(db: Database, last_sql: str) -> None:
-    """Create learner 1 with 40 XP, then run ``last_sql``, all in one transaction."""
-    async with db.transaction() as conn:
-        await learners.ensure(conn, 1, START)
-        await conn.execute("UPDATE learners SET xp = 40 WHERE user_id = 1")
-        await conn.execute(last_sql)
-
-
-async def test_transaction_rolls_back_everything_on_error(db: Database) -> None:
-    async def fail() -> None:
-        async with db.transaction() as conn:
-            await learners.ensure(conn, 1, START)
-            await conn.execute("UPDATE learners SET xp = 40 WHERE user_id = 1")
-            raise RuntimeError("boom")
-
-    with pytest.raises(RuntimeError, match="boom"):
-        await fail()
-    assert await learners.get(db, 1) is None
-    # The connection is usable again afterwards.
-    await db.execute("INSERT INTO learners (user_id, created_at) VALUES (2, 0)")
-    assert await _count(db, "learners") == 1
-
-
-async def test_integrity_error_passes_through_and_rolls_back(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
-        await _write_then(db, "INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
-    assert await learners.get(db, 1) is None
-
-
-async def test_executemany_is_one_transaction(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
-        await db.executemany(
-            "INSERT INTO learners (user_id, created_at) VALUES (?, 0)", [(1,), (2,), (1,)]
-        )
-    assert await _count(db, "learners") == 0
-    await db.executemany("INSERT INTO learners (user_id, created_at) VALUES (?, 0)", [(1,), (2,)])
-    assert await _count(db, "learners") == 2
-
-
-# -- StorageError ---------------------------------------------------------------------
-
-
-async def test_locked_database_gives_storage_error_then_recovers(tmp_path: Path) -> None:
+async def test_sqlite_locked_past_the_busy_timeout_is_a_storage_error(tmp_path: Path) -> None:
     path = tmp_path / "recall.db"
-    db = await Database.open(path, busy_timeout_ms=50)
+    store = await SQLiteStore.connect(path, busy_timeout_ms=50)
     try:
+        await migrate_sqlite(store)
         with _held_write_lock(path) as other:
-            with pytest.raises(StorageError, match="database unavailable"):
-                await db.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
-            # WAL: readers are not blocked by the writer.
-            assert await _count(db, "learners") == 0
+            with pytest.raises(StorageError, match="database unavailable: database is locked"):
+                await store.write(_insert_learner("1"))
+            # WAL: readers are not blocked by the writer, and see the last commit.
+            assert await store.read(_count("learners")) == 0
+            assert await store.read(_count("communities")) == 0
             other.execute("COMMIT")
-        await db.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
-        assert await _count(db, "learners") == 1
-        assert await _count(db, "guild_settings") == 1  # the other connection's write
+        await store.write(_insert_learner("1"))
+        assert await store.read(_count("learners")) == 1
+        assert await store.read(_count("communities")) == 1  # the other connection's write
     finally:
-        await db.close()
+        await store.close()
 
 
-async def test_open_fails_cleanly_when_the_folder_cannot_be_made(tmp_path: Path) -> None:
+async def test_sqlite_query_only_connection_gives_storage_error(tmp_path: Path) -> None:
+    # query_only is what a database that turned read-only looks like to an open
+    # connection; the file-mode case is the next test.
+    store = await SQLiteStore.connect(tmp_path / "recall.db")
+    try:
+        await migrate_sqlite(store)
+        await store.call(lambda conn: conn.execute("PRAGMA query_only = ON"))
+        with pytest.raises(StorageError, match="readonly") as caught:
+            await store.write(_insert_learner("1"))
+        assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+        assert "\n" not in str(caught.value)
+        await store.call(lambda conn: conn.execute("PRAGMA query_only = OFF"))
+        await store.write(_insert_learner("1"))
+        assert await store.read(_count("learners")) == 1
+    finally:
+        await store.close()
+
+
+async def test_sqlite_operational_error_in_a_script_is_a_storage_error(tmp_path: Path) -> None:
+    store = await open_store(SQLiteURL(tmp_path / "recall.db"))
+    try:
+
+        def broken() -> Script[None]:
+            yield from _insert_learner("1")
+            yield from execute("INSERT INTO no_such_table VALUES (1)")
+
+        with pytest.raises(StorageError, match="could not save"):
+            await store.write(broken())
+        assert await store.read(_count("learners")) == 0
+    finally:
+        await store.close()
+
+
+async def test_sqlite_folder_that_cannot_be_made_is_a_storage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the folder should be")
     with pytest.raises(StorageError, match="cannot create the folder"):
-        await Database.open(blocker / "recall.db")
+        await open_store(SQLiteURL(blocker / "recall.db"))
 
 
-async def test_writes_to_a_read_only_connection_give_storage_error(db: Database) -> None:
-    # query_only is what a read-only file looks like to a connection that is already open.
-    await db.fetchone("PRAGMA query_only = ON")
-    with pytest.raises(StorageError, match="readonly"):
-        await db.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
-    await db.fetchone("PRAGMA query_only = OFF")
-    await db.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
-    assert await _count(db, "learners") == 1
-
-
-async def test_operational_error_inside_a_transaction_is_a_storage_error(db: Database) -> None:
-    with pytest.raises(StorageError, match="could not save") as caught:
-        await _write_then(db, "INSERT INTO no_such_table VALUES (1)")
-    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
-    assert await learners.get(db, 1) is None
+async def test_sqlite_closed_store_refuses_work(tmp_path: Path) -> None:
+    store = await open_store(SQLiteURL(tmp_path / "recall.db"))
+    await store.close()
+    await store.close()  # twice is fine
+    with pytest.raises(StorageError, match="closed"):
+        await store.read(_count("learners"))
 
 
 _READ_ONLY_CHILD = textwrap.dedent(
     """
     import asyncio, os, sys
     from pathlib import Path
-    from bot.storage import Database, StorageError
+    from bot.storage import SQLiteURL, StorageError, open_store
+    from bot.storage.script import execute
 
     async def main(path: Path) -> None:
-        db = await Database.open(path)  # a good database first
-        await db.close()
+        store = await open_store(SQLiteURL(path))  # a good database first
+        await store.close()
         os.chmod(path.parent, 0o555)
-        os.chmod(path, 0o444)
+        for name in os.listdir(path.parent):
+            os.chmod(path.parent / name, 0o444)
         if os.geteuid() == 0:  # root ignores file modes: act as "nobody" from here on
             os.setgid(65534)
             os.setuid(65534)
         try:
-            db = await Database.open(path)
+            store = await open_store(SQLiteURL(path))
         except StorageError as exc:
             print("StorageError:", exc)
             return
         try:
-            await db.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
+            await store.write(execute(
+                "INSERT INTO communities (platform, external_id) VALUES ('slack', 'x')"))
             print("wrote")
         except StorageError as exc:
             print("StorageError:", exc)
         finally:
-            await db.close()
+            await store.close()
 
     asyncio.run(main(Path(sys.argv[1])))
     """
@@ -190,9 +501,9 @@ _READ_ONLY_CHILD = textwrap.dedent(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
-def test_read_only_file_gives_storage_error() -> None:
-    # Runs in a child process, which can drop root's privileges. The folder is made
-    # with tempfile (not tmp_path) so that "nobody" may enter it.
+def test_sqlite_read_only_file_gives_storage_error() -> None:
+    # A child process, which can drop root's privileges (root ignores file modes). The
+    # folder is made with tempfile (not tmp_path) so that "nobody" may enter it.
     with tempfile.TemporaryDirectory() as folder:
         os.chmod(folder, 0o755)
         path = Path(folder) / "recall.db"
@@ -208,316 +519,93 @@ def test_read_only_file_gives_storage_error() -> None:
         finally:
             os.chmod(folder, 0o755)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("StorageError:"), result.stdout
-    assert "readonly" in result.stdout
-    assert path.name in result.stdout  # says which file
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, result.stdout
+    assert lines[0].startswith("StorageError:"), result.stdout
+    assert "readonly" in lines[0] or "unable to open" in lines[0]
 
 
-# -- learners ---------------------------------------------------------------------------
+# -- StorageError: PostgreSQL -----------------------------------------------------------
 
 
-async def test_learner_defaults_and_time_zone(db: Database) -> None:
-    assert await learners.get(db, 1) is None
-    await learners.set_time_zone(db, 1, "Europe/Paris", START)
-    learner = await learners.get(db, 1)
-    assert learner is not None
-    assert learner.time_zone == "Europe/Paris"
-    assert learner.xp == 0
-    assert learner.streak.current == 0
-    assert learner.streak.last_active is None
-    assert learner.reminder_time is None
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
-async def test_ensure_keeps_an_existing_learner(db: Database) -> None:
-    await learners.set_time_zone(db, 1, "Asia/Tokyo", START)
-    async with db.transaction() as conn:
-        learner = await learners.ensure(conn, 1, START + timedelta(days=1))
-    assert learner.time_zone == "Asia/Tokyo"
-    row = await db.fetchone("SELECT created_at FROM learners WHERE user_id = 1")
-    assert row is not None
-    assert row[0] == to_epoch(START)
+async def test_postgres_unreachable_is_one_line_without_the_password() -> None:
+    port = _closed_port()
+    url = PostgresURL(f"postgresql://recall:pa55-w0rd-secret@127.0.0.1:{port}/recall")
+    assert "pa55-w0rd-secret" not in repr(url)
+    with pytest.raises(StorageError) as caught:
+        await open_store(url)
+    message = str(caught.value)
+    assert f"127.0.0.1:{port}/recall" in message
+    assert "\n" not in message
+    assert "pa55-w0rd-secret" not in message
+    assert "pa55-w0rd-secret" not in repr(caught.value)
 
 
-async def test_delete_learner_cascades(db: Database) -> None:
-    async with db.transaction() as conn:
-        await learners.ensure(conn, 1, START)
-        await learners.ensure(conn, 2, START)
-        for user in (1, 2):
-            await card_states.put(conn, user, "d", "c", _memory(START))
-            await reviews.append(conn, _entry(user_id=user))
-
-    def sessions(conn: sqlite3.Connection) -> None:
-        for user in (1, 2):
-            quiz_sessions.create_sync(
-                conn,
-                user_id=user,
-                guild_id=None,
-                channel_id=None,
-                deck_id="d",
-                kind="mixed",
-                queue=[QueueItem("d", "c")],
-                now=START,
-            )
-
-    await db.run_transaction(sessions)
-    assert await learners.delete(db, 1) is True
-    assert await learners.delete(db, 1) is False
-    for table in ("card_states", "reviews", "quiz_sessions", "learners"):
-        rows = await db.fetchall(f"SELECT DISTINCT user_id FROM {table}")
-        assert [row[0] for row in rows] == [2], table
-
-
-# -- card_states ------------------------------------------------------------------------
-
-
-async def test_card_memory_round_trips(db: Database) -> None:
-    memory = _memory(START + timedelta(days=2))
-    async with db.transaction() as conn:
-        await learners.ensure(conn, 1, START)
-        assert await card_states.get(conn, 1, "d", "c") is None
-        await card_states.put(conn, 1, "d", "c", memory)
-        assert await card_states.get(conn, 1, "d", "c") == memory
-        await card_states.put(conn, 1, "d", "c", _memory(START))
-    mine = await card_states.for_learner(db, 1)
-    assert mine == {("d", "c"): _memory(START)}
-
-
-async def test_due_cards_most_overdue_first(db: Database) -> None:
-    async with db.transaction() as conn:
-        await learners.ensure(conn, 1, START)
-        await learners.ensure(conn, 2, START)
-        await card_states.put(conn, 1, "d", "a", _memory(START - timedelta(hours=1)))
-        await card_states.put(conn, 1, "d", "b", _memory(START - timedelta(days=3)))
-        await card_states.put(conn, 1, "e", "c", _memory(START))
-        await card_states.put(conn, 1, "d", "later", _memory(START + timedelta(hours=5)))
-        await card_states.put(conn, 2, "d", "other", _memory(START - timedelta(days=9)))
-    assert await card_states.due(db, 1, START, limit=10) == [("d", "b"), ("d", "a"), ("e", "c")]
-    assert await card_states.due(db, 1, START, limit=2) == [("d", "b"), ("d", "a")]
-    assert await card_states.count_due(db, 1, START) == 3
-    assert await card_states.count_due(db, 1, START + timedelta(days=1)) == 4
-    assert await card_states.next_due(db, 1) == START - timedelta(days=3)
-    assert await card_states.next_due(db, 3) is None
-    assert set(await card_states.for_learner(db, 1, ["e"])) == {("e", "c")}
-
-
-# -- reviews ----------------------------------------------------------------------------
-
-
-def _entry(**changes: object) -> ReviewEntry:
-    fields: dict[str, object] = {
-        "user_id": 1,
-        "guild_id": 10,
-        "deck_id": "d",
-        "card_id": "c",
-        "kind": "explain",
-        "rating": 3,
-        "correct": True,
-        "xp": 10,
-        "was_due": False,
-        "reviewed_at": START,
-        "session_id": None,
-        "step": None,
-        "concepts_missed": ("a", "b"),
-    }
-    fields.update(changes)
-    return ReviewEntry(**fields)  # type: ignore[arg-type]
-
-
-async def test_review_log_stores_every_field(db: Database) -> None:
-    async with db.transaction() as conn:
-        await learners.ensure(conn, 1, START)
-        review_id = await reviews.append(conn, _entry(session_id=5, step=0))
-    row = await db.fetchone("SELECT * FROM reviews WHERE id = ?", (review_id,))
-    assert row is not None
-    assert row["guild_id"] == 10
-    assert row["correct"] == 1
-    assert json.loads(row["concepts_missed"]) == ["a", "b"]
-    assert from_epoch(row["reviewed_at"]) == START
-    assert (row["session_id"], row["step"]) == (5, 0)
-
-
-async def test_one_review_per_session_step(db: Database) -> None:
-    async with db.transaction() as conn:
-        await learners.ensure(conn, 1, START)
-        await reviews.append(conn, _entry(session_id=5, step=0))
-        await reviews.append(conn, _entry(session_id=5, step=1))
-        # Reviews outside a session (NULL, NULL) never clash.
-        await reviews.append(conn, _entry())
-        await reviews.append(conn, _entry())
-    with pytest.raises(sqlite3.IntegrityError):
-        await db.execute(
-            "INSERT INTO reviews (user_id, deck_id, card_id, kind, rating, correct, xp, was_due,"
-            " session_id, step, reviewed_at) VALUES (1, 'd', 'c', 'mcq', 3, 1, 10, 0, 5, 0, 0)"
-        )
-    assert await _count(db, "reviews") == 4
-
-
-# -- quiz_sessions ----------------------------------------------------------------------
-
-
-async def test_session_create_update_and_abandon(db: Database) -> None:
-    clock = FakeClock(START)
-    queue = [QueueItem("d", "a"), QueueItem("d", "b")]
-
-    def create_and_update(conn: sqlite3.Connection) -> tuple[int, int]:
-        learners.ensure_sync(conn, 1, START)
-        first = quiz_sessions.create_sync(
-            conn,
-            user_id=1,
-            guild_id=10,
-            channel_id=20,
-            deck_id="d",
-            kind="mixed",
-            queue=queue,
-            now=clock(),
-        )
-        other_channel = quiz_sessions.create_sync(
-            conn,
-            user_id=1,
-            guild_id=10,
-            channel_id=21,
-            deck_id=None,
-            kind="mcq",
-            queue=queue,
-            now=clock(),
-        )
-        quiz_sessions.update_sync(
-            conn,
-            first,
-            clock.advance(timedelta(minutes=1)),
-            phase=Phase.ANSWERED,
-            last_result={"xp": 10},
-            answered=1,
-        )
-        with pytest.raises(ValueError, match="not session columns"):
-            quiz_sessions.update_sync(conn, first, clock(), user_id=2)
-        return first, other_channel
-
-    first, other_channel = await db.run_transaction(create_and_update)
-    record = await quiz_sessions.get(db, first)
-    assert record is not None
-    assert record.queue == tuple(queue)
-    assert record.current == QueueItem("d", "a")
-    assert record.phase is Phase.ANSWERED
-    assert record.status is Status.ACTIVE
-    assert record.last_result == {"xp": 10}
-    assert record.answered == 1
-
-    await db.run_transaction(lambda conn: quiz_sessions.abandon_active_sync(conn, 1, 20, clock()))
-    abandoned = await quiz_sessions.get(db, first)
-    kept = await quiz_sessions.get(db, other_channel)
-    assert abandoned is not None
-    assert kept is not None
-    assert abandoned.status is Status.ABANDONED
-    assert kept.status is Status.ACTIVE
-    assert await quiz_sessions.get(db, 12345) is None
-
-
-def test_codec_refuses_naive_datetimes() -> None:
-    with pytest.raises(ValueError, match="naive"):
-        to_epoch(datetime(2026, 1, 1))
-    assert from_epoch(to_epoch(START)) == START
-    assert from_epoch(0) == datetime(1970, 1, 1, tzinfo=UTC)
-
-
-# -- one-trip jobs (Database.run_transaction / run_read) --------------------------------
-
-
-async def test_worker_thread_helpers_use_aiosqlite_as_expected(db: Database) -> None:
-    # The only uses of aiosqlite's private API (pinned <0.23): a job runs in the
-    # connection's own thread, with its sqlite3 connection, in the order queued.
-    conn = db._conn
-    order: list[int] = []
-
-    def job(n: int) -> tuple[int, bool]:
-        order.append(n)
-        return threading.get_ident(), isinstance(raw_connection(conn), sqlite3.Connection)
-
-    results = await asyncio.gather(*(in_worker_thread(conn, partial(job, n)) for n in range(5)))
-    assert order == [0, 1, 2, 3, 4]
-    assert {ident for ident, _ in results} == {conn._thread.ident}
-    assert conn._thread.ident != threading.get_ident()
-    assert all(is_sqlite for _, is_sqlite in results)
-
-
-async def test_run_transaction_commits_or_rolls_back_everything(db: Database) -> None:
-    def insert_two(conn: sqlite3.Connection) -> int:
-        conn.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
-        conn.execute("INSERT INTO learners (user_id, created_at) VALUES (2, 0)")
-        assert conn.in_transaction
-        return 7
-
-    assert await db.run_transaction(insert_two) == 7
-    assert await _count(db, "learners") == 2
-
-    class Refused(Exception):
-        pass
-
-    def insert_then_fail(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO learners (user_id, created_at) VALUES (3, 0)")
-        raise Refused
-
-    with pytest.raises(Refused):  # the caller's own errors pass through unchanged
-        await db.run_transaction(insert_then_fail)
-
-    def duplicate(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO learners (user_id, created_at) VALUES (4, 0)")
-        conn.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
-
-    with pytest.raises(sqlite3.IntegrityError):
-        await db.run_transaction(duplicate)
-
-    def no_table(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO learners (user_id, created_at) VALUES (5, 0)")
-        conn.execute("INSERT INTO no_such_table VALUES (1)")
-
-    with pytest.raises(StorageError, match="could not save") as caught:
-        await db.run_transaction(no_table)
-    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
-    assert await _count(db, "learners") == 2
-    assert await db.run_read(lambda conn: conn.in_transaction) is False
-
-
-async def test_run_transaction_on_a_locked_database_is_a_storage_error(tmp_path: Path) -> None:
-    path = tmp_path / "recall.db"
-    db = await Database.open(path, busy_timeout_ms=50)
+async def test_postgres_refused_migration_is_one_line_without_the_password(
+    pg_url: str,
+) -> None:
+    # A role that may log in but not create tables: the first migration is refused.
+    admin = await asyncpg.connect(pg_url)
     try:
-
-        def insert(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
-
-        with _held_write_lock(path), pytest.raises(StorageError, match="database unavailable"):
-            await db.run_transaction(insert)
-        await db.run_transaction(insert)
-        assert await _count(db, "learners") == 1
+        await admin.execute("DROP ROLE IF EXISTS recall_no_ddl")
+        await admin.execute("CREATE ROLE recall_no_ddl LOGIN PASSWORD 'n0-ddl-secret'")
+        await admin.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
     finally:
-        await db.close()
+        await admin.close()
+    host = pg_url.split("@", 1)[1]
+    try:
+        with pytest.raises(StorageError) as caught:
+            await open_store(PostgresURL(f"postgresql://recall_no_ddl:n0-ddl-secret@{host}"))
+        message = str(caught.value)
+        assert "permission denied" in message
+        assert "\n" not in message
+        assert "n0-ddl-secret" not in message
+    finally:
+        admin = await asyncpg.connect(pg_url)
+        try:
+            await admin.execute("DROP ROLE IF EXISTS recall_no_ddl")
+        finally:
+            await admin.close()
 
 
-async def test_one_trip_jobs_never_run_inside_an_open_transaction(db: Database) -> None:
-    seen: list[int] = []
-    async with db.transaction() as conn:
-        await conn.execute("INSERT INTO learners (user_id, created_at) VALUES (1, 0)")
-        # Queued while the transaction is open: must wait for its COMMIT, not read or
-        # write in the middle of it.
-        reader = asyncio.ensure_future(
-            db.run_read(
-                lambda c: seen.append(c.execute("SELECT COUNT(*) FROM learners").fetchone()[0])
+def _terminate_others(dsn: str) -> None:
+    """End every other connection to the database (as a server restart would); blocking."""
+
+    async def terminate() -> None:
+        admin = await asyncpg.connect(dsn)
+        try:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
-        )
-        writer = asyncio.ensure_future(
-            db.run_transaction(
-                lambda c: c.execute("INSERT INTO learners (user_id, created_at) VALUES (2, 0)")
-            )
-        )
-        # Let both start, then make one round trip through the database thread: a job
-        # that had skipped the queue would have run before it (the thread is FIFO).
-        await asyncio.sleep(0)
-        cursor = await conn.execute("SELECT COUNT(*) FROM learners")
-        assert tuple(await cursor.fetchone() or ()) == (1,)  # the writer did not get in
-        assert seen == []  # nor the reader
-        assert not reader.done() and not writer.done()
-        await conn.execute("INSERT INTO learners (user_id, created_at) VALUES (3, 0)")
-    await asyncio.gather(reader, writer)
-    assert seen == [2]
-    assert await _count(db, "learners") == 3
+        finally:
+            await admin.close()
+
+    thread = threading.Thread(target=asyncio.run, args=(terminate(),))
+    thread.start()
+    thread.join(60)
+
+
+async def test_postgres_server_lost_mid_transaction_is_a_storage_error(pg_url: str) -> None:
+    store = await open_store(PostgresURL(pg_url))
+    try:
+        await store.write(_insert_learner("1"))
+
+        def cut_off() -> Script[None]:
+            yield from _insert_learner("2")
+            _terminate_others(pg_url)
+            yield from _insert_learner("3")
+
+        with pytest.raises(StorageError, match="could not save") as caught:
+            await store.write(cut_off())
+        assert "\n" not in str(caught.value)
+        # Nothing of it was kept, and the pool replaces the dead connection.
+        assert await store.read(_external_ids()) == ["1"]
+    finally:
+        await store.close()

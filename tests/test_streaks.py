@@ -1,4 +1,4 @@
-"""Tests for bot.streaks: the daily streak rules, freezes, the view, and time zones."""
+"""Tests for bot.core.streaks: the daily streak rules, freezes, the view, and time zones."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.streaks import (
+from bot.core.streaks import (
     FREEZE_EVERY_DAYS,
     MAX_FREEZES,
     StreakState,
@@ -17,7 +17,7 @@ from bot.streaks import (
     record_activity,
     view,
 )
-from bot.timezones import local_date
+from bot.core.timezones import local_date
 
 DETERMINISTIC = settings(derandomize=True, deadline=None, max_examples=200)
 

@@ -1,10 +1,10 @@
-"""Tests for bot.throttle: the per-user interaction limit, with a fake monotonic clock."""
+"""Tests for bot.core.throttle: the per-user interaction limit, with a fake monotonic clock."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.throttle import InteractionLimiter
+from bot.core.throttle import InteractionLimiter
 
 
 class FakeMonotonic:

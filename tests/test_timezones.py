@@ -1,4 +1,4 @@
-"""Tests for bot.timezones: zone parsing, autocomplete, local dates and HH:MM input."""
+"""Tests for bot.core.timezones: zone parsing, autocomplete, local dates and HH:MM input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.timezones import (
+from bot.core.timezones import (
     LOCAL_TIME_FORMAT_HINT,
     MAX_AUTOCOMPLETE_CHOICES,
     InvalidLocalTime,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.grading import Grade
-from bot.xp import BASE_XP, CRAM_DIVISOR, DUE_REVIEW_BONUS, xp_for_answer
+from bot.core.grading import Grade
+from bot.core.xp import BASE_XP, CRAM_DIVISOR, DUE_REVIEW_BONUS, xp_for_answer
 
 # (grade, was_due, is_new) -> XP
 TABLE = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.clock import require_aware
+from bot.core.clock import require_aware
 
 
 def to_epoch(instant: datetime) -> int:

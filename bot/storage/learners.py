@@ -1,127 +1,119 @@
-"""The ``learners`` table: one row per Discord user who has used Recall."""
+"""The ``learners`` table: one row per person per platform who has used Recall.
+
+A learner is found by their platform identity and known inside Recall by an id of
+its own (see migration V5); every other table points at that id.
+"""
 
 from __future__ import annotations
 
-import sqlite3
-from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
-from bot.storage import daily
+from bot.core.learner import Identity, Learner, Platform
+from bot.core.review import ReviewOutcome
+from bot.core.streaks import StreakState
 from bot.storage.codec import to_epoch
-from bot.storage.database import Database
-from bot.streaks import StreakState
+from bot.storage.script import Row, Script, execute, for_update, one
 
-
-@dataclass(frozen=True)
-class Learner:
-    """A learner's settings and running totals."""
-
-    user_id: int
-    time_zone: str
-    reminder_time: str | None
-    reminders_off_reason: str | None
-    xp: int
-    streak: StreakState
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Learner:
-        """Build from a ``SELECT * FROM learners`` row."""
-        last = row["last_active_date"]
-        return cls(
-            user_id=row["user_id"],
-            time_zone=row["time_zone"],
-            reminder_time=row["reminder_time"],
-            reminders_off_reason=row["reminders_off_reason"],
-            xp=row["xp"],
-            streak=StreakState(
-                current=row["streak"],
-                best=row["best_streak"],
-                freezes=row["freezes"],
-                last_active=date.fromisoformat(last) if last else None,
-            ),
-        )
-
-
-# One statement, one trip to the database thread (see Database.fetchall): the
-# no-op update on conflict makes RETURNING give the existing row too.
-_ENSURE = (
-    "INSERT INTO learners (user_id, created_at) VALUES (?, ?)"
-    " ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id RETURNING *"
-)
-_GET = "SELECT * FROM learners WHERE user_id = ?"
-_SAVE_PROGRESS = (
-    "UPDATE learners SET xp = xp + ?, streak = ?, best_streak = ?, freezes = ?,"
-    " last_active_date = ? WHERE user_id = ?"
+_COLUMNS = (
+    "id, platform, external_id, time_zone, reminder_time, reminders_off_reason, xp,"
+    " streak, best_streak, freezes, last_active_date"
 )
 
 
-def _progress_params(
-    user_id: int, streak: StreakState, xp_gained: int
-) -> tuple[int | str | None, ...]:
-    return (
-        xp_gained,
-        streak.current,
-        streak.best,
-        streak.freezes,
-        streak.last_active.isoformat() if streak.last_active else None,
-        user_id,
+def learner_from_row(row: Row) -> Learner:
+    """Build a :class:`Learner` from a row with :data:`_COLUMNS`."""
+    last = row["last_active_date"]
+    return Learner(
+        id=int(row["id"]),
+        identity=Identity(Platform(row["platform"]), str(row["external_id"])),
+        time_zone=row["time_zone"],
+        reminder_time=row["reminder_time"],
+        reminders_off_reason=row["reminders_off_reason"],
+        xp=int(row["xp"]),
+        streak=StreakState(
+            current=int(row["streak"]),
+            best=int(row["best_streak"]),
+            freezes=int(row["freezes"]),
+            last_active=date.fromisoformat(last) if last else None,
+        ),
     )
 
 
-async def ensure(conn: aiosqlite.Connection, user_id: int, now: datetime) -> Learner:
-    """The learner's row, created with defaults on first use (inside a transaction)."""
-    [row] = await conn.execute_fetchall(_ENSURE, (user_id, to_epoch(now)))
-    return Learner.from_row(row)
+# The no-op update on conflict makes RETURNING give the existing row too: one
+# statement finds or creates the learner.
+_ENSURE = (
+    "INSERT INTO learners (platform, external_id, created_at) VALUES (?, ?, ?)"
+    " ON CONFLICT (platform, external_id) DO UPDATE SET platform = excluded.platform"
+    f" RETURNING {_COLUMNS}"
+)
 
 
-def ensure_sync(conn: sqlite3.Connection, user_id: int, now: datetime) -> Learner:
-    """:func:`ensure` in a ``Database.run_transaction`` job."""
-    [row] = conn.execute(_ENSURE, (user_id, to_epoch(now))).fetchall()
-    return Learner.from_row(row)
+def ensure(identity: Identity, now: datetime) -> Script[Learner]:
+    """The learner with ``identity``, created with defaults on first use."""
+    row = yield from one(_ENSURE, str(identity.platform), identity.external_id, to_epoch(now))
+    assert row is not None  # RETURNING always gives the row
+    return learner_from_row(row)
 
 
-async def get(db: Database, user_id: int) -> Learner | None:
-    """The learner, or None if they never used Recall."""
-    row = await db.fetchone(_GET, (user_id,))
-    return Learner.from_row(row) if row else None
+def find(identity: Identity, *, lock: bool = False) -> Script[Learner | None]:
+    """The learner with ``identity``, or None if they never used Recall.
 
-
-def get_sync(conn: sqlite3.Connection, user_id: int) -> Learner | None:
-    """:func:`get` in a ``Database.run_transaction`` or ``run_read`` job."""
-    row = conn.execute(_GET, (user_id,)).fetchone()
-    return Learner.from_row(row) if row else None
-
-
-async def save_progress(
-    conn: aiosqlite.Connection, user_id: int, streak: StreakState, xp_gained: int
-) -> None:
-    """Store a new streak state and add XP (inside the review's transaction)."""
-    await conn.execute(_SAVE_PROGRESS, _progress_params(user_id, streak, xp_gained))
-
-
-def save_progress_sync(
-    conn: sqlite3.Connection, user_id: int, streak: StreakState, xp_gained: int
-) -> None:
-    """:func:`save_progress` in a ``Database.run_transaction`` job."""
-    conn.execute(_SAVE_PROGRESS, _progress_params(user_id, streak, xp_gained))
-
-
-async def set_time_zone(db: Database, user_id: int, zone: str, now: datetime) -> None:
-    """Set the learner's IANA time zone."""
-    async with db.transaction() as conn:
-        await ensure(conn, user_id, now)
-        await conn.execute("UPDATE learners SET time_zone = ? WHERE user_id = ?", (zone, user_id))
-
-
-async def delete(db: Database, user_id: int) -> bool:
-    """Delete the learner and, by cascade, all their cards, reviews and sessions.
-
-    Their daily-question answers leave the posts' public counts too (see
-    :func:`bot.storage.daily.forget_answers`).
+    ``lock``: the script is about to record an answer of theirs (see :func:`for_update`),
+    so that their answers in other transactions wait instead of overwriting each
+    other's streak and card memory.
     """
-    async with db.transaction() as conn:
-        await daily.forget_answers(conn, user_id)
-        cur = await conn.execute("DELETE FROM learners WHERE user_id = ?", (user_id,))
-        return cur.rowcount > 0
+    sql = f"SELECT {_COLUMNS} FROM learners WHERE platform = ? AND external_id = ?"
+    row = yield from one(
+        for_update(sql) if lock else sql,
+        str(identity.platform),
+        identity.external_id,
+    )
+    return learner_from_row(row) if row else None
+
+
+def get(learner_id: int) -> Script[Learner | None]:
+    """The learner with Recall's id ``learner_id``, or None."""
+    row = yield from one(f"SELECT {_COLUMNS} FROM learners WHERE id = ?", learner_id)
+    return learner_from_row(row) if row else None
+
+
+def save_progress(learner_id: int, outcome: ReviewOutcome) -> Script[None]:
+    """Add the answer's XP and store the streak it left (in the answer's transaction)."""
+    state = outcome.streak.state
+    yield from execute(
+        "UPDATE learners SET xp = xp + ?, streak = ?, best_streak = ?, freezes = ?,"
+        " last_active_date = ?, streak_alive_until = ? WHERE id = ?",
+        outcome.xp,
+        state.current,
+        state.best,
+        state.freezes,
+        state.last_active.isoformat() if state.last_active else None,
+        outcome.alive_until.isoformat() if outcome.alive_until else None,
+        learner_id,
+    )
+
+
+def set_time_zone(learner_id: int, zone: str) -> Script[None]:
+    """Set the learner's IANA time zone."""
+    yield from execute("UPDATE learners SET time_zone = ? WHERE id = ?", zone, learner_id)
+
+
+def delete(learner_id: int) -> Script[bool]:
+    """Delete the learner and, by cascade, everything that points at them.
+
+    ``/quiz forget-me`` first takes their daily answers out of the posts' public
+    counts (:func:`bot.storage.daily.forget_answers`) in the same transaction.
+    """
+    count = yield from execute("DELETE FROM learners WHERE id = ?", learner_id)
+    return count > 0
+
+
+__all__ = [
+    "delete",
+    "ensure",
+    "find",
+    "get",
+    "learner_from_row",
+    "save_progress",
+    "set_time_zone",
+]

@@ -1,78 +1,61 @@
 """The ``reminders`` and ``reminder_sends`` tables, and the learners' reminder columns.
 
-Only SQL lives here; :mod:`bot.reminders` decides what to claim. Functions taking a
-``conn`` run inside the caller's transaction, so a claim and the move of ``next_at``
-to the next day commit together or not at all.
+Only SQL lives here; :mod:`bot.services.reminders` decides what to claim. Every
+function is a transaction script (see :mod:`bot.storage.script`), so a claim and the
+move of ``next_at`` to the next day commit together or not at all.
+
+Claims hold across processes: on PostgreSQL :func:`due_rows` locks the plans it
+returns (``FOR UPDATE OF r SKIP LOCKED``), so a second process skips them, and a
+plan another process moved meanwhile is re-checked against ``next_at <= now`` when
+its lock is taken; on SQLite the claim's ``BEGIN IMMEDIATE`` serialises writers.
+The primary key of ``reminder_sends`` (learner, local date) is the last guard:
+a second decision about one date raises :class:`~bot.storage.errors.Conflict`.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import aiosqlite
-
+from bot.core.learner import Identity, Platform
+from bot.core.reminders import Plan
+from bot.core.streaks import StreakState
 from bot.storage.codec import from_epoch, maybe_datetime, to_epoch
-from bot.storage.database import Database
-from bot.streaks import StreakState
-
-__all__ = [
-    "DueRow",
-    "Plan",
-    "SendRecord",
-    "Settings",
-    "claim_status",
-    "clear",
-    "delete_plans",
-    "due_rows",
-    "finish_sends",
-    "get_settings",
-    "insert_sends",
-    "pause_for",
-    "plan_rows_for",
-    "prune_sends",
-    "release",
-    "send_counts",
-    "take_notice",
-    "turn_on",
-    "update_plans",
-]
+from bot.storage.script import (
+    Dialects,
+    Row,
+    Script,
+    execute,
+    execute_many,
+    one,
+    rows,
+    value,
+)
 
 
-@dataclass(frozen=True)
-class Plan:
-    """When a learner's next reminder is, and what settings it was computed from."""
-
-    user_id: int
-    next_at: datetime
-    local_date: date
-    zone: str
-    local_time: str  # 'HH:MM'
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DueRow:
     """A reminder whose ``next_at`` has passed, with what deciding about it needs."""
 
-    user_id: int
-    next_at: datetime
-    local_date: date
-    planned_zone: str
-    planned_time: str
-    time_zone: str  # the learner's zone now (may differ from planned_zone)
-    reminder_time: str | None  # the learner's 'HH:MM' now
+    planned: Plan
+    identity: Identity
+    time_zone: str
+    """The learner's zone now (may differ from the plan's)."""
+    reminder_time: str | None
+    """The learner's 'HH:MM' now (None: reminders were turned off)."""
     streak: StreakState
-    due_count: int  # cards due at the claim instant
-    claim_status: str | None  # reminder_sends.status for (user, local_date), if any
+    due_count: int
+    """Cards due at the claim instant."""
+    claim_status: str | None
+    """``reminder_sends.status`` for the plan's (learner, local date), if any."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SendRecord:
     """One row of ``reminder_sends`` to insert."""
 
-    user_id: int
+    learner_id: int
     local_date: date
     status: str
     due_count: int
@@ -82,112 +65,123 @@ class SendRecord:
     claimed_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Settings:
     """A learner's reminder settings as stored."""
 
+    learner_id: int
     reminder_time: str | None
     time_zone: str
     off_reason: str | None
     next_at: datetime | None
 
 
-def _streak(row: sqlite3.Row) -> StreakState:
+def _streak(row: Row) -> StreakState:
     last = row["last_active_date"]
     return StreakState(
-        current=row["streak"],
-        best=row["best_streak"],
-        freezes=row["freezes"],
+        current=int(row["streak"]),
+        best=int(row["best_streak"]),
+        freezes=int(row["freezes"]),
         last_active=date.fromisoformat(last) if last else None,
     )
 
 
-async def turn_on(conn: aiosqlite.Connection, plan: Plan, now: datetime) -> None:
+def turn_on(plan: Plan, now: datetime) -> Script[None]:
     """Store the learner's chosen time and first plan; clears any "turned off" reason."""
-    await conn.execute(
-        "UPDATE learners SET reminder_time = ?, reminders_off_reason = NULL WHERE user_id = ?",
-        (plan.local_time, plan.user_id),
+    yield from execute(
+        "UPDATE learners SET reminder_time = ?, reminders_off_reason = NULL WHERE id = ?",
+        plan.local_time,
+        plan.learner_id,
     )
-    await conn.execute(
-        "INSERT INTO reminders (user_id, next_at, local_date, planned_zone, planned_time,"
+    yield from execute(
+        "INSERT INTO reminders (learner_id, next_at, local_date, planned_zone, planned_time,"
         " notice_pending, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?)"
-        " ON CONFLICT (user_id) DO UPDATE SET next_at = excluded.next_at,"
+        " ON CONFLICT (learner_id) DO UPDATE SET next_at = excluded.next_at,"
         " local_date = excluded.local_date, planned_zone = excluded.planned_zone,"
         " planned_time = excluded.planned_time, notice_pending = 0,"
         " updated_at = excluded.updated_at",
-        (
-            plan.user_id,
-            to_epoch(plan.next_at),
-            plan.local_date.isoformat(),
-            plan.zone,
-            plan.local_time,
-            to_epoch(now),
-        ),
+        plan.learner_id,
+        to_epoch(plan.next_at),
+        plan.local_date.isoformat(),
+        plan.zone,
+        plan.local_time,
+        to_epoch(now),
     )
 
 
-async def clear(conn: aiosqlite.Connection, user_id: int) -> bool:
+def clear(learner_id: int) -> Script[bool]:
     """Turn reminders off at the learner's request; True if they were on."""
-    cur = await conn.execute(
+    changed = yield from execute(
         "UPDATE learners SET reminder_time = NULL, reminders_off_reason = NULL"
-        " WHERE user_id = ? AND reminder_time IS NOT NULL",
-        (user_id,),
+        " WHERE id = ? AND reminder_time IS NOT NULL",
+        learner_id,
     )
-    was_on = cur.rowcount > 0
-    await conn.execute("DELETE FROM reminders WHERE user_id = ?", (user_id,))
-    return was_on
+    yield from execute("DELETE FROM reminders WHERE learner_id = ?", learner_id)
+    return changed > 0
 
 
-async def pause_for(conn: aiosqlite.Connection, user_id: int, reason: str, now: datetime) -> None:
+def pause_for(learner_id: int, reason: str, now: datetime) -> Script[None]:
     """Turn reminders off on Recall's side (e.g. DMs closed), recording why.
 
     The ``reminders`` row stays, paused, to remember that the learner has not been told.
     """
-    await conn.execute(
-        "UPDATE learners SET reminder_time = NULL, reminders_off_reason = ? WHERE user_id = ?",
-        (reason, user_id),
+    yield from execute(
+        "UPDATE learners SET reminder_time = NULL, reminders_off_reason = ? WHERE id = ?",
+        reason,
+        learner_id,
     )
-    await conn.execute(
+    yield from execute(
         "UPDATE reminders SET next_at = NULL, local_date = NULL, notice_pending = 1,"
-        " updated_at = ? WHERE user_id = ?",
-        (to_epoch(now), user_id),
+        " updated_at = ? WHERE learner_id = ?",
+        to_epoch(now),
+        learner_id,
     )
 
 
-async def take_notice(db: Database, user_id: int) -> str | None:
-    """The reason Recall turned reminders off, once: later calls return None."""
-    # Every /quiz reply asks, and almost never is there a notice: a plain read first
-    # keeps the common case out of a write transaction. The UPDATE below still decides
-    # alone who takes a notice, so two concurrent replies cannot both show it.
-    pending = await db.fetchone(
-        "SELECT 1 FROM reminders WHERE user_id = ? AND notice_pending = 1", (user_id,)
+def notice_pending(identity: Identity) -> Script[bool]:
+    """Whether Recall turned the learner's reminders off and has not told them yet."""
+    found = yield from value(
+        "SELECT 1 FROM reminders r JOIN learners l ON l.id = r.learner_id"
+        " WHERE l.platform = ? AND l.external_id = ? AND r.notice_pending = 1",
+        str(identity.platform),
+        identity.external_id,
     )
-    if pending is None:
+    return found is not None
+
+
+def take_notice(identity: Identity) -> Script[str | None]:
+    """The reason Recall turned reminders off, once: later calls return None.
+
+    The UPDATE decides alone who takes a notice, so two concurrent replies cannot
+    both show it.
+    """
+    row = yield from one(
+        "UPDATE reminders SET notice_pending = 0 WHERE notice_pending = 1 AND learner_id ="
+        " (SELECT id FROM learners WHERE platform = ? AND external_id = ?) RETURNING learner_id",
+        str(identity.platform),
+        identity.external_id,
+    )
+    if row is None:
         return None
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "UPDATE reminders SET notice_pending = 0 WHERE user_id = ? AND notice_pending = 1",
-            (user_id,),
-        )
-        if cur.rowcount == 0:
-            return None
-        async with conn.execute(
-            "SELECT reminders_off_reason FROM learners WHERE user_id = ?", (user_id,)
-        ) as rows:
-            row = await rows.fetchone()
-    return None if row is None else row[0]
+    reason = yield from value(
+        "SELECT reminders_off_reason FROM learners WHERE id = ?", int(row["learner_id"])
+    )
+    return None if reason is None else str(reason)
 
 
-async def get_settings(db: Database, user_id: int) -> Settings | None:
+def settings_of(identity: Identity) -> Script[Settings | None]:
     """The learner's reminder settings, or None for an unknown learner."""
-    row = await db.fetchone(
-        "SELECT l.reminder_time, l.time_zone, l.reminders_off_reason, r.next_at"
-        " FROM learners l LEFT JOIN reminders r ON r.user_id = l.user_id WHERE l.user_id = ?",
-        (user_id,),
+    row = yield from one(
+        "SELECT l.id, l.reminder_time, l.time_zone, l.reminders_off_reason, r.next_at"
+        " FROM learners l LEFT JOIN reminders r ON r.learner_id = l.id"
+        " WHERE l.platform = ? AND l.external_id = ?",
+        str(identity.platform),
+        identity.external_id,
     )
     if row is None:
         return None
     return Settings(
+        learner_id=int(row["id"]),
         reminder_time=row["reminder_time"],
         time_zone=row["time_zone"],
         off_reason=row["reminders_off_reason"],
@@ -195,71 +189,99 @@ async def get_settings(db: Database, user_id: int) -> Settings | None:
     )
 
 
-async def plan_rows_for(conn: aiosqlite.Connection, user_id: int) -> sqlite3.Row | None:
-    """The learner's reminder time and zone, if reminders are on (inside a transaction)."""
-    async with conn.execute(
-        "SELECT l.reminder_time, l.time_zone FROM learners l JOIN reminders r"
-        " ON r.user_id = l.user_id WHERE l.user_id = ? AND l.reminder_time IS NOT NULL",
-        (user_id,),
-    ) as cur:
-        row: sqlite3.Row | None = await cur.fetchone()
-    return row
-
-
-async def due_rows(conn: aiosqlite.Connection, now: datetime, limit: int) -> list[DueRow]:
-    """Up to ``limit`` reminders due at ``now``, earliest first (inside the claim)."""
-    now_s = to_epoch(now)
+def _claim_sql(lock: str) -> str:
     # One statement for the whole batch: the due count is a correlated subquery on the
-    # (user_id, due) index and the existing claim a join on the primary key, so a batch
-    # of hundreds costs one round trip to the database thread instead of three per row.
-    async with conn.execute(
-        "SELECT r.user_id, r.next_at, r.local_date, r.planned_zone, r.planned_time,"
-        " l.time_zone, l.reminder_time, l.streak, l.best_streak, l.freezes,"
-        " l.last_active_date, s.status AS claim_status,"
-        " (SELECT COUNT(*) FROM card_states c WHERE c.user_id = r.user_id AND c.due <= ?)"
+    # (learner_id, due) index and the existing decision a join on the primary key, so a
+    # batch of hundreds is one statement.
+    return (
+        "SELECT r.learner_id, r.next_at, r.local_date, r.planned_zone, r.planned_time,"
+        " l.platform, l.external_id, l.time_zone, l.reminder_time, l.streak, l.best_streak,"
+        " l.freezes, l.last_active_date, s.status AS claim_status,"
+        " (SELECT COUNT(*) FROM card_states c WHERE c.learner_id = r.learner_id AND c.due <= ?)"
         " AS due_count"
-        " FROM reminders r JOIN learners l ON l.user_id = r.user_id"
-        " LEFT JOIN reminder_sends s ON s.user_id = r.user_id AND s.local_date = r.local_date"
-        " WHERE r.next_at <= ? ORDER BY r.next_at, r.user_id LIMIT ?",
-        (now_s, now_s, limit),
-    ) as cur:
-        rows = await cur.fetchall()
+        " FROM reminders r JOIN learners l ON l.id = r.learner_id"
+        " LEFT JOIN reminder_sends s ON s.learner_id = r.learner_id"
+        " AND s.local_date = r.local_date"
+        " WHERE r.next_at <= ? AND l.platform = ?"
+        f" ORDER BY r.next_at, r.learner_id LIMIT ?{lock}"
+    )
+
+
+_CLAIM = Dialects(
+    sqlite=_claim_sql(""),
+    # Only the plans are locked (the outer-joined sends cannot be): a plan another
+    # process holds is skipped, not waited for, and one it moved and released is
+    # re-read and fails ``next_at <= now``.
+    postgres=_claim_sql(" FOR UPDATE OF r SKIP LOCKED"),
+)
+
+
+def due_rows(platform: Platform, now: datetime, limit: int) -> Script[list[DueRow]]:
+    """Up to ``limit`` due reminders of ``platform``'s learners, earliest first, held
+    for this transaction (see the module docstring)."""
+    now_s = to_epoch(now)
+    found = yield from rows(_CLAIM, now_s, now_s, str(platform), limit)
     return [
         DueRow(
-            user_id=row["user_id"],
-            next_at=from_epoch(row["next_at"]),
-            local_date=date.fromisoformat(row["local_date"]),
-            planned_zone=row["planned_zone"],
-            planned_time=row["planned_time"],
+            planned=Plan(
+                learner_id=int(row["learner_id"]),
+                next_at=from_epoch(row["next_at"]),
+                local_date=date.fromisoformat(row["local_date"]),
+                zone=row["planned_zone"],
+                local_time=row["planned_time"],
+            ),
+            identity=Identity(Platform(row["platform"]), str(row["external_id"])),
             time_zone=row["time_zone"],
             reminder_time=row["reminder_time"],
             streak=_streak(row),
-            due_count=row["due_count"],
+            due_count=int(row["due_count"]),
             claim_status=row["claim_status"],
         )
-        for row in rows
+        for row in found
     ]
 
 
-async def claim_status(conn: aiosqlite.Connection, user_id: int, day: date) -> str | None:
+def any_due(platform: Platform, now: datetime) -> Script[bool]:
+    """Whether a reminder of ``platform``'s learners is due at ``now``."""
+    found = yield from value(
+        "SELECT 1 FROM reminders r JOIN learners l ON l.id = r.learner_id"
+        " WHERE r.next_at <= ? AND l.platform = ? LIMIT 1",
+        to_epoch(now),
+        str(platform),
+    )
+    return found is not None
+
+
+def plan_settings(learner_id: int) -> Script[tuple[str, str] | None]:
+    """(reminder time, zone) of the learner, if their reminders are on."""
+    row = yield from one(
+        "SELECT l.reminder_time, l.time_zone FROM learners l JOIN reminders r"
+        " ON r.learner_id = l.id WHERE l.id = ? AND l.reminder_time IS NOT NULL",
+        learner_id,
+    )
+    return None if row is None else (str(row["reminder_time"]), str(row["time_zone"]))
+
+
+def claim_status(learner_id: int, day: date) -> Script[str | None]:
     """The status recorded for (learner, local date), or None if nothing was decided yet."""
-    async with conn.execute(
-        "SELECT status FROM reminder_sends WHERE user_id = ? AND local_date = ?",
-        (user_id, day.isoformat()),
-    ) as cur:
-        row = await cur.fetchone()
-    return None if row is None else str(row[0])
+    found = yield from value(
+        "SELECT status FROM reminder_sends WHERE learner_id = ? AND local_date = ?",
+        learner_id,
+        day.isoformat(),
+    )
+    return None if found is None else str(found)
 
 
-async def insert_sends(conn: aiosqlite.Connection, records: Sequence[SendRecord]) -> None:
+def insert_sends(records: Sequence[SendRecord]) -> Script[None]:
     """Record decisions. A plain INSERT: a (learner, date) already decided raises
-    ``IntegrityError`` and rolls the whole claim back, so it can never be sent twice."""
-    await conn.executemany(
-        "INSERT INTO reminder_sends (user_id, local_date, status, due_count, streak, at_risk,"
-        " scheduled_at, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    :class:`~bot.storage.errors.Conflict` and rolls the whole claim back, so it can
+    never be sent twice."""
+    yield from execute_many(
+        "INSERT INTO reminder_sends (learner_id, local_date, status, due_count, streak,"
+        " at_risk, scheduled_at, claimed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
-                r.user_id,
+                r.learner_id,
                 r.local_date.isoformat(),
                 r.status,
                 r.due_count,
@@ -273,11 +295,11 @@ async def insert_sends(conn: aiosqlite.Connection, records: Sequence[SendRecord]
     )
 
 
-async def update_plans(conn: aiosqlite.Connection, plans: Sequence[Plan], now: datetime) -> None:
+def update_plans(plans: Sequence[Plan], now: datetime) -> Script[None]:
     """Move each learner's ``next_at`` (inside the claim that decided about the old one)."""
-    await conn.executemany(
+    yield from execute_many(
         "UPDATE reminders SET next_at = ?, local_date = ?, planned_zone = ?, planned_time = ?,"
-        " updated_at = ? WHERE user_id = ?",
+        " updated_at = ? WHERE learner_id = ?",
         [
             (
                 to_epoch(p.next_at),
@@ -285,76 +307,102 @@ async def update_plans(conn: aiosqlite.Connection, plans: Sequence[Plan], now: d
                 p.zone,
                 p.local_time,
                 to_epoch(now),
-                p.user_id,
+                p.learner_id,
             )
             for p in plans
         ],
     )
 
 
-async def delete_plans(conn: aiosqlite.Connection, user_ids: Sequence[int]) -> None:
+def delete_plans(learner_ids: Sequence[int]) -> Script[None]:
     """Drop plans whose learner has no reminder time any more."""
-    await conn.executemany("DELETE FROM reminders WHERE user_id = ?", [(u,) for u in user_ids])
+    yield from execute_many(
+        "DELETE FROM reminders WHERE learner_id = ?", [(u,) for u in learner_ids]
+    )
 
 
-async def finish_sends(
-    conn: aiosqlite.Connection,
-    outcomes: Sequence[tuple[int, date, str, str | None]],
-    now: datetime,
-) -> None:
-    """Record how claimed reminders ended: (user, local date, status, error)."""
-    await conn.executemany(
+def finish_sends(
+    outcomes: Sequence[tuple[int, date, str, str | None]], now: datetime
+) -> Script[None]:
+    """Record how claimed reminders ended: (learner, local date, status, error)."""
+    yield from execute_many(
         "UPDATE reminder_sends SET status = ?, error = ?, finished_at = ?"
-        " WHERE user_id = ? AND local_date = ? AND status = 'claimed'",
+        " WHERE learner_id = ? AND local_date = ? AND status = 'claimed'",
         [
-            (status, error, to_epoch(now), user_id, day.isoformat())
-            for user_id, day, status, error in outcomes
+            (status, error, to_epoch(now), learner_id, day.isoformat())
+            for learner_id, day, status, error in outcomes
         ],
     )
 
 
-async def release(
-    conn: aiosqlite.Connection, claims: Sequence[tuple[int, date, datetime]], now: datetime
-) -> None:
-    """Undo claims that were never attempted: (user, local date, reminder instant).
+def release(claims: Sequence[tuple[int, date, datetime]], now: datetime) -> Script[None]:
+    """Undo claims that were never attempted: (learner, local date, reminder instant).
 
     Deletes the ``claimed`` row and moves ``next_at`` back to that reminder, unless the
     plan changed meanwhile (the learner turned reminders off or set a new time).
     """
-    for user_id, day, instant in claims:
-        cur = await conn.execute(
+    for learner_id, day, instant in claims:
+        removed = yield from execute(
             "DELETE FROM reminder_sends"
-            " WHERE user_id = ? AND local_date = ? AND status = 'claimed'",
-            (user_id, day.isoformat()),
+            " WHERE learner_id = ? AND local_date = ? AND status = 'claimed'",
+            learner_id,
+            day.isoformat(),
         )
-        if cur.rowcount:
-            await conn.execute(
+        if removed:
+            yield from execute(
                 "UPDATE reminders SET next_at = ?, local_date = ?, updated_at = ?"
-                " WHERE user_id = ? AND next_at > ?",
-                (to_epoch(instant), day.isoformat(), to_epoch(now), user_id, to_epoch(instant)),
+                " WHERE learner_id = ? AND next_at > ?",
+                to_epoch(instant),
+                day.isoformat(),
+                to_epoch(now),
+                learner_id,
+                to_epoch(instant),
             )
 
 
-async def send_counts(db: Database, day: date | None = None) -> dict[str, int]:
+def send_counts(day: date | None = None) -> Script[dict[str, int]]:
     """How many (learner, date) decisions have each status, optionally for one date."""
     if day is None:
-        rows = await db.fetchall("SELECT status, COUNT(*) FROM reminder_sends GROUP BY status")
+        found = yield from rows("SELECT status, COUNT(*) AS n FROM reminder_sends GROUP BY status")
     else:
-        rows = await db.fetchall(
-            "SELECT status, COUNT(*) FROM reminder_sends WHERE local_date = ? GROUP BY status",
-            (day.isoformat(),),
+        found = yield from rows(
+            "SELECT status, COUNT(*) AS n FROM reminder_sends WHERE local_date = ? GROUP BY status",
+            day.isoformat(),
         )
-    return {str(row[0]): int(row[1]) for row in rows}
+    return {str(row["status"]): int(row["n"]) for row in found}
 
 
-async def prune_sends(db: Database, claimed_before: datetime) -> int:
+def prune_sends(claimed_before: datetime) -> Script[int]:
     """Forget decisions claimed before ``claimed_before``; returns how many.
 
     Safe once they are older than a couple of days: ``next_at`` only moves forward, so
     no old local date can come up again.
     """
-    async with db.transaction() as conn:
-        cur = await conn.execute(
-            "DELETE FROM reminder_sends WHERE claimed_at < ?", (to_epoch(claimed_before),)
-        )
-        return cur.rowcount
+    removed = yield from execute(
+        "DELETE FROM reminder_sends WHERE claimed_at < ?", to_epoch(claimed_before)
+    )
+    return removed
+
+
+__all__ = [
+    "DueRow",
+    "SendRecord",
+    "Settings",
+    "any_due",
+    "claim_status",
+    "clear",
+    "delete_plans",
+    "due_rows",
+    "finish_sends",
+    "insert_sends",
+    "notice_pending",
+    "pause_for",
+    "plan_settings",
+    "prune_sends",
+    "release",
+    "send_counts",
+    "settings_of",
+    "take_notice",
+    "turn_on",
+    "update_plans",
+]

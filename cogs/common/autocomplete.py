@@ -7,7 +7,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.timezones import search_zones
+from bot.core.timezones import search_zones
 
 MAX_CHOICES = 25
 """Discord shows at most 25 suggestions."""

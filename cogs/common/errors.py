@@ -1,8 +1,9 @@
 """The one error handler for slash commands and buttons.
 
 Priorities, in order:
-1. ``SessionError`` and other user errors: their message, ephemeral, nothing logged
-   beyond debug (they are expected: a stale click, not your quiz...).
+1. The engine's ``RecallError`` (in the words of :mod:`cogs.common.words`) and other
+   user errors: their message, ephemeral, nothing logged beyond debug (they are
+   expected: a stale click, not your quiz...).
 2. Permission and check failures: a short ephemeral explanation.
 3. ``StorageError`` (database locked, read-only, full): an apology that asks to
    try again, logged as a warning with an error id; nothing was saved half-way
@@ -20,8 +21,9 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.sessions import SessionError
-from bot.storage import StorageError
+from bot.core.errors import RecallError
+from bot.services import StorageError
+from cogs.common.words import describe
 
 log = logging.getLogger("recall.errors")
 
@@ -41,7 +43,9 @@ def _unwrap(error: BaseException) -> BaseException:
 def message_for(error: BaseException) -> tuple[str, bool]:
     """The text to show for ``error``, and whether it was unexpected (to be logged)."""
     error = _unwrap(error)
-    if isinstance(error, SessionError | UserFacingError):
+    if isinstance(error, RecallError):
+        return describe(error), False
+    if isinstance(error, UserFacingError):
         return str(error), False
     if isinstance(error, app_commands.MissingPermissions):
         return "This command is for moderators (Manage Server).", False
@@ -72,10 +76,3 @@ async def report(interaction: discord.Interaction[Any], error: BaseException) ->
     except discord.HTTPException as exc:
         # The interaction expired or Discord is unreachable: the log is all we have.
         log.warning("could not report an error to the user: %s", exc)
-
-
-async def on_app_command_error(
-    interaction: discord.Interaction[Any], error: app_commands.AppCommandError
-) -> None:
-    """``CommandTree.on_error``: every slash command error ends here."""
-    await report(interaction, error)

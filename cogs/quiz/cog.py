@@ -11,31 +11,24 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.charts import activity_png, server_activity_png
+from bot.charts import heatmap_png
+from bot.core.errors import CardChanged, CardRemoved, RecallError, SessionOver, StaleStep
+from bot.core.grading import Grade
+from bot.core.learner import Identity, Platform
+from bot.core.session import SessionKind
+from bot.core.timezones import InvalidTimeZone, parse_zone
 from bot.decks import ExplainCard
-from bot.grading import Grade
-from bot.reminders import describe_off_reason
-from bot.sessions import (
-    CardChanged,
-    CardRemoved,
-    SessionError,
-    SessionKind,
-    SessionOver,
-    StaleStep,
-    StepView,
-)
-from bot.stats import deck_progress, learner_stats, server_stats
-from bot.storage import learners
-from bot.timezones import InvalidTimeZone, parse_zone
+from bot.services.study import StepView
 from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
+from cogs.common.identity import learner, where
 from cogs.common.ids import parse_id, refuse_forged
 from cogs.common.respond import show, within_deadline
-from cogs.common.throttle import admit
+from cogs.common.words import describe, describe_off_reason, relative
 from cogs.quiz.buttons import ANSWER_INPUT_ID, MODAL_PATTERN, QuizButton, modal_id
 from cogs.quiz.forget import ForgetButton, confirm_view
-from cogs.quiz.render import relative, render_step
+from cogs.quiz.render import render_step
 
 if TYPE_CHECKING:
     from bot.client import RecallBot
@@ -134,10 +127,9 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         level: Literal["beginner", "intermediate", "advanced"] | None = None,
     ) -> None:
         """``/quiz start``."""
-        work = self.bot.engine.start(
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
+        work = self.bot.study.start(
+            learner(interaction.user),
+            where(interaction),
             deck_id=self._resolve_deck(deck),
             kind=SessionKind(kind),
             count=count,
@@ -151,28 +143,25 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
     )
     async def review(self, interaction: discord.Interaction[Any]) -> None:
         """``/quiz review``."""
-        work = self.bot.engine.start_review(
-            user_id=interaction.user.id,
-            guild_id=interaction.guild_id,
-            channel_id=interaction.channel_id,
-        )
+        work = self.bot.study.start_review(learner(interaction.user), where(interaction))
         step = await within_deadline(interaction, work, update=False)
         await self._send_first(interaction, step)
 
     async def _send_first(self, interaction: discord.Interaction[Any], step: StepView) -> None:
         embed, view = render_step(step)
         # Tell the learner, once, if Recall had to turn their reminders off.
-        notice = await self.bot.reminders.take_off_notice(interaction.user.id)
+        reason = await self.bot.reminders.take_off_notice(learner(interaction.user))
+        notice = describe_off_reason(reason) if reason else None
         message_id = await show(interaction, update=False, content=notice, embed=embed, view=view)
         if message_id is not None:
             # Where the session is shown (SPEC's sessions table); the buttons do not need it.
-            await self.bot.engine.set_message(step.session.id, message_id)
+            await self.bot.study.set_message(step.session.id, str(message_id))
 
     @app_commands.command(name="decks", description="Decks with card counts and your progress")
     async def decks(self, interaction: discord.Interaction[Any]) -> None:
         """``/quiz decks``."""
-        progress = await deck_progress(
-            self.bot.db, self.bot.decks, interaction.user.id, self.bot.clock()
+        progress = await self.bot.reports.deck_progress(
+            Identity(Platform.DISCORD, str(interaction.user.id))
         )
         embed = discord.Embed(title="Decks", colour=discord.Colour.blurple())
         if not progress:
@@ -208,8 +197,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             return
         target = interaction.user
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.clock()
-        stats = await learner_stats(self.bot.db, target.id, now)
+        stats = await self.bot.reports.learner_stats(Identity(Platform.DISCORD, str(target.id)))
         embed = discord.Embed(
             title=f"Stats for {target.display_name}"[:256], colour=discord.Colour.blurple()
         )
@@ -228,7 +216,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             notes.append(describe_off_reason(stats.reminders_off_reason))
         embed.set_footer(text=" · ".join(notes))
         # The picture is drawn in a worker thread: matplotlib must not block the loop.
-        png = await activity_png(self.bot.db, target.id, stats.time_zone, now)
+        png = await heatmap_png(stats.activity, stats.today)
         embed.set_image(url="attachment://activity.png")
         await interaction.followup.send(
             embed=embed, file=discord.File(io.BytesIO(png), filename="activity.png"), ephemeral=True
@@ -251,8 +239,10 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         if not isinstance(member, discord.Member) or member.guild.id != interaction.guild.id:
             raise UserFacingError(f"{member.display_name[:100]} is not a member of this server.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        now = self.bot.clock()
-        stats = await server_stats(self.bot.db, member.id, interaction.guild.id)
+        stats = await self.bot.reports.member_stats(
+            Identity(Platform.DISCORD, str(interaction.guild.id)),
+            Identity(Platform.DISCORD, str(member.id)),
+        )
         embed = discord.Embed(
             title=f"Stats for {member.display_name} in this server"[:256],
             colour=discord.Colour.blurple(),
@@ -262,7 +252,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         accuracy = "–" if stats.accuracy is None else f"{stats.accuracy:.0%}"
         embed.add_field(name="Accuracy", value=accuracy)
         embed.set_footer(text="Activity in this server only · days in UTC")
-        png = await server_activity_png(self.bot.db, interaction.guild.id, member.id, now)
+        png = await heatmap_png(stats.activity, stats.today)
         embed.set_image(url="attachment://activity.png")
         await interaction.followup.send(
             embed=embed, file=discord.File(io.BytesIO(png), filename="activity.png"), ephemeral=True
@@ -275,16 +265,15 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
     @app_commands.autocomplete(zone=zone_autocomplete)
     async def timezone(self, interaction: discord.Interaction[Any], zone: str) -> None:
         """``/quiz timezone``."""
+        who = learner(interaction.user)
         try:
-            info = parse_zone(zone)
+            key = await self.bot.learners.set_time_zone(who, zone)
         except InvalidTimeZone as exc:
             raise UserFacingError(str(exc)) from None
-        now = self.bot.clock()
-        await learners.set_time_zone(self.bot.db, interaction.user.id, info.key, now)
-        await self.bot.reminders.replan(interaction.user.id, now)
-        local = now.astimezone(info)
+        await self.bot.reminders.replan(who)
+        local = self.bot.clock().astimezone(parse_zone(key))
         await interaction.response.send_message(
-            f"Your time zone is now **{info.key}** (it is {local:%H:%M} there). "
+            f"Your time zone is now **{key}** (it is {local:%H:%M} there). "
             "Your streak days and reminders follow it.",
             ephemeral=True,
         )
@@ -317,7 +306,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             await report(interaction, exc)
 
     async def _resync(
-        self, interaction: discord.Interaction[Any], session_id: int, error: SessionError
+        self, interaction: discord.Interaction[Any], session_id: int, error: RecallError
     ) -> None:
         """The owner clicked a button of an earlier state: nothing is recorded, but the
         message is redrawn as the session stands, and the reason is said privately.
@@ -326,22 +315,22 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         not the message's update, or after a second device showed an old copy.
         """
         try:
-            current = await self.bot.engine.view(session_id)
+            current = await self.bot.study.view(session_id)
             if interaction.message is None or interaction.response.is_done():
                 raise error
             embed, view = render_step(current)
             await interaction.response.edit_message(embed=embed, view=view)
-            await interaction.followup.send(str(error), ephemeral=True)
+            await interaction.followup.send(describe(error), ephemeral=True)
         except Exception as exc:
             await report(interaction, exc)
 
     async def _apply_click(
         self, interaction: discord.Interaction[Any], session_id: int, step: int, action: str
     ) -> StepView | None:
-        engine = self.bot.engine
-        user_id = interaction.user.id
+        study = self.bot.study
+        who = learner(interaction.user)
         if action == "write":
-            current = await engine.check_step(session_id, user_id, step)
+            current = await study.check_step(who, session_id, step)
             if not isinstance(current.card, ExplainCard):
                 return current  # the card was removed or changed: redraw it
             await interaction.response.send_modal(
@@ -349,15 +338,15 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             )
             return None
         if action == "reveal":
-            work = engine.reveal(session_id, user_id, step)
+            work = study.reveal(who, session_id, step)
         elif action == "hint":
-            work = engine.show_hint(session_id, user_id, step)
+            work = study.show_hint(who, session_id, step)
         elif action == "next":
-            work = engine.next(session_id, user_id, step)
+            work = study.next(who, session_id, step)
         elif action in ("g1", "g2", "g3", "g4"):
-            work = engine.grade_flashcard(session_id, user_id, step, Grade(int(action[1])))
+            work = study.grade_flashcard(who, session_id, step, Grade(int(action[1])))
         elif re.fullmatch(r"o[0-4][0-9a-f]{4}", action):
-            work = engine.answer_mcq(session_id, user_id, step, int(action[1]), action[2:])
+            work = study.answer_mcq(who, session_id, step, int(action[1]), action[2:])
         else:
             raise UserFacingError("That button is not one Recall knows.")
         try:
@@ -365,7 +354,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         except (CardRemoved, CardChanged):
             # Nothing the learner did wrong: redraw the card as it is now (a removed
             # card offers Next; a changed question shows its new options).
-            return await engine.view(session_id)
+            return await study.view(session_id)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
@@ -374,7 +363,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             return
         data: Any = interaction.data or {}
         match = MODAL_PATTERN.fullmatch(str(data.get("custom_id", "")))
-        if match is None or not await admit(interaction):
+        if match is None or not self.bot.admit(interaction):
             return
         session_id = parse_id(match["sid"])
         if session_id is None:
@@ -382,8 +371,8 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             return
         text = _find_value(data.get("components", []), ANSWER_INPUT_ID) or ""
         try:
-            work = self.bot.engine.answer_explain(
-                session_id, interaction.user.id, int(match["step"]), text[:ANSWER_MAX]
+            work = self.bot.study.answer_explain(
+                learner(interaction.user), session_id, int(match["step"]), text[:ANSWER_MAX]
             )
             new_step = await within_deadline(interaction, work)
             embed, view = render_step(new_step)

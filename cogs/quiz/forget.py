@@ -7,8 +7,8 @@ from typing import Any
 
 import discord
 
-from bot.storage import learners
 from cogs.common.errors import report
+from cogs.common.identity import learner
 from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
 from cogs.common.throttle import Throttled
 
@@ -65,7 +65,7 @@ class ForgetButton(
             )
             return
         try:
-            deleted = await learners.delete(interaction.client.db, self.user_id)
+            deleted = await interaction.client.learners.forget(learner(interaction.user))
         except Exception as exc:
             await report(interaction, exc)
             return

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import discord
 
+from bot.core.grading import Grade
+from bot.core.session import Phase, StepResult, option_fingerprint
 from bot.decks import ExplainCard, FlashCard, McqCard
-from bot.grading import Grade
-from bot.sessions import AnswerResult, SessionSummary, StepView, option_fingerprint
-from bot.storage.codec import to_epoch
-from bot.storage.quiz_sessions import Phase
+from bot.services.study import SessionSummary, StepView
+from cogs.common.words import relative
 from cogs.quiz.buttons import QuizButton
+
+__all__ = ["option_label", "relative", "render_step", "render_summary"]
 
 LETTERS = "ABCDE"
 BUTTON_LABEL_MAX = 80
@@ -31,11 +31,6 @@ def option_label(index: int, option: str) -> str:
     """``A · WSGI``, cut to Discord's 80 characters."""
     label = f"{LETTERS[index]} · {option}"
     return label if len(label) <= BUTTON_LABEL_MAX else label[: BUTTON_LABEL_MAX - 1] + "…"
-
-
-def relative(instant: datetime) -> str:
-    """A Discord timestamp that every client shows in its own zone ("in 3 days")."""
-    return f"<t:{to_epoch(instant)}:R>"
 
 
 def render_step(step: StepView) -> tuple[discord.Embed, discord.ui.View]:
@@ -130,7 +125,7 @@ def render_step(step: StepView) -> tuple[discord.Embed, discord.ui.View]:
     return embed, view
 
 
-def _explain_result(embed: discord.Embed, card: ExplainCard, result: AnswerResult) -> None:
+def _explain_result(embed: discord.Embed, card: ExplainCard, result: StepResult) -> None:
     covered = sum(1 for _, ok in result.concepts if ok)
     embed.colour = RIGHT if result.correct else WRONG
     lines = [f"{'✅' if ok else '❌'} {name}" for name, ok in result.concepts]
@@ -142,9 +137,9 @@ def _explain_result(embed: discord.Embed, card: ExplainCard, result: AnswerResul
     embed.add_field(name="Model answer", value=card.model_answer, inline=False)
 
 
-def _previous(result: AnswerResult) -> str:
+def _previous(result: StepResult) -> str:
     if result.kind == "flashcard":
-        return f"last card: {GRADE_NAMES.get(result.grade, '?')}, +{result.xp} XP"
+        return f"last card: {GRADE_NAMES.get(int(result.grade), '?')}, +{result.xp} XP"
     return f"last card: {'✓' if result.correct else '✗'}, +{result.xp} XP"
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.storage import DatabaseURL
 from tests.conftest import CONTENT_DIR
 from tests.e2e.harness import Recall, recall_settings
 from tests.fakediscord import FakeDiscord
@@ -28,14 +29,12 @@ def content_dir(tmp_path: Path) -> Path:
 async def recall(
     fake_discord: FakeDiscord,
     study_hall: StudyHall,
-    tmp_path: Path,
+    database_url: DatabaseURL,
     content_dir: Path,
     clock: FakeClock,
 ) -> AsyncIterator[Recall]:
-    """The Recall bot, started and connected; stopped after the test."""
-    settings = recall_settings(
-        fake_discord, study_hall, tmp_path / "data" / "recall.db", content_dir
-    )
+    """The Recall bot, started and connected (on each backend in turn); stopped after."""
+    settings = recall_settings(fake_discord, study_hall, database_url, content_dir)
     harness = Recall(fake_discord, study_hall, settings, clock)
     await harness.start()
     try:

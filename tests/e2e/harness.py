@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.client import RecallBot
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
+from bot.core.learner import Identity, Platform
+from bot.core.session import SessionKind
 from bot.decks import McqCard
-from bot.sessions import SessionKind
+from bot.services.study import Where
 from bot.settings import Settings, load_settings
+from bot.storage import DatabaseURL, SQLiteURL
+from bot.storage.script import Row, rows
 from tests.fakediscord import FakeDiscord
 from tests.fakediscord.fixtures import StudyHall
 from tests.fakediscord.harness import connected_client
@@ -19,12 +23,20 @@ from tests.fakediscord.interactions import Interaction
 from tests.fakediscord.models import FakeMessage, FakeUser
 
 
-def recall_settings(fake: FakeDiscord, hall: StudyHall, db_path: Path, content: Path) -> Settings:
+def database_env(url: DatabaseURL) -> str:
+    """``DATABASE_URL`` as a user would write it for ``url``."""
+    return f"sqlite:///{url.path}" if isinstance(url, SQLiteURL) else url.dsn
+
+
+def recall_settings(
+    fake: FakeDiscord, hall: StudyHall, database: DatabaseURL | Path, content: Path
+) -> Settings:
     """Settings as a user would write them in .env, pointing at the fake."""
+    url = SQLiteURL(database) if isinstance(database, Path) else database
     return load_settings(
         environ={
             "DISCORD_TOKEN": fake.token,
-            "DATABASE_URL": f"sqlite:///{db_path}",
+            "DATABASE_URL": database_env(url),
             "CONTENT_DIR": str(content),
             "DISCORD_API_BASE": fake.api_base,
             "DISCORD_GATEWAY_URL": fake.gateway_url,
@@ -87,11 +99,26 @@ class Recall:
         await interaction.response()
         return interaction
 
+    async def sql(self, query: str, *params: Any) -> list[Row]:
+        """Rows of a read-only query on the bot's own database (for assertions)."""
+        return await self.running.store.read(rows(query, *params))
+
+    async def sql_one(self, query: str, *params: Any) -> Row | None:
+        """The first row of a read-only query on the bot's own database, or None."""
+        found = await self.sql(query, *params)
+        return found[0] if found else None
+
     async def review_count(self) -> int:
         """Rows in the review log."""
-        row = await self.running.db.fetchone("SELECT COUNT(*) FROM reviews")
-        assert row is not None
+        [row] = await self.sql("SELECT COUNT(*) FROM reviews")
         return int(row[0])
+
+    async def learner_id(self, user: FakeUser) -> int | None:
+        """Recall's internal id of a Discord user, once they have used Recall."""
+        found = await self.sql(
+            "SELECT id FROM learners WHERE platform = 'discord' AND external_id = ?", str(user.id)
+        )
+        return int(found[0][0]) if found else None
 
 
 def labels(message: FakeMessage) -> list[str]:
@@ -144,19 +171,27 @@ def ephemeral_text(interaction: Interaction) -> str:
     return message.content
 
 
-async def answer_mcqs(recall: Recall, user: FakeUser, right: int, wrong: int) -> None:
-    """Answer ``right + wrong`` multiple-choice cards through the real engine."""
-    engine = recall.running.engine
-    view = await engine.start(
-        user_id=user.id,
-        guild_id=recall.hall.guild.id,
-        channel_id=recall.hall.channel.id,
-        kind=SessionKind.MCQ,
-        count=right + wrong,
-    )
+HALL = -1
+"""``answer_mcqs``'s default place: the study hall's server and channel."""
+
+
+async def answer_mcqs(
+    recall: Recall, user: FakeUser, right: int, wrong: int, *, guild_id: int | None = HALL
+) -> None:
+    """Answer ``right + wrong`` multiple-choice cards through the real service, in the
+    study hall, in another server (``guild_id``) or in a DM (``guild_id=None``)."""
+    study = recall.running.study
+    who = Identity(Platform.DISCORD, str(user.id))
+    if guild_id == HALL:
+        where = Where(
+            Identity(Platform.DISCORD, str(recall.hall.guild.id)), str(recall.hall.channel.id)
+        )
+    else:
+        where = Where(None if guild_id is None else Identity(Platform.DISCORD, str(guild_id)), None)
+    view = await study.start(who, where, kind=SessionKind.MCQ, count=right + wrong)
     for number in range(right + wrong):
         card = view.card
         assert isinstance(card, McqCard)
         choice = card.answer_index if number < right else (card.answer_index + 1) % 4
-        await engine.answer_mcq(view.session.id, user.id, number, choice)
-        view = await engine.next(view.session.id, user.id, number)
+        await study.answer_mcq(who, view.session.id, number, choice, None)
+        view = await study.next(who, view.session.id, number)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from bot.decks import DeckLibrary
 from tests.e2e.harness import Recall, ephemeral_text, recall_settings
 from tests.fakediscord import FakeDiscord

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fsrs import Rating
 
-from bot.grading import Grade
+from bot.core.grading import Grade
 from tests.e2e.harness import Recall, embed, field_named, field_names, labels
 
 
@@ -40,9 +40,9 @@ async def test_flashcard_session_from_start_to_summary(recall: Recall) -> None:
     assert labels(message) == []
     assert await recall.review_count() == 2
     # Recorded right after the first reply, long done by now.
-    row = await recall.running.db.fetchone("SELECT message_id FROM quiz_sessions")
+    row = await recall.sql_one("SELECT message FROM quiz_sessions")
     assert row is not None
-    assert row["message_id"] == message.id  # the session knows where it is shown
+    assert row["message"] == str(message.id)  # the session knows where it is shown
 
 
 async def test_every_message_disables_mentions(recall: Recall) -> None:
@@ -74,8 +74,10 @@ async def test_each_grade_button_records_its_rating(recall: Recall) -> None:
     for label in ("Hard", "Easy", "Again", "Good"):  # not in button order: a swap must show
         await recall.click(alice, message, "Reveal answer")
         await recall.click(alice, message, label)
-        row = await recall.running.db.fetchone(
-            "SELECT rating FROM reviews WHERE user_id = ? ORDER BY id DESC LIMIT 1", (alice.id,)
+        row = await recall.sql_one(
+            "SELECT r.rating FROM reviews r JOIN learners l ON l.id = r.learner_id"
+            " WHERE l.external_id = ? ORDER BY r.id DESC LIMIT 1",
+            str(alice.id),
         )
         assert row is not None
         recorded.append((label, int(row["rating"])))

@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from bot.throttle import InteractionLimiter
-from cogs.common.throttle import SLOW_DOWN
+from bot.core.throttle import InteractionLimiter
+from cogs.common.handlers import SLOW_DOWN
 from tests.e2e.harness import Recall, custom_id_of, labels
 from tests.fakediscord.interactions import CHANNEL_MESSAGE, Interaction
 

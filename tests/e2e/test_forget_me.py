@@ -1,9 +1,10 @@
 """After /quiz forget-me no table holds anything of the learner: a walk of the whole schema.
 
-The walk reads the tables from ``sqlite_master``, so a table added later is covered
-without touching this test: every table with a user column must have held rows of
-the learner before (extend the setup below if a new table is not reached), and none
-after, while the other learner's rows all stay.
+The walk reads the tables from the catalogue (``sqlite_master``,
+``information_schema``), so a table added later is covered without touching this
+test: every table with a learner column must have held rows of the learner
+before (extend the setup below if a new table is not reached), and none after,
+while the other learner's rows all stay.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import re
 from datetime import timedelta
 from typing import cast
 
-from bot.storage import Database
+from bot.core.learner import Identity, Platform
+from bot.services.study import Where
+from bot.storage.script import Dialect
 from cogs.reminders import Reminders
 from tests.e2e.harness import Recall, embed, labels
 from tests.fakediscord.models import FakeUser
@@ -20,46 +23,61 @@ from tests.fakediscord.models import FakeUser
 USER_COLUMN = re.compile(r"(^|_)(user|owner|learner|member|author)s?_id$")
 
 
-async def _user_columns(db: Database) -> dict[str, list[str]]:
-    """Every table with a user-id-like column, and those columns."""
-    tables = await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
+async def _tables(recall: Recall) -> list[str]:
+    """Every table of the bot's database (either backend)."""
+    if recall.running.store.dialect is Dialect.SQLITE:
+        query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    else:
+        query = (
+            "SELECT table_name AS name FROM information_schema.tables"
+            " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        )
+    return sorted(str(row["name"]) for row in await recall.sql(query))
+
+
+async def _columns(recall: Recall, table: str) -> list[str]:
+    if recall.running.store.dialect is Dialect.SQLITE:
+        found = await recall.sql(f"SELECT name FROM pragma_table_info('{table}')")
+    else:
+        found = await recall.sql(
+            "SELECT column_name AS name FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND table_name = ?",
+            table,
+        )
+    return [str(row["name"]) for row in found]
+
+
+async def _user_columns(recall: Recall) -> dict[str, list[str]]:
+    """Every table with a learner column (learners' own ``id`` included), and those columns."""
     found: dict[str, list[str]] = {}
-    for table in tables:
-        name = str(table["name"])
-        columns = await db.fetchall(f"PRAGMA table_info({name})")
-        users = [str(c["name"]) for c in columns if USER_COLUMN.search(str(c["name"]))]
+    for table in await _tables(recall):
+        columns = await _columns(recall, table)
+        users = [c for c in columns if USER_COLUMN.search(c)]
+        if table == "learners":
+            users.append("id")
         if users:
-            found[name] = users
+            found[table] = users
     return found
 
 
-async def _rows_of(db: Database, table: str, columns: list[str], user_id: int) -> int:
+async def _rows_of(recall: Recall, table: str, columns: list[str], learner_id: int) -> int:
     where = " OR ".join(f"{c} = ?" for c in columns)
-    row = await db.fetchone(
-        f"SELECT COUNT(*) FROM {table} WHERE {where}", (user_id,) * len(columns)
+    [row] = await recall.sql(
+        f"SELECT COUNT(*) FROM {table} WHERE {where}", *([learner_id] * len(columns))
     )
-    assert row is not None
     return int(row[0])
 
 
-async def _anywhere(db: Database, user_id: int) -> list[str]:
-    """Every table.column holding ``user_id`` as a value, whatever the column's name."""
+async def _anywhere(recall: Recall, discord_id: int) -> list[str]:
+    """Every table.column holding the Discord id as a value, whatever the column's name."""
     hits = []
-    tables = await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-    )
-    for table in tables:
-        name = str(table["name"])
-        for column in await db.fetchall(f"PRAGMA table_info({name})"):
-            col = str(column["name"])
-            row = await db.fetchone(
-                f"SELECT COUNT(*) FROM {name} WHERE {col} = ? OR {col} = ?",
-                (user_id, str(user_id)),
+    for table in await _tables(recall):
+        for column in await _columns(recall, table):
+            [row] = await recall.sql(
+                f"SELECT COUNT(*) FROM {table} WHERE CAST({column} AS TEXT) = ?", str(discord_id)
             )
-            if row is not None and row[0]:
-                hits.append(f"{name}.{col}")
+            if row[0]:
+                hits.append(f"{table}.{column}")
     return hits
 
 
@@ -81,9 +99,10 @@ async def _use_everything(recall: Recall, user: FakeUser) -> None:
         user, opened.modal.custom_id, {input_id: "nothing useful"}, message=explain
     )
     await sent.response()
-    engine = recall.running.engine
-    dm = await engine.start(user_id=user.id, guild_id=None, channel_id=None, count=1)
-    await engine.view(dm.session.id)
+    study = recall.running.study
+    who = Identity(Platform.DISCORD, str(user.id))
+    dm = await study.start(who, Where(community=None, channel=None), count=1)
+    await study.view(dm.session.id)
     await recall.slash(user, "quiz remind set", {"time": "13:05"})
 
 
@@ -106,13 +125,14 @@ async def test_forget_me_leaves_nothing_of_the_learner(recall: Recall) -> None:
     recall.clock.advance(timedelta(hours=1))  # past 13:05 in Paris: the reminder is sent
     await cog.loop.reminder_tick(drain=True)
 
-    db = recall.running.db
-    tables = await _user_columns(db)
+    tables = await _user_columns(recall)
     assert {"learners", "reviews", "daily_answers", "reminder_sends"} <= set(tables)
-    before = {t: await _rows_of(db, t, c, alice.id) for t, c in tables.items()}
+    alice_id, bob_id = await recall.learner_id(alice), await recall.learner_id(bob)
+    assert alice_id is not None and bob_id is not None
+    before = {t: await _rows_of(recall, t, c, alice_id) for t, c in tables.items()}
     missing = sorted(t for t, n in before.items() if n == 0)
     assert missing == [], f"extend _use_everything so that Alice has rows in {missing}"
-    bobs = {t: await _rows_of(db, t, c, bob.id) for t, c in tables.items()}
+    bobs = {t: await _rows_of(recall, t, c, bob_id) for t, c in tables.items()}
 
     ask = await recall.slash(alice, "quiz forget-me")
     confirm = ask.message()
@@ -120,10 +140,10 @@ async def test_forget_me_leaves_nothing_of_the_learner(recall: Recall) -> None:
     await recall.click(alice, confirm, "Delete all my data")
     assert "deleted" in confirm.content
 
-    after = {t: await _rows_of(db, t, c, alice.id) for t, c in tables.items()}
+    after = {t: await _rows_of(recall, t, c, alice_id) for t, c in tables.items()}
     assert after == dict.fromkeys(tables, 0)
-    assert await _anywhere(db, alice.id) == []
-    assert {t: await _rows_of(db, t, c, bob.id) for t, c in tables.items()} == bobs
-    row = await db.fetchone("SELECT answers FROM daily_posts")
+    assert await _anywhere(recall, alice.id) == []
+    assert {t: await _rows_of(recall, t, c, bob_id) for t, c in tables.items()} == bobs
+    row = await recall.sql_one("SELECT answers FROM daily_posts")
     assert row is not None and row[0] == 1  # Bob's answer is the one left
     assert embed(post)["title"] == "Question of the day"

@@ -79,8 +79,8 @@ async def test_timezone_valid_invalid_and_autocomplete(recall: Recall) -> None:
     assert choices[0]["value"] == "America/New_York"
     ok = await recall.slash(alice, "quiz timezone", {"zone": "america/new_york"})
     assert "America/New_York" in ephemeral_text(ok)
-    learner = await recall.running.db.fetchone(
-        "SELECT time_zone FROM learners WHERE user_id = ?", (alice.id,)
+    learner = await recall.sql_one(
+        "SELECT time_zone FROM learners WHERE external_id = ?", str(alice.id)
     )
     assert learner is not None and learner["time_zone"] == "America/New_York"
     bad = await recall.slash(alice, "quiz timezone", {"zone": "Mars/Olympus_Mons"})
@@ -108,5 +108,5 @@ async def test_forget_me_needs_the_owner_to_confirm(recall: Recall) -> None:
     await recall.click(alice, message, "Delete all my data")
     assert "deleted" in message.content
     assert await recall.review_count() == 0
-    gone = await recall.running.db.fetchone("SELECT COUNT(*) FROM learners")
+    gone = await recall.sql_one("SELECT COUNT(*) FROM learners")
     assert gone is not None and gone[0] == 0

@@ -58,8 +58,8 @@ async def test_wrong_option_shows_cross_and_right_answer(recall: Recall) -> None
     await recall.click(alice, message, f"{'ABCDE'[wrong_index]} · {card.options[wrong_index]}")
     assert "✗ Not quite." in field_names(message)
     assert card.answer in field_named(message, "✗ Not quite.")
-    row = await recall.running.db.fetchone("SELECT correct, rating FROM reviews")
-    assert row is not None and tuple(row) == (0, 1)  # wrong → Again
+    row = await recall.sql_one("SELECT correct, rating FROM reviews")
+    assert row is not None and (row["correct"], row["rating"]) == (0, 1)  # wrong → Again
 
 
 async def test_explain_hint_modal_and_concepts(recall: Recall) -> None:
@@ -98,7 +98,7 @@ async def test_explain_hint_modal_and_concepts(recall: Recall) -> None:
     assert sum(line.startswith("✅") for line in marks) == covered
     assert field_named(message, "Model answer") == card.model_answer
     assert labels(message) == ["Next"]
-    row = await recall.running.db.fetchone("SELECT kind, concepts_missed FROM reviews")
+    row = await recall.sql_one("SELECT kind, concepts_missed FROM reviews")
     assert row is not None and row["kind"] == "explain"
 
 

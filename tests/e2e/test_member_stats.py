@@ -11,26 +11,14 @@ import logging
 
 import pytest
 
-from bot.decks import McqCard
-from bot.sessions import SessionKind
-from tests.e2e.harness import Recall, embed, ephemeral_text, field_named, field_names
-from tests.fakediscord.models import FakeUser
-
-
-async def _answer_mcqs(
-    recall: Recall, user: FakeUser, guild_id: int | None, right: int, wrong: int
-) -> None:
-    """Answer ``right + wrong`` multiple-choice cards in ``guild_id`` (None: a DM)."""
-    engine = recall.running.engine
-    view = await engine.start(
-        user_id=user.id, guild_id=guild_id, channel_id=None, kind=SessionKind.MCQ, count=5
-    )
-    for number in range(right + wrong):
-        card = view.card
-        assert isinstance(card, McqCard)
-        choice = card.answer_index if number < right else (card.answer_index + 1) % 4
-        await engine.answer_mcq(view.session.id, user.id, number, choice)
-        view = await engine.next(view.session.id, user.id, number)
+from tests.e2e.harness import (
+    Recall,
+    answer_mcqs,
+    embed,
+    ephemeral_text,
+    field_named,
+    field_names,
+)
 
 
 def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -43,9 +31,9 @@ async def test_moderator_sees_this_servers_activity_and_no_zone(recall: Recall) 
     other = recall.fake.create_guild("Other server")
     recall.fake.add_member(other, alice)
     await recall.slash(alice, "quiz timezone", {"zone": "Pacific/Kiritimati"})
-    await _answer_mcqs(recall, alice, hall.guild.id, right=1, wrong=1)  # here: 2, 50%
-    await _answer_mcqs(recall, alice, other.id, right=3, wrong=0)
-    await _answer_mcqs(recall, alice, None, right=2, wrong=0)  # a DM session
+    await answer_mcqs(recall, alice, right=1, wrong=1, guild_id=hall.guild.id)  # here: 2, 50%
+    await answer_mcqs(recall, alice, right=3, wrong=0, guild_id=other.id)
+    await answer_mcqs(recall, alice, right=2, wrong=0, guild_id=None)  # a DM session
 
     own = await recall.fake.slash(alice, "quiz stats")
     mine = await own.wait_done()
@@ -61,8 +49,12 @@ async def test_moderator_sees_this_servers_activity_and_no_zone(recall: Recall) 
     assert field_names(message) == ["XP", "Reviews", "Accuracy"]  # no streak, due cards
     assert field_named(message, "Reviews") == "2"
     assert field_named(message, "Accuracy") == "50%"
-    here = await recall.running.db.fetchone(
-        "SELECT SUM(xp) FROM reviews WHERE user_id = ? AND guild_id = ?", (alice.id, hall.guild.id)
+    here = await recall.sql_one(
+        "SELECT SUM(r.xp) FROM reviews r JOIN learners l ON l.id = r.learner_id"
+        " JOIN communities c ON c.id = r.community_id"
+        " WHERE l.external_id = ? AND c.external_id = ?",
+        str(alice.id),
+        str(hall.guild.id),
     )
     assert here is not None and int(field_named(message, "XP")) == here[0] < own_xp
     shown = json.dumps(message.embeds)

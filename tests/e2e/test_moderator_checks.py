@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.core.learner import Identity, Platform
 from tests.e2e.harness import Recall, answer_mcqs, custom_id_of
 from tests.fakediscord.interactions import Interaction
 from tests.fakediscord.models import FakeUser
@@ -47,13 +48,17 @@ async def _slash(
     return await recall.slash(actor, command, options)
 
 
+def _hall(recall: Recall) -> Identity:
+    return Identity(Platform.DISCORD, str(recall.hall.guild.id))
+
+
 async def _daily_is_off(recall: Recall) -> None:
-    schedule = await recall.running.daily.schedule(recall.hall.guild.id, recall.clock())
+    schedule = await recall.running.daily.schedule(_hall(recall))
     assert schedule is None
 
 
 async def _daily_is_on(recall: Recall) -> None:
-    schedule = await recall.running.daily.schedule(recall.hall.guild.id, recall.clock())
+    schedule = await recall.running.daily.schedule(_hall(recall))
     assert schedule is not None
 
 

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from bot.storage import learners
+from bot.core.learner import Identity, Platform
 from tests.e2e.harness import (
     Recall,
     answer_mcqs,
@@ -147,7 +147,7 @@ async def test_next_after_the_board_shrank_shows_the_last_page(recall: Recall) -
     assert message is not None
     assert "Page 1 of 2" in embed(message)["footer"]["text"]
     for user in users[:2]:  # two learners delete their data: one page is left
-        await learners.delete(recall.running.db, user.id)
+        await recall.running.learners.forget(Identity(Platform.DISCORD, str(user.id)))
     await recall.click(hall.moderator, message, "Next")
     footer = embed(message)["footer"]["text"]
     assert "Page 1 of 1" in footer and "9 ranked" in footer

@@ -8,7 +8,7 @@ from typing import cast
 
 import pytest
 
-from bot.sessions import SESSION_IDLE, SESSION_KEEP
+from bot.core.session import SESSION_IDLE, SESSION_KEEP
 from cogs.reminders import Reminders
 from tests.e2e.harness import Recall, custom_id_of, embed
 
@@ -48,7 +48,7 @@ async def test_a_pruned_sessions_button_gets_a_clear_private_reply(
     assert old is not None
     recall.clock.advance(SESSION_KEEP + timedelta(minutes=1))
     await _prune_tick(recall)
-    row = await recall.running.db.fetchone("SELECT COUNT(*) FROM quiz_sessions")
+    row = await recall.sql_one("SELECT COUNT(*) FROM quiz_sessions")
     assert row is not None and row[0] == 1
     with caplog.at_level(logging.WARNING):
         click = await recall.click(alice, old, "Reveal answer")

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import cast
 
 from bot.decks import CardType
+from bot.storage.script import one, value
 from cogs.reminders import Reminders
 from tests.e2e.harness import Recall, custom_id_of, embed, ephemeral_text, labels
 from tests.fakediscord.models import FakeChannel, FakeMessage, FakeUser
@@ -79,8 +80,12 @@ async def test_closed_dms_turn_reminders_off_and_say_why(recall: Recall) -> None
     await _cog(recall).loop.reminder_tick(drain=True)
     assert closed.hits == 1
     recall.fake.clear_faults()
-    row = await recall.running.db.fetchone(
-        "SELECT reminder_time, reminders_off_reason FROM learners WHERE user_id = ?", (alice.id,)
+    row = await recall.running.store.read(
+        one(
+            "SELECT reminder_time, reminders_off_reason FROM learners"
+            " WHERE platform = 'discord' AND external_id = ?",
+            str(alice.id),
+        )
     )
     assert row is not None and row["reminder_time"] is None
     assert row["reminders_off_reason"] == "dms_closed"
@@ -147,8 +152,7 @@ async def test_daily_question_posts_once_and_counts_answers(recall: Recall) -> N
     await recall.fake.wait_until(
         lambda: "2 answers · 1 correct" in embed(post)["footer"]["text"], what="the count"
     )
-    reviews = await recall.running.db.fetchone("SELECT COUNT(*) FROM reviews")
-    assert reviews is not None and reviews[0] == 2  # both count toward streak and XP
+    assert await recall.review_count() == 2  # both count toward streak and XP
     off = await recall.slash(hall.moderator, "quiz-admin daily off")
     assert ephemeral_text(off) == "The daily question is off."
 
@@ -187,8 +191,7 @@ async def test_daily_answer_from_another_server_or_a_dm_is_refused(recall: Recal
         await click.response()
         assert "belongs to another server" in ephemeral_text(click)
     assert await recall.review_count() == 0
-    row = await recall.running.db.fetchone("SELECT COUNT(*) FROM daily_answers")
-    assert row is not None and row[0] == 0
+    assert await recall.running.store.read(value("SELECT COUNT(*) FROM daily_answers")) == 0
     assert "0 answers" in embed(post)["footer"]["text"]
     # From the post itself the same member can still answer.
     click = await recall.click(hall.learner, post, labels(post)[0])

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.grading import Grade
+from bot.core.grading import Grade
+from bot.core.learner import Identity, Platform
 from tests.e2e.harness import Recall, custom_id_of, embed, ephemeral_text, field_named, labels
 
 
@@ -55,7 +56,8 @@ async def test_message_left_behind_by_a_crash_catches_up_on_the_next_click(
     await recall.click(alice, message, "Reveal answer")
     # The answer is saved but the bot dies before it updates the message.
     session_id = int(custom_id_of(message, "Good").split(":")[2])
-    await recall.running.engine.grade_flashcard(session_id, alice.id, 0, Grade.GOOD)
+    who = Identity(Platform.DISCORD, str(alice.id))
+    await recall.running.study.grade_flashcard(who, session_id, 0, Grade.GOOD)
     await recall.restart()
     click = await recall.fake.click(alice, message, custom_id_of(message, "Good"))
     await click.response()
@@ -167,7 +169,7 @@ async def test_unexpected_error_gets_an_apology_with_an_id(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(recall.running.engine, "start", broken)
+    monkeypatch.setattr(recall.running.study, "start", broken)
     with caplog.at_level(logging.ERROR, logger="recall.errors"):
         reply = await recall.slash(recall.hall.learner, "quiz start")
     text = ephemeral_text(reply)

@@ -24,27 +24,45 @@ from .session_driver import run_session
 REPO = Path(__file__).resolve().parents[2]
 
 
-def bot_environment(fake: FakeDiscord, guild_id: int, database: Path) -> dict[str, str]:
-    """The environment of a bot process that talks to ``fake``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+def bot_environment(
+    fake: FakeDiscord, guild_id: int | None, database: Path | str
+) -> dict[str, str]:
+    """The environment of a bot process that talks to ``fake``.
+
+    ``guild_id`` is ``DEV_GUILD_ID`` (``None``: commands synced globally, for a bot in
+    several guilds); ``database`` is a SQLite file, or a ``DATABASE_URL`` as text.
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DISCORD_", "SHARD_", "DEV_GUILD_ID", "DATABASE_URL"))
+    }
     env.update(
         {
             "DISCORD_TOKEN": fake.token,
             "DISCORD_API_BASE": fake.api_base,
             "DISCORD_GATEWAY_URL": fake.gateway_url,
-            "DEV_GUILD_ID": str(guild_id),
-            "DATABASE_URL": f"sqlite:///{database}",
+            "DATABASE_URL": database if isinstance(database, str) else f"sqlite:///{database}",
             "CONTENT_DIR": str(REPO / "content"),
             "LOG_LEVEL": "WARNING",
         }
     )
+    if guild_id is not None:
+        env["DEV_GUILD_ID"] = str(guild_id)
     return env
+
+
+def expected_shards(env: dict[str, str]) -> int:
+    """How many gateway connections a bot with ``env`` opens (one per shard it runs)."""
+    if env.get("SHARD_IDS"):
+        return len(env["SHARD_IDS"].split(","))
+    return int(env.get("SHARD_COUNT") or 1)
 
 
 async def start_bot_process(
     fake: FakeDiscord,
-    guild_id: int,
-    database: Path,
+    guild_id: int | None,
+    database: Path | str,
     *,
     module: str = "bot",
     extra_env: dict[str, str] | None = None,
@@ -53,25 +71,29 @@ async def start_bot_process(
     """Start ``python -m bot`` against ``fake`` and wait until it is connected.
 
     ``module`` runs another bot the same way (the benchmarks' bare discord.py bot);
-    ``quiet`` sends its output to /dev/null. Waits for a *new* IDENTIFY, so that a
-    restart after a kill is not mistaken for the dead process's connection.
+    ``quiet`` sends its output to /dev/null. Waits for *new* connected gateway
+    sessions, one per shard the process runs (``SHARD_COUNT``/``SHARD_IDS`` in
+    ``extra_env``), so that a restart after a kill is not mistaken for the dead
+    process's connection. With ``guild_id=None`` it waits for global commands.
     """
-    identified = len(fake.gateway.ops_received(2))
+    known = set(fake.gateway.sessions)
     env = bot_environment(fake, guild_id, database)
     env.update(extra_env or {})
+    shards = expected_shards(env)
     output = asyncio.subprocess.DEVNULL if quiet else None
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", module, cwd=REPO, env=env, stdout=output, stderr=output
     )
     try:
-        guild = fake.guilds[guild_id]
+        scope = None if guild_id is None else fake.guilds[guild_id]
         await fake.wait_until(
-            lambda: bool(fake.commands_for(guild)), timeout=30, what="command sync"
+            lambda: bool(fake.commands_for(scope)), timeout=30, what="command sync"
         )
         await fake.wait_until(
-            lambda: len(fake.gateway.ops_received(2)) > identified, timeout=30, what="IDENTIFY"
+            lambda: len(fake.gateway.sessions_since(known)) >= shards,
+            timeout=30,
+            what=f"{shards} new gateway session(s)",
         )
-        await fake.wait_connected(timeout=30)
     except BaseException:
         kill_bot_process(process)
         await process.wait()

@@ -38,9 +38,14 @@ class StudyHall:
         return self.guild.member(user)
 
 
-def build_study_hall(fake: FakeDiscord) -> StudyHall:
-    """Populate ``fake`` with the Study Hall guild and return its handles."""
-    guild = fake.create_guild("Study Hall")
+def build_study_hall(
+    fake: FakeDiscord, name: str = "Study Hall", *, shard: tuple[int, int] | None = None
+) -> StudyHall:
+    """Populate ``fake`` with the Study Hall guild and return its handles.
+
+    ``shard=(id, count)`` puts the guild on that shard (for sharded bots).
+    """
+    guild = fake.create_guild(name) if shard is None else fake.create_guild_on_shard(name, *shard)
     channel = fake.create_text_channel(guild, "study")
     moderator = fake.add_member(guild, "mod", manage_guild=True).user
     learner = fake.add_member(guild, "alice").user

@@ -1,5 +1,12 @@
 """The fake gateway (websocket): HELLO, IDENTIFY→READY/GUILD_CREATE, heartbeats, RESUME.
 
+Sharding works as on Discord: a client that IDENTIFYs with ``shard: [id, count]``
+gets only the guilds with ``(guild_id >> 22) % count == id`` in its READY and
+GUILD_CREATEs, and a dispatch about a guild goes to the connection of its shard
+(one without a guild, such as a DM interaction, to shard 0). Several clients (bot
+processes) may hold connections at once, one per shard; an unsharded client
+covers every guild.
+
 Frames are always sent as uncompressed JSON TEXT frames. discord.py 2.7 asks for
 ``compress=zlib-stream`` (or ``zstd-stream``) in the URL query, but it only runs
 its decompressor on BINARY frames, so plain text frames are accepted as-is.
@@ -36,6 +43,22 @@ OP_INVALID_SESSION = 9
 OP_HELLO = 10
 OP_HEARTBEAT_ACK = 11
 
+CLOSE_AUTHENTICATION_FAILED = 4004
+CLOSE_INVALID_SHARD = 4010
+
+
+def shard_of(guild_id: int | None, shard_count: int) -> int:
+    """The shard Discord sends a guild's events to; events without a guild go to shard 0."""
+    return 0 if guild_id is None else (guild_id >> 22) % shard_count
+
+
+def guild_of(event: str, data: JSON) -> int | None:
+    """The guild a dispatch is about: ``guild_id``, or ``id`` for the GUILD_* events."""
+    raw = data.get("guild_id")
+    if raw is None and event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        raw = data.get("id")
+    return None if raw is None else int(raw)
+
 
 @dataclass
 class GatewayFrame:
@@ -57,6 +80,15 @@ class GatewaySession:
     ws: web.WebSocketResponse | None = None
     request: web.Request | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: ``(shard_id, shard_count)`` from IDENTIFY; ``None``: an unsharded client.
+    shard: tuple[int, int] | None = None
+
+    def covers(self, guild_id: int | None) -> bool:
+        """True if Discord sends this session the events of ``guild_id`` (``None``: DMs)."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        return shard_of(guild_id, count) == shard_id
 
 
 class Gateway:
@@ -70,8 +102,11 @@ class Gateway:
         self.resume_url = resume_url
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.sessions: dict[str, GatewaySession] = {}
-        #: The session of the most recent IDENTIFY: where dispatches go.
+        #: The session of the most recent IDENTIFY or RESUME (the one the controls act on).
         self.current: GatewaySession | None = None
+        #: Sessions by most recent IDENTIFY/RESUME, newest last: a guild's dispatches
+        #: go to the newest one covering its shard (a restarted process replaces the old).
+        self._active: list[GatewaySession] = []
         #: Every frame received from clients, in order.
         self.received: list[GatewayFrame] = []
         #: Query strings of every websocket connection (e.g. ``compress``, ``v``).
@@ -88,6 +123,38 @@ class Gateway:
         """True if the current session has an open websocket."""
         return self.current is not None and self.current.ws is not None
 
+    def session_for(self, guild_id: int | None) -> GatewaySession | None:
+        """The session a dispatch about ``guild_id`` goes to (``None``: DMs, shard 0)."""
+        for session in reversed(self._active):
+            if session.covers(guild_id):
+                return session
+        return None
+
+    def connected_shards(self) -> set[int | None]:
+        """Shard ids with an open connection of their newest session (``None``: unsharded)."""
+        return {
+            None if s.shard is None else s.shard[0]
+            for s in self._active
+            if s.ws is not None and self.session_for_shard(s.shard) is s
+        }
+
+    def session_for_shard(self, shard: tuple[int, int] | None) -> GatewaySession | None:
+        """The newest session that identified as ``shard`` (``None``: unsharded)."""
+        for session in reversed(self._active):
+            if session.shard == shard:
+                return session
+        return None
+
+    def sessions_since(self, known: set[str]) -> list[GatewaySession]:
+        """Connected sessions whose id is not in ``known`` (``set(gateway.sessions)`` earlier)."""
+        return [s for s in self._active if s.session_id not in known and s.ws is not None]
+
+    def _activate(self, session: GatewaySession) -> None:
+        if session in self._active:
+            self._active.remove(session)
+        self._active.append(session)
+        self.current = session
+
     # ------------------------------------------------------------------ sending
     async def _send(self, ws: web.WebSocketResponse, frame: JSON) -> None:
         with contextlib.suppress(ConnectionError, RuntimeError):
@@ -96,12 +163,16 @@ class Gateway:
     async def dispatch(self, event: str, data: JSON, session: GatewaySession | None = None) -> int:
         """Send a DISPATCH (op 0) event to the bot and return its sequence number.
 
-        If the bot is momentarily disconnected the event is kept and replayed
-        when it RESUMEs, exactly like Discord.
+        Without ``session`` it goes to the session of the guild's shard (see
+        :meth:`session_for`). If the bot is momentarily disconnected the event is
+        kept and replayed when it RESUMEs, exactly like Discord.
         """
-        session = session or self.current
         if session is None:
-            raise RuntimeError("no bot has identified on the fake gateway yet")
+            guild_id = guild_of(event, data)
+            session = self.session_for(guild_id)
+            if session is None:
+                where = "DMs" if guild_id is None else f"guild {guild_id}"
+                raise RuntimeError(f"no bot has identified on the fake gateway for {where} yet")
         async with session.lock:
             session.seq += 1
             frame = {"op": OP_DISPATCH, "t": event, "s": session.seq, "d": data}
@@ -178,16 +249,22 @@ class Gateway:
         self, ws: web.WebSocketResponse, request: web.Request, data: JSON
     ) -> GatewaySession | None:
         if data.get("token") != self.state.token:
-            await ws.close(code=4004, message=b"Authentication failed.")
+            await ws.close(code=CLOSE_AUTHENTICATION_FAILED, message=b"Authentication failed.")
             return None
-        session = GatewaySession(secrets.token_hex(16), ws=ws, request=request)
+        try:
+            shard = _parse_shard(data.get("shard"))
+        except ValueError:
+            await ws.close(code=CLOSE_INVALID_SHARD, message=b"Invalid shard.")
+            return None
+        session = GatewaySession(secrets.token_hex(16), ws=ws, request=request, shard=shard)
         self.sessions[session.session_id] = session
-        self.current = session
+        self._activate(session)
         state = self.state
+        guilds = [g for g in state.guilds.values() if session.covers(g.id)]
         ready: JSON = {
             "v": 10,
             "user": {**state.bot_user.to_payload(), "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in state.guilds.values()],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.resume_url,
@@ -198,10 +275,10 @@ class Gateway:
             "geo_ordered_rtc_regions": [],
             "user_settings": {},
         }
-        if "shard" in data:
-            ready["shard"] = data["shard"]
+        if shard is not None:
+            ready["shard"] = list(shard)
         await self.dispatch("READY", ready, session)
-        for guild in state.guilds.values():
+        for guild in guilds:
             await self.dispatch("GUILD_CREATE", guild.to_payload(), session)
         return session
 
@@ -220,7 +297,7 @@ class Gateway:
             for seq, frame in session.history:
                 if seq > last:
                     await self._send(ws, frame)
-        self.current = session
+        self._activate(session)
         await self.dispatch("RESUMED", {}, session)
         return session
 
@@ -237,3 +314,20 @@ class Gateway:
         if data.get("nonce"):
             chunk["nonce"] = data["nonce"]
         await self.dispatch("GUILD_MEMBERS_CHUNK", chunk, session)
+
+
+def _parse_shard(raw: Any) -> tuple[int, int] | None:
+    """IDENTIFY's ``shard``: ``(id, count)``, or ``None`` when absent.
+
+    Raises ValueError for what Discord closes with 4010 (Invalid shard).
+    """
+    if raw is None:
+        return None
+    if not (
+        isinstance(raw, list)
+        and len(raw) == 2
+        and all(type(n) is int for n in raw)
+        and 0 <= raw[0] < raw[1]
+    ):
+        raise ValueError(f"invalid shard {raw!r}")
+    return raw[0], raw[1]

@@ -266,11 +266,11 @@ class RestApi:
         return json_response({"url": self.gateway_url})
 
     async def get_gateway_bot(self, req: ParsedRequest) -> web.Response:
-        """GET /gateway/bot."""
+        """GET /gateway/bot: the URL and the recommended shard count (``recommended_shards``)."""
         return json_response(
             {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.state.recommended_shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .interactions import CHANNEL_MESSAGE, Interaction
-from .models import FakeMessage, FakeUser
+from .models import FakeGuild, FakeMessage, FakeUser
 from .server import FakeDiscord
 
 GRADES = ("Again", "Hard", "Good", "Easy")
@@ -61,10 +61,11 @@ async def run_session(
     grade: str = "Good",
     max_steps: int = 200,
     timeout: float = 10.0,
+    guild: FakeGuild | None = None,
 ) -> SessionRun:
-    """Run ``/quiz start`` with ``options`` and click through to the summary."""
+    """Run ``/quiz start`` with ``options`` (in ``guild``, default the first) to the summary."""
     run = SessionRun()
-    start = await fake.slash(user, "quiz start", options or {})
+    start = await fake.slash(user, "quiz start", options or {}, guild=guild)
     await _timed(run, "/quiz start", start, timeout)
     message = start.message()
     if message is None or not message.embeds:

@@ -72,6 +72,9 @@ class DiscordState:
         self.channels: dict[int, FakeChannel] = {}
         self.dm_channels: dict[int, FakeChannel] = {}
         self.messages: dict[int, FakeMessage] = {}
+        #: The shard count GET /gateway/bot recommends (what discord.py's
+        #: AutoShardedClient uses when given no shard_count).
+        self.recommended_shards: int = 1
         #: Registered application commands; key ``None`` holds global commands.
         self.commands: dict[int | None, list[RegisteredCommand]] = {}
         self.interactions: dict[int, Interaction] = {}
@@ -288,6 +291,22 @@ class DiscordState:
             self.dm_channels[user.id] = channel
             self.channels[channel.id] = channel
         return channel
+
+    def create_guild_on_shard(
+        self, name: str, shard_id: int, shard_count: int, **kwargs: Any
+    ) -> FakeGuild:
+        """Create a guild whose id falls on ``shard_id`` of ``shard_count`` shards.
+
+        Snowflakes are time-based, so which shard a new guild lands on is chance:
+        ids are drawn until one fits (each draw is a fresh, later snowflake).
+        """
+        if not 0 <= shard_id < shard_count:
+            raise ValueError(f"shard {shard_id} out of range for {shard_count} shards")
+        while True:
+            guild = self.create_guild(name, **kwargs)
+            if (guild.id >> 22) % shard_count == shard_id:
+                return guild
+            del self.guilds[guild.id]
 
     # ------------------------------------------------------------------ lookups
     @property

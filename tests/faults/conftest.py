@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from bot.clock import FakeClock
+from bot.core.clock import FakeClock
 from tests.conftest import CONTENT_DIR, START
 from tests.e2e.harness import Recall, recall_settings
 from tests.fakediscord import FakeDiscord, FakeUser, Interaction

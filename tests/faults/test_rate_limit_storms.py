@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import cast
 
+from bot.storage.script import value
 from cogs.reminders import Reminders
 from tests.e2e.harness import Recall
 from tests.fakediscord.session_driver import run_session
@@ -65,7 +66,7 @@ async def test_every_reminder_dm_is_delivered_once_through_a_429_storm(
         assert len(dms) == 1, user.username
         assert "1 card is due" in dms[0].content
     assert storm.hits == len(learners) * REFUSALS
-    row = await recall.running.db.fetchone(
-        "SELECT COUNT(*) FROM reminder_sends WHERE status = 'sent'"
+    sent = await recall.running.store.read(
+        value("SELECT COUNT(*) FROM reminder_sends WHERE status = 'sent'")
     )
-    assert row is not None and row[0] == len(learners)
+    assert sent == len(learners)

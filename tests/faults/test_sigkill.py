@@ -66,8 +66,8 @@ def _check_database(db_path: Path, acknowledged: set[tuple[int, int]]) -> None:
         assert row["phase"] in ("question", "revealed"), dict(row)
     for learner in read_rows(
         db_path,
-        "SELECT l.user_id, l.xp, COALESCE(SUM(r.xp), 0) AS logged_xp FROM learners l"
-        " LEFT JOIN reviews r ON r.user_id = l.user_id GROUP BY l.user_id",
+        "SELECT l.id, l.xp, COALESCE(SUM(r.xp), 0) AS logged_xp FROM learners l"
+        " LEFT JOIN reviews r ON r.learner_id = l.id GROUP BY l.id",
     ):
         assert learner["xp"] == learner["logged_xp"], dict(learner)
 

@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.clock import require_aware
+from bot.core.clock import require_aware
 
 __all__ = [
     "LOCAL_TIME_FORMAT_HINT",

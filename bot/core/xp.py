@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.grading import Grade
+from bot.core.grading import Grade
 
 # Base XP by grade. Even a wrong answer earns a little: showing up is what builds the habit.
 BASE_XP: dict[Grade, int] = {Grade.AGAIN: 2, Grade.HARD: 7, Grade.GOOD: 10, Grade.EASY: 12}

@@ -11,8 +11,8 @@ from datetime import datetime
 
 from fsrs import Card, Rating, Scheduler, State
 
-from bot.clock import require_aware
-from bot.grading import Grade
+from bot.core.clock import require_aware
+from bot.core.grading import Grade
 
 DEFAULT_RETENTION = 0.9
 

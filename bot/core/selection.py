@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, zip_longest
 
+from bot.core.scheduling import CardMemory
+from bot.core.session import QueueItem
 from bot.decks import Card
-from bot.scheduling import CardMemory
-from bot.storage.card_states import CardKey
-from bot.storage.quiz_sessions import QueueItem
+
+CardKey = tuple[str, str]
+"""(deck id, card id): how a card's memory is keyed."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.clock import require_aware
+from bot.core.clock import require_aware
 
 __all__ = ["next_reminder_at", "reminder_day_is_over", "reminder_instant_for_date"]
 

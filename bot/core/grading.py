@@ -3,7 +3,7 @@
 Plain Python on purpose: no discord import (so another front end can reuse it) and no deck
 model import (any object with ``name`` and ``keywords`` is a :class:`ConceptSpec`).
 
-Explain matching works on tokens from :mod:`bot.text_normalize` (case, accents, punctuation
+Explain matching works on tokens from :mod:`bot.core.text_normalize` (case, accents, punctuation
 and English inflections folded on both sides). A concept is covered when any of its
 keywords appears in the answer:
 
@@ -31,7 +31,7 @@ from typing import Protocol, TypedDict
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.text_normalize import fold_word, split_words, tokenize
+from bot.core.text_normalize import fold_word, split_words, tokenize
 
 __all__ = [
     "EXACT_MAX_LEN",

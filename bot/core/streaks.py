@@ -4,7 +4,7 @@ Rules (SPEC "Learning model", with the details decided here):
 
 - A day counts when the learner finishes at least one review on that date *in their
   own time zone*. Callers turn the review instant into a date with
-  :func:`bot.timezones.local_date` using the zone the learner has at that moment, and
+  :func:`bot.core.timezones.local_date` using the zone the learner has at that moment, and
   pass only the date here: this module never sees a clock or a zone.
 - Recording the same date again changes nothing (idempotent), so many reviews in a day
   count once.
@@ -33,7 +33,7 @@ missed day and spends a freeze; that is the price of "local date at review time"
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypedDict
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "StreakState",
     "StreakUpdate",
     "StreakView",
+    "alive_until",
     "record_activity",
     "view",
 ]
@@ -160,6 +161,20 @@ class StreakView:
     studied_today: bool
     at_risk: bool
     missed_days: int
+
+
+def alive_until(state: StreakState) -> date | None:
+    """The last local date on which :func:`view` still shows ``state``'s streak.
+
+    None when there is no streak. The streak survives ``freezes`` missed days, and
+    the day after the last active one is not missed until it is over, so it is shown
+    through ``last_active + freezes + 1``. Storage keeps this date beside the streak
+    so that boards compare it with each learner's today instead of repeating
+    :func:`view` in SQL (``tests/test_streaks.py`` holds the two together).
+    """
+    if state.last_active is None or state.current == 0:
+        return None
+    return state.last_active + timedelta(days=state.freezes + 1)
 
 
 def _missed_days(last_active: date, today: date) -> int:

@@ -1,0 +1,158 @@
+"""The errors Recall's rules raise. They carry data, never words or markup.
+
+Each front end (Discord, Slack, the terminal) turns them into its own text: the
+engine does not know that a command is spelt ``/quiz start`` or that Discord
+shows ``<t:…:R>`` as "in 3 days".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+
+class RecallError(Exception):
+    """A request the rules refuse; the front end says why to the person who asked."""
+
+
+class SessionNotFound(RecallError):
+    """The session does not exist (it was pruned, or the learner deleted their data)."""
+
+
+class NotYourSession(RecallError):
+    """Someone other than the session's owner pressed one of its buttons."""
+
+
+class StaleReason(StrEnum):
+    """Why a click no longer fits the session."""
+
+    ALREADY_ANSWERED = "already_answered"
+    OUT_OF_DATE = "out_of_date"
+    REVEAL_FIRST = "reveal_first"
+    ANSWER_FIRST = "answer_first"
+    WRONG_BUTTON = "wrong_button"
+    NOT_A_FLASHCARD = "not_a_flashcard"
+    NO_HINT = "no_hint"
+    CARD_REMOVED = "card_removed"
+    CARD_CHANGED = "card_changed"
+
+
+class StaleStep(RecallError):
+    """The click belongs to a step that was already answered or left, or does not fit it."""
+
+    def __init__(self, reason: StaleReason = StaleReason.ALREADY_ANSWERED) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+class CardRemoved(StaleStep):
+    """The current card was removed from its deck since the session started."""
+
+    def __init__(self) -> None:
+        super().__init__(StaleReason.CARD_REMOVED)
+
+
+class CardChanged(StaleStep):
+    """The card's options changed (a deck reload) since its buttons were drawn."""
+
+    def __init__(self) -> None:
+        super().__init__(StaleReason.CARD_CHANGED)
+
+
+class SessionOver(RecallError):
+    """The session is finished, was replaced by a newer one, or expired."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class NothingReason(StrEnum):
+    """Why there is nothing to study."""
+
+    NO_SUCH_DECK = "no_such_deck"
+    NO_MATCH = "no_match"
+    NOTHING_DUE = "nothing_due"
+    BAD_COUNT = "bad_count"
+
+
+class NothingToStudy(RecallError):
+    """No card fits what the learner asked for.
+
+    ``deck_id`` names the deck asked for (``NO_SUCH_DECK``); ``next_due`` is the
+    learner's next scheduled review (``NOTHING_DUE``); ``limit`` the largest count
+    allowed (``BAD_COUNT``).
+    """
+
+    def __init__(
+        self,
+        reason: NothingReason,
+        *,
+        deck_id: str | None = None,
+        next_due: datetime | None = None,
+        limit: int | None = None,
+    ) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
+        self.deck_id = deck_id
+        self.next_due = next_due
+        self.limit = limit
+
+
+# -- the daily question ---------------------------------------------------------------
+
+
+class DailyError(RecallError):
+    """A daily-question action that cannot be done."""
+
+
+class AlreadyAnswered(DailyError):
+    """This learner already answered this daily question (nothing changed)."""
+
+
+class UnknownPost(DailyError):
+    """No such daily question (deleted, or a button from another database)."""
+
+
+class WrongCommunity(DailyError):
+    """The answer did not come from the question's community (a DM, or an id copied
+    onto another community's message): it counts nowhere, so nothing is recorded."""
+
+
+class QuestionUnavailable(DailyError):
+    """The question's card is gone from its deck (a deck reload removed it)."""
+
+
+class NotAnOption(DailyError):
+    """The chosen option is not on the question."""
+
+
+class NoQuestions(DailyError):
+    """No multiple-choice question to draw from: in deck ``deck_id`` (``unknown_deck``
+    when there is no such deck), or in any deck when ``deck_id`` is None."""
+
+    def __init__(self, deck_id: str | None = None, *, unknown_deck: bool = False) -> None:
+        super().__init__(deck_id or "")
+        self.deck_id = deck_id
+        self.unknown_deck = unknown_deck
+
+
+__all__ = [
+    "AlreadyAnswered",
+    "CardChanged",
+    "CardRemoved",
+    "DailyError",
+    "NoQuestions",
+    "NotAnOption",
+    "NotYourSession",
+    "NothingReason",
+    "NothingToStudy",
+    "QuestionUnavailable",
+    "RecallError",
+    "SessionNotFound",
+    "SessionOver",
+    "StaleReason",
+    "StaleStep",
+    "UnknownPost",
+    "WrongCommunity",
+]

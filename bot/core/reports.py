@@ -1,0 +1,193 @@
+"""The read models' records: class progress, learner and member stats, deck progress,
+the export row, and the heatmap's grid (pure values, no storage here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.core.learner import Identity
+from bot.core.streaks import StreakView
+
+__all__ = [
+    "EXCERPT_CHARS",
+    "HARDEST_LIMIT",
+    "MIN_ATTEMPTS",
+    "WEEKS",
+    "ClassProgress",
+    "DeckProgress",
+    "ExportRow",
+    "HardCard",
+    "LearnerStats",
+    "MemberStats",
+    "MissedConcept",
+    "grid_start",
+]
+
+MIN_ATTEMPTS = 5
+"""Answers a card needs in the community before it can be called hard."""
+
+HARDEST_LIMIT = 5
+"""How many hardest cards and most missed concepts the class view lists."""
+
+EXCERPT_CHARS = 80
+"""Card text is cut to this many characters (Discord field names allow 256)."""
+
+WEEKS = 12
+"""Weeks the activity heatmap shows (the issue asks for the last 12)."""
+
+
+def grid_start(today: date, weeks: int = WEEKS) -> date:
+    """The Monday that starts the grid: ``weeks`` columns, the last one holding ``today``."""
+    if weeks < 1:
+        raise ValueError(f"weeks must be at least 1, got {weeks}")
+    return today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class HardCard:
+    """A card the class gets wrong often."""
+
+    deck_id: str
+    deck_title: str
+    card_id: str
+    excerpt: str
+    attempts: int
+    wrong: int
+
+    @property
+    def wrong_rate(self) -> float:
+        """Share of wrong answers, 0..1."""
+        return self.wrong / self.attempts
+
+
+@dataclass(frozen=True, slots=True)
+class MissedConcept:
+    """An explain-card concept the class leaves out of its answers."""
+
+    deck_id: str
+    deck_title: str
+    card_id: str
+    concept: str
+    missed: int
+    attempts: int
+    """Answers to the card in the community, the denominator of :attr:`miss_rate`."""
+
+    @property
+    def miss_rate(self) -> float:
+        """Share of the card's answers that missed this concept, 0..1."""
+        return self.missed / self.attempts if self.attempts else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ClassProgress:
+    """Everything the class view shows, for one community and optionally one deck.
+
+    Activity (learners, answers) is counted over rolling 7 and 30 days ending at
+    ``now``, like the leaderboard; totals and accuracy are over all time. Hardest
+    cards are ranked by wrong-answer rate among cards answered at least
+    :data:`MIN_ATTEMPTS` times (ties: more wrong answers, then deck and card id);
+    missed concepts come from explain answers, counted per (card, concept). Cards no
+    longer in any loaded deck are left out: there is no text to show.
+    """
+
+    deck_id: str | None
+    active_7d: int
+    active_30d: int
+    reviews_7d: int
+    reviews_30d: int
+    reviews: int
+    """Answers over all time."""
+    correct: int
+    hardest: tuple[HardCard, ...]
+    missed_concepts: tuple[MissedConcept, ...]
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of right answers over all time; None before the first answer."""
+        return self.correct / self.reviews if self.reviews else None
+
+    @property
+    def empty(self) -> bool:
+        """Nobody has answered anything here yet."""
+        return self.reviews == 0
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerStats:
+    """What a learner's own stats show (every community and their DMs)."""
+
+    learner: Identity
+    time_zone: str
+    streak: StreakView
+    best_streak: int
+    freezes: int
+    xp: int
+    reviews: int
+    correct: int
+    due_today: int
+    reminder_time: str | None
+    reminders_off_reason: str | None
+    activity: dict[date, int]
+    """Answers per local day of the heatmap's grid, up to today (zeros too)."""
+    today: date
+    """The learner's local date (the grid's last day)."""
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of right answers, None before the first review."""
+        return self.correct / self.reviews if self.reviews else None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStats:
+    """What a moderator sees of a member: this community's activity only.
+
+    The streak, freezes, due cards, reminders and time zone are personal (they span
+    every community, and the day boundary gives the zone away), so they are not here;
+    the activity is counted per UTC day for the same reason.
+    """
+
+    learner: Identity
+    reviews: int
+    correct: int
+    xp: int
+    activity: dict[date, int]
+    """Answers per UTC day of the grid in this community, up to today (zeros too)."""
+    today: date
+    """Today's UTC date (the grid's last day)."""
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of right answers in this community, None before the first."""
+        return self.correct / self.reviews if self.reviews else None
+
+
+@dataclass(frozen=True, slots=True)
+class DeckProgress:
+    """One deck's size and the learner's progress in it."""
+
+    deck_id: str
+    title: str
+    cards: int
+    by_type: dict[str, int]
+    seen: int
+    due_now: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One learner's results in one deck of the community."""
+
+    learner: Identity
+    deck_id: str
+    reviews: int
+    correct: int
+    xp: int
+    streak: int
+    last_active: datetime
+
+    @property
+    def accuracy(self) -> float:
+        """Share of right answers (a row exists only once there is an answer)."""
+        return self.correct / self.reviews if self.reviews else 0.0

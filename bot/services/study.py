@@ -1,0 +1,450 @@
+"""Study sessions: start one, then each click (reveal, grade, answer, next, stop).
+
+Every public call is one transaction script (see :mod:`bot.storage.script`): it
+loads the session and the learner, decides with :mod:`bot.core.session`, and
+stores the decision, so a click is one trip to SQLite's thread or one PostgreSQL
+transaction. The learner's row and then the session's are read ``FOR UPDATE`` on
+PostgreSQL, so clicks on one session handled by two processes queue, and the
+second finds its step taken; a learner's answers in two sessions at once queue too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core import session as rules
+from bot.core.clock import Clock
+from bot.core.errors import (
+    NothingReason,
+    NothingToStudy,
+    SessionNotFound,
+    StaleStep,
+)
+from bot.core.grading import Grade
+from bot.core.learner import Identity, Learner
+from bot.core.scheduling import CardMemory, CardScheduler
+from bot.core.selection import Candidate, choose_cards
+from bot.core.session import (
+    MAX_COUNT,
+    REVIEW_COUNT,
+    SESSION_IDLE,
+    SESSION_KEEP,
+    Answered,
+    QueueItem,
+    SessionKind,
+    SessionState,
+    StepResult,
+)
+from bot.core.streaks import StreakState
+from bot.decks import Card, DeckLibrary
+from bot.storage import card_states, communities, learners, reviews, sessions
+from bot.storage.errors import Conflict
+from bot.storage.script import Script
+from bot.storage.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """The end-of-session figures."""
+
+    answered: int
+    correct: int
+    xp: int
+    streak: StreakState
+    next_due: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StepView:
+    """Everything a front end needs to show a session as it stands."""
+
+    session: SessionState
+    card: Card | None
+    deck_title: str | None
+    summary: SessionSummary | None = None
+
+    @property
+    def result(self) -> StepResult | None:
+        """The last graded answer (of this card once answered, else of the previous one)."""
+        return self.session.last_result
+
+    @property
+    def number(self) -> int:
+        """1-based number of the current card."""
+        return self.session.position + 1
+
+    @property
+    def total(self) -> int:
+        """Cards in the session."""
+        return len(self.session.queue)
+
+    @property
+    def finished(self) -> bool:
+        """True when the session is over and ``summary`` is set."""
+        return self.session.finished
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a session is started: the community (None in a DM) and the front end's
+    own id of the channel."""
+
+    community: Identity | None
+    channel: str | None
+
+
+Decide = Callable[
+    [SessionState, Card | None, Learner, CardMemory | None], Answered | SessionState | None
+]
+"""A transition: the new state (or None for no change), or a graded answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionsTidied:
+    """What :meth:`StudyService.tidy_sessions` did."""
+
+    expired: int
+    pruned: int
+
+
+TIDY_BATCH = 500
+"""Rows per housekeeping transaction, so that clicks are never held up for long."""
+
+
+class StudyService:
+    """Personal study sessions, for every front end."""
+
+    def __init__(
+        self, store: Store, decks: DeckLibrary, scheduler: CardScheduler, clock: Clock
+    ) -> None:
+        self.store = store
+        self.decks = decks
+        self.scheduler = scheduler
+        self.clock = clock
+
+    # -- starting -------------------------------------------------------------------
+
+    def candidates(
+        self, deck_id: str | None, kind: SessionKind, level: str | None
+    ) -> list[Candidate]:
+        """Cards of one deck (or all decks) matching the kind and level filters."""
+        if deck_id is not None and deck_id not in self.decks:
+            raise NothingToStudy(NothingReason.NO_SUCH_DECK, deck_id=deck_id)
+        decks = [self.decks.get(deck_id)] if deck_id else self.decks.all()
+        found: list[Candidate] = []
+        typed = kind not in (SessionKind.MIXED, SessionKind.REVIEW)
+        for deck in decks:
+            if deck is None:
+                continue
+            for card in deck.cards:
+                if typed and str(card.type) != str(kind):
+                    continue
+                if level is not None and card.level != level:
+                    continue
+                found.append(Candidate(deck.id, card))
+        return found
+
+    async def start(
+        self,
+        who: Identity,
+        where: Where,
+        *,
+        deck_id: str | None = None,
+        kind: SessionKind = SessionKind.MIXED,
+        count: int = 10,
+        level: str | None = None,
+    ) -> StepView:
+        """Start a personal session of up to ``count`` cards."""
+        _check_count(count)
+        candidates = self.candidates(deck_id, kind, level)
+        if not candidates:
+            raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
+        now = self.clock()
+        decks = {c.deck_id for c in candidates}
+
+        def choose(learner: Learner) -> Script[list[QueueItem]]:
+            memories = yield from card_states.for_learner(learner.id, decks)
+            return choose_cards(
+                candidates, memories, now, count, interleave_types=kind is SessionKind.MIXED
+            )
+
+        return await self.store.write(self._create(who, where, deck_id, kind, choose, now))
+
+    async def start_review(
+        self, who: Identity, where: Where, *, count: int = REVIEW_COUNT
+    ) -> StepView:
+        """Start a session of the learner's due cards, most overdue first."""
+        _check_count(count)
+        now = self.clock()
+
+        def choose(learner: Learner) -> Script[list[QueueItem]]:
+            # Extra rows: cards of decks that were removed are skipped here.
+            keys = yield from card_states.due(learner.id, now, limit=count * 4 + 20)
+            queue = [QueueItem(d, c) for d, c in keys if self.decks.card(d, c) is not None]
+            if not queue:
+                upcoming = yield from card_states.next_due(learner.id)
+                raise NothingToStudy(NothingReason.NOTHING_DUE, next_due=upcoming)
+            return queue[:count]
+
+        return await self.store.write(
+            self._create(who, where, None, SessionKind.REVIEW, choose, now)
+        )
+
+    def _create(
+        self,
+        who: Identity,
+        where: Where,
+        deck_id: str | None,
+        kind: SessionKind,
+        choose: Callable[[Learner], Script[list[QueueItem]]],
+        now: datetime,
+    ) -> Script[StepView]:
+        learner = yield from learners.ensure(who, now)
+        queue = yield from choose(learner)
+        community_id = None
+        if where.community is not None:
+            community_id = yield from communities.ensure(where.community)
+        yield from sessions.abandon_active(learner.id, where.channel, now)
+        state = yield from sessions.create(
+            learner_id=learner.id,
+            community_id=community_id,
+            channel=where.channel,
+            deck_id=deck_id,
+            kind=kind,
+            queue=queue,
+            now=now,
+        )
+        return (yield from self._view(state, learner.streak))
+
+    # -- housekeeping ---------------------------------------------------------------
+
+    async def tidy_sessions(
+        self,
+        now: datetime | None = None,
+        *,
+        idle: timedelta = SESSION_IDLE,
+        keep: timedelta = SESSION_KEEP,
+        batch: int = TIDY_BATCH,
+    ) -> SessionsTidied:
+        """Expire sessions left open for ``idle``, then delete sessions closed more than
+        ``keep`` ago, ``batch`` rows per transaction (each batch its own transaction, so
+        clicks queue behind one short one at most).
+        """
+        now = now or self.clock()
+        expired = pruned = 0
+        while True:
+            n = await self.store.write(sessions.expire_idle(now - idle, now, limit=batch))
+            expired += n
+            if n < batch:
+                break
+        while True:
+            n = await self.store.write(sessions.prune_closed(now - keep, limit=batch))
+            pruned += n
+            if n < batch:
+                break
+        return SessionsTidied(expired=expired, pruned=pruned)
+
+    # -- reading --------------------------------------------------------------------
+
+    async def view(self, session_id: int) -> StepView:
+        """The session as it stands."""
+
+        def read() -> Script[StepView]:
+            state = yield from sessions.load(session_id)
+            if state is None:
+                raise SessionNotFound()
+            streak = StreakState()
+            if state.finished:
+                learner = yield from learners.get(state.learner_id)
+                streak = learner.streak if learner else streak
+            return (yield from self._view(state, streak))
+
+        return await self.store.read(read())
+
+    async def check_step(self, who: Identity, session_id: int, step: int) -> StepView:
+        """The checks every click makes, changing nothing (before opening a modal, which
+        must be the click's first response)."""
+
+        def read() -> Script[StepView]:
+            state = yield from sessions.load(session_id)
+            if state is None:
+                raise SessionNotFound()
+            learner = yield from learners.find(who)
+            rules.check_turn(state, -1 if learner is None else learner.id, step)
+            return (yield from self._view(state, learner.streak if learner else StreakState()))
+
+        return await self.store.read(read())
+
+    def _view(self, state: SessionState, streak: StreakState) -> Script[StepView]:
+        item = state.current
+        card = self.decks.card(item.deck_id, item.card_id) if item else None
+        deck = self.decks.get(item.deck_id) if item else None
+        summary = None
+        if state.finished:
+            next_due = yield from card_states.next_due(state.learner_id)
+            summary = SessionSummary(
+                answered=state.answered,
+                correct=state.correct,
+                xp=state.xp,
+                streak=streak,
+                next_due=next_due,
+            )
+        return StepView(
+            session=state,
+            card=card,
+            deck_title=deck.title if deck else None,
+            summary=summary,
+        )
+
+    # -- clicks ---------------------------------------------------------------------
+
+    async def reveal(self, who: Identity, session_id: int, step: int) -> StepView:
+        """Show a flashcard's back."""
+        return await self._click(
+            who, session_id, step, lambda state, card, _l, _m: rules.reveal(state, card)
+        )
+
+    async def show_hint(self, who: Identity, session_id: int, step: int) -> StepView:
+        """Show the explain card's hint."""
+        return await self._click(
+            who, session_id, step, lambda state, card, _l, _m: rules.show_hint(state, card)
+        )
+
+    async def next(self, who: Identity, session_id: int, step: int) -> StepView:
+        """Move past an answered card (or skip one that was removed from its deck)."""
+        return await self._click(
+            who, session_id, step, lambda state, card, _l, _m: rules.advance(state, card)
+        )
+
+    async def stop(self, who: Identity, session_id: int, step: int) -> StepView:
+        """End the session now, with its summary; the answers so far stay recorded."""
+        return await self._click(who, session_id, step, lambda state, _c, _l, _m: rules.stop(state))
+
+    async def grade_flashcard(
+        self, who: Identity, session_id: int, step: int, grade: Grade
+    ) -> StepView:
+        """Record the learner's own grade of a revealed flashcard and move on."""
+        now = self.clock()
+        return await self._click(
+            who,
+            session_id,
+            step,
+            lambda state, card, learner, memory: rules.grade_flashcard(
+                state,
+                card,
+                grade,
+                learner=learner,
+                memory=memory,
+                scheduler=self.scheduler,
+                now=now,
+            ),
+            now=now,
+            needs_memory=True,
+        )
+
+    async def answer_mcq(
+        self, who: Identity, session_id: int, step: int, choice: int, fingerprint: str | None
+    ) -> StepView:
+        """Grade the option the learner picked (see :func:`bot.core.session.answer_mcq`)."""
+        now = self.clock()
+        return await self._click(
+            who,
+            session_id,
+            step,
+            lambda state, card, learner, memory: rules.answer_mcq(
+                state,
+                card,
+                choice,
+                fingerprint,
+                learner=learner,
+                memory=memory,
+                scheduler=self.scheduler,
+                now=now,
+            ),
+            now=now,
+            needs_memory=True,
+        )
+
+    async def answer_explain(
+        self, who: Identity, session_id: int, step: int, text: str
+    ) -> StepView:
+        """Grade a written explanation concept by concept."""
+        now = self.clock()
+        return await self._click(
+            who,
+            session_id,
+            step,
+            lambda state, card, learner, memory: rules.answer_explain(
+                state,
+                card,
+                text,
+                learner=learner,
+                memory=memory,
+                scheduler=self.scheduler,
+                now=now,
+            ),
+            now=now,
+            needs_memory=True,
+        )
+
+    async def set_message(self, session_id: int, message: str) -> None:
+        """Remember which message shows the session."""
+        await self.store.write(sessions.set_message(session_id, message))
+
+    async def _click(
+        self,
+        who: Identity,
+        session_id: int,
+        step: int,
+        decide: Decide,
+        *,
+        now: datetime | None = None,
+        needs_memory: bool = False,
+    ) -> StepView:
+        """Load, check the turn, decide, store: one transaction."""
+        at = now or self.clock()
+
+        def click() -> Script[StepView]:
+            # The learner's row first, then the session's: starting a session locks them
+            # in that order too (learners.ensure, then abandon_active), and one order
+            # means no deadlock on PostgreSQL. The learner's lock also queues their
+            # answers in other sessions, which read and write the same streak and
+            # card memories.
+            learner = yield from learners.find(who, lock=True)
+            state = yield from sessions.load(session_id, lock=True)
+            if state is None:
+                raise SessionNotFound()
+            rules.check_turn(state, -1 if learner is None else learner.id, step)
+            assert learner is not None  # check_turn refused anyone else
+            item = state.current
+            card = self.decks.card(item.deck_id, item.card_id) if item else None
+            memory = None
+            if needs_memory and item is not None:
+                memory = yield from card_states.get(learner.id, item.deck_id, item.card_id)
+            decision = decide(state, card, learner, memory)
+            streak = learner.streak
+            if isinstance(decision, Answered):
+                yield from reviews.record(decision.outcome)
+                streak = decision.outcome.streak.state
+                decision = decision.session
+            if decision is not None and decision != state:
+                yield from sessions.save(decision, at)
+                state = decision
+            return (yield from self._view(state, streak))
+
+        try:
+            return await self.store.write(click())
+        except Conflict as exc:
+            # The unique (session, step) review exists: a concurrent duplicate that got
+            # past the lock (another process on SQLite's BEGIN IMMEDIATE cannot).
+            raise StaleStep() from exc
+
+
+def _check_count(count: int) -> None:
+    if not 1 <= count <= MAX_COUNT:
+        raise NothingToStudy(NothingReason.BAD_COUNT, limit=MAX_COUNT)
+
+
+__all__ = ["SessionSummary", "SessionsTidied", "StepView", "StudyService", "Where"]

@@ -1,0 +1,32 @@
+"""The ``communities`` table: a Discord server or a Slack workspace, by platform identity."""
+
+from __future__ import annotations
+
+from bot.core.learner import Identity
+from bot.storage.script import Script, one, value
+
+
+def ensure(identity: Identity) -> Script[int]:
+    """Recall's id of the community with ``identity``, created on first use."""
+    row = yield from one(
+        "INSERT INTO communities (platform, external_id) VALUES (?, ?)"
+        " ON CONFLICT (platform, external_id) DO UPDATE SET platform = excluded.platform"
+        " RETURNING id",
+        str(identity.platform),
+        identity.external_id,
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+def find(identity: Identity) -> Script[int | None]:
+    """Recall's id of the community with ``identity``, or None if it never used Recall."""
+    found = yield from value(
+        "SELECT id FROM communities WHERE platform = ? AND external_id = ?",
+        str(identity.platform),
+        identity.external_id,
+    )
+    return None if found is None else int(found)
+
+
+__all__ = ["ensure", "find"]

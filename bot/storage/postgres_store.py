@@ -1,0 +1,194 @@
+"""The PostgreSQL backend: an asyncpg pool, one pooled connection per transaction.
+
+Scripts (see :mod:`bot.storage.script`) are driven from the event loop: each query
+is awaited on the transaction's connection, and the pure decision between the
+queries runs on the loop. Transactions are READ COMMITTED; scripts that decide on
+a row they then change read it with ``FOR UPDATE`` (see :func:`for_update`), so two
+processes handling clicks on one session queue behind each other and the second
+sees the first one's result.
+
+Placeholders are written ``?`` as for SQLite and numbered here (``$1``...). asyncpg
+prepares and caches each statement per connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from typing import Any, TypeAlias, TypeVar
+from urllib.parse import urlsplit
+
+import asyncpg
+import asyncpg.pool
+
+from bot.storage.errors import Conflict, StorageError
+from bot.storage.script import Dialect, Query, Script, Want, is_dialect_query
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+Connection: TypeAlias = "asyncpg.Connection[Any] | asyncpg.pool.PoolConnectionProxy[Any]"
+"""A connection, bare or borrowed from the pool."""
+
+# Quoted strings and identifiers, line and block comments are copied as they are:
+# a ``?`` inside them is text, not a parameter.
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\?", re.DOTALL)
+
+
+@lru_cache(maxsize=1024)
+def numbered(sql: str) -> str:
+    """``sql`` with each ``?`` placeholder (outside quotes and comments) as ``$1``, ``$2``..."""
+    counter = 0
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal counter
+        if match.group(0) != "?":
+            return match.group(0)
+        counter += 1
+        return f"${counter}"
+
+    return _TOKEN.sub(replace, sql)
+
+
+def _count(status: str) -> int:
+    """Rows changed, from a command status such as ``UPDATE 3`` or ``INSERT 0 1``."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+async def run_query(conn: Connection, query: Query) -> Any:
+    """Execute one query on ``conn``; the result the script wants."""
+    if is_dialect_query(query):
+        return Dialect.POSTGRES
+    sql = numbered(query.text(Dialect.POSTGRES))
+    if query.many:
+        await conn.executemany(sql, query.params)
+        return None
+    if query.want is Want.ROWS:
+        return await conn.fetch(sql, *query.params)
+    if query.want is Want.ONE:
+        return await conn.fetchrow(sql, *query.params)
+    status = await conn.execute(sql, *query.params)
+    return _count(status) if query.want is Want.COUNT else None
+
+
+async def drive(conn: Connection, script: Script[T]) -> T:
+    """Run ``script`` to its end on ``conn`` (inside the caller's transaction)."""
+    try:
+        query = next(script)
+        while True:
+            query = script.send(await run_query(conn, query))
+    except StopIteration as stop:
+        result: T = stop.value
+        return result
+    finally:
+        script.close()
+
+
+LOCK_TIMEOUT_MS = 5000
+"""How long a statement waits for a row lock (SQLite's busy timeout is the same)."""
+
+_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InsufficientResourcesError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.ReadOnlySQLTransactionError,
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+    asyncpg.LockNotAvailableError,
+    asyncpg.QueryCanceledError,
+)
+
+
+def _redact(dsn: str) -> str:
+    """``host:port/dbname`` of a DSN: never the password."""
+    parts = urlsplit(dsn)
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{host}{port}{parts.path or '/'}"
+
+
+class PostgresStore:
+    """An open PostgreSQL database. Create with :meth:`connect`, finish with :meth:`close`."""
+
+    dialect = Dialect.POSTGRES
+
+    def __init__(self, pool: asyncpg.Pool, where: str) -> None:
+        self._pool = pool
+        self._where = where
+
+    @property
+    def description(self) -> str:
+        """What to call this database in a log line (no password)."""
+        return f"PostgreSQL {self._where}"
+
+    @classmethod
+    async def connect(
+        cls, dsn: str, *, min_size: int = 1, max_size: int = 10, connect_seconds: float = 10.0
+    ) -> PostgresStore:
+        """Open a pool on ``dsn`` without migrating; see :func:`open_store`."""
+        where = _redact(dsn)
+        try:
+            pool = await asyncpg.create_pool(
+                dsn,
+                min_size=min_size,
+                max_size=max_size,
+                timeout=connect_seconds,
+                command_timeout=60,
+                # Recall's own statements are few and fixed: keep them all prepared.
+                statement_cache_size=512,
+                # Like SQLite's busy timeout: a row another transaction holds for longer
+                # than this is "busy, try again" (StorageError), not a click that hangs
+                # past Discord's deadline and the learner's patience.
+                server_settings={"lock_timeout": str(LOCK_TIMEOUT_MS)},
+            )
+        except (*_UNAVAILABLE, asyncpg.PostgresError) as exc:
+            raise StorageError(f"cannot connect to PostgreSQL at {where}: {_reason(exc)}") from exc
+        return cls(pool, where)
+
+    async def write(self, script: Script[T]) -> T:
+        """Run ``script`` as one transaction on one pooled connection."""
+        return await self._run(script, readonly=False)
+
+    async def read(self, script: Script[T]) -> T:
+        """Run a read-only ``script`` on one consistent snapshot."""
+        return await self._run(script, readonly=True)
+
+    async def _run(self, script: Script[T], *, readonly: bool) -> T:
+        try:
+            async with self._pool.acquire() as conn:
+                transaction = conn.transaction(
+                    isolation="repeatable_read" if readonly else "read_committed",
+                    readonly=readonly,
+                )
+                async with transaction:
+                    return await drive(conn, script)
+        except asyncpg.UniqueViolationError as exc:
+            raise Conflict(str(exc)) from exc
+        except _UNAVAILABLE as exc:
+            doing = "could not read" if readonly else "could not save"
+            raise StorageError(f"{doing}: {_reason(exc)}") from exc
+        finally:
+            script.close()
+
+    async def call(self, job: Any) -> Any:
+        """Run ``await job(connection)`` on a pooled connection (migrations, tests' checks)."""
+        async with self._pool.acquire() as conn:
+            return await job(conn)
+
+    async def close(self) -> None:
+        """Close the pool, letting running transactions finish."""
+        await self._pool.close()
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+__all__ = ["PostgresStore", "drive", "numbered", "run_query"]

@@ -1,0 +1,175 @@
+"""Transaction scripts: storage code written once, run by either backend.
+
+A *script* is a generator that yields :class:`Query` objects and receives each
+query's result back, then returns the transaction's result::
+
+    def rename(deck_id: str, title: str) -> Script[bool]:
+        changed = yield Query("UPDATE decks SET title = ? WHERE id = ?", (title, deck_id),
+                              want=Want.COUNT)
+        return changed > 0
+
+It does no I/O itself (the "sans-I/O" style of h11 and friends), so the same
+script runs on both backends, and each backend chooses where it runs:
+
+* SQLite runs the whole script, BEGIN to COMMIT, as *one* job in its database
+  thread: a click is one trip to that thread however many statements it makes,
+  and the decision between the statements (grading, FSRS, streaks) runs there too.
+* PostgreSQL drives the script from the event loop, awaiting each query on one
+  pooled connection inside one transaction.
+
+Between its queries a script only calls pure code: it must not await, sleep or
+touch the event loop (on SQLite it runs in another thread). Scripts compose with
+``yield from``: ``record = yield from sessions.load(session_id)``.
+
+SQL is written once with ``?`` placeholders; the PostgreSQL backend numbers them
+(``$1``, ``$2``...). Where the dialects differ, a query carries a :class:`Dialects`
+pair instead of one string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol, TypeAlias, TypeVar
+
+T = TypeVar("T")
+
+
+class Dialect(Enum):
+    """The SQL dialect a backend speaks."""
+
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
+class Want(Enum):
+    """What a script receives back for a query."""
+
+    ROWS = "rows"
+    """Every row, as a list."""
+    ONE = "one"
+    """The first row, or None."""
+    COUNT = "count"
+    """The number of rows the statement changed."""
+    NOTHING = "nothing"
+    """None."""
+
+
+class Row(Protocol):
+    """A result row: ``sqlite3.Row`` and ``asyncpg.Record`` both index by name and position."""
+
+    def __getitem__(self, key: str | int, /) -> Any:  # pragma: no cover - protocol
+        ...
+
+    def keys(self) -> Any:  # pragma: no cover - protocol
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Dialects:
+    """One statement in each dialect, where they cannot share a text."""
+
+    sqlite: str
+    postgres: str
+
+    def text(self, dialect: Dialect) -> str:
+        """The statement for ``dialect``."""
+        return self.sqlite if dialect is Dialect.SQLITE else self.postgres
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One statement and what the script wants back from it."""
+
+    sql: str | Dialects
+    params: Sequence[Any] = ()
+    want: Want = Want.ROWS
+    many: bool = False
+    """Run ``sql`` once per item of ``params`` (each a sequence); the result is None."""
+
+    def text(self, dialect: Dialect) -> str:
+        """The statement's text in ``dialect``."""
+        return self.sql if isinstance(self.sql, str) else self.sql.text(dialect)
+
+
+Script: TypeAlias = Generator[Query, Any, T]
+"""A transaction script returning ``T`` (see the module docstring)."""
+
+
+def rows(sql: str | Dialects, *params: Any) -> Script[list[Row]]:
+    """Every row of a query."""
+    result: list[Row] = yield Query(sql, params, Want.ROWS)
+    return result
+
+
+def one(sql: str | Dialects, *params: Any) -> Script[Row | None]:
+    """The first row of a query, or None."""
+    result: Row | None = yield Query(sql, params, Want.ONE)
+    return result
+
+
+def value(sql: str | Dialects, *params: Any) -> Script[Any]:
+    """The first column of the first row, or None when there is no row."""
+    row: Row | None = yield Query(sql, params, Want.ONE)
+    return None if row is None else row[0]
+
+
+def execute(sql: str | Dialects, *params: Any) -> Script[int]:
+    """Run a statement; the number of rows it changed."""
+    count: int = yield Query(sql, params, Want.COUNT)
+    return count
+
+
+def execute_many(sql: str | Dialects, params: Iterable[Sequence[Any]]) -> Script[None]:
+    """Run one statement for each parameter sequence."""
+    batch = [tuple(p) for p in params]
+    if batch:
+        yield Query(sql, batch, Want.NOTHING, many=True)
+
+
+def for_update(sql: str) -> Dialects:
+    """A read of rows the script will change: ``FOR UPDATE`` on PostgreSQL, so that
+    concurrent transactions queue on those rows; SQLite needs nothing (its writers
+    are serialised by ``BEGIN IMMEDIATE``) and has no such clause."""
+    return Dialects(sqlite=sql, postgres=f"{sql} FOR UPDATE")
+
+
+def done(result: T) -> Script[T]:
+    """A script that runs no query and returns ``result`` (for a branch with nothing to do)."""
+    return result
+    yield  # pragma: no cover - makes this a generator
+
+
+def dialect() -> Script[Dialect]:
+    """The dialect of the backend running the script (rarely needed: prefer :class:`Dialects`)."""
+    found: Dialect = yield _DIALECT
+    return found
+
+
+_DIALECT = Query("-- dialect", (), Want.NOTHING)
+"""A marker query: backends answer it with their :class:`Dialect` and run nothing."""
+
+
+def is_dialect_query(query: Query) -> bool:
+    """True for the marker that :func:`dialect` yields."""
+    return query is _DIALECT
+
+
+__all__ = [
+    "Dialect",
+    "Dialects",
+    "Query",
+    "Row",
+    "Script",
+    "Want",
+    "dialect",
+    "done",
+    "execute",
+    "execute_many",
+    "for_update",
+    "is_dialect_query",
+    "one",
+    "rows",
+    "value",
+]

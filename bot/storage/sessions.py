@@ -1,0 +1,177 @@
+"""The ``quiz_sessions`` table: each session's queue, position and current result."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import lru_cache
+
+from bot.core.session import (
+    Phase,
+    QueueItem,
+    SessionKind,
+    SessionState,
+    Status,
+    StepResult,
+)
+from bot.storage.codec import to_epoch
+from bot.storage.script import Row, Script, execute, for_update, one
+
+_COLUMNS = (
+    "id, learner_id, community_id, channel, deck_id, kind, queue, position, phase, status,"
+    " message, answered, correct, xp, last_result, hint_shown"
+)
+
+
+@lru_cache(maxsize=4096)
+def _queue(text: str) -> tuple[QueueItem, ...]:
+    """A stored queue, parsed. A session's queue never changes once written and every
+    click reads it: the cache keeps the parse (of immutable data; the row stays the
+    record)."""
+    return tuple(QueueItem(d, c) for d, c in json.loads(text))
+
+
+def _state(row: Row) -> SessionState:
+    result = row["last_result"]
+    return SessionState(
+        id=int(row["id"]),
+        learner_id=int(row["learner_id"]),
+        community_id=row["community_id"],
+        channel=row["channel"],
+        deck_id=row["deck_id"],
+        kind=SessionKind(row["kind"]),
+        queue=_queue(row["queue"]),
+        position=int(row["position"]),
+        phase=Phase(row["phase"]),
+        status=Status(row["status"]),
+        message=row["message"],
+        answered=int(row["answered"]),
+        correct=int(row["correct"]),
+        xp=int(row["xp"]),
+        last_result=StepResult.from_dict(json.loads(result)) if result else None,
+        hint_shown=bool(row["hint_shown"]),
+    )
+
+
+def create(
+    *,
+    learner_id: int,
+    community_id: int | None,
+    channel: str | None,
+    deck_id: str | None,
+    kind: SessionKind,
+    queue: list[QueueItem],
+    now: datetime,
+) -> Script[SessionState]:
+    """Store a new active session."""
+    row = yield from one(
+        "INSERT INTO quiz_sessions (learner_id, community_id, channel, deck_id, kind, queue,"
+        f" created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+        learner_id,
+        community_id,
+        channel,
+        deck_id,
+        str(kind),
+        json.dumps([[q.deck_id, q.card_id] for q in queue]),
+        to_epoch(now),
+        to_epoch(now),
+    )
+    assert row is not None
+    return _state(row)
+
+
+def load(session_id: int, *, lock: bool = False) -> Script[SessionState | None]:
+    """The session, or None. ``lock``: it is about to change (see :func:`for_update`)."""
+    sql = f"SELECT {_COLUMNS} FROM quiz_sessions WHERE id = ?"
+    row = yield from one(for_update(sql) if lock else sql, session_id)
+    return _state(row) if row else None
+
+
+def save(state: SessionState, now: datetime) -> Script[None]:
+    """Store a session's new state (the columns a transition may change)."""
+    yield from execute(
+        "UPDATE quiz_sessions SET position = ?, phase = ?, status = ?, message = ?,"
+        " answered = ?, correct = ?, xp = ?, last_result = ?, hint_shown = ?, updated_at = ?"
+        " WHERE id = ?",
+        state.position,
+        str(state.phase),
+        str(state.status),
+        state.message,
+        state.answered,
+        state.correct,
+        state.xp,
+        None if state.last_result is None else json.dumps(state.last_result.to_dict()),
+        int(state.hint_shown),
+        to_epoch(now),
+        state.id,
+    )
+
+
+def set_message(session_id: int, message: str) -> Script[None]:
+    """Remember which message shows the session.
+
+    ``updated_at`` stays: it is when the learner last did something, which decides
+    when an untouched session expires, and showing it is not the learner's doing.
+    """
+    yield from execute("UPDATE quiz_sessions SET message = ? WHERE id = ?", message, session_id)
+
+
+def abandon_active(learner_id: int, channel: str | None, now: datetime) -> Script[int]:
+    """Mark the learner's running sessions in ``channel`` as abandoned; how many."""
+    count = yield from execute(
+        "UPDATE quiz_sessions SET status = 'abandoned', updated_at = ?"
+        " WHERE learner_id = ? AND status = 'active'"
+        " AND (channel = ? OR (channel IS NULL AND CAST(? AS TEXT) IS NULL))",
+        to_epoch(now),
+        learner_id,
+        channel,
+        channel,
+    )
+    return count
+
+
+# Housekeeping. Sessions are working state, not the record: every answer is in
+# ``reviews`` (the log, which stays), and statistics, streaks and leaderboards come
+# from the log and its roll-ups, never from this table. A closed session is kept a
+# while so that its old message's buttons can still say it is over.
+
+
+def expire_idle(before: datetime, now: datetime, *, limit: int) -> Script[int]:
+    """Mark at most ``limit`` active sessions last touched before ``before`` as expired."""
+    count = yield from execute(
+        "UPDATE quiz_sessions SET status = 'expired', updated_at = ?"
+        " WHERE id IN (SELECT id FROM quiz_sessions"
+        " WHERE status = 'active' AND updated_at < ? LIMIT ?)",
+        to_epoch(now),
+        to_epoch(before),
+        limit,
+    )
+    return count
+
+
+def prune_closed(before: datetime, *, limit: int) -> Script[int]:
+    """Delete at most ``limit`` closed sessions last touched before ``before``.
+
+    Never the newest row: SQLite (without AUTOINCREMENT) gives a new row max(id) + 1,
+    and an emptied table would hand out old ids again, which old buttons and the
+    reviews' unique (session_id, step) still refer to.
+    """
+    count = yield from execute(
+        "DELETE FROM quiz_sessions WHERE id IN (SELECT id FROM quiz_sessions"
+        " WHERE status != 'active' AND updated_at < ?"
+        " AND id < (SELECT MAX(id) FROM quiz_sessions) LIMIT ?)",
+        to_epoch(before),
+        limit,
+    )
+    return count
+
+
+__all__ = [
+    "abandon_active",
+    "create",
+    "expire_idle",
+    "load",
+    "prune_closed",
+    "save",
+    "set_message",
+]

@@ -1,0 +1,91 @@
+"""What the Discord front end says for each of the engine's errors.
+
+The engine's errors (:mod:`bot.core.errors`) carry data; the words, the command
+names and Discord's ``<t:…:R>`` timestamps live here, so that another front end
+(the terminal, Slack) can say the same things its own way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.errors import (
+    NothingReason,
+    NothingToStudy,
+    NotYourSession,
+    RecallError,
+    SessionNotFound,
+    SessionOver,
+    StaleReason,
+    StaleStep,
+)
+from bot.core.reminders import OffReason
+
+
+def relative(instant: datetime) -> str:
+    """A Discord timestamp that every client shows in its own zone ("in 3 days")."""
+    return f"<t:{int(instant.timestamp())}:R>"
+
+
+STALE: dict[StaleReason, str] = {
+    StaleReason.ALREADY_ANSWERED: "That card was already answered.",
+    StaleReason.OUT_OF_DATE: "That button is out of date.",
+    StaleReason.REVEAL_FIRST: "Reveal the answer first.",
+    StaleReason.ANSWER_FIRST: "Answer this card first.",
+    StaleReason.WRONG_BUTTON: "That button does not fit this card.",
+    StaleReason.NOT_A_FLASHCARD: "Only flashcards have an answer to reveal.",
+    StaleReason.NO_HINT: "This card has no hint.",
+    StaleReason.CARD_REMOVED: "This card was removed from its deck. Press Next to skip it.",
+    StaleReason.CARD_CHANGED: "This question changed since it was shown. Here it is again.",
+}
+
+SESSION_OVER: dict[str, str] = {
+    "finished": "This quiz is finished. Start another with /quiz start.",
+    "expired": "This quiz expired after a day unused. Start a new one with /quiz start.",
+    "abandoned": "This quiz was replaced by a newer one.",
+}
+
+
+_OFF_REASON_TEXT = {
+    OffReason.DMS_CLOSED: (
+        "Your daily reminders are off: Recall could not send you a DM (your DMs are "
+        "closed). Allow direct messages from this server, then run /quiz remind set again."
+    ),
+}
+
+
+def describe_off_reason(reason: str) -> str:
+    """The sentence telling a learner why Recall turned their reminders off."""
+    try:
+        return _OFF_REASON_TEXT[OffReason(reason)]
+    except ValueError:
+        return f"Your daily reminders were turned off ({reason}). Run /quiz remind set to resume."
+
+
+def describe(error: RecallError) -> str:
+    """The sentence for ``error``, for the person who clicked or typed."""
+    if isinstance(error, SessionNotFound):
+        return "This quiz no longer exists. Start a new one with /quiz start."
+    if isinstance(error, NotYourSession):
+        return "This is not your quiz. Start your own with /quiz start."
+    if isinstance(error, StaleStep):
+        return STALE[error.reason]
+    if isinstance(error, SessionOver):
+        return SESSION_OVER.get(error.status, SESSION_OVER["finished"])
+    if isinstance(error, NothingToStudy):
+        return _nothing(error)
+    return "That can't be done right now."
+
+
+def _nothing(error: NothingToStudy) -> str:
+    if error.reason is NothingReason.NO_SUCH_DECK:
+        return f"There is no deck called '{(error.deck_id or '')[:100]}'. See /quiz decks."
+    if error.reason is NothingReason.BAD_COUNT:
+        return f"Count must be between 1 and {error.limit}."
+    if error.reason is NothingReason.NOTHING_DUE:
+        when = f" The next one is due {relative(error.next_due)}." if error.next_due else ""
+        return f"Nothing is due right now.{when} Try /quiz start."
+    return "No cards match that deck, kind and level."
+
+
+__all__ = ["describe", "describe_off_reason", "relative"]
