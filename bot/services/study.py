@@ -407,13 +407,13 @@ class StudyService:
         at = now or self.clock()
 
         def click() -> Script[StepView]:
-            # The learner's row first, then the session's: starting a session locks them
-            # in that order too (learners.ensure, then abandon_active), and one order
+            # The learner's row first, then the session's (one statement, locking in
+            # that order: sessions.load_for_click): starting a session locks them in
+            # that order too (learners.ensure, then abandon_active), and one order
             # means no deadlock on PostgreSQL. The learner's lock also queues their
             # answers in other sessions, which read and write the same streak and
             # card memories.
-            learner = yield from learners.find(who, lock=True)
-            state = yield from sessions.load(session_id, lock=True)
+            learner, state = yield from sessions.load_for_click(who, session_id)
             if state is None:
                 raise SessionNotFound()
             rules.check_turn(state, -1 if learner is None else learner.id, step)

@@ -20,20 +20,30 @@ _COLUMNS = (
 )
 
 
-def learner_from_row(row: Row) -> Learner:
-    """Build a :class:`Learner` from a row with :data:`_COLUMNS`."""
-    last = row["last_active_date"]
+COLUMN_NAMES = tuple(name.strip() for name in _COLUMNS.split(","))
+
+
+def columns_as(table: str, prefix: str) -> str:
+    """The learner columns of ``table`` (an alias) selected as ``<prefix><column>``, for a
+    query that joins learners to another table with columns of the same names."""
+    return ", ".join(f"{table}.{name} AS {prefix}{name}" for name in COLUMN_NAMES)
+
+
+def learner_from_row(row: Row, prefix: str = "") -> Learner:
+    """Build a :class:`Learner` from a row with :data:`_COLUMNS` (named ``prefix`` + the
+    column, see :func:`columns_as`)."""
+    last = row[f"{prefix}last_active_date"]
     return Learner(
-        id=int(row["id"]),
-        identity=Identity(Platform(row["platform"]), str(row["external_id"])),
-        time_zone=row["time_zone"],
-        reminder_time=row["reminder_time"],
-        reminders_off_reason=row["reminders_off_reason"],
-        xp=int(row["xp"]),
+        id=int(row[f"{prefix}id"]),
+        identity=Identity(Platform(row[f"{prefix}platform"]), str(row[f"{prefix}external_id"])),
+        time_zone=row[f"{prefix}time_zone"],
+        reminder_time=row[f"{prefix}reminder_time"],
+        reminders_off_reason=row[f"{prefix}reminders_off_reason"],
+        xp=int(row[f"{prefix}xp"]),
         streak=StreakState(
-            current=int(row["streak"]),
-            best=int(row["best_streak"]),
-            freezes=int(row["freezes"]),
+            current=int(row[f"{prefix}streak"]),
+            best=int(row[f"{prefix}best_streak"]),
+            freezes=int(row[f"{prefix}freezes"]),
             last_active=date.fromisoformat(last) if last else None,
         ),
     )
@@ -109,6 +119,8 @@ def delete(learner_id: int) -> Script[bool]:
 
 
 __all__ = [
+    "COLUMN_NAMES",
+    "columns_as",
     "delete",
     "ensure",
     "find",
