@@ -426,10 +426,16 @@ class StudyService:
             decision = decide(state, card, learner, memory)
             streak = learner.streak
             if isinstance(decision, Answered):
-                yield from reviews.record(decision.outcome)
+                # The answer's writes and the session's new state: none reads another's
+                # row, so on PostgreSQL they go in one round trip.
+                moved = decision.session
+                yield from reviews.record(
+                    decision.outcome,
+                    and_then=[sessions.save_statement(moved, at)] if moved != state else [],
+                )
                 streak = decision.outcome.streak.state
-                decision = decision.session
-            if decision is not None and decision != state:
+                state = moved
+            elif decision is not None and decision != state:
                 yield from sessions.save(decision, at)
                 state = decision
             return (yield from self._view(state, streak))

@@ -12,7 +12,7 @@ from bot.core.learner import Identity, Learner, Platform
 from bot.core.review import ReviewOutcome
 from bot.core.streaks import StreakState
 from bot.storage.codec import to_epoch
-from bot.storage.script import Row, Script, execute, for_update, one
+from bot.storage.script import Row, Script, Statement, execute, for_update, one
 
 _COLUMNS = (
     "id, platform, external_id, time_zone, reminder_time, reminders_off_reason, xp,"
@@ -87,20 +87,28 @@ def get(learner_id: int) -> Script[Learner | None]:
     return learner_from_row(row) if row else None
 
 
-def save_progress(learner_id: int, outcome: ReviewOutcome) -> Script[None]:
-    """Add the answer's XP and store the streak it left (in the answer's transaction)."""
+def save_progress_statement(learner_id: int, outcome: ReviewOutcome) -> Statement:
+    """The UPDATE of :func:`save_progress`, for :func:`bot.storage.script.execute_together`."""
     state = outcome.streak.state
-    yield from execute(
+    return (
         "UPDATE learners SET xp = xp + ?, streak = ?, best_streak = ?, freezes = ?,"
         " last_active_date = ?, streak_alive_until = ? WHERE id = ?",
-        outcome.xp,
-        state.current,
-        state.best,
-        state.freezes,
-        state.last_active.isoformat() if state.last_active else None,
-        outcome.alive_until.isoformat() if outcome.alive_until else None,
-        learner_id,
+        (
+            outcome.xp,
+            state.current,
+            state.best,
+            state.freezes,
+            state.last_active.isoformat() if state.last_active else None,
+            outcome.alive_until.isoformat() if outcome.alive_until else None,
+            learner_id,
+        ),
     )
+
+
+def save_progress(learner_id: int, outcome: ReviewOutcome) -> Script[None]:
+    """Add the answer's XP and store the streak it left (in the answer's transaction)."""
+    sql, params = save_progress_statement(learner_id, outcome)
+    yield from execute(sql, *params)
 
 
 def set_time_zone(learner_id: int, zone: str) -> Script[None]:
@@ -127,5 +135,6 @@ __all__ = [
     "get",
     "learner_from_row",
     "save_progress",
+    "save_progress_statement",
     "set_time_zone",
 ]

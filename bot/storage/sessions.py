@@ -17,7 +17,7 @@ from bot.core.session import (
 )
 from bot.storage import learners
 from bot.storage.codec import to_epoch
-from bot.storage.script import Dialects, Row, Script, execute, for_update, one
+from bot.storage.script import Dialects, Row, Script, Statement, execute, for_update, one
 
 _COLUMNS = (
     "id, learner_id, community_id, channel, deck_id, kind, queue, position, phase, status,"
@@ -121,24 +121,32 @@ def load_for_click(
     return learner, state
 
 
-def save(state: SessionState, now: datetime) -> Script[None]:
-    """Store a session's new state (the columns a transition may change)."""
-    yield from execute(
+def save_statement(state: SessionState, now: datetime) -> Statement:
+    """The UPDATE of :func:`save`, for :func:`bot.storage.script.execute_together`."""
+    return (
         "UPDATE quiz_sessions SET position = ?, phase = ?, status = ?, message = ?,"
         " answered = ?, correct = ?, xp = ?, last_result = ?, hint_shown = ?, updated_at = ?"
         " WHERE id = ?",
-        state.position,
-        str(state.phase),
-        str(state.status),
-        state.message,
-        state.answered,
-        state.correct,
-        state.xp,
-        None if state.last_result is None else json.dumps(state.last_result.to_dict()),
-        int(state.hint_shown),
-        to_epoch(now),
-        state.id,
+        (
+            state.position,
+            str(state.phase),
+            str(state.status),
+            state.message,
+            state.answered,
+            state.correct,
+            state.xp,
+            None if state.last_result is None else json.dumps(state.last_result.to_dict()),
+            int(state.hint_shown),
+            to_epoch(now),
+            state.id,
+        ),
     )
+
+
+def save(state: SessionState, now: datetime) -> Script[None]:
+    """Store a session's new state (the columns a transition may change)."""
+    sql, params = save_statement(state, now)
+    yield from execute(sql, *params)
 
 
 def set_message(session_id: int, message: str) -> Script[None]:
@@ -208,5 +216,6 @@ __all__ = [
     "load_for_click",
     "prune_closed",
     "save",
+    "save_statement",
     "set_message",
 ]
