@@ -134,7 +134,7 @@ Statement: TypeAlias = tuple[str, Sequence[Any]]
 
 
 def execute_together(statements: Sequence[Statement]) -> Script[None]:
-    """Run writes that do not depend on each other, in order.
+    """Run writes that do not depend on each other (so their order does not matter).
 
     On SQLite, one after the other (the whole script is one trip to its thread
     anyway). On PostgreSQL, as ONE statement whose first writes are data-modifying
