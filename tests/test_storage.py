@@ -48,6 +48,7 @@ from bot.storage.script import (
     done,
     execute,
     execute_many,
+    execute_together,
     for_update,
     one,
     rows,
@@ -179,6 +180,28 @@ async def test_unique_violation_is_a_conflict_and_rolls_back(store: Store) -> No
     # The connection is not left in a failed transaction.
     await store.write(_insert_learner("2"))
     assert await store.read(_external_ids()) == ["1", "2"]
+
+
+async def test_execute_together_runs_every_write_in_order(store: Store) -> None:
+    await store.write(_insert_learner("1"))
+    insert = "INSERT INTO learners (platform, external_id, created_at) VALUES ('discord', ?, ?)"
+    update = ("UPDATE learners SET xp = ? WHERE external_id = ?", (7, "1"))
+    # Three writes, each its own rows (the rule of execute_together), parameters in order.
+    await store.write(execute_together([(insert, ("2", 5)), update, (insert, ("3", 6))]))
+    assert await store.read(_external_ids()) == ["1", "2", "3"]
+    found = await store.read(rows("SELECT xp, created_at FROM learners ORDER BY external_id"))
+    assert [(r["xp"], r["created_at"]) for r in found] == [(7, 0), (0, 5), (0, 6)]
+
+
+async def test_execute_together_conflict_keeps_none_of_the_writes(store: Store) -> None:
+    await store.write(_insert_learner("1"))
+    duplicate = (
+        "INSERT INTO learners (platform, external_id, created_at) VALUES ('discord', ?, 0)",
+        ("1",),
+    )
+    with pytest.raises(Conflict):
+        await store.write(execute_together([("UPDATE learners SET xp = ?", (9,)), duplicate]))
+    assert await store.read(value("SELECT xp FROM learners")) == 0
 
 
 async def test_other_integrity_errors_are_not_conflicts(store: Store) -> None:

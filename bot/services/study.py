@@ -407,13 +407,13 @@ class StudyService:
         at = now or self.clock()
 
         def click() -> Script[StepView]:
-            # The learner's row first, then the session's: starting a session locks them
-            # in that order too (learners.ensure, then abandon_active), and one order
+            # The learner's row first, then the session's (one statement, locking in
+            # that order: sessions.load_for_click): starting a session locks them in
+            # that order too (learners.ensure, then abandon_active), and one order
             # means no deadlock on PostgreSQL. The learner's lock also queues their
             # answers in other sessions, which read and write the same streak and
             # card memories.
-            learner = yield from learners.find(who, lock=True)
-            state = yield from sessions.load(session_id, lock=True)
+            learner, state = yield from sessions.load_for_click(who, session_id)
             if state is None:
                 raise SessionNotFound()
             rules.check_turn(state, -1 if learner is None else learner.id, step)
@@ -426,10 +426,16 @@ class StudyService:
             decision = decide(state, card, learner, memory)
             streak = learner.streak
             if isinstance(decision, Answered):
-                yield from reviews.record(decision.outcome)
+                # The answer's writes and the session's new state: none reads another's
+                # row, so on PostgreSQL they go in one round trip.
+                moved = decision.session
+                yield from reviews.record(
+                    decision.outcome,
+                    and_then=[sessions.save_statement(moved, at)] if moved != state else [],
+                )
                 streak = decision.outcome.streak.state
-                decision = decision.session
-            if decision is not None and decision != state:
+                state = moved
+            elif decision is not None and decision != state:
                 yield from sessions.save(decision, at)
                 state = decision
             return (yield from self._view(state, streak))

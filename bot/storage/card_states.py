@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.core.scheduling import CardMemory
 from bot.storage.codec import from_epoch, maybe_datetime, maybe_epoch, to_epoch
-from bot.storage.script import Row, Script, execute, one, rows, value
+from bot.storage.script import Row, Script, Statement, execute, one, rows, value
 
 CardKey = tuple[str, str]
 """(deck id, card id)"""
@@ -37,27 +37,35 @@ def get(learner_id: int, deck_id: str, card_id: str) -> Script[CardMemory | None
     return _memory(row) if row else None
 
 
-def put(learner_id: int, deck_id: str, card_id: str, memory: CardMemory) -> Script[None]:
-    """Insert or replace the learner's memory of one card."""
-    yield from execute(
+def put_statement(learner_id: int, deck_id: str, card_id: str, memory: CardMemory) -> Statement:
+    """The upsert of :func:`put`, for :func:`bot.storage.script.execute_together`."""
+    return (
         "INSERT INTO card_states (learner_id, deck_id, card_id, state, step, stability,"
         " difficulty, due, last_review, reps, lapses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (learner_id, deck_id, card_id) DO UPDATE SET state = excluded.state,"
         " step = excluded.step, stability = excluded.stability,"
         " difficulty = excluded.difficulty, due = excluded.due,"
         " last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses",
-        learner_id,
-        deck_id,
-        card_id,
-        memory.state,
-        memory.step,
-        memory.stability,
-        memory.difficulty,
-        to_epoch(memory.due),
-        maybe_epoch(memory.last_review),
-        memory.reps,
-        memory.lapses,
+        (
+            learner_id,
+            deck_id,
+            card_id,
+            memory.state,
+            memory.step,
+            memory.stability,
+            memory.difficulty,
+            to_epoch(memory.due),
+            maybe_epoch(memory.last_review),
+            memory.reps,
+            memory.lapses,
+        ),
     )
+
+
+def put(learner_id: int, deck_id: str, card_id: str, memory: CardMemory) -> Script[None]:
+    """Insert or replace the learner's memory of one card."""
+    sql, params = put_statement(learner_id, deck_id, card_id, memory)
+    yield from execute(sql, *params)
 
 
 def for_learner(
@@ -101,4 +109,4 @@ def next_due(learner_id: int) -> Script[datetime | None]:
     return maybe_datetime(first)
 
 
-__all__ = ["CardKey", "count_due", "due", "for_learner", "get", "next_due", "put"]
+__all__ = ["CardKey", "count_due", "due", "for_learner", "get", "next_due", "put", "put_statement"]

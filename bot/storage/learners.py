@@ -12,7 +12,7 @@ from bot.core.learner import Identity, Learner, Platform
 from bot.core.review import ReviewOutcome
 from bot.core.streaks import StreakState
 from bot.storage.codec import to_epoch
-from bot.storage.script import Row, Script, execute, for_update, one
+from bot.storage.script import Row, Script, Statement, execute, for_update, one
 
 _COLUMNS = (
     "id, platform, external_id, time_zone, reminder_time, reminders_off_reason, xp,"
@@ -20,20 +20,30 @@ _COLUMNS = (
 )
 
 
-def learner_from_row(row: Row) -> Learner:
-    """Build a :class:`Learner` from a row with :data:`_COLUMNS`."""
-    last = row["last_active_date"]
+COLUMN_NAMES = tuple(name.strip() for name in _COLUMNS.split(","))
+
+
+def columns_as(table: str, prefix: str) -> str:
+    """The learner columns of ``table`` (an alias) selected as ``<prefix><column>``, for a
+    query that joins learners to another table with columns of the same names."""
+    return ", ".join(f"{table}.{name} AS {prefix}{name}" for name in COLUMN_NAMES)
+
+
+def learner_from_row(row: Row, prefix: str = "") -> Learner:
+    """Build a :class:`Learner` from a row with :data:`_COLUMNS` (named ``prefix`` + the
+    column, see :func:`columns_as`)."""
+    last = row[f"{prefix}last_active_date"]
     return Learner(
-        id=int(row["id"]),
-        identity=Identity(Platform(row["platform"]), str(row["external_id"])),
-        time_zone=row["time_zone"],
-        reminder_time=row["reminder_time"],
-        reminders_off_reason=row["reminders_off_reason"],
-        xp=int(row["xp"]),
+        id=int(row[f"{prefix}id"]),
+        identity=Identity(Platform(row[f"{prefix}platform"]), str(row[f"{prefix}external_id"])),
+        time_zone=row[f"{prefix}time_zone"],
+        reminder_time=row[f"{prefix}reminder_time"],
+        reminders_off_reason=row[f"{prefix}reminders_off_reason"],
+        xp=int(row[f"{prefix}xp"]),
         streak=StreakState(
-            current=int(row["streak"]),
-            best=int(row["best_streak"]),
-            freezes=int(row["freezes"]),
+            current=int(row[f"{prefix}streak"]),
+            best=int(row[f"{prefix}best_streak"]),
+            freezes=int(row[f"{prefix}freezes"]),
             last_active=date.fromisoformat(last) if last else None,
         ),
     )
@@ -77,20 +87,28 @@ def get(learner_id: int) -> Script[Learner | None]:
     return learner_from_row(row) if row else None
 
 
-def save_progress(learner_id: int, outcome: ReviewOutcome) -> Script[None]:
-    """Add the answer's XP and store the streak it left (in the answer's transaction)."""
+def save_progress_statement(learner_id: int, outcome: ReviewOutcome) -> Statement:
+    """The UPDATE of :func:`save_progress`, for :func:`bot.storage.script.execute_together`."""
     state = outcome.streak.state
-    yield from execute(
+    return (
         "UPDATE learners SET xp = xp + ?, streak = ?, best_streak = ?, freezes = ?,"
         " last_active_date = ?, streak_alive_until = ? WHERE id = ?",
-        outcome.xp,
-        state.current,
-        state.best,
-        state.freezes,
-        state.last_active.isoformat() if state.last_active else None,
-        outcome.alive_until.isoformat() if outcome.alive_until else None,
-        learner_id,
+        (
+            outcome.xp,
+            state.current,
+            state.best,
+            state.freezes,
+            state.last_active.isoformat() if state.last_active else None,
+            outcome.alive_until.isoformat() if outcome.alive_until else None,
+            learner_id,
+        ),
     )
+
+
+def save_progress(learner_id: int, outcome: ReviewOutcome) -> Script[None]:
+    """Add the answer's XP and store the streak it left (in the answer's transaction)."""
+    sql, params = save_progress_statement(learner_id, outcome)
+    yield from execute(sql, *params)
 
 
 def set_time_zone(learner_id: int, zone: str) -> Script[None]:
@@ -109,11 +127,14 @@ def delete(learner_id: int) -> Script[bool]:
 
 
 __all__ = [
+    "COLUMN_NAMES",
+    "columns_as",
     "delete",
     "ensure",
     "find",
     "get",
     "learner_from_row",
     "save_progress",
+    "save_progress_statement",
     "set_time_zone",
 ]

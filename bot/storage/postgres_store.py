@@ -87,6 +87,16 @@ async def drive(conn: Connection, script: Script[T]) -> T:
         script.close()
 
 
+MIN_CONNECTIONS = 4
+"""Connections opened at start and always kept open (see :meth:`PostgresStore.connect`)."""
+MAX_CONNECTIONS = 10
+"""The most a process opens: each is a server process on the database's machine."""
+
+
+async def _keep_session(conn: Connection) -> None:
+    """Nothing to reset between transactions (see the pool's ``reset`` in ``connect``)."""
+
+
 LOCK_TIMEOUT_MS = 5000
 """How long a statement waits for a row lock (SQLite's busy timeout is the same)."""
 
@@ -129,23 +139,50 @@ class PostgresStore:
 
     @classmethod
     async def connect(
-        cls, dsn: str, *, min_size: int = 1, max_size: int = 10, connect_seconds: float = 10.0
+        cls,
+        dsn: str,
+        *,
+        min_size: int = MIN_CONNECTIONS,
+        max_size: int = MAX_CONNECTIONS,
+        connect_seconds: float = 10.0,
     ) -> PostgresStore:
-        """Open a pool on ``dsn`` without migrating; see :func:`open_store`."""
+        """Open a pool on ``dsn`` without migrating; see :func:`open_store`.
+
+        ``min_size`` connections are opened here, before the bot takes its first
+        interaction, and kept however quiet the bot gets: a connection opened under
+        load costs a TCP and authentication handshake plus a backend's start while
+        learners wait for it.
+        """
         where = _redact(dsn)
         try:
             pool = await asyncpg.create_pool(
                 dsn,
                 min_size=min_size,
                 max_size=max_size,
+                # Keep open connections open (at most max_size): asyncpg's default
+                # closes any connection idle for 5 minutes, even the min_size warm
+                # ones, so a quiet night would make the morning's first clicks pay
+                # for new connections and first-time statement preparation.
+                max_inactive_connection_lifetime=0,
                 timeout=connect_seconds,
                 command_timeout=60,
                 # Recall's own statements are few and fixed: keep them all prepared.
                 statement_cache_size=512,
-                # Like SQLite's busy timeout: a row another transaction holds for longer
-                # than this is "busy, try again" (StorageError), not a click that hangs
-                # past Discord's deadline and the learner's patience.
-                server_settings={"lock_timeout": str(LOCK_TIMEOUT_MS)},
+                # The default reset (RESET ALL, CLOSE ALL, UNLISTEN, advisory unlock)
+                # is one more round trip per transaction for state Recall never leaves
+                # on a connection: transactions are always closed (asyncpg rolls back
+                # an open one before calling this), session settings are never
+                # changed, and the only advisory lock is transaction-scoped.
+                reset=_keep_session,
+                server_settings={
+                    # Like SQLite's busy timeout: a row another transaction holds for
+                    # longer than this is "busy, try again" (StorageError), not a click
+                    # that hangs past Discord's deadline and the learner's patience.
+                    "lock_timeout": str(LOCK_TIMEOUT_MS),
+                    # Recall's statements touch a few rows by key: compiling one would
+                    # cost far more than running it.
+                    "jit": "off",
+                },
             )
         except (*_UNAVAILABLE, asyncpg.PostgresError) as exc:
             raise StorageError(f"cannot connect to PostgreSQL at {where}: {_reason(exc)}") from exc

@@ -3,11 +3,37 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from bot.core.review import ReviewOutcome
 from bot.storage import card_states, learners
 from bot.storage.codec import to_epoch
-from bot.storage.script import Script, execute
+from bot.storage.script import Script, Statement, execute, execute_together
+
+
+def append_statement(outcome: ReviewOutcome) -> Statement:
+    """The INSERT of :func:`append`, for :func:`bot.storage.script.execute_together`."""
+    review = outcome.review
+    return (
+        "INSERT INTO reviews (learner_id, community_id, deck_id, card_id, kind, rating,"
+        " correct, xp, was_due, concepts_missed, session_id, step, reviewed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            review.learner_id,
+            review.community_id,
+            review.deck_id,
+            review.card_id,
+            review.kind,
+            int(review.grade),
+            int(review.correct),
+            review.xp,
+            int(review.was_due),
+            None if review.concepts_missed is None else json.dumps(list(review.concepts_missed)),
+            review.session_id,
+            review.step,
+            to_epoch(review.reviewed_at),
+        ),
+    )
 
 
 def append(outcome: ReviewOutcome) -> Script[None]:
@@ -16,34 +42,29 @@ def append(outcome: ReviewOutcome) -> Script[None]:
     A (session, step) that is already logged raises
     :class:`~bot.storage.errors.Conflict` and rolls the transaction back.
     """
+    sql, params = append_statement(outcome)
+    yield from execute(sql, *params)
+
+
+def record(outcome: ReviewOutcome, *, and_then: Sequence[Statement] = ()) -> Script[None]:
+    """Store everything one answer changed: the log entry, the card's memory, XP and
+    streak. Run inside the transaction that decided it.
+
+    ``and_then``: more writes of the same transaction (such as the session's new
+    state) that do not touch these rows; they go with the answer's writes in one
+    round trip on PostgreSQL (see :func:`bot.storage.script.execute_together`).
+    """
     review = outcome.review
-    yield from execute(
-        "INSERT INTO reviews (learner_id, community_id, deck_id, card_id, kind, rating,"
-        " correct, xp, was_due, concepts_missed, session_id, step, reviewed_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        review.learner_id,
-        review.community_id,
-        review.deck_id,
-        review.card_id,
-        review.kind,
-        int(review.grade),
-        int(review.correct),
-        review.xp,
-        int(review.was_due),
-        None if review.concepts_missed is None else json.dumps(list(review.concepts_missed)),
-        review.session_id,
-        review.step,
-        to_epoch(review.reviewed_at),
+    yield from execute_together(
+        [
+            append_statement(outcome),
+            card_states.put_statement(
+                review.learner_id, review.deck_id, review.card_id, outcome.memory
+            ),
+            learners.save_progress_statement(review.learner_id, outcome),
+            *and_then,
+        ]
     )
 
 
-def record(outcome: ReviewOutcome) -> Script[None]:
-    """Store everything one answer changed: the log entry, the card's memory, XP and
-    streak. Run inside the transaction that decided it."""
-    review = outcome.review
-    yield from append(outcome)
-    yield from card_states.put(review.learner_id, review.deck_id, review.card_id, outcome.memory)
-    yield from learners.save_progress(review.learner_id, outcome)
-
-
-__all__ = ["append", "record"]
+__all__ = ["append", "append_statement", "record"]

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 T = TypeVar("T")
@@ -128,6 +129,39 @@ def execute_many(sql: str | Dialects, params: Iterable[Sequence[Any]]) -> Script
         yield Query(sql, batch, Want.NOTHING, many=True)
 
 
+Statement: TypeAlias = tuple[str, Sequence[Any]]
+"""A statement's text (the same in both dialects) and its parameters."""
+
+
+def execute_together(statements: Sequence[Statement]) -> Script[None]:
+    """Run writes that do not depend on each other (so their order does not matter).
+
+    On SQLite, one after the other (the whole script is one trip to its thread
+    anyway). On PostgreSQL, as ONE statement whose first writes are data-modifying
+    ``WITH`` queries: one round trip instead of one per write. That form has two
+    rules, which the caller keeps: every part sees the database as it was before
+    the statement (no part may read what another writes), and no two parts change
+    the same row. Each part's triggers still run, after the whole statement.
+    """
+    if not statements:
+        return
+    found = yield from dialect()
+    if found is Dialect.SQLITE or len(statements) == 1:
+        for sql, params in statements:
+            yield Query(sql, params, Want.NOTHING)
+        return
+    *first, (last, _) = statements
+    text = _together(tuple(sql for sql, _ in first), last)
+    yield Query(text, [p for _, params in statements for p in params], Want.NOTHING)
+
+
+@lru_cache(maxsize=64)
+def _together(first: tuple[str, ...], last: str) -> str:
+    # Placeholders stay ``?`` and in order, so the parameters simply follow each other.
+    parts = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(first))
+    return f"WITH {parts} {last}"
+
+
 def for_update(sql: str) -> Dialects:
     """A read of rows the script will change: ``FOR UPDATE`` on PostgreSQL, so that
     concurrent transactions queue on those rows; SQLite needs nothing (its writers
@@ -162,11 +196,13 @@ __all__ = [
     "Query",
     "Row",
     "Script",
+    "Statement",
     "Want",
     "dialect",
     "done",
     "execute",
     "execute_many",
+    "execute_together",
     "for_update",
     "is_dialect_query",
     "one",

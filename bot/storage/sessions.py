@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from functools import lru_cache
 
+from bot.core.learner import Identity, Learner
 from bot.core.session import (
     Phase,
     QueueItem,
@@ -14,13 +15,17 @@ from bot.core.session import (
     Status,
     StepResult,
 )
+from bot.storage import learners
 from bot.storage.codec import to_epoch
-from bot.storage.script import Row, Script, execute, for_update, one
+from bot.storage.script import Dialects, Row, Script, Statement, execute, for_update, one
 
 _COLUMNS = (
     "id, learner_id, community_id, channel, deck_id, kind, queue, position, phase, status,"
     " message, answered, correct, xp, last_result, hint_shown"
 )
+
+
+_COLUMN_NAMES = tuple(name.strip() for name in _COLUMNS.split(","))
 
 
 @lru_cache(maxsize=4096)
@@ -87,24 +92,61 @@ def load(session_id: int, *, lock: bool = False) -> Script[SessionState | None]:
     return _state(row) if row else None
 
 
-def save(state: SessionState, now: datetime) -> Script[None]:
-    """Store a session's new state (the columns a transition may change)."""
-    yield from execute(
+# The click's locking read in one statement. The row locks are taken in the order of
+# ``FOR UPDATE OF``: the learner's row, then the session's (the lock order every
+# script keeps, see StudyService._click). Both tables are locked, so on a row another
+# transaction changed meanwhile PostgreSQL re-reads the newest version of both.
+_CLICK_SQL = (
+    f"SELECT {learners.columns_as('l', 'l_')}, {', '.join(f's.{c}' for c in _COLUMN_NAMES)}"
+    " FROM learners l, quiz_sessions s"
+    " WHERE l.platform = ? AND l.external_id = ? AND s.id = ?"
+)
+_CLICK = Dialects(sqlite=_CLICK_SQL, postgres=f"{_CLICK_SQL} FOR UPDATE OF l, s")
+
+
+def load_for_click(
+    who: Identity, session_id: int
+) -> Script[tuple[Learner | None, SessionState | None]]:
+    """The clicking learner and the session, both locked for the click's changes.
+
+    The same as :func:`bot.storage.learners.find` then :func:`load` with ``lock``, in
+    one statement when both exist (every click but a stranger's or a stale one's).
+    """
+    row = yield from one(_CLICK, str(who.platform), who.external_id, session_id)
+    if row is not None:
+        return learners.learner_from_row(row, "l_"), _state(row)
+    # One of them is missing: find which, in the same order.
+    learner = yield from learners.find(who, lock=True)
+    state = yield from load(session_id, lock=True)
+    return learner, state
+
+
+def save_statement(state: SessionState, now: datetime) -> Statement:
+    """The UPDATE of :func:`save`, for :func:`bot.storage.script.execute_together`."""
+    return (
         "UPDATE quiz_sessions SET position = ?, phase = ?, status = ?, message = ?,"
         " answered = ?, correct = ?, xp = ?, last_result = ?, hint_shown = ?, updated_at = ?"
         " WHERE id = ?",
-        state.position,
-        str(state.phase),
-        str(state.status),
-        state.message,
-        state.answered,
-        state.correct,
-        state.xp,
-        None if state.last_result is None else json.dumps(state.last_result.to_dict()),
-        int(state.hint_shown),
-        to_epoch(now),
-        state.id,
+        (
+            state.position,
+            str(state.phase),
+            str(state.status),
+            state.message,
+            state.answered,
+            state.correct,
+            state.xp,
+            None if state.last_result is None else json.dumps(state.last_result.to_dict()),
+            int(state.hint_shown),
+            to_epoch(now),
+            state.id,
+        ),
     )
+
+
+def save(state: SessionState, now: datetime) -> Script[None]:
+    """Store a session's new state (the columns a transition may change)."""
+    sql, params = save_statement(state, now)
+    yield from execute(sql, *params)
 
 
 def set_message(session_id: int, message: str) -> Script[None]:
@@ -171,7 +213,9 @@ __all__ = [
     "create",
     "expire_idle",
     "load",
+    "load_for_click",
     "prune_closed",
     "save",
+    "save_statement",
     "set_message",
 ]

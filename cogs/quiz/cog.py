@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -135,8 +136,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             count=count,
             level=level,
         )
-        step = await within_deadline(interaction, work, update=False)
-        await self._send_first(interaction, step)
+        await self._send_first(interaction, work)
 
     @app_commands.command(
         name="review", description="Review the cards that are due, most overdue first"
@@ -144,13 +144,20 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
     async def review(self, interaction: discord.Interaction[Any]) -> None:
         """``/quiz review``."""
         work = self.bot.study.start_review(learner(interaction.user), where(interaction))
-        step = await within_deadline(interaction, work, update=False)
-        await self._send_first(interaction, step)
+        await self._send_first(interaction, work)
 
-    async def _send_first(self, interaction: discord.Interaction[Any], step: StepView) -> None:
+    async def _send_first(
+        self, interaction: discord.Interaction[Any], starting: Awaitable[StepView]
+    ) -> None:
+        async def work() -> tuple[StepView, str | None]:
+            step = await starting
+            # Tell the learner, once, if Recall had to turn their reminders off.
+            return step, await self.bot.reminders.take_off_notice(learner(interaction.user))
+
+        # Both database calls inside the deadline: the deferral must cover all the
+        # work before the first response, not the session's start alone.
+        step, reason = await within_deadline(interaction, work(), update=False)
         embed, view = render_step(step)
-        # Tell the learner, once, if Recall had to turn their reminders off.
-        reason = await self.bot.reminders.take_off_notice(learner(interaction.user))
         notice = describe_off_reason(reason) if reason else None
         message_id = await show(interaction, update=False, content=notice, embed=embed, view=view)
         if message_id is not None:
