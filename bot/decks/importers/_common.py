@@ -193,6 +193,8 @@ def build_deck(
         return None
 
 
-def too_many_cards(count: int | str) -> str:
-    """The message for a file with more cards than a deck may have."""
-    return f"the file has {count} cards; at most {limits.CARDS_MAX:,} are allowed"
+def too_many_cards(count: int | None = None) -> str:
+    """The message for a file with ``count`` cards (``None``: more than a deck may have)."""
+    if count is None:
+        return f"the file has more than {limits.CARDS_MAX:,} cards, the most a deck may have"
+    return f"the file has {count:,} cards; at most {limits.CARDS_MAX:,} are allowed"

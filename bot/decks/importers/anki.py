@@ -47,7 +47,8 @@ _CHUNK = 1024 * 1024
 _FIELD_SEPARATOR = "\x1f"
 _CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
 _TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
-_ANSWER_RULE = re.compile(r"^\s*<hr[^>]*id\s*=\s*[\"']?answer[\"']?[^>]*>", re.IGNORECASE)
+# Anki's convention: the answer side repeats the question, then ``<hr id=answer>``.
+_ANSWER_RULE = re.compile(r"<hr[^>]*id\s*=\s*[\"']?answer[\"']?[^>]*>", re.IGNORECASE)
 _SPECIAL_FIELDS = frozenset({"FrontSide", "Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag"})
 
 
@@ -163,7 +164,7 @@ def _read_notes(path: Path, connection: sqlite3.Connection) -> AnkiDeck:
             raise _fail(path, f"not an Anki collection: no '{name}' table")
     (count,) = connection.execute("SELECT count(*) FROM cards").fetchone()
     if count > limits.CARDS_MAX:
-        raise _fail(path, too_many_cards(f"{count:,}"))
+        raise _fail(path, too_many_cards(int(count)))
     note_types = _note_types_new(connection) if new_schema else _note_types_old(connection)
     deck_names = _deck_names(connection, tables)
 
@@ -217,7 +218,8 @@ def _card(
         question_format, answer_format = note_type.templates[ord_]
         card_id = f"n{note_id}" if len(note_type.templates) == 1 else f"n{note_id}-{ord_ + 1}"
     front_html = render(question_format, fields, cloze=number, answer=False)
-    back_html = _ANSWER_RULE.sub("", render(answer_format, fields, cloze=number, answer=True))
+    # Only what follows the answer rule: a flashcard's back shows its answer alone.
+    back_html = _ANSWER_RULE.split(render(answer_format, fields, cloze=number, answer=True))[-1]
     front, _ = html_to_text(front_html)
     back, _ = html_to_text(back_html)
     data = {

@@ -111,7 +111,7 @@ def read_table(path: Path, data: bytes, delimiter: str, problems: Problems) -> l
             if not any(field.strip() for field in row):
                 continue
             if len(drafts) >= limits.CARDS_MAX:
-                raise ImportFailed(DeckProblem(path, line, None, too_many_cards("more than")))
+                raise ImportFailed(DeckProblem(path, line, None, too_many_cards()))
             if len(row) > len(header):
                 message = f"the row has {len(row)} fields; the header names {len(header)} columns"
                 problems.add(line, None, message)
@@ -255,7 +255,7 @@ def read_text_export(path: Path, data: bytes, problems: Problems) -> tuple[list[
             if not any(field.strip() for field in fields):
                 continue
             if len(drafts) >= limits.CARDS_MAX:
-                raise ImportFailed(DeckProblem(path, number, None, too_many_cards("more than")))
+                raise ImportFailed(DeckProblem(path, number, None, too_many_cards()))
             if len(fields) != 2:
                 name = "tab" if separator == "\t" else f"'{separator}'"
                 message = (
