@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run | check [DIR] | practice DECK]``."""
+"""Command line: ``python -m bot [run | check [DIR] | practice DECK | import FILE]``."""
 
 from __future__ import annotations
 
@@ -36,12 +36,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--kind", choices=["flashcard", "mcq", "explain", "mixed"], default="mixed"
     )
     practice.add_argument("--count", type=int, default=10, help="cards (1-50, default 10)")
+    importer = sub.add_parser(
+        "import", help="convert CSV, TSV, .txt, Anki .apkg/.colpkg or YAML to a deck YAML"
+    )
+    importer.add_argument("file", type=Path, help="the file to convert")
+    importer.add_argument(
+        "-o", "--output", type=Path, help="where to write the deck YAML (default: standard output)"
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     args = build_parser().parse_args(argv)
+    if args.command == "import":
+        return run_import(args.file, args.output)
     if args.command == "check" and args.directory is not None:
         from bot.decks.check import run_check
 
@@ -73,6 +82,39 @@ def main(argv: list[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 1
     return _run(settings)
+
+
+def run_import(source: Path, output: Path | None) -> int:
+    """``python -m bot import``: the deck YAML on ``output`` (or stdout); 1 on any problem.
+
+    Problems go to standard error, one per line as ``file:line: card id: what is
+    wrong``; on success a summary line (cards by type, media dropped) does too.
+    """
+    from bot.decks import limits
+    from bot.decks.importers import import_deck
+
+    try:
+        with source.open("rb") as stream:
+            # One byte past the cap, so that the importer refuses a larger file itself.
+            data = stream.read(limits.IMPORT_BYTES_MAX + 1)
+    except OSError as error:
+        print(f"{source}:1: -: cannot read the file: {error.strerror}", file=sys.stderr)
+        return 1
+    result = import_deck(source.name, data)
+    for problem in result.problems:
+        print(problem.located(str(source)), file=sys.stderr)
+    if result.deck is None:
+        return 1
+    if output is None:
+        sys.stdout.write(result.yaml)
+    else:
+        try:
+            output.write_text(result.yaml, encoding="utf-8")
+        except OSError as error:
+            print(f"{output}: cannot write: {error.strerror}", file=sys.stderr)
+            return 1
+    print(result.summary(), file=sys.stderr)
+    return 0
 
 
 def _interrupt(signum: int, frame: object) -> None:

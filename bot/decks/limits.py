@@ -47,9 +47,12 @@ ID_MAX: Final = 64
 # (choice names are at most 100 characters, Discord).
 TAG_MAX: Final = 50
 TAGS_MAX: Final = 20
-# Cards per deck: Recall's choice, to bound memory and session building.
+# Cards per deck: Recall's choice, to bound memory and session building. 5,000
+# holds the imported Anki decks learners actually have (a year of vocabulary)
+# and keeps an import under 2 s (bench.imports_bench); a deck past it is
+# refused with one line before its cards are read.
 CARDS_MIN: Final = 1
-CARDS_MAX: Final = 500
+CARDS_MAX: Final = 5_000
 
 # Deck files larger than this are refused before parsing (Recall's choice): a
 # real deck of 500 cards is far smaller, and the limit bounds the YAML parser's
@@ -63,3 +66,17 @@ NODES_MAX: Final = 200_000
 # Mappings and lists nest at most 7 deep in a valid deck; deeper input is refused
 # before the recursive YAML composer can exhaust Python's stack.
 NESTING_MAX: Final = 20
+
+# Imports (bot.decks.importers), Recall's choices. An uploaded or imported file
+# larger than this is refused before it is read: the largest deck the card and
+# text caps allow compresses far below it.
+IMPORT_BYTES_MAX: Final = 8 * 1024 * 1024
+# What an Anki package may unpack to (its collection, after zip and zstd). A zip
+# bomb is stopped when the declared sizes or the bytes actually produced pass it.
+UNPACKED_BYTES_MAX: Final = 64 * 1024 * 1024
+# Columns of a CSV or TSV header: 13 are recognised, so a wider header is refused
+# before its names are read (a file of 100,000 columns gets one line).
+CSV_COLUMNS_MAX: Final = 50
+# Reading an Anki collection's SQLite stops after this long (a crafted database
+# can make a query run for ever).
+ANKI_READ_SECONDS: Final = 5.0

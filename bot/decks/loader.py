@@ -52,8 +52,20 @@ class DeckSet:
 def load_deck_file(path: Path) -> DeckLoad:
     """Read and validate one deck file. Never raises for a bad file: problems are returned."""
     try:
-        text = _read_text(path)
-        document = parse(text)
+        raw = _read_bytes(path)
+    except YamlError as error:
+        return DeckLoad(path, None, (DeckProblem(path, error.line, None, error.message),))
+    return load_deck_bytes(path, raw)
+
+
+def load_deck_bytes(path: Path, raw: bytes) -> DeckLoad:
+    """Validate a deck file's content, ``raw``, as if read from ``path``.
+
+    For decks that arrive as bytes (an upload, an import): the same caps, checks
+    and ``file:line`` problems as ``load_deck_file``. Never raises for bad input.
+    """
+    try:
+        document = parse(_decode(raw))
     except YamlError as error:
         return DeckLoad(path, None, (DeckProblem(path, error.line, None, error.message),))
     return _validate(path, document)
@@ -119,13 +131,16 @@ def _leads_outside(path: Path, directory: Path) -> bool:
         return True
 
 
-def _read_text(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
     try:
         with path.open("rb") as stream:
             # Read one byte past the cap rather than trusting stat(): the file may grow.
-            raw = stream.read(limits.FILE_BYTES_MAX + 1)
+            return stream.read(limits.FILE_BYTES_MAX + 1)
     except OSError as error:
         raise YamlError(1, f"cannot read the file: {error.strerror}") from None
+
+
+def _decode(raw: bytes) -> str:
     if len(raw) > limits.FILE_BYTES_MAX:
         raise YamlError(1, f"file is larger than {limits.FILE_BYTES_MAX // (1024 * 1024)} MiB")
     try:

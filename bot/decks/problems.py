@@ -35,6 +35,9 @@ class DeckProblem:
     stands_for: int = 1
     """How many problems this line reports: more than one for the closing "N more
     problems" line of a file whose problems were cut at the cap."""
+    anchor: str | None = None
+    """What names the place instead of ``line`` when a file has no lines to point
+    at: ``note 1698765432100`` for a note of an Anki package."""
 
     def __str__(self) -> str:
         # The contract of ``python -m bot check`` (SPEC): ``file:line: card id: what is wrong``.
@@ -53,8 +56,9 @@ class DeckProblem:
         return self.located(shown)
 
     def located(self, shown_path: str) -> str:
-        """``shown_path:line: card id: message``."""
-        return f"{shown_path}:{self.line}: {self.card_id or '-'}: {self.message}"
+        """``shown_path:line: card id: message`` (the anchor in place of the line if any)."""
+        where = self.anchor or self.line
+        return f"{shown_path}:{where}: {self.card_id or '-'}: {self.message}"
 
 
 def count_problems(problems: Iterable[DeckProblem]) -> int:
