@@ -21,17 +21,19 @@ rarely hit the first letter, while a different first letter usually means a diff
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from fractions import Fraction
 from functools import lru_cache
-from typing import Protocol, TypedDict
+from itertools import product
+from typing import NotRequired, Protocol, TypedDict
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.core.text_normalize import fold_word, split_words, tokenize
+from bot.core.text_normalize import blank_markup, fold_word, split_words, tokenize
 
 __all__ = [
     "EXACT_MAX_LEN",
@@ -42,12 +44,15 @@ __all__ = [
     "MIN_COMPOUND_PART_LEN",
     "ONE_EDIT_MAX_LEN",
     "ConceptResult",
+    "ConceptRuleSpec",
     "ConceptSpec",
     "ExplainGrade",
     "Grade",
     "McqGrade",
+    "Refusal",
     "grade_explain",
     "grade_mcq",
+    "is_blank_answer",
     "is_correct_explain",
     "max_typo_edits",
     "rating_for_explain",
@@ -95,8 +100,32 @@ rounding away from 0.6). EASY needs every concept: it stretches the interval the
 """
 
 
+class ConceptRuleSpec(Protocol):
+    """A concept rule for deck authors: every group matched in one clause, maybe near."""
+
+    @property
+    def require(self) -> Sequence[Sequence[str]]:
+        """Keyword groups; each needs one of its words or phrases in the clause."""
+        ...
+
+    @property
+    def near(self) -> int | None:
+        """At most this many words between the groups' matches (``None``: anywhere)."""
+        ...
+
+    @property
+    def forbid(self) -> Sequence[str]:
+        """Words that, anywhere in the clause, stop this rule from earning the concept."""
+        ...
+
+
 class ConceptSpec(Protocol):
-    """What grading needs from a concept: its display name and its keywords/synonyms."""
+    """What grading needs from a concept: its display name and its keywords/synonyms.
+
+    A concept may also have ``forbid`` (words that stop any match in their clause) and
+    ``rules`` (a sequence of :class:`ConceptRuleSpec`); both are read with ``getattr``, so
+    an object with only ``name`` and ``keywords`` is a concept too.
+    """
 
     @property
     def name(self) -> str:
@@ -116,6 +145,9 @@ class ConceptResultDict(TypedDict):
     covered: bool
     matched_keyword: str | None
     matched_text: str | None
+    start: NotRequired[int | None]
+    end: NotRequired[int | None]
+    refused: NotRequired[str | None]
 
 
 class ExplainGradeDict(TypedDict):
@@ -139,13 +171,21 @@ class ConceptResult:
     """Whether one concept was covered, and by which keyword and which words of the answer.
 
     ``matched_text`` is the answer's words as normalised (lowercase, no accents or
-    punctuation) but not stemmed, e.g. "asyncronous" for keyword "asynchronous".
+    punctuation) but not stemmed, e.g. "asyncronous" for keyword "asynchronous". For a
+    rule, ``matched_keyword`` joins the keyword of each group with " + ". ``start`` and
+    ``end`` are the character offsets, in the answer as written, of the clause that earned
+    the concept (``answer[start:end]``), for a front end to show or highlight. ``refused``
+    says, for a concept not covered, why a mention of its keywords earned nothing (a
+    :class:`Refusal` value), or ``None`` when no keyword was written at all.
     """
 
     name: str
     covered: bool
     matched_keyword: str | None = None
     matched_text: str | None = None
+    start: int | None = None
+    end: int | None = None
+    refused: str | None = None
 
     def to_dict(self) -> ConceptResultDict:
         """Return a JSON-ready dict."""
@@ -154,6 +194,9 @@ class ConceptResult:
             "covered": self.covered,
             "matched_keyword": self.matched_keyword,
             "matched_text": self.matched_text,
+            "start": self.start,
+            "end": self.end,
+            "refused": self.refused,
         }
 
     @classmethod
@@ -164,6 +207,9 @@ class ConceptResult:
             covered=data["covered"],
             matched_keyword=data["matched_keyword"],
             matched_text=data["matched_text"],
+            start=data.get("start"),
+            end=data.get("end"),
+            refused=data.get("refused"),
         )
 
 
@@ -266,23 +312,30 @@ class _AnswerIndex:
     """One answer's tokens, indexed for fast exact and fuzzy keyword lookups.
 
     Matching goes through the *distinct* tokens (grouped by first letter), so a pathological
-    answer repeating one word a thousand times costs no more than the word once.
+    answer repeating one word a thousand times costs no more than the word once. Tokens of
+    different clauses are never read as one phrase: ``clause_of`` gives each token's clause.
     """
 
-    def __init__(self, answer: str) -> None:
-        self.words = split_words(answer, MAX_ANSWER_CHARS)[:MAX_ANSWER_TOKENS]
-        self.tokens = [fold_word(w) for w in self.words]
+    def __init__(self, words: list[str], clause_of: list[int]) -> None:
+        self.words = words
+        self.tokens = [fold_word(w) for w in words]
+        self.clause_of = clause_of
         self.positions: dict[str, list[int]] = {}
         for i, tok in enumerate(self.tokens):
             self.positions.setdefault(tok, []).append(i)
-        # Two adjacent words joined, for keywords written as one word ("web socket").
-        self.compounds: dict[str, int] = {}
+        # Two adjacent words of one clause joined, for keywords written as one word.
+        self.compounds: dict[str, list[int]] = {}
         for i, (first, second) in enumerate(zip(self.tokens, self.tokens[1:], strict=False)):
-            if len(first) >= MIN_COMPOUND_PART_LEN and len(second) >= MIN_COMPOUND_PART_LEN:
-                self.compounds.setdefault(first + second, i)
+            if (
+                len(first) >= MIN_COMPOUND_PART_LEN
+                and len(second) >= MIN_COMPOUND_PART_LEN
+                and clause_of[i] == clause_of[i + 1]
+            ):
+                self.compounds.setdefault(first + second, []).append(i)
         self._token_initials = _group_by_initial(self.positions)
         self._compound_initials = _group_by_initial(self.compounds)
         self._close_cache: dict[tuple[str, bool], frozenset[str]] = {}
+        self._find_cache: dict[tuple[str, ...], tuple[tuple[int, int], ...]] = {}
 
     def _close(self, query: str, compounds: bool) -> frozenset[str]:
         """Distinct answer tokens (or joined word pairs) that ``query`` matches."""
@@ -306,35 +359,39 @@ class _AnswerIndex:
         self._close_cache[key] = result
         return result
 
-    def find(self, keyword: tuple[str, ...]) -> tuple[int, int] | None:
-        """Return ``(start, length)`` of the earliest answer span matching ``keyword``."""
-        if not keyword:
-            return None
-        spans: list[tuple[int, int]] = []
+    def find_all(self, keyword: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+        """Every ``(start, length)`` answer span matching ``keyword``, within one clause, sorted."""
+        cached = self._find_cache.get(keyword)
+        if cached is not None:
+            return cached
+        spans: set[tuple[int, int]] = set()
         n = len(keyword)
-        options = [self._close(tok, compounds=False) for tok in keyword]
-        if all(options):
-            starts = sorted(i for tok in options[0] for i in self.positions[tok])
-            for i in starts:
-                if i + n <= len(self.tokens) and all(
-                    self.tokens[i + j] in options[j] for j in range(1, n)
-                ):
-                    spans.append((i, n))
-                    break
-        joined = "".join(keyword)
-        if n > 1:
-            # A phrase keyword written as one word: "nonblocking" for "non-blocking".
-            spans.extend(
-                (self.positions[tok][0], 1) for tok in self._close(joined, compounds=False)
-            )
-        # A keyword written as two words: "web socket" for "websocket".
-        spans.extend((self.compounds[c], 2) for c in self._close(joined, compounds=True))
-        return min(spans) if spans else None
+        if n:
+            options = [self._close(tok, compounds=False) for tok in keyword]
+            if all(options):
+                for tok in options[0]:
+                    for i in self.positions[tok]:
+                        if (
+                            i + n <= len(self.tokens)
+                            and self.clause_of[i] == self.clause_of[i + n - 1]
+                            and all(self.tokens[i + j] in options[j] for j in range(1, n))
+                        ):
+                            spans.add((i, n))
+            joined = "".join(keyword)
+            if n > 1:
+                # A phrase keyword written as one word: "nonblocking" for "non-blocking".
+                for tok in self._close(joined, compounds=False):
+                    spans.update((i, 1) for i in self.positions[tok])
+            # A keyword written as two words: "web socket" for "websocket".
+            for c in self._close(joined, compounds=True):
+                spans.update((i, 2) for i in self.compounds[c])
+        result = tuple(sorted(spans))
+        self._find_cache[keyword] = result
+        return result
 
-    def text(self, span: tuple[int, int]) -> str:
-        """The answer's normalised words covering ``span``."""
-        start, length = span
-        return " ".join(self.words[start : start + length])
+    def text(self, start: int, end: int) -> str:
+        """The answer's normalised words from token ``start`` up to (not including) ``end``."""
+        return " ".join(self.words[start:end])
 
 
 def _group_by_initial(strings: Mapping[str, object]) -> dict[str, list[str]]:
@@ -347,11 +404,349 @@ def _group_by_initial(strings: Mapping[str, object]) -> dict[str, list[str]]:
     return groups
 
 
-def grade_explain(answer: str, concepts: Sequence[ConceptSpec]) -> ExplainGrade:
+# --- clauses ---------------------------------------------------------------------------
+
+# Where an answer splits. A question mark ends a sentence and marks it a question; "." and
+# "!" end one only before a space or the end ("asgi.py", "3.5" stay whole); a line break
+# ends one too. Commas, semicolons, colons, brackets, dashes and the conjunctions below
+# end a clause.
+_DELIMITER = re.compile(
+    r"(?P<question>\?+)"
+    r"|(?P<end>[.!]+(?=\s|$)|\n)"
+    r"|(?P<clause>[,;:()\[\]{}\"\u2014\u2013]|\s-\s|\b(?:and|but|while|whereas|whilst|because"
+    r"|although|though|however|unlike|yet|instead|so|then)\b)",
+    re.IGNORECASE,
+)
+
+
+def _folded_set(words: str) -> frozenset[str]:
+    """The folded forms of space-separated ``words``."""
+    return frozenset(fold_word(w) for w in words.split())
+
+
+_NEGATIONS = _folded_set(
+    "not no never nor neither cannot cant dont doesnt didnt isnt arent wasnt "
+    "werent wont wouldnt couldnt shouldnt hasnt havent hadnt without lacks unable "
+    "nothing nt"
+)
+"""Cues that negate a clause: a keyword in a negated clause earns nothing."""
+
+_HEDGES = _folded_set(
+    "maybe perhaps possibly probably guess unsure idk dunno might somehow whatever something"
+)
+"""Cues that hedge a clause: a guess is not a statement."""
+
+_QUESTION_OPENERS = _folded_set(
+    "is are was were does do did can could would will should shall isnt doesnt"
+)
+"""A sentence opening with one of these asks (``is it about keys``), even without "?"."""
+
+_VERBS = _folded_set(
+    "is are was were be been being am has have had does do did can could will would "
+    "may must should shall isnt arent doesnt dont cant cannot wont "
+    "use uses handle handles run runs serve serves support supports allow allows let "
+    "lets keep keeps need needs wait waits block blocks process processes work works "
+    "mean means make makes give gives take takes open opens hold holds stay stays "
+    "spawn spawns manage manages send sends receive receives push pushes stream "
+    "streams scale scales require requires provide provides offer offers enable "
+    "enables speak speaks talk talks carry carries accept accepts connect connects "
+    "respond responds call calls go goes get gets become becomes remain remains lack "
+    "lacks rely relies depend depends pick picks choose chooses want wants help helps "
+    "update updates deal deals ship ships plug plugs sit sits write writes read reads "
+    "await awaits tie ties suit suits fit fits"
+)
+"""Verb-ish words: a clause needs one to be a statement rather than a list of words."""
+
+_STOPWORDS = _folded_set(
+    "a an the of in on at to for and or with by from as it its is are be this that "
+    "these those there here each one"
+)
+"""Words too common to say whether a clause copies the prompt."""
+
+MIN_CLAUSE_TOKENS = 2
+"""A clause needs at least this many words to state something ("WSGI blocks")."""
+
+MAX_KEYWORD_DENSITY = Fraction(3, 5)
+"""A clause with more keyword matches than this share of its words is a list, not a
+statement ("async websocket gunicorn are" has 3 matches in 4 words)."""
+
+PROMPT_COPY_SHARE = Fraction(3, 4)
+"""A clause whose content words are at least this share prompt words copies the prompt."""
+
+MAX_KEYWORD_REPEATS = 6
+"""A keyword written in more distinct clauses than this is stuffing and earns nothing."""
+
+MAX_FRAGMENT_WORDS = 8
+"""A verbless fragment this short may join the statement before it ("…, long polling")."""
+
+MAX_NEAR_CANDIDATES = 8
+"""Spans per keyword group tried when checking a ``near`` rule in one clause."""
+
+
+class Refusal(StrEnum):
+    """Why an answer's mention of a concept's keyword did not earn the concept."""
+
+    NEGATED = "negated"
+    HEDGED = "hedged"
+    NO_SENTENCE = "no_sentence"
+    KEYWORD_LIST = "keyword_list"
+    PROMPT_COPY = "prompt_copy"
+    FORBIDDEN = "forbidden"
+    REPEATED = "repeated"
+    RULE_UNMET = "rule_unmet"
+
+
+@dataclass
+class _Clause:
+    """One clause of the answer: where it is, its tokens, and what kind of statement it is."""
+
+    start: int
+    end: int
+    first: int
+    stop: int
+    verb: bool
+    sentence: int
+    question: bool = False
+    absorbed: bool = False
+    refusal: Refusal | None = None
+
+
+def _split_clauses(answer: str) -> tuple[list[_Clause], list[str], list[int]]:
+    """Split ``answer`` into clauses; return them with the words and each word's clause."""
+    text = blank_markup(answer[:MAX_ANSWER_CHARS])
+    clauses: list[_Clause] = []
+    words: list[str] = []
+    clause_of: list[int] = []
+    sentence = 0
+    sentence_start = 0
+    pos = 0
+
+    def add(start: int, end: int) -> None:
+        room = MAX_ANSWER_TOKENS - len(words)
+        piece = split_words(text[start:end], MAX_ANSWER_CHARS)[:room]
+        if not piece:
+            return
+        first = len(words)
+        words.extend(piece)
+        clause_of.extend([len(clauses)] * len(piece))
+        verb = any(fold_word(w) in _VERBS or (len(w) > 4 and w.endswith("ed")) for w in piece)
+        clauses.append(_Clause(start, end, first, len(words), verb, sentence))
+
+    for m in _DELIMITER.finditer(text):
+        if len(words) >= MAX_ANSWER_TOKENS:
+            break
+        add(pos, m.start())
+        pos = m.end()
+        if m.lastgroup != "clause":
+            for clause in clauses[sentence_start:]:
+                clause.question = m.lastgroup == "question"
+            sentence += 1
+            sentence_start = len(clauses)
+    if len(words) < MAX_ANSWER_TOKENS:
+        add(pos, len(text))
+    return clauses, words, clause_of
+
+
+def _merge_fragments(clauses: list[_Clause], clause_of: list[int]) -> list[_Clause]:
+    """Join each short verbless fragment to the statement just before it in its sentence.
+
+    "ASGI supports WebSockets, long polling" is one statement; a statement takes at most
+    one fragment, so "ASGI is async, websocket, gunicorn, streaming" states one thing.
+    """
+    merged: list[_Clause] = []
+    for clause in clauses:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and not clause.verb
+            and prev.verb
+            and not prev.absorbed
+            and prev.sentence == clause.sentence
+            and clause.stop - clause.first <= MAX_FRAGMENT_WORDS
+        ):
+            prev.end, prev.stop, prev.absorbed = clause.end, clause.stop, True
+        else:
+            merged.append(clause)
+    for index, clause in enumerate(merged):
+        clause_of[clause.first : clause.stop] = [index] * (clause.stop - clause.first)
+    return merged
+
+
+def _rate_clauses(
+    clauses: list[_Clause],
+    tokens: list[str],
+    keyword_starts: set[int],
+    prompt: frozenset[str],
+) -> None:
+    """Mark each clause that cannot earn a concept, with the reason (first one found)."""
+    opener: dict[int, str] = {}
+    for clause in clauses:
+        opener.setdefault(clause.sentence, tokens[clause.first])
+    for clause in clauses:
+        own = tokens[clause.first : clause.stop]
+        content = [t for t in own if t not in _STOPWORDS]
+        keywordish = sum(
+            1
+            for i in range(clause.first, clause.stop)
+            if i in keyword_starts and tokens[i] not in prompt
+        )
+        if any(t in _NEGATIONS for t in own):
+            clause.refusal = Refusal.NEGATED
+        elif (
+            clause.question
+            or opener[clause.sentence] in _QUESTION_OPENERS
+            or any(t in _HEDGES for t in own)
+        ):
+            clause.refusal = Refusal.HEDGED
+        elif not clause.verb or len(own) < MIN_CLAUSE_TOKENS:
+            clause.refusal = Refusal.NO_SENTENCE
+        elif Fraction(keywordish, len(own)) > MAX_KEYWORD_DENSITY:
+            clause.refusal = Refusal.KEYWORD_LIST
+        elif content and Fraction(sum(t in prompt for t in content), len(content)) >= (
+            PROMPT_COPY_SHARE
+        ):
+            clause.refusal = Refusal.PROMPT_COPY
+
+
+def _prompt_tokens(prompt: str) -> frozenset[str]:
+    return frozenset(
+        t
+        for t in tokenize(prompt, max_tokens=MAX_ANSWER_TOKENS, max_chars=MAX_ANSWER_CHARS)
+        if t not in _STOPWORDS
+    )
+
+
+_Rule = tuple[tuple[tuple[str, ...], ...], int | None, tuple[str, ...]]
+"""A rule as (keyword groups that must all match, ``near`` in words or None, forbid words)."""
+
+
+def _concept_rules(concept: ConceptSpec) -> tuple[_Rule, ...]:
+    """The concept's rules as (keyword groups, near, forbid); keywords are one-group rules."""
+    rules: list[_Rule] = [(((keyword,),), None, ()) for keyword in concept.keywords]
+    for rule in getattr(concept, "rules", None) or ():
+        require = tuple(tuple(group) for group in rule.require)
+        rules.append((require, rule.near, tuple(rule.forbid or ())))
+    return tuple(rules)
+
+
+def _clauses_with(index: _AnswerIndex, words: Sequence[str]) -> set[int]:
+    """The clauses in which any of ``words`` (folded, typo-tolerant) occurs."""
+    found: set[int] = set()
+    for word in words:
+        found.update(index.clause_of[s] for s, _n in index.find_all(_keyword_tokens(word)))
+    return found
+
+
+def _pick(
+    chosen: list[list[tuple[tuple[int, int], str]]], near: int | None
+) -> tuple[tuple[int, int], ...] | None:
+    """One span per group (in answer order), within ``near`` words of each other if set."""
+    if near is None:
+        return tuple(group[0][0] for group in chosen)
+    for combo in product(*(group[:MAX_NEAR_CANDIDATES] for group in chosen)):
+        spans = [span for span, _kw in combo]
+        starts = [s for s, _n in spans]
+        ends = [s + n for s, n in spans]
+        if len(set(starts)) == len(starts) and max(starts) - min(ends) <= near:
+            return tuple(spans)
+    return None
+
+
+def _grade_concept(
+    concept: ConceptSpec,
+    answer: str,
+    index: _AnswerIndex,
+    clauses: list[_Clause],
+    prompt: frozenset[str],
+) -> ConceptResult:
+    """Credit ``concept`` from the first of its rules (keywords first) stated in a clause."""
+    refusal: Refusal | None = None
+    forbidden = _clauses_with(index, tuple(getattr(concept, "forbid", None) or ()))
+    for require, near, forbid in _concept_rules(concept):
+        rule_forbidden = forbidden | _clauses_with(index, forbid) if forbid else forbidden
+        # Per group: clause → its (span, keyword) matches, in answer order.
+        groups: list[dict[int, list[tuple[tuple[int, int], str]]]] = []
+        for group in require:
+            by_clause: dict[int, list[tuple[tuple[int, int], str]]] = {}
+            for keyword in group:
+                tokens = _keyword_tokens(keyword)
+                spans = index.find_all(tokens)
+                if len({index.clause_of[s] for s, _n in spans}) > MAX_KEYWORD_REPEATS:
+                    refusal = refusal or Refusal.REPEATED
+                    continue
+                if len(require) == 1 and tokens and all(t in prompt for t in tokens):
+                    if spans:
+                        refusal = refusal or Refusal.PROMPT_COPY
+                    continue
+                for span in spans:
+                    by_clause.setdefault(index.clause_of[span[0]], []).append((span, keyword))
+            groups.append(by_clause)
+        if not groups or not all(groups):
+            if len(groups) > 1 and any(groups):
+                refusal = refusal or Refusal.RULE_UNMET
+            continue
+        shared = set(groups[0]).intersection(*groups[1:])
+        if not shared:
+            refusal = refusal or Refusal.RULE_UNMET
+            continue
+        for at in sorted(shared):
+            clause = clauses[at]
+            if clause.refusal is not None:
+                refusal = refusal or clause.refusal
+                continue
+            if at in rule_forbidden:
+                refusal = refusal or Refusal.FORBIDDEN
+                continue
+            chosen = [sorted(group[at]) for group in groups]
+            picked = _pick(chosen, near)
+            if picked is None:
+                refusal = refusal or Refusal.RULE_UNMET
+                continue
+            spans = picked
+            if len(require) > 1 and all(
+                all(index.tokens[i] in prompt for i in range(s, s + n)) for s, n in spans
+            ):
+                refusal = refusal or Refusal.PROMPT_COPY
+                continue
+            keywords = [
+                next(kw for sp, kw in group if sp == span)
+                for group, span in zip(chosen, spans, strict=True)
+            ]
+            first = min(s for s, _n in spans)
+            last = max(s + n for s, n in spans)
+            start, end = _trimmed(answer, clause.start, clause.end)
+            return ConceptResult(
+                name=concept.name,
+                covered=True,
+                matched_keyword=" + ".join(keywords),
+                matched_text=index.text(first, last),
+                start=start,
+                end=end,
+            )
+    return ConceptResult(
+        name=concept.name, covered=False, refused=None if refusal is None else refusal.value
+    )
+
+
+def _trimmed(answer: str, start: int, end: int) -> tuple[int, int]:
+    """``start``/``end`` moved inward past surrounding whitespace."""
+    while start < end and answer[start].isspace():
+        start += 1
+    while end > start and answer[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def grade_explain(
+    answer: str, concepts: Sequence[ConceptSpec], *, prompt: str = ""
+) -> ExplainGrade:
     """Grade a free-text answer against a checklist of concepts.
 
-    Each concept is covered by the first of its keywords (in deck order) found in the answer
-    (see the module docstring for the matching rules). Only the first
+    The answer is split into sentences and clauses (see the module docstring). A concept
+    is credited by the first of its rules (its keywords in deck order, then its ``rules``)
+    met inside one clause that states something: not negated, not hedged or asked, with a
+    verb, not a list of keywords, not a copy of ``prompt`` (the card's prompt and hint),
+    and without the concept's or the rule's ``forbid`` words. Only the first
     :data:`MAX_ANSWER_CHARS` characters and :data:`MAX_ANSWER_TOKENS` words are read, so
     any string, however long or strange, is graded quickly and without raising.
 
@@ -360,22 +755,27 @@ def grade_explain(answer: str, concepts: Sequence[ConceptSpec]) -> ExplainGrade:
     """
     if not concepts:
         raise ValueError("an explain card needs at least one concept to grade against")
-    index = _AnswerIndex(answer)
-    results: list[ConceptResult] = []
+    clauses, words, clause_of = _split_clauses(answer)
+    clauses = _merge_fragments(clauses, clause_of)
+    index = _AnswerIndex(words, clause_of)
+    prompt_set = _prompt_tokens(prompt) if prompt else frozenset()
+    keyword_starts: set[int] = set()
     for concept in concepts:
-        result = ConceptResult(name=concept.name, covered=False)
-        for keyword in concept.keywords:
-            span = index.find(_keyword_tokens(keyword))
-            if span is not None:
-                result = ConceptResult(
-                    name=concept.name,
-                    covered=True,
-                    matched_keyword=keyword,
-                    matched_text=index.text(span),
-                )
-                break
-        results.append(result)
-    return ExplainGrade(results=tuple(results))
+        for require, _near, _forbid in _concept_rules(concept):
+            for group in require:
+                for keyword in group:
+                    keyword_starts.update(s for s, _n in index.find_all(_keyword_tokens(keyword)))
+    _rate_clauses(clauses, index.tokens, keyword_starts, prompt_set)
+    return ExplainGrade(
+        results=tuple(
+            _grade_concept(concept, answer, index, clauses, prompt_set) for concept in concepts
+        )
+    )
+
+
+def is_blank_answer(answer: str) -> bool:
+    """Whether ``answer`` has no word to grade (empty, whitespace, markup or punctuation)."""
+    return not split_words(blank_markup(answer[:MAX_ANSWER_CHARS]), MAX_ANSWER_CHARS)
 
 
 def grade_mcq(options: Sequence[str], answer: str, choice_index: int) -> McqGrade:
