@@ -316,7 +316,9 @@ class _AnswerIndex:
     different clauses are never read as one phrase: ``clause_of`` gives each token's clause.
     """
 
-    def __init__(self, words: list[str], clause_of: list[int]) -> None:
+    def __init__(self, words: list[str], piece_of: list[int], clause_of: list[int]) -> None:
+        # piece_of: the clause before fragments were joined; a phrase never spans two
+        # pieces ("server-sent events, long polling" holds no "event loop").
         self.words = words
         self.tokens = [fold_word(w) for w in words]
         self.clause_of = clause_of
@@ -329,12 +331,13 @@ class _AnswerIndex:
             if (
                 len(first) >= MIN_COMPOUND_PART_LEN
                 and len(second) >= MIN_COMPOUND_PART_LEN
-                and clause_of[i] == clause_of[i + 1]
+                and piece_of[i] == piece_of[i + 1]
             ):
                 self.compounds.setdefault(first + second, []).append(i)
         self._token_initials = _group_by_initial(self.positions)
         self._compound_initials = _group_by_initial(self.compounds)
         self._close_cache: dict[tuple[str, bool], frozenset[str]] = {}
+        self._piece_of = piece_of
         self._find_cache: dict[tuple[str, ...], tuple[tuple[int, int], ...]] = {}
 
     def _close(self, query: str, compounds: bool) -> frozenset[str]:
@@ -373,7 +376,7 @@ class _AnswerIndex:
                     for i in self.positions[tok]:
                         if (
                             i + n <= len(self.tokens)
-                            and self.clause_of[i] == self.clause_of[i + n - 1]
+                            and self._piece_of[i] == self._piece_of[i + n - 1]
                             and all(self.tokens[i + j] in options[j] for j in range(1, n))
                         ):
                             spans.add((i, n))
@@ -426,7 +429,7 @@ def _folded_set(words: str) -> frozenset[str]:
 
 _NEGATIONS = _folded_set(
     "not no never nor neither cannot cant dont doesnt didnt isnt arent wasnt "
-    "werent wont wouldnt couldnt shouldnt hasnt havent hadnt without lacks unable "
+    "werent wont wouldnt couldnt shouldnt hasnt havent hadnt lacks unable "
     "nothing nt"
 )
 """Cues that negate a clause: a keyword in a negated clause earns nothing."""
@@ -453,7 +456,9 @@ _VERBS = _folded_set(
     "respond responds call calls go goes get gets become becomes remain remains lack "
     "lacks rely relies depend depends pick picks choose chooses want wants help helps "
     "update updates deal deals ship ships plug plugs sit sits write writes read reads "
-    "await awaits tie ties suit suits fit fits"
+    "await awaits tie ties suit suits fit fits power powers deploy deploys install installs "
+    "expose exposes implement implements define defines differ differs replace replaces "
+    "wrap wraps share shares pass passes return returns answer answers"
 )
 """Verb-ish words: a clause needs one to be a statement rather than a list of words."""
 
@@ -470,14 +475,17 @@ MAX_KEYWORD_DENSITY = Fraction(3, 5)
 """A clause with more keyword matches than this share of its words is a list, not a
 statement ("async websocket gunicorn are" has 3 matches in 4 words)."""
 
-PROMPT_COPY_SHARE = Fraction(3, 4)
-"""A clause whose content words are at least this share prompt words copies the prompt."""
+PROMPT_COPY_SHARE = Fraction(4, 5)
+"""A clause whose content words are at least this share prompt or hint words copies them."""
 
 MAX_KEYWORD_REPEATS = 6
 """A keyword written in more distinct clauses than this is stuffing and earns nothing."""
 
 MAX_FRAGMENT_WORDS = 8
 """A verbless fragment this short may join the statement before it ("…, long polling")."""
+
+MAX_LEADING_FRAGMENTS = 2
+"""At most this many verbless fragments opening a sentence join its first statement."""
 
 MAX_NEAR_CANDIDATES = 8
 """Spans per keyword group tried when checking a ``near`` rule in one clause."""
@@ -511,8 +519,13 @@ class _Clause:
     refusal: Refusal | None = None
 
 
-def _split_clauses(answer: str) -> tuple[list[_Clause], list[str], list[int]]:
-    """Split ``answer`` into clauses; return them with the words and each word's clause."""
+def _split_clauses(
+    answer: str, keyword_tokens: frozenset[str]
+) -> tuple[list[_Clause], list[str], list[int]]:
+    """Split ``answer`` into clauses; return them with the words and each word's clause.
+
+    A word ending in "-ed" counts as a verb unless it is a keyword's word ("long-lived").
+    """
     text = blank_markup(answer[:MAX_ANSWER_CHARS])
     clauses: list[_Clause] = []
     words: list[str] = []
@@ -529,7 +542,11 @@ def _split_clauses(answer: str) -> tuple[list[_Clause], list[str], list[int]]:
         first = len(words)
         words.extend(piece)
         clause_of.extend([len(clauses)] * len(piece))
-        verb = any(fold_word(w) in _VERBS or (len(w) > 4 and w.endswith("ed")) for w in piece)
+        verb = any(
+            fold_word(w) in _VERBS
+            or (len(w) > 4 and w.endswith("ed") and fold_word(w) not in keyword_tokens)
+            for w in piece
+        )
         clauses.append(_Clause(start, end, first, len(words), verb, sentence))
 
     for m in _DELIMITER.finditer(text):
@@ -548,25 +565,46 @@ def _split_clauses(answer: str) -> tuple[list[_Clause], list[str], list[int]]:
 
 
 def _merge_fragments(clauses: list[_Clause], clause_of: list[int]) -> list[_Clause]:
-    """Join each short verbless fragment to the statement just before it in its sentence.
+    """Join short verbless fragments to a statement of their sentence.
 
-    "ASGI supports WebSockets, long polling" is one statement; a statement takes at most
-    one fragment, so "ASGI is async, websocket, gunicorn, streaming" states one thing.
+    A fragment after a statement joins it ("ASGI supports WebSockets, long polling"), one
+    per statement, so "ASGI is async, websocket, gunicorn, streaming" states one thing.
+    Fragments opening a sentence join its first statement, at most
+    :data:`MAX_LEADING_FRAGMENTS` of them ("WSGI, the older standard, is synchronous").
     """
     merged: list[_Clause] = []
+    leading: list[_Clause] = []
     for clause in clauses:
         prev = merged[-1] if merged else None
+        short = clause.stop - clause.first <= MAX_FRAGMENT_WORDS
+        if leading and leading[0].sentence != clause.sentence:
+            merged.extend(leading)
+            leading = []
         if (
             prev is not None
             and not clause.verb
             and prev.verb
             and not prev.absorbed
             and prev.sentence == clause.sentence
-            and clause.stop - clause.first <= MAX_FRAGMENT_WORDS
+            and short
         ):
             prev.end, prev.stop, prev.absorbed = clause.end, clause.stop, True
-        else:
+        elif (
+            not clause.verb
+            and short
+            and len(leading) < MAX_LEADING_FRAGMENTS
+            and (prev is None or prev.sentence != clause.sentence)
+        ):
+            leading.append(clause)
+        elif clause.verb and leading:
+            clause.start, clause.first = leading[0].start, leading[0].first
+            leading = []
             merged.append(clause)
+        else:
+            merged.extend(leading)
+            leading = []
+            merged.append(clause)
+    merged.extend(leading)
     for index, clause in enumerate(merged):
         clause_of[clause.first : clause.stop] = [index] * (clause.stop - clause.first)
     return merged
@@ -577,6 +615,7 @@ def _rate_clauses(
     tokens: list[str],
     keyword_starts: set[int],
     prompt: frozenset[str],
+    copied: frozenset[str],
 ) -> None:
     """Mark each clause that cannot earn a concept, with the reason (first one found)."""
     opener: dict[int, str] = {}
@@ -602,7 +641,7 @@ def _rate_clauses(
             clause.refusal = Refusal.NO_SENTENCE
         elif Fraction(keywordish, len(own)) > MAX_KEYWORD_DENSITY:
             clause.refusal = Refusal.KEYWORD_LIST
-        elif content and Fraction(sum(t in prompt for t in content), len(content)) >= (
+        elif content and Fraction(sum(t in copied for t in content), len(content)) >= (
             PROMPT_COPY_SHARE
         ):
             clause.refusal = Refusal.PROMPT_COPY
@@ -738,7 +777,7 @@ def _trimmed(answer: str, start: int, end: int) -> tuple[int, int]:
 
 
 def grade_explain(
-    answer: str, concepts: Sequence[ConceptSpec], *, prompt: str = ""
+    answer: str, concepts: Sequence[ConceptSpec], *, prompt: str = "", hint: str = ""
 ) -> ExplainGrade:
     """Grade a free-text answer against a checklist of concepts.
 
@@ -746,7 +785,9 @@ def grade_explain(
     is credited by the first of its rules (its keywords in deck order, then its ``rules``)
     met inside one clause that states something: not negated, not hedged or asked, with a
     verb, not a list of keywords, not a copy of ``prompt`` (the card's prompt and hint),
-    and without the concept's or the rule's ``forbid`` words. Only the first
+    and without the concept's or the rule's ``forbid`` words. A keyword made only of
+    ``prompt`` words earns nothing alone; a clause made mostly of ``prompt`` and ``hint``
+    words is a copy and earns nothing. Only the first
     :data:`MAX_ANSWER_CHARS` characters and :data:`MAX_ANSWER_TOKENS` words are read, so
     any string, however long or strange, is graded quickly and without raising.
 
@@ -755,17 +796,28 @@ def grade_explain(
     """
     if not concepts:
         raise ValueError("an explain card needs at least one concept to grade against")
-    clauses, words, clause_of = _split_clauses(answer)
+    rules = [_concept_rules(concept) for concept in concepts]
+    keyword_tokens = frozenset(
+        token
+        for concept_rules in rules
+        for require, _near, _forbid in concept_rules
+        for group in require
+        for keyword in group
+        for token in _keyword_tokens(keyword)
+    )
+    clauses, words, clause_of = _split_clauses(answer, keyword_tokens)
+    piece_of = list(clause_of)
     clauses = _merge_fragments(clauses, clause_of)
-    index = _AnswerIndex(words, clause_of)
+    index = _AnswerIndex(words, piece_of, clause_of)
     prompt_set = _prompt_tokens(prompt) if prompt else frozenset()
+    copied = prompt_set | _prompt_tokens(hint) if hint else prompt_set
     keyword_starts: set[int] = set()
-    for concept in concepts:
-        for require, _near, _forbid in _concept_rules(concept):
+    for concept_rules in rules:
+        for require, _near, _forbid in concept_rules:
             for group in require:
                 for keyword in group:
                     keyword_starts.update(s for s, _n in index.find_all(_keyword_tokens(keyword)))
-    _rate_clauses(clauses, index.tokens, keyword_starts, prompt_set)
+    _rate_clauses(clauses, index.tokens, keyword_starts, prompt_set, copied)
     return ExplainGrade(
         results=tuple(
             _grade_concept(concept, answer, index, clauses, prompt_set) for concept in concepts

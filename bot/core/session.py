@@ -329,7 +329,7 @@ def answer_explain(
     scheduler: CardScheduler,
     now: datetime,
 ) -> Answered:
-    """Grade a written explanation concept by concept (words copied from the prompt earn nothing).
+    """Grade a written explanation concept by concept (copies of the prompt earn nothing).
 
     Raises :class:`~bot.core.errors.EmptyAnswer` for an answer with no word in it.
     """
@@ -339,7 +339,7 @@ def answer_explain(
     _require_phase(state, Phase.QUESTION)
     if is_blank_answer(text):
         raise EmptyAnswer(state.id, state.position)
-    graded = grade_explain(text, card.concepts, prompt=card.prompt)
+    graded = grade_explain(text, card.concepts, prompt=card.prompt, hint=card.hint or "")
     concepts = tuple((r.name, r.covered) for r in graded.results)
     missed = tuple(name for name, covered in concepts if not covered)
     return _answered(
