@@ -17,6 +17,30 @@ A fuzzy (non-exact) token match also needs the same first letter and no digits: 
 rarely hit the first letter, while a different first letter usually means a different word
 ("sync"/"async", "asgi"/"wsgi", "blocking"/"unblocking"), and digits carry meaning
 ("http1"/"http2").
+
+A keyword only counts where the answer *states* it (issue 14: grading a teacher would
+sign). The answer is split into sentences (at ".", "!", "?" and line breaks) and clauses
+(at commas, semicolons, colons, brackets, dashes and conjunctions such as "and", "but",
+"while", "because", "unlike"); a short verbless fragment joins the statement before it
+(one per statement) or, opening a sentence, the statement after it. A clause earns
+nothing when it
+
+- is negated: a cue such as "not", "never", "doesn't", "cannot" anywhere in it;
+- is hedged or asked: "maybe", "perhaps", "I guess", a "?" ending its sentence, or a
+  sentence opening like a question ("is it about keys");
+- has no verb-ish word or fewer than :data:`MIN_CLAUSE_TOKENS` words (a list of words);
+- is mostly keywords (:data:`MAX_KEYWORD_DENSITY`), or mostly words of the prompt and
+  hint (:data:`PROMPT_COPY_SHARE`);
+- holds a ``forbid`` word of the concept (or of the rule being tried).
+
+A keyword made only of prompt words earns nothing alone, and a keyword written in more
+than :data:`MAX_KEYWORD_REPEATS` clauses is stuffing. Concepts may also carry rules in the
+style of PMatch (every keyword group in one clause, optionally ``near`` each other), which
+is how a deck says which subject goes with which word ("WSGI" near "synchronous"), so a
+swapped statement ("WSGI is asynchronous") earns nothing. Each result names the clause
+that earned the concept (character offsets into the answer) or, when a keyword was
+written but earned nothing, why (:class:`Refusal`). No model, no network: regular
+expressions, sets and the edit distance above, about 2 ms for 4,000 characters.
 """
 
 from __future__ import annotations
@@ -439,6 +463,8 @@ _HEDGES = _folded_set(
 )
 """Cues that hedge a clause: a guess is not a statement."""
 
+_CUES = _NEGATIONS | _HEDGES
+
 _QUESTION_OPENERS = _folded_set(
     "is are was were does do did can could would will should shall isnt doesnt"
 )
@@ -471,9 +497,11 @@ _STOPWORDS = _folded_set(
 MIN_CLAUSE_TOKENS = 2
 """A clause needs at least this many words to state something ("WSGI blocks")."""
 
-MAX_KEYWORD_DENSITY = Fraction(3, 5)
-"""A clause with more keyword matches than this share of its words is a list, not a
-statement ("async websocket gunicorn are" has 3 matches in 4 words)."""
+MAX_KEYWORD_DENSITY = Fraction(2, 3)
+"""A clause with more keyword matches (of the concepts' ``keywords``, not of their rules)
+than this share of its words is a list, not a
+statement ("async websocket gunicorn are" has 3 matches in 4 words; "WSGI is synchronous"
+has 2 in 3, and passes)."""
 
 PROMPT_COPY_SHARE = Fraction(4, 5)
 """A clause whose content words are at least this share prompt or hint words copies them."""
@@ -524,7 +552,9 @@ def _split_clauses(
 ) -> tuple[list[_Clause], list[str], list[int]]:
     """Split ``answer`` into clauses; return them with the words and each word's clause.
 
-    A word ending in "-ed" counts as a verb unless it is a keyword's word ("long-lived").
+    A clause's verb is a word of :data:`_VERBS` not ending in "-ing" (in "streaming,
+    event loop" the gerund is a noun of a list), or a word ending in "-ed" unless it is
+    a keyword's word ("long-lived").
     """
     text = blank_markup(answer[:MAX_ANSWER_CHARS])
     clauses: list[_Clause] = []
@@ -542,11 +572,14 @@ def _split_clauses(
         first = len(words)
         words.extend(piece)
         clause_of.extend([len(clauses)] * len(piece))
-        verb = any(
-            fold_word(w) in _VERBS
-            or (len(w) > 4 and w.endswith("ed") and fold_word(w) not in keyword_tokens)
-            for w in piece
-        )
+        verb = False
+        for w in piece:
+            folded = fold_word(w)
+            if (folded in _VERBS and not w.endswith("ing")) or (
+                w.endswith("ed") and len(w) > 4 and folded not in keyword_tokens
+            ):
+                verb = True
+                break
         clauses.append(_Clause(start, end, first, len(words), verb, sentence))
 
     for m in _DELIMITER.finditer(text):
@@ -564,13 +597,16 @@ def _split_clauses(
     return clauses, words, clause_of
 
 
-def _merge_fragments(clauses: list[_Clause], clause_of: list[int]) -> list[_Clause]:
+def _merge_fragments(
+    clauses: list[_Clause], words: list[str], clause_of: list[int]
+) -> list[_Clause]:
     """Join short verbless fragments to a statement of their sentence.
 
     A fragment after a statement joins it ("ASGI supports WebSockets, long polling"), one
     per statement, so "ASGI is async, websocket, gunicorn, streaming" states one thing.
     Fragments opening a sentence join its first statement, at most
-    :data:`MAX_LEADING_FRAGMENTS` of them ("WSGI, the older standard, is synchronous").
+    :data:`MAX_LEADING_FRAGMENTS` of them ("WSGI, the older standard, is synchronous"),
+    unless the fragment negates or hedges ("No: ASGI is async" answers a question).
     """
     merged: list[_Clause] = []
     leading: list[_Clause] = []
@@ -594,6 +630,7 @@ def _merge_fragments(clauses: list[_Clause], clause_of: list[int]) -> list[_Clau
             and short
             and len(leading) < MAX_LEADING_FRAGMENTS
             and (prev is None or prev.sentence != clause.sentence)
+            and not _CUES.intersection(fold_word(w) for w in words[clause.first : clause.stop])
         ):
             leading.append(clause)
         elif clause.verb and leading:
@@ -623,28 +660,34 @@ def _rate_clauses(
         opener.setdefault(clause.sentence, tokens[clause.first])
     for clause in clauses:
         own = tokens[clause.first : clause.stop]
-        content = [t for t in own if t not in _STOPWORDS]
-        keywordish = sum(
-            1
-            for i in range(clause.first, clause.stop)
-            if i in keyword_starts and tokens[i] not in prompt
-        )
-        if any(t in _NEGATIONS for t in own):
+        words = set(own)
+        if not _NEGATIONS.isdisjoint(words):
             clause.refusal = Refusal.NEGATED
         elif (
             clause.question
             or opener[clause.sentence] in _QUESTION_OPENERS
-            or any(t in _HEDGES for t in own)
+            or not _HEDGES.isdisjoint(words)
         ):
             clause.refusal = Refusal.HEDGED
         elif not clause.verb or len(own) < MIN_CLAUSE_TOKENS:
             clause.refusal = Refusal.NO_SENTENCE
-        elif Fraction(keywordish, len(own)) > MAX_KEYWORD_DENSITY:
-            clause.refusal = Refusal.KEYWORD_LIST
-        elif content and Fraction(sum(t in copied for t in content), len(content)) >= (
-            PROMPT_COPY_SHARE
-        ):
-            clause.refusal = Refusal.PROMPT_COPY
+        else:
+            # Comparisons of integers, not Fractions: this runs once per clause.
+            keywordish = sum(
+                1
+                for i in range(clause.first, clause.stop)
+                if i in keyword_starts and tokens[i] not in prompt
+            )
+            content = [t for t in own if t not in _STOPWORDS]
+            copies = sum(t in copied for t in content)
+            if keywordish * MAX_KEYWORD_DENSITY.denominator > (
+                MAX_KEYWORD_DENSITY.numerator * len(own)
+            ):
+                clause.refusal = Refusal.KEYWORD_LIST
+            elif content and copies * PROMPT_COPY_SHARE.denominator >= (
+                PROMPT_COPY_SHARE.numerator * len(content)
+            ):
+                clause.refusal = Refusal.PROMPT_COPY
 
 
 def _prompt_tokens(prompt: str) -> frozenset[str]:
@@ -807,16 +850,15 @@ def grade_explain(
     )
     clauses, words, clause_of = _split_clauses(answer, keyword_tokens)
     piece_of = list(clause_of)
-    clauses = _merge_fragments(clauses, clause_of)
+    clauses = _merge_fragments(clauses, words, clause_of)
     index = _AnswerIndex(words, piece_of, clause_of)
     prompt_set = _prompt_tokens(prompt) if prompt else frozenset()
     copied = prompt_set | _prompt_tokens(hint) if hint else prompt_set
     keyword_starts: set[int] = set()
-    for concept_rules in rules:
-        for require, _near, _forbid in concept_rules:
-            for group in require:
-                for keyword in group:
-                    keyword_starts.update(s for s, _n in index.find_all(_keyword_tokens(keyword)))
+    # Only keywords count towards a list: a rule's words name subjects too ("WSGI").
+    for concept in concepts:
+        for keyword in concept.keywords:
+            keyword_starts.update(s for s, _n in index.find_all(_keyword_tokens(keyword)))
     _rate_clauses(clauses, index.tokens, keyword_starts, prompt_set, copied)
     return ExplainGrade(
         results=tuple(

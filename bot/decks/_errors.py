@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 
 from bot.decks import limits
 from bot.decks._yaml import Loc
-from bot.decks.models import CardType, Concept, Deck, ExplainCard, FlashCard, McqCard
+from bot.decks.models import CardType, Concept, ConceptRule, Deck, ExplainCard, FlashCard, McqCard
 from bot.decks.problems import excerpt
 
 _CARD_MODELS: dict[str, type[BaseModel]] = {
@@ -160,6 +160,8 @@ def _model_at(loc: Loc) -> type[BaseModel] | None:
         return None  # the card's type is unknown here; handled by the caller
     if loc[0] == "cards" and len(loc) == 4 and loc[2] == "concepts":
         return Concept
+    if loc[0] == "cards" and len(loc) == 6 and loc[2] == "concepts" and loc[4] == "rules":
+        return ConceptRule
     return None
 
 
