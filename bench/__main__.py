@@ -4,8 +4,9 @@ In order: the end-to-end load (Recall's process vs a bare discord.py bot, which
 also gives the bot's peak memory at 400 concurrent sessions), storage at scale
 (answer writes and due-card selection at 1,000,000 reviews vs empty), the
 moderator views and leaderboard at scale (``bench.queries_bench``), the reminder
-pipeline (``bench.reminders_bench``), hostile deck files (``bench.decks_bench``)
-and deck imports (``bench.imports_bench``).
+pipeline (``bench.reminders_bench``), hostile deck files (``bench.decks_bench``),
+deck imports (``bench.imports_bench``) and explain grading of 4,000-character
+answers (``bench.grading_bench``).
 Each runs as its own process, so one's memory and caches never colour another's
 figures, and each prints its own tables with the machine's cores and Python
 version. ``--quick`` gives shorter runs for a smoke check. Each removes its
@@ -27,6 +28,7 @@ QUICK_ARGS = {
     "bench.reminders_bench": ["--learners", "2000"],
     "bench.decks_bench": ["--repeats", "1"],
     "bench.imports_bench": ["--repeats", "1"],
+    "bench.grading_bench": ["--repeats", "20"],
 }
 BENCHES = tuple(QUICK_ARGS)
 

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from bot.decks import (
     CardType,
+    Concept,
+    ConceptRule,
     Deck,
     DeckLibrary,
     DeckProblem,
@@ -119,7 +121,8 @@ def test_shipped_deck_cards_are_complete() -> None:
     for explain in deck.cards_of(CardType.EXPLAIN):
         assert len(explain.concepts) == 5
         assert explain.hint
-        assert all(len(concept.keywords) >= 5 for concept in explain.concepts)
+        # A concept graded by rules (issue 14, item 8) need not list keywords.
+        assert all(len(concept.keywords) >= 5 or concept.rules for concept in explain.concepts)
     for card in deck.cards_of(CardType.FLASHCARD):
         assert "Click to reveal" not in card.back
     wsgi = deck.card("wsgi-meaning")
@@ -733,8 +736,20 @@ def test_schema_deck_and_concept_match_models() -> None:
     assert set(root["required"]) == {"id", "title", "cards"}
     assert root["additionalProperties"] is False
     concept = root["$defs"]["concept"]
-    assert set(concept["required"]) == {"name", "keywords"}
+    # Keywords or rules (issue 14, item 8): "name" and one of the two are required.
+    assert set(concept["required"]) == {"name"}
+    assert [set(alt["required"]) for alt in concept["anyOf"]] == [{"keywords"}, {"rules"}]
+    assert set(concept["properties"]) == set(Concept.model_fields)
     assert concept["additionalProperties"] is False
+    rule = root["$defs"]["rule"]
+    assert set(rule["properties"]) == set(ConceptRule.model_fields)
+    assert set(rule["required"]) == {"require"}
+    require = rule["properties"]["require"]
+    assert (require["minItems"], require["maxItems"]) == (
+        limits.RULE_GROUPS_MIN,
+        limits.RULE_GROUPS_MAX,
+    )
+    assert rule["properties"]["near"]["maximum"] == limits.NEAR_MAX
 
 
 def test_schema_enums_patterns_and_limits_match() -> None:

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.clock import FakeClock
-from bot.core.grading import grade_explain
+from bot.core.errors import EmptyAnswer
+from bot.core.grading import grade_explain, is_blank_answer
 from bot.core.learner import Identity, Platform
 from bot.core.scheduling import CardScheduler
 from bot.core.session import SessionKind
@@ -206,6 +207,15 @@ def test_service_records_any_explain_answer(
         )
         card = view.card
         assert isinstance(card, ExplainCard)
+        if is_blank_answer(answer):
+            # Issue 14, item 7: refused, and nothing is recorded.
+            with pytest.raises(EmptyAnswer):
+                await study.answer_explain(LEARNER, view.session.id, 0, answer)
+            logged = await study.store.read(
+                rows("SELECT id FROM reviews WHERE session_id = ?", view.session.id)
+            )
+            assert logged == []
+            return
         after = await study.answer_explain(LEARNER, view.session.id, 0, answer)
         assert after.result is not None
         assert len(after.result.concepts) == len(card.concepts)

@@ -62,8 +62,14 @@ def covered_names(answer: str, concepts: tuple[Concept, ...] = DECK) -> set[str]
     return {r.name for r in grade_explain(answer, concepts).results if r.covered}
 
 
+def stated(words: str) -> str:
+    """``words`` inside a plain statement: bare word lists earn nothing (issue 14, item 7)."""
+    return f"It uses {words}."
+
+
 def one(answer: str, concept: Concept) -> ConceptResult:
-    (result,) = grade_explain(answer, [concept]).results
+    """Grade ``answer`` as a stated clause against ``concept`` alone (matching tests)."""
+    (result,) = grade_explain(stated(answer), [concept]).results
     return result
 
 
@@ -284,7 +290,7 @@ def test_empty_answers_cover_nothing(answer: str) -> None:
 def test_markdown_mentions_emoji_and_zero_width() -> None:
     answer = (
         "@everyone <@123> **ASGI** is __a\u200bsync__ 🚀 and `uvicorn` 🦄 runs it;\n"
-        "> web\u200dsockets ~~maybe~~ <:sync:1234> ||spoiler||"
+        "> it opens web\u200dsockets ~~struck~~ <:sync:1234> ||spoiler||"
     )
     assert covered_names(answer) == {SYNC.name, SERVERS.name, PROTOCOLS.name}
     # The custom emoji's name is markup, not an answer.
@@ -324,7 +330,9 @@ def test_hostile_100kb_answers_never_raise() -> None:
 
 
 def test_hostile_answer_with_keywords_early_is_graded_correctly() -> None:
-    answer = "asynchronous, via uvicorn, websockt; " + ("😀 spam @everyone " * 10_000)
+    answer = "It is asynchronous; it runs uvicorn; it opens websockt; " + (
+        "😀 spam @everyone " * 10_000
+    )
     assert len(answer) > 100_000
     assert covered_names(answer) == {SYNC.name, SERVERS.name, PROTOCOLS.name}
 
@@ -360,8 +368,9 @@ all_keywords = st.sampled_from([(c, k) for c in DECK for k in c.keywords])
 def test_adding_a_keyword_covers_its_concept(
     before: str, after: str, concept_keyword: tuple[Concept, str], sep: str
 ) -> None:
+    # A keyword counts when it is stated: in a sentence of its own, not in a word list.
     concept, keyword = concept_keyword
-    answer = before + sep + keyword + sep + after
+    answer = before + sep + "\n" + stated(keyword) + "\n" + sep + after
     result = grade_explain(answer, DECK).results[DECK.index(concept)]
     assert result.covered
 
@@ -394,7 +403,7 @@ def test_accepts_any_concept_spec() -> None:
             self.keywords = ["protocol"]
 
     spec: ConceptSpec = Plain()
-    assert grade_explain("a protocol", [spec]).covered == 1
+    assert grade_explain("It speaks a protocol.", [spec]).covered == 1
 
 
 def test_no_concepts_is_a_value_error() -> None:
@@ -435,6 +444,7 @@ def test_module_imports_neither_discord_nor_deck_models() -> None:
             "unicodedata",
             "rapidfuzz",
             "rapidfuzz.distance",
+            "itertools",
             "bot.core.text_normalize",
         }
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from bot.core.errors import (
     CardChanged,
     CardRemoved,
+    EmptyAnswer,
     NotYourSession,
     SessionOver,
     StaleReason,
@@ -314,8 +315,16 @@ def test_explain_partial_answer_lists_what_was_missed() -> None:
     assert answered.outcome.review.concepts_missed == ("websockets",)
 
 
-def test_explain_empty_answer_misses_everything() -> None:
-    answered = _explain(_session("e1"), "")
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t\u3000", "\u200b", "?!", "<@123>"])
+def test_explain_empty_answer_is_refused(blank: str) -> None:
+    # Issue 14, item 7: an empty answer is refused, not graded as a lapse.
+    with pytest.raises(EmptyAnswer) as refused:
+        _explain(_session("e1"), blank)
+    assert (refused.value.session_id, refused.value.step) == (_session("e1").id, 0)
+
+
+def test_explain_unrelated_answer_misses_everything() -> None:
+    answered = _explain(_session("e1"), "I have no idea.")
     assert answered.outcome.review.concepts_missed == ("blocking", "event loop", "websockets")
     assert (answered.result.grade, answered.result.correct) == (Grade.AGAIN, False)
     assert answered.session.correct == 0
@@ -326,7 +335,7 @@ def test_hint_before_the_answer_only() -> None:
     hinted = show_hint(state, EXPLAIN)
     assert hinted.hint_shown
     assert not state.hint_shown
-    answered = _explain(hinted, "")
+    answered = _explain(hinted, "I forgot.")
     with _refused(StaleReason.ALREADY_ANSWERED):
         show_hint(answered.session, EXPLAIN)
     nxt = advance(answered.session, EXPLAIN)
@@ -490,7 +499,7 @@ def test_transitions_never_change_their_input() -> None:
 def test_step_result_round_trips_through_json() -> None:
     results = [
         _mcq(_session("m1"), 0).result,
-        _explain(_session("e1"), "blocking").result,
+        _explain(_session("e1"), "WSGI is blocking.").result,  # stated, not a bare word
     ]
     revealed = reveal(_session(), FLASH)
     assert revealed is not None

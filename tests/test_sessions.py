@@ -20,6 +20,7 @@ from bot.core.clock import FakeClock
 from bot.core.errors import (
     CardChanged,
     CardRemoved,
+    EmptyAnswer,
     NothingReason,
     NothingToStudy,
     NotYourSession,
@@ -276,11 +277,31 @@ async def test_explain_good_answer(study: StudyService, store: Store) -> None:
     assert not view.session.hint_shown  # the next card starts without its hint
 
 
-async def test_explain_empty_answer(study: StudyService, store: Store) -> None:
+@pytest.mark.parametrize("blank", ["", "  \n\t ", "\u200b\u200b"])
+async def test_explain_empty_answer_is_refused_and_nothing_recorded(
+    study: StudyService, store: Store, blank: str
+) -> None:
+    # Issue 14, item 7: refused before any write, so the learner can still answer.
+    view = await _start(study, SessionKind.EXPLAIN, count=1)
+    sid = view.session.id
+    before = await store.read(rows("SELECT * FROM quiz_sessions WHERE id = ?", sid))
+    with pytest.raises(EmptyAnswer) as refused:
+        await study.answer_explain(ALICE, sid, 0, blank)
+    assert (refused.value.session_id, refused.value.step) == (sid, 0)
+    assert await _reviews(store) == []
+    assert [
+        dict(r) for r in await store.read(rows("SELECT * FROM quiz_sessions WHERE id = ?", sid))
+    ] == [dict(r) for r in before]
+    assert await store.read(rows("SELECT * FROM card_states")) == []
+
+
+async def test_explain_unrelated_answer_is_graded_as_missed(
+    study: StudyService, store: Store
+) -> None:
     view = await _start(study, SessionKind.EXPLAIN, count=1)
     card = view.card
     assert isinstance(card, ExplainCard)
-    view = await study.answer_explain(ALICE, view.session.id, 0, "")
+    view = await study.answer_explain(ALICE, view.session.id, 0, "I don't remember.")
     assert view.result is not None
     assert not view.result.correct
     assert view.result.grade == int(Grade.AGAIN)

@@ -88,3 +88,11 @@ def test_a_long_deck_name_is_cut() -> None:
 
 def test_relative_is_a_discord_timestamp() -> None:
     assert relative(DUE) == f"<t:{int(DUE.timestamp())}:R>"
+
+
+def test_an_empty_answer_says_nothing_was_recorded() -> None:
+    from bot.core.errors import EmptyAnswer
+
+    text = describe(EmptyAnswer(session_id=7, step=0))
+    assert "nothing was graded or recorded" in text
+    assert "Answer again" in text

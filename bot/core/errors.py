@@ -67,6 +67,19 @@ class SessionOver(RecallError):
         self.status = status
 
 
+class EmptyAnswer(RecallError):
+    """An explain answer with no word to grade (empty, whitespace, only punctuation or markup).
+
+    Refused before anything is recorded: grading it would log a lapse the learner never
+    meant to give. ``session_id`` and ``step`` name the card the answer was for.
+    """
+
+    def __init__(self, session_id: int, step: int) -> None:
+        super().__init__(f"empty answer to step {step} of session {session_id}")
+        self.session_id = session_id
+        self.step = step
+
+
 class NothingReason(StrEnum):
     """Why there is nothing to study."""
 

@@ -25,6 +25,7 @@ from typing import Any
 from bot.core.errors import (
     CardChanged,
     CardRemoved,
+    EmptyAnswer,
     NotYourSession,
     SessionOver,
     StaleReason,
@@ -34,6 +35,7 @@ from bot.core.grading import (
     Grade,
     grade_explain,
     grade_mcq,
+    is_blank_answer,
     is_correct_explain,
     rating_for_explain,
     rating_for_mcq,
@@ -327,12 +329,17 @@ def answer_explain(
     scheduler: CardScheduler,
     now: datetime,
 ) -> Answered:
-    """Grade a written explanation concept by concept."""
+    """Grade a written explanation concept by concept (copies of the prompt earn nothing).
+
+    Raises :class:`~bot.core.errors.EmptyAnswer` for an answer with no word in it.
+    """
     card = _require_card(card)
     if not isinstance(card, ExplainCard):
         raise StaleStep(StaleReason.WRONG_BUTTON)
     _require_phase(state, Phase.QUESTION)
-    graded = grade_explain(text, card.concepts)
+    if is_blank_answer(text):
+        raise EmptyAnswer(state.id, state.position)
+    graded = grade_explain(text, card.concepts, prompt=card.prompt, hint=card.hint or "")
     concepts = tuple((r.name, r.covered) for r in graded.results)
     missed = tuple(name for name, covered in concepts if not covered)
     return _answered(

@@ -22,7 +22,14 @@ import re
 import unicodedata
 from functools import cache, lru_cache
 
-__all__ = ["DECOMPOSITION_HEADROOM", "fold_word", "normalize_text", "split_words", "tokenize"]
+__all__ = [
+    "DECOMPOSITION_HEADROOM",
+    "blank_markup",
+    "fold_word",
+    "normalize_text",
+    "split_words",
+    "tokenize",
+]
 
 # Custom emoji (<:name:id>, <a:name:id>), and user/role/channel mentions (<@id>, <@!id>,
 # <@&id>, <#id>). Their inner names are not something the learner wrote as an answer.
@@ -80,6 +87,16 @@ def _invisible_table() -> dict[int, None]:
         for cp in plane
         if unicodedata.category(chr(cp)) in _INVISIBLE_CATEGORIES
     }
+
+
+def blank_markup(text: str) -> str:
+    """Return ``text`` with Discord markup (custom emoji, mentions) replaced by spaces.
+
+    The replacement has the markup's length, so character offsets into the result are
+    offsets into ``text``: grading splits answers into clauses before normalising them,
+    and reports where each clause is in the answer as the learner wrote it.
+    """
+    return _DISCORD_MARKUP.sub(lambda m: " " * len(m.group()), text)
 
 
 def normalize_text(text: str, max_chars: int | None = None) -> str:

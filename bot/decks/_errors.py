@@ -15,8 +15,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
+from bot.decks import limits
 from bot.decks._yaml import Loc
-from bot.decks.models import CardType, Concept, Deck, ExplainCard, FlashCard, McqCard
+from bot.decks.models import CardType, Concept, ConceptRule, Deck, ExplainCard, FlashCard, McqCard
 from bot.decks.problems import excerpt
 
 _CARD_MODELS: dict[str, type[BaseModel]] = {
@@ -30,6 +31,9 @@ _ITEM_NAMES = {
     "options": "option",
     "concepts": "concept",
     "keywords": "keyword",
+    "rules": "rule",
+    "require": "group",
+    "forbid": "forbidden word",
     "tags": "tag",
 }
 
@@ -103,6 +107,10 @@ def describe(error: ErrorDetails, *, hints: bool = True) -> Located | None:
         options = ", ".join(excerpt(option) for option in listed)
         message = f"answer '{excerpt(ctx['answer'])}' is not one of the options: {options}"
         return Located((*loc, "answer"), message)
+    if kind == "concept_unmatchable":
+        return Located(loc, f"concept '{excerpt(ctx['name'])}' needs keywords or rules")
+    if kind in {"greater_than_equal", "less_than_equal", "int_parsing", "int_type"}:
+        return Located(loc, f"{subject} must be a whole number from 0 to {limits.NEAR_MAX}")
     if kind == "duplicate_concept":
         message = f"concept '{excerpt(ctx['name'])}' is listed twice"
         return Located((*loc, "concepts", ctx["at"], "name"), message)
@@ -152,6 +160,8 @@ def _model_at(loc: Loc) -> type[BaseModel] | None:
         return None  # the card's type is unknown here; handled by the caller
     if loc[0] == "cards" and len(loc) == 4 and loc[2] == "concepts":
         return Concept
+    if loc[0] == "cards" and len(loc) == 6 and loc[2] == "concepts" and loc[4] == "rules":
+        return ConceptRule
     return None
 
 

@@ -38,6 +38,12 @@ CONCEPTS_MAX: Final = 10
 KEYWORDS_MIN: Final = 1
 KEYWORDS_MAX: Final = 25
 KEYWORD_MAX: Final = 100
+# Concept rules (PMatch style): a few per concept, each of a few keyword groups; "near"
+# counts words, and no clause is longer than the answer's word cap.
+RULES_MAX: Final = 10
+RULE_GROUPS_MIN: Final = 1
+RULE_GROUPS_MAX: Final = 5
+NEAR_MAX: Final = 50
 
 # Ids appear in button custom ids (at most 100 characters, Discord) next to a
 # prefix and the deck id, so each id is kept to 64 lowercase ASCII characters.

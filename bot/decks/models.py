@@ -69,14 +69,52 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+KeywordGroup = Annotated[
+    tuple[Keyword, ...], Field(min_length=limits.KEYWORDS_MIN, max_length=limits.KEYWORDS_MAX)
+]
+"""Words or phrases any one of which satisfies the group."""
+
+
+class ConceptRule(_Record):
+    """A PMatch-style rule: every ``require`` group matched in one stated clause.
+
+    With ``near``, at most that many words lie between the groups' matches; any ``forbid``
+    word in the clause stops the rule.
+    """
+
+    require: Annotated[
+        tuple[KeywordGroup, ...],
+        Field(min_length=limits.RULE_GROUPS_MIN, max_length=limits.RULE_GROUPS_MAX),
+    ]
+    near: Annotated[int, Field(ge=0, le=limits.NEAR_MAX)] | None = None
+    forbid: Annotated[tuple[Keyword, ...], Field(max_length=limits.KEYWORDS_MAX)] = ()
+
+
 class Concept(_Record):
-    """One idea an explain answer should cover, with the words that show it is covered."""
+    """One idea an explain answer should cover, with the words that show it is covered.
+
+    Any one of ``keywords`` stated in a clause covers it, or any one of ``rules``; a
+    ``forbid`` word in a clause stops that clause from covering it. A concept needs
+    keywords or rules (or both).
+    """
 
     name: ConceptName
     keywords: Annotated[
         tuple[Keyword, ...],
         Field(min_length=limits.KEYWORDS_MIN, max_length=limits.KEYWORDS_MAX),
-    ]
+    ] = ()
+    rules: Annotated[tuple[ConceptRule, ...], Field(max_length=limits.RULES_MAX)] = ()
+    forbid: Annotated[tuple[Keyword, ...], Field(max_length=limits.KEYWORDS_MAX)] = ()
+
+    @model_validator(mode="after")
+    def _has_something_to_match(self) -> Concept:
+        if not self.keywords and not self.rules:
+            raise PydanticCustomError(
+                "concept_unmatchable",
+                "concept '{name}' needs keywords or rules",
+                {"name": self.name},
+            )
+        return self
 
 
 class FlashCard(_Record):

@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 from bot.core import session as rules
 from bot.core.clock import Clock
 from bot.core.errors import (
+    EmptyAnswer,
     NothingReason,
     NothingToStudy,
     SessionNotFound,
     StaleStep,
 )
-from bot.core.grading import Grade
+from bot.core.grading import Grade, is_blank_answer
 from bot.core.learner import Identity, Learner
 from bot.core.scheduling import CardMemory, CardScheduler
 from bot.core.selection import Candidate, choose_cards
@@ -370,7 +371,13 @@ class StudyService:
     async def answer_explain(
         self, who: Identity, session_id: int, step: int, text: str
     ) -> StepView:
-        """Grade a written explanation concept by concept."""
+        """Grade a written explanation concept by concept.
+
+        Raises :class:`~bot.core.errors.EmptyAnswer` for an answer with no word in it,
+        before the session is even read: nothing is recorded.
+        """
+        if is_blank_answer(text):
+            raise EmptyAnswer(session_id, step)
         now = self.clock()
         return await self._click(
             who,

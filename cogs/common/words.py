@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.errors import (
+    EmptyAnswer,
     NothingReason,
     NothingToStudy,
     NotYourSession,
@@ -46,6 +47,11 @@ SESSION_OVER: dict[str, str] = {
 }
 
 
+EMPTY_ANSWER = (
+    "Your answer was empty, so nothing was graded or recorded. "
+    "Press Answer again and explain in your own words."
+)
+
 _OFF_REASON_TEXT = {
     OffReason.DMS_CLOSED: (
         "Your daily reminders are off: Recall could not send you a DM (your DMs are "
@@ -74,6 +80,8 @@ def describe(error: RecallError) -> str:
         return SESSION_OVER.get(error.status, SESSION_OVER["finished"])
     if isinstance(error, NothingToStudy):
         return _nothing(error)
+    if isinstance(error, EmptyAnswer):
+        return EMPTY_ANSWER
     return "That can't be done right now."
 
 
