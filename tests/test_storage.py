@@ -615,6 +615,19 @@ def _terminate_others(dsn: str) -> None:
     thread.join(60)
 
 
+async def test_postgres_pool_replaces_connections_the_server_dropped(pg_url: str) -> None:
+    # A restart or a network blip leaves the pool holding dead connections: the next
+    # transactions take fresh ones instead of telling learners the database is down.
+    store = await open_store(PostgresURL(pg_url))
+    try:
+        await store.write(_insert_learner("1"))
+        _terminate_others(pg_url)  # every pooled connection, all at once
+        await store.write(_insert_learner("2"))
+        assert await store.read(_external_ids()) == ["1", "2"]
+    finally:
+        await store.close()
+
+
 async def test_postgres_server_lost_mid_transaction_is_a_storage_error(pg_url: str) -> None:
     store = await open_store(PostgresURL(pg_url))
     try:

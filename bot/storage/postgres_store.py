@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import asyncpg.pool
+import asyncpg.transaction
 
 from bot.storage.errors import Conflict, StorageError
 from bot.storage.script import Dialect, Query, Script, Want, is_dialect_query
@@ -112,6 +113,9 @@ _UNAVAILABLE = (
     asyncpg.SerializationError,
     asyncpg.LockNotAvailableError,
     asyncpg.QueryCanceledError,
+    # A connection the server dropped can leave asyncpg's protocol mid-operation:
+    # "cannot switch to state ...; another operation is in progress".
+    asyncpg.InternalClientError,
 )
 
 
@@ -198,13 +202,31 @@ class PostgresStore:
 
     async def _run(self, script: Script[T], *, readonly: bool) -> T:
         try:
-            async with self._pool.acquire() as conn:
-                transaction = conn.transaction(
-                    isolation="repeatable_read" if readonly else "read_committed",
-                    readonly=readonly,
-                )
-                async with transaction:
-                    return await drive(conn, script)
+            # A pooled connection may be one the server dropped (a restart, a network
+            # blip): BEGIN then fails before the script has started, so another
+            # connection is safe to take. The pool replaces a dead one when it is
+            # released, so after at most its size of tries a fresh one comes.
+            for attempt in range(MAX_CONNECTIONS + 1):
+                async with self._pool.acquire() as conn:
+                    transaction = conn.transaction(
+                        isolation="repeatable_read" if readonly else "read_committed",
+                        readonly=readonly,
+                    )
+                    try:
+                        await transaction.start()
+                    except _CONNECTION_LOST:
+                        if attempt < MAX_CONNECTIONS:
+                            log.debug("a pooled connection was dropped; taking another")
+                            continue
+                        raise
+                    try:
+                        result = await drive(conn, script)
+                    except BaseException:
+                        await _rollback(transaction)
+                        raise
+                    await transaction.commit()
+                    return result
+            raise AssertionError("unreachable: the last attempt returns or raises")
         except asyncpg.UniqueViolationError as exc:
             raise Conflict(str(exc)) from exc
         except _UNAVAILABLE as exc:
@@ -221,6 +243,24 @@ class PostgresStore:
     async def close(self) -> None:
         """Close the pool, letting running transactions finish."""
         await self._pool.close()
+
+
+_CONNECTION_LOST = (
+    OSError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+)
+"""What a connection the server has dropped fails with."""
+
+
+async def _rollback(transaction: asyncpg.transaction.Transaction) -> None:
+    """Roll back after an error; a connection that is gone has nothing to roll back."""
+    try:
+        await transaction.rollback()
+    except _CONNECTION_LOST as exc:
+        log.debug("rollback found the connection gone: %s", exc)
 
 
 def _reason(exc: BaseException) -> str:
