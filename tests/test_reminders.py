@@ -203,7 +203,9 @@ async def test_two_processes_claiming_concurrently_claim_each_reminder_once(
         claimed = Counter((job.identity, job.local_date) for job in jobs)
         assert len(claimed) == 300
         assert max(claimed.values()) == 1
-        assert sum(1 for batch in results[1::2] if batch) >= 1  # the second store took part
+        # Which store won how many is up to the machine's timing (on SQLite one store's
+        # claimers may drain the backlog before the other's BEGIN IMMEDIATE gets in);
+        # day 2 below makes both take part for certain.
 
         # Day 2: strictly alternating claims, so both certainly take part.
         services = [
