@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.core import session as rules
 from bot.core.clock import Clock
@@ -327,46 +328,13 @@ class StudyService:
         self, who: Identity, session_id: int, step: int, grade: Grade
     ) -> StepView:
         """Record the learner's own grade of a revealed flashcard and move on."""
-        now = self.clock()
-        return await self._click(
-            who,
-            session_id,
-            step,
-            lambda state, card, learner, memory: rules.grade_flashcard(
-                state,
-                card,
-                grade,
-                learner=learner,
-                memory=memory,
-                scheduler=self.scheduler,
-                now=now,
-            ),
-            now=now,
-            needs_memory=True,
-        )
+        return await self._answer(who, session_id, step, rules.grade_flashcard, grade)
 
     async def answer_mcq(
         self, who: Identity, session_id: int, step: int, choice: int, fingerprint: str | None
     ) -> StepView:
         """Grade the option the learner picked (see :func:`bot.core.session.answer_mcq`)."""
-        now = self.clock()
-        return await self._click(
-            who,
-            session_id,
-            step,
-            lambda state, card, learner, memory: rules.answer_mcq(
-                state,
-                card,
-                choice,
-                fingerprint,
-                learner=learner,
-                memory=memory,
-                scheduler=self.scheduler,
-                now=now,
-            ),
-            now=now,
-            needs_memory=True,
-        )
+        return await self._answer(who, session_id, step, rules.answer_mcq, choice, fingerprint)
 
     async def answer_explain(
         self, who: Identity, session_id: int, step: int, text: str
@@ -378,23 +346,33 @@ class StudyService:
         """
         if is_blank_answer(text):
             raise EmptyAnswer(session_id, step)
+        return await self._answer(who, session_id, step, rules.answer_explain, text)
+
+    async def _answer(
+        self,
+        who: Identity,
+        session_id: int,
+        step: int,
+        rule: Callable[..., Answered],
+        *given: Any,
+    ) -> StepView:
+        """A click that grades: ``rule(state, card, *given, learner=, memory=, ...)``."""
         now = self.clock()
-        return await self._click(
-            who,
-            session_id,
-            step,
-            lambda state, card, learner, memory: rules.answer_explain(
+
+        def decide(
+            state: SessionState, card: Card | None, learner: Learner, memory: CardMemory | None
+        ) -> Answered:
+            return rule(
                 state,
                 card,
-                text,
+                *given,
                 learner=learner,
                 memory=memory,
                 scheduler=self.scheduler,
                 now=now,
-            ),
-            now=now,
-            needs_memory=True,
-        )
+            )
+
+        return await self._click(who, session_id, step, decide, now=now, needs_memory=True)
 
     async def set_message(self, session_id: int, message: str) -> None:
         """Remember which message shows the session."""
