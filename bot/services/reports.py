@@ -45,6 +45,8 @@ from bot.core.streaks import StreakState
 from bot.core.streaks import view as streak_view
 from bot.core.timezones import InvalidTimeZone, local_date, parse_zone
 from bot.decks import Card, DeckLibrary, ExplainCard, FlashCard
+from bot.decks.catalog import DeckCatalog, is_uploaded_key, plain_id
+from bot.services.decks import refresh_catalog
 from bot.storage import card_states, communities, learners
 from bot.storage.codec import from_epoch, to_epoch
 from bot.storage.reports import export, progress, stats
@@ -60,6 +62,8 @@ BATCH_SIZE = 500
 """(learner, deck) rows per export page."""
 
 _EPOCH_DAY = date(1970, 1, 1)
+NO_DECK = "@"
+"""A deck key no deck has: what a forged key of another community's deck becomes."""
 
 
 def card_excerpt(card: Card, limit: int = EXCERPT_CHARS) -> str:
@@ -148,10 +152,24 @@ def _activity_days(
 class ReportService:
     """The read models over one :class:`Store` (one read transaction per call)."""
 
-    def __init__(self, store: Store, decks: DeckLibrary, clock: Clock) -> None:
+    def __init__(self, store: Store, decks: DeckLibrary | DeckCatalog, clock: Clock) -> None:
         self.store = store
-        self.decks = decks
+        self.decks = DeckCatalog.of(decks)
         self.clock = clock
+
+    async def _deck_key(self, community: Identity, deck_id: str | None) -> str | None:
+        """The key of the deck a moderator means by ``deck_id`` in ``community``.
+
+        An id the catalog does not know is used as it is (its board is empty), except
+        one shaped like another community's key, which must never reach its rows.
+        """
+        if deck_id is None:
+            return None
+        await refresh_catalog(self.store, self.decks)
+        entry = self.decks.resolve(community, deck_id)
+        if entry is not None:
+            return entry.key
+        return NO_DECK if is_uploaded_key(deck_id) else deck_id
 
     # -- leaderboard ------------------------------------------------------------------
 
@@ -178,7 +196,7 @@ class ReportService:
         query = boards.BoardQuery(
             community_id=0,
             metric=metric,
-            deck_id=deck_id,
+            deck_id=await self._deck_key(community, deck_id),
             window=None if start is None else split(to_epoch(start), to_epoch(now), DAY_SECONDS),
             page=max(0, page),
             size=page_size,
@@ -253,6 +271,7 @@ class ReportService:
     async def class_progress(self, community: Identity, deck_id: str | None) -> ClassProgress:
         """The class view of ``community`` (one deck when given) now; zeros if empty."""
         now = require_aware(self.clock(), "now")
+        key = await self._deck_key(community, deck_id)
         until = to_epoch(now)
         week, month = to_epoch(now - timedelta(days=7)), to_epoch(now - timedelta(days=30))
 
@@ -267,10 +286,10 @@ class ReportService:
             community_id = yield from communities.find(community)
             if community_id is None:
                 return (0, 0), (0, 0), [], []
-            last_week = yield from progress.activity(community_id, deck_id, week, until)
-            last_month = yield from progress.activity(community_id, deck_id, month, until)
-            cards = yield from progress.card_totals(community_id, deck_id)
-            concepts = yield from progress.concept_totals(community_id, deck_id, until)
+            last_week = yield from progress.activity(community_id, key, week, until)
+            last_month = yield from progress.activity(community_id, key, month, until)
+            cards = yield from progress.card_totals(community_id, key)
+            concepts = yield from progress.concept_totals(community_id, key, until)
             return last_week, last_month, cards, concepts
 
         (active_7d, reviews_7d), (active_30d, reviews_30d), cards, concepts = await self.store.read(
@@ -403,23 +422,36 @@ class ReportService:
             counts[_EPOCH_DAY + timedelta(days=day)] = n
         return MemberStats(learner, totals.reviews, totals.correct, totals.xp, counts, today)
 
-    async def deck_progress(self, learner: Identity) -> list[DeckProgress]:
-        """Every loaded deck with the learner's seen and due-now counts."""
+    async def deck_progress(
+        self, learner: Identity, community: Identity | None = None
+    ) -> list[DeckProgress]:
+        """Every deck ``community`` sees (in a DM: the bundled decks and those of every
+        community the learner studies in) with the learner's seen and due-now counts."""
         now_epoch = to_epoch(require_aware(self.clock(), "now"))
+        await refresh_catalog(self.store, self.decks)
 
-        def script() -> Script[list[stats.CardDue]]:
+        def script() -> Script[tuple[list[stats.CardDue], list[int]]]:
             found = yield from learners.find(learner)
             if found is None:
-                return (yield from done([]))
-            return (yield from stats.seen_cards(found.id))
+                return (yield from done(([], [])))
+            ids: list[int] = []
+            if community is None:
+                ids = yield from communities.of_learner(found.id)
+            return (yield from stats.seen_cards(found.id)), ids
 
-        seen = await self.store.read(script())
+        seen, community_ids = await self.store.read(script())
         by_deck: dict[str, dict[str, int]] = {}
         for c in seen:
             by_deck.setdefault(c.deck_id, {})[c.card_id] = c.due
+        visible = (
+            self.decks.visible(community)
+            if community is not None
+            else self.decks.visible_in(community_ids)
+        )
         result: list[DeckProgress] = []
-        for deck in self.decks.all():
-            mine = by_deck.get(deck.id, {})
+        for entry in visible:
+            deck = entry.deck
+            mine = by_deck.get(entry.key, {})
             by_type: dict[str, int] = {}
             seen_count = due_now = 0
             for card in deck.cards:
@@ -478,7 +510,7 @@ class ReportService:
                     rows.append(
                         ExportRow(
                             learner=r.learner,
-                            deck_id=r.deck_id,
+                            deck_id=plain_id(r.deck_id),
                             reviews=r.reviews,
                             correct=r.correct,
                             xp=r.xp,

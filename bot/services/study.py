@@ -10,7 +10,7 @@ second finds its step taken; a learner's answers in two sessions at once queue t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +41,8 @@ from bot.core.session import (
 )
 from bot.core.streaks import StreakState
 from bot.decks import Card, DeckLibrary
+from bot.decks.catalog import CatalogDeck, DeckCatalog
+from bot.services.decks import CatalogMiss, refresh_catalog, with_fresh_catalog
 from bot.storage import card_states, communities, learners, reviews, sessions
 from bot.storage.errors import Conflict
 from bot.storage.script import Script
@@ -116,36 +118,56 @@ TIDY_BATCH = 500
 
 
 class StudyService:
-    """Personal study sessions, for every front end."""
+    """Personal study sessions, for every front end.
+
+    ``decks`` is the process's :class:`~bot.decks.catalog.DeckCatalog` (bundled and
+    uploaded decks); a :class:`~bot.decks.DeckLibrary` is taken as a catalog of its
+    bundled decks only. Every deck choice is scoped: in a community, the bundled
+    decks and that community's; in a DM, those of every community the learner
+    studies in.
+    """
 
     def __init__(
-        self, store: Store, decks: DeckLibrary, scheduler: CardScheduler, clock: Clock
+        self,
+        store: Store,
+        decks: DeckLibrary | DeckCatalog,
+        scheduler: CardScheduler,
+        clock: Clock,
     ) -> None:
         self.store = store
-        self.decks = decks
+        self.decks = DeckCatalog.of(decks)
         self.scheduler = scheduler
         self.clock = clock
 
     # -- starting -------------------------------------------------------------------
 
     def candidates(
-        self, deck_id: str | None, kind: SessionKind, level: str | None
+        self,
+        deck_id: str | None,
+        kind: SessionKind,
+        level: str | None,
+        *,
+        decks: Iterable[CatalogDeck] | None = None,
     ) -> list[Candidate]:
-        """Cards of one deck (or all decks) matching the kind and level filters."""
-        if deck_id is not None and deck_id not in self.decks:
-            raise NothingToStudy(NothingReason.NO_SUCH_DECK, deck_id=deck_id)
-        decks = [self.decks.get(deck_id)] if deck_id else self.decks.all()
+        """Cards of one deck (or all ``decks``) matching the kind and level filters.
+
+        ``deck_id`` is the id learners type, looked for among ``decks`` (default: the
+        bundled decks); each candidate carries its deck's key.
+        """
+        pool = tuple(decks) if decks is not None else self.decks.visible(None)
+        if deck_id is not None:
+            pool = tuple(entry for entry in pool if entry.id == deck_id)[:1]
+            if not pool:
+                raise NothingToStudy(NothingReason.NO_SUCH_DECK, deck_id=deck_id)
         found: list[Candidate] = []
         typed = kind not in (SessionKind.MIXED, SessionKind.REVIEW)
-        for deck in decks:
-            if deck is None:
-                continue
-            for card in deck.cards:
+        for entry in pool:
+            for card in entry.deck.cards:
                 if typed and str(card.type) != str(kind):
                     continue
                 if level is not None and card.level != level:
                     continue
-                found.append(Candidate(deck.id, card))
+                found.append(Candidate(entry.key, card))
         return found
 
     async def start(
@@ -158,15 +180,27 @@ class StudyService:
         count: int = 10,
         level: str | None = None,
     ) -> StepView:
-        """Start a personal session of up to ``count`` cards."""
+        """Start a personal session of up to ``count`` cards (``deck_id`` as learners
+        type it: a bundled deck, or one uploaded where the session starts)."""
         _check_count(count)
-        candidates = self.candidates(deck_id, kind, level)
-        if not candidates:
-            raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
+        await refresh_catalog(self.store, self.decks)
         now = self.clock()
-        decks = {c.deck_id for c in candidates}
+        known: list[Candidate] | None = None
+        if where.community is not None:
+            # In a community the scope needs no database: refuse before any transaction.
+            known = self.candidates(deck_id, kind, level, decks=self.decks.visible(where.community))
+            if not known:
+                raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
 
-        def choose(learner: Learner) -> Script[list[QueueItem]]:
+        def choose(learner: Learner, scope: Collection[int]) -> Script[list[QueueItem]]:
+            candidates = known
+            if candidates is None:
+                candidates = self.candidates(
+                    deck_id, kind, level, decks=self.decks.visible_in(scope)
+                )
+                if not candidates:
+                    raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
+            decks = {c.deck_id for c in candidates}
             memories = yield from card_states.for_learner(learner.id, decks)
             return choose_cards(
                 candidates, memories, now, count, interleave_types=kind is SessionKind.MIXED
@@ -177,14 +211,21 @@ class StudyService:
     async def start_review(
         self, who: Identity, where: Where, *, count: int = REVIEW_COUNT
     ) -> StepView:
-        """Start a session of the learner's due cards, most overdue first."""
+        """Start a session of the learner's due cards, most overdue first (of the decks
+        the place sees: see the class docstring)."""
         _check_count(count)
+        await refresh_catalog(self.store, self.decks)
         now = self.clock()
 
-        def choose(learner: Learner) -> Script[list[QueueItem]]:
-            # Extra rows: cards of decks that were removed are skipped here.
+        def choose(learner: Learner, scope: Collection[int]) -> Script[list[QueueItem]]:
+            # Extra rows: cards of decks that were removed, or that this place does
+            # not see, are skipped here.
             keys = yield from card_states.due(learner.id, now, limit=count * 4 + 20)
-            queue = [QueueItem(d, c) for d, c in keys if self.decks.card(d, c) is not None]
+            queue = [
+                QueueItem(d, c)
+                for d, c in keys
+                if self.decks.serves(d, scope) and self.decks.card(d, c) is not None
+            ]
             if not queue:
                 upcoming = yield from card_states.next_due(learner.id)
                 raise NothingToStudy(NothingReason.NOTHING_DUE, next_due=upcoming)
@@ -200,20 +241,26 @@ class StudyService:
         where: Where,
         deck_id: str | None,
         kind: SessionKind,
-        choose: Callable[[Learner], Script[list[QueueItem]]],
+        choose: Callable[[Learner, Collection[int]], Script[list[QueueItem]]],
         now: datetime,
     ) -> Script[StepView]:
         learner = yield from learners.ensure(who, now)
-        queue = yield from choose(learner)
         community_id = None
         if where.community is not None:
             community_id = yield from communities.ensure(where.community)
+            scope: Collection[int] = (community_id,)
+        else:
+            scope = yield from communities.of_learner(learner.id)
+        queue = yield from choose(learner, scope)
+        key = deck_id
+        if deck_id is not None and queue:
+            key = queue[0].deck_id  # one deck: every card carries its key
         yield from sessions.abandon_active(learner.id, where.channel, now)
         state = yield from sessions.create(
             learner_id=learner.id,
             community_id=community_id,
             channel=where.channel,
-            deck_id=deck_id,
+            deck_id=key,
             kind=kind,
             queue=queue,
             now=now,
@@ -253,7 +300,7 @@ class StudyService:
     async def view(self, session_id: int) -> StepView:
         """The session as it stands."""
 
-        def read() -> Script[StepView]:
+        def read(strict: bool) -> Script[StepView]:
             state = yield from sessions.load(session_id)
             if state is None:
                 raise SessionNotFound()
@@ -261,27 +308,43 @@ class StudyService:
             if state.finished:
                 learner = yield from learners.get(state.learner_id)
                 streak = learner.streak if learner else streak
-            return (yield from self._view(state, streak))
+            return (yield from self._view(state, streak, strict=strict))
 
-        return await self.store.read(read())
+        return await with_fresh_catalog(
+            self.store, self.decks, lambda strict: self.store.read(read(strict))
+        )
 
     async def check_step(self, who: Identity, session_id: int, step: int) -> StepView:
         """The checks every click makes, changing nothing (before opening a modal, which
         must be the click's first response)."""
 
-        def read() -> Script[StepView]:
+        def read(strict: bool) -> Script[StepView]:
             state = yield from sessions.load(session_id)
             if state is None:
                 raise SessionNotFound()
             learner = yield from learners.find(who)
             rules.check_turn(state, -1 if learner is None else learner.id, step)
-            return (yield from self._view(state, learner.streak if learner else StreakState()))
+            streak = learner.streak if learner else StreakState()
+            return (yield from self._view(state, streak, strict=strict))
 
-        return await self.store.read(read())
+        return await with_fresh_catalog(
+            self.store, self.decks, lambda strict: self.store.read(read(strict))
+        )
 
-    def _view(self, state: SessionState, streak: StreakState) -> Script[StepView]:
+    def _card(self, item: QueueItem | None, strict: bool) -> Card | None:
+        """The card of a queue item; with ``strict``, a :class:`CatalogMiss` for an
+        uploaded deck this process has not loaded yet (the caller refreshes, retries)."""
+        if item is None:
+            return None
+        if strict and not self.decks.knows(item.deck_id):
+            raise CatalogMiss(item.deck_id)
+        return self.decks.card(item.deck_id, item.card_id)
+
+    def _view(
+        self, state: SessionState, streak: StreakState, *, strict: bool = False
+    ) -> Script[StepView]:
         item = state.current
-        card = self.decks.card(item.deck_id, item.card_id) if item else None
+        card = self._card(item, strict)
         deck = self.decks.get(item.deck_id) if item else None
         summary = None
         if state.finished:
@@ -391,7 +454,7 @@ class StudyService:
         """Load, check the turn, decide, store: one transaction."""
         at = now or self.clock()
 
-        def click() -> Script[StepView]:
+        def click(strict: bool) -> Script[StepView]:
             # The learner's row first, then the session's (one statement, locking in
             # that order: sessions.load_for_click): starting a session locks them in
             # that order too (learners.ensure, then abandon_active), and one order
@@ -404,7 +467,7 @@ class StudyService:
             rules.check_turn(state, -1 if learner is None else learner.id, step)
             assert learner is not None  # check_turn refused anyone else
             item = state.current
-            card = self.decks.card(item.deck_id, item.card_id) if item else None
+            card = self._card(item, strict)
             memory = None
             if needs_memory and item is not None:
                 memory = yield from card_states.get(learner.id, item.deck_id, item.card_id)
@@ -423,10 +486,12 @@ class StudyService:
             elif decision is not None and decision != state:
                 yield from sessions.save(decision, at)
                 state = decision
-            return (yield from self._view(state, streak))
+            return (yield from self._view(state, streak, strict=strict))
 
         try:
-            return await self.store.write(click())
+            return await with_fresh_catalog(
+                self.store, self.decks, lambda strict: self.store.write(click(strict))
+            )
         except Conflict as exc:
             # The unique (session, step) review exists: a concurrent duplicate that got
             # past the lock (another process on SQLite's BEGIN IMMEDIATE cannot).

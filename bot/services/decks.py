@@ -1,0 +1,287 @@
+"""Server decks: upload, list, remove and download a community's decks; keep the
+process's :class:`~bot.decks.catalog.DeckCatalog` in step with the database.
+
+Each public call of :class:`DeckService` is one transaction, except
+:meth:`DeckService.refresh` (shared by every service as :func:`refresh_catalog`),
+which is a cache refresh: one read of the revision and, only when it moved, one
+read of the changed rows, whose JSON is parsed off the event loop.
+
+Reading an uploaded file (:meth:`DeckService.read_file`) is CPU work on untrusted
+bytes: it runs in a worker thread under a deadline, on top of the importers' own
+caps (input size, what a zip unpacks to, cards, columns). A thread cannot be
+killed, so past the deadline the reply goes out and the thread finishes on its
+own; the caps keep that finite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from bot.core.clock import Clock
+from bot.core.errors import (
+    BundledDeckId,
+    DeckExists,
+    ImportTimedOut,
+    UnknownDeck,
+    UploadTooLarge,
+)
+from bot.core.learner import Identity
+from bot.decks import limits
+from bot.decks.catalog import CatalogDeck, DeckCatalog, uploaded_key
+from bot.decks.importers import ImportResult, import_deck
+from bot.decks.models import CardType, Deck
+from bot.storage import communities, server_decks
+from bot.storage.script import Script
+from bot.storage.server_decks import DeckChange, StoredDeck
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+UPLOAD_BYTES_MAX = limits.IMPORT_BYTES_MAX
+"""The largest file an upload reads (8 MiB), checked on the declared size first."""
+IMPORT_SECONDS = 20.0
+"""How long reading one uploaded file may take before the upload is refused."""
+
+
+class CatalogMiss(Exception):
+    """Raised inside a script that met an uploaded deck's key this process does not
+    know: the caller refreshes the catalog and runs the script again (see
+    :func:`with_fresh_catalog`). Never reaches a front end."""
+
+
+async def refresh_catalog(store: Store, catalog: DeckCatalog) -> bool:
+    """Bring ``catalog`` up to the database's revision; True when anything changed.
+
+    Costs one small read when nothing changed. Safe to run concurrently: each
+    deck's change carries its row's revision and an older one never replaces a
+    newer one.
+    """
+    latest = await store.read(server_decks.latest_revision())
+    if latest <= catalog.revision:
+        return False
+    changes = await store.read(server_decks.changed_since(catalog.revision))
+    present, removed = await asyncio.to_thread(_parse_changes, changes)
+    catalog.apply(max([latest, *(c.revision for c in changes)]), present, removed)
+    log.debug("deck catalog at revision %d (%d changed)", catalog.revision, len(changes))
+    return True
+
+
+def _parse_changes(
+    changes: list[DeckChange],
+) -> tuple[list[tuple[int, CatalogDeck]], list[tuple[int, str]]]:
+    present: list[tuple[int, CatalogDeck]] = []
+    removed: list[tuple[int, str]] = []
+    for change in changes:
+        if change.deck_json is None:
+            removed.append((change.revision, change.deck_key))
+            continue
+        deck = Deck.model_validate_json(change.deck_json)
+        entry = CatalogDeck(change.deck_key, deck, change.community, change.community_id)
+        present.append((change.revision, entry))
+    return present, removed
+
+
+async def with_fresh_catalog(
+    store: Store, catalog: DeckCatalog, run: Callable[[bool], Awaitable[T]]
+) -> T:
+    """``run(strict=True)``; on a :class:`CatalogMiss`, refresh the catalog and
+    ``run(strict=False)``: the deck is then known, or truly gone (removed)."""
+    try:
+        return await run(True)
+    except CatalogMiss:
+        await refresh_catalog(store, catalog)
+        return await run(False)
+
+
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    """A saved upload."""
+
+    deck: CatalogDeck
+    counts: Mapping[CardType, int]
+    media_dropped: int
+    replaced: bool
+    """True when it replaced the community's deck of the same id."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeckListing:
+    """What ``deck list`` shows: the community's uploads and the bundled decks."""
+
+    uploaded: list[StoredDeck]
+    bundled: tuple[Deck, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeckDownload:
+    """An uploaded deck in the deck format."""
+
+    deck_id: str
+    title: str
+    filename: str
+    yaml: str
+
+
+class DeckService:
+    """A community's uploaded decks, and the catalog every service looks them up in."""
+
+    def __init__(
+        self,
+        store: Store,
+        catalog: DeckCatalog,
+        clock: Clock,
+        *,
+        import_seconds: float = IMPORT_SECONDS,
+        max_bytes: int = UPLOAD_BYTES_MAX,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.clock = clock
+        self.import_seconds = import_seconds
+        self.max_bytes = max_bytes
+
+    async def refresh(self) -> bool:
+        """:func:`refresh_catalog` for this service's store and catalog."""
+        return await refresh_catalog(self.store, self.catalog)
+
+    def check_size(self, size: int) -> None:
+        """Refuse a file of ``size`` bytes (as declared, before downloading it) over the cap."""
+        if size > self.max_bytes:
+            raise UploadTooLarge(size, self.max_bytes)
+
+    async def read_file(self, filename: str, data: bytes) -> ImportResult:
+        """Import ``data`` in a worker thread under :attr:`import_seconds`.
+
+        Raises :class:`UploadTooLarge` (the bytes, whatever was declared) or
+        :class:`ImportTimedOut`. Problems with the file are in the result.
+        """
+        self.check_size(len(data))
+        try:
+            return await asyncio.wait_for(
+                asyncio.to_thread(import_deck, filename, data), self.import_seconds
+            )
+        except TimeoutError:
+            log.warning("import of %r passed %.0f s", filename[:100], self.import_seconds)
+            raise ImportTimedOut(self.import_seconds) from None
+
+    async def upload(
+        self, community: Identity, uploader: Identity, result: ImportResult, *, replace: bool
+    ) -> UploadResult:
+        """Save the imported deck for ``community``; raises :class:`BundledDeckId` or
+        :class:`DeckExists` (unless ``replace``). ``result`` must be ok.
+
+        Replacing keeps the deck's key, so every learner's memory of a card whose
+        id is unchanged still applies; cards no longer in the deck are just not
+        served (their memories and reviews stay).
+        """
+        deck = result.deck
+        if deck is None:
+            raise ValueError("upload needs an imported deck (result.ok)")
+        if self.catalog.bundled.get(deck.id) is not None:
+            raise BundledDeckId(deck.id)
+        now = self.clock()
+        counts = {str(kind): n for kind, n in result.counts.items()}
+        deck_json = await asyncio.to_thread(deck.model_dump_json)
+
+        def script() -> Script[tuple[int, str, int, bool]]:
+            community_id = yield from communities.ensure(community)
+            # The revision first: it queues concurrent uploads, so the check below
+            # sees a competing upload of the same id once it has committed.
+            revision = yield from server_decks.next_revision()
+            existing = yield from server_decks.get(community_id, deck.id, lock=True)
+            replaced = existing is not None and not existing.removed
+            if replaced and not replace:
+                raise DeckExists(deck.id)
+            key = uploaded_key(deck.id, community_id)
+            yield from server_decks.save(
+                community_id=community_id,
+                deck_id=deck.id,
+                deck_key=key,
+                title=deck.title,
+                counts=counts,
+                media_dropped=result.media_dropped,
+                source=result.yaml,
+                deck_json=deck_json,
+                uploaded_by=f"{uploader.platform}:{uploader.external_id}",
+                now=now,
+                revision=revision,
+            )
+            return community_id, key, revision, replaced
+
+        community_id, key, revision, replaced = await self.store.write(script())
+        entry = CatalogDeck(key, deck, community, community_id)
+        # Only this deck: other processes' changes up to ``revision`` are read by the
+        # next refresh, which this leaves due.
+        self.catalog.apply(revision, [(revision, entry)], complete=False)
+        return UploadResult(entry, dict(result.counts), result.media_dropped, replaced)
+
+    async def listing(self, community: Identity) -> DeckListing:
+        """The community's uploaded decks (by title) and the bundled ones."""
+
+        def script() -> Script[list[StoredDeck]]:
+            community_id = yield from communities.find(community)
+            if community_id is None:
+                return []
+            return (yield from server_decks.listing(community_id))
+
+        return DeckListing(await self.store.read(script()), self.catalog.all())
+
+    async def remove(self, community: Identity, deck_id: str) -> StoredDeck:
+        """Remove the community's uploaded deck ``deck_id``; the review log keeps its
+        rows (and the learners' memories stay, should it be uploaded again).
+
+        Raises :class:`UnknownDeck` (``bundled`` for a bundled deck's id).
+        """
+        if self.catalog.bundled.get(deck_id) is not None:
+            raise UnknownDeck(deck_id, bundled=True)
+
+        def script() -> Script[tuple[StoredDeck, int]]:
+            community_id = yield from communities.find(community)
+            if community_id is None:
+                raise UnknownDeck(deck_id)
+            revision = yield from server_decks.next_revision()
+            found = yield from server_decks.get(community_id, deck_id, lock=True)
+            if found is None or found.removed:
+                raise UnknownDeck(deck_id)
+            yield from server_decks.mark_removed(community_id, deck_id, revision)
+            return found, revision
+
+        found, revision = await self.store.write(script())
+        self.catalog.apply(revision, [], [(revision, found.deck_key)], complete=False)
+        return found
+
+    async def download(self, community: Identity, deck_id: str) -> DeckDownload:
+        """The community's uploaded deck ``deck_id`` as deck YAML (``upload`` takes it
+        back as the same deck). Raises :class:`UnknownDeck`."""
+        if self.catalog.bundled.get(deck_id) is not None:
+            raise UnknownDeck(deck_id, bundled=True)
+
+        def script() -> Script[StoredDeck | None]:
+            community_id = yield from communities.find(community)
+            if community_id is None:
+                return None
+            return (yield from server_decks.get(community_id, deck_id))
+
+        found = await self.store.read(script())
+        if found is None or found.source is None:
+            raise UnknownDeck(deck_id)
+        return DeckDownload(found.deck_id, found.title, f"{found.deck_id}.yaml", found.source)
+
+
+__all__ = [
+    "IMPORT_SECONDS",
+    "UPLOAD_BYTES_MAX",
+    "CatalogMiss",
+    "DeckDownload",
+    "DeckListing",
+    "DeckService",
+    "UploadResult",
+    "refresh_catalog",
+    "with_fresh_catalog",
+]
