@@ -27,8 +27,8 @@ from bot.core.scheduling import CardScheduler
 from bot.core.throttle import InteractionLimiter
 from bot.decks import DeckLibrary
 from bot.decks.catalog import DeckCatalog
-from bot.services.decks import DeckService
 from bot.services.daily import DailyQuestionService
+from bot.services.decks import DeckService
 from bot.services.learners import LearnerService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService

@@ -21,10 +21,17 @@ from bot.core.learner import Identity, Platform
 from bot.core.reports import ClassProgress
 from bot.core.timezones import InvalidLocalTime, InvalidTimeZone
 from bot.decks import ReloadReport
+from bot.decks.catalog import plain_id
 from bot.export import CSV_ENCODING, write_csv_async
-from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
+from cogs.common.autocomplete import (
+    deck_autocomplete,
+    uploaded_deck_autocomplete,
+    zone_autocomplete,
+)
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError
+from cogs.common.identity import learner
+from cogs.deck_replies import deck_list_embed, problems_reply, uploaded_text
 from cogs.quiz.render import relative
 
 if TYPE_CHECKING:
@@ -89,7 +96,7 @@ class QuizAdmin(
         except NoQuestions as exc:
             raise UserFacingError(no_questions_text(exc)) from None
         config = schedule.config
-        source = f"deck `{config.deck_id}`" if config.deck_id else "all decks"
+        source = f"deck `{plain_id(config.deck_id)}`" if config.deck_id else "all decks"
         await interaction.response.send_message(
             f"A question from {source} will be posted in {channel.mention} every day at "
             f"**{config.time}** ({config.zone}). The first one: {relative(schedule.next_post_at)}.",
@@ -107,6 +114,111 @@ class QuizAdmin(
         text = "The daily question is off." if was_on else "The daily question was not on."
         await interaction.response.send_message(text, ephemeral=True)
 
+    deck = app_commands.Group(name="deck", description="This server's own decks")
+
+    @deck.command(
+        name="upload", description="Add a deck for this server (YAML, CSV, TSV, txt, Anki)"
+    )
+    @app_commands.describe(
+        file="Deck YAML, CSV/TSV with a header row, plain-text export, or Anki .apkg/.colpkg",
+        replace="Replace this server's deck with the same id (progress on unchanged cards stays)",
+    )
+    async def deck_upload(
+        self,
+        interaction: discord.Interaction[Any],
+        file: discord.Attachment,
+        replace: bool = False,
+    ) -> None:
+        """``/quiz-admin deck upload``: validated completely before anything is saved."""
+        require_moderator(interaction)
+        assert interaction.guild_id is not None
+        service = self.bot.deck_admin
+        # The declared size first: an oversized file is refused without a byte read.
+        service.check_size(file.size)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            data = await file.read()
+        except discord.HTTPException as exc:
+            raise UserFacingError(
+                f"I could not download `{file.filename[:100]}` from Discord ({exc.status}); "
+                "try uploading it again."
+            ) from None
+        result = await service.read_file(file.filename, data)
+        if not result.ok:
+            text, attachment = problems_reply(result)
+            files = (
+                []
+                if attachment is None
+                else [discord.File(io.BytesIO(attachment[1]), filename=attachment[0])]
+            )
+            await interaction.followup.send(text, files=files, ephemeral=True)
+            return
+        # Permissions may have changed while the file was read: check again before saving.
+        require_moderator(interaction)
+        saved = await service.upload(
+            Identity(Platform.DISCORD, str(interaction.guild_id)),
+            learner(interaction.user),
+            result,
+            replace=replace,
+        )
+        log.info(
+            "deck %s uploaded in %s by %s (%s)",
+            saved.deck.id,
+            interaction.guild_id,
+            interaction.user.id,
+            "replaced" if saved.replaced else "new",
+        )
+        await interaction.followup.send(uploaded_text(saved), ephemeral=True)
+
+    @deck.command(name="list", description="This server's uploaded decks and the bundled ones")
+    async def deck_list(self, interaction: discord.Interaction[Any]) -> None:
+        """``/quiz-admin deck list``."""
+        require_moderator(interaction)
+        assert interaction.guild_id is not None
+        listing = await self.bot.deck_admin.listing(
+            Identity(Platform.DISCORD, str(interaction.guild_id))
+        )
+        await interaction.response.send_message(embed=deck_list_embed(listing), ephemeral=True)
+
+    @deck.command(name="remove", description="Remove a deck uploaded in this server")
+    @app_commands.describe(deck="The uploaded deck (learners' history stays in the log)")
+    @app_commands.autocomplete(deck=uploaded_deck_autocomplete)
+    async def deck_remove(self, interaction: discord.Interaction[Any], deck: str) -> None:
+        """``/quiz-admin deck remove``."""
+        require_moderator(interaction)
+        assert interaction.guild_id is not None
+        removed = await self.bot.deck_admin.remove(
+            Identity(Platform.DISCORD, str(interaction.guild_id)), deck
+        )
+        log.info(
+            "deck %s removed in %s by %s",
+            removed.deck_id,
+            interaction.guild_id,
+            interaction.user.id,
+        )
+        await interaction.response.send_message(
+            f"Removed `{removed.deck_id}` ({removed.title[:200]}) from this server. "
+            "Learners' answers stay in the review log and on the leaderboard.",
+            ephemeral=True,
+        )
+
+    @deck.command(name="download", description="An uploaded deck as a YAML file in the deck format")
+    @app_commands.describe(deck="The uploaded deck")
+    @app_commands.autocomplete(deck=uploaded_deck_autocomplete)
+    async def deck_download(self, interaction: discord.Interaction[Any], deck: str) -> None:
+        """``/quiz-admin deck download``: a file that ``deck upload`` takes back as is."""
+        require_moderator(interaction)
+        assert interaction.guild_id is not None
+        found = await self.bot.deck_admin.download(
+            Identity(Platform.DISCORD, str(interaction.guild_id)), deck
+        )
+        await interaction.response.send_message(
+            f"`{found.deck_id}` ({found.title[:200]}) in the deck format; upload it again "
+            "with `/quiz-admin deck upload replace:true` after editing.",
+            file=discord.File(io.BytesIO(found.yaml.encode("utf-8")), filename=found.filename),
+            ephemeral=True,
+        )
+
     @app_commands.command(name="progress", description="How the class is doing")
     @app_commands.describe(deck="Only this deck (default: all decks)")
     @app_commands.autocomplete(deck=deck_autocomplete)
@@ -116,7 +228,8 @@ class QuizAdmin(
         """``/quiz-admin progress``: activity, accuracy, hardest cards, missed concepts."""
         require_moderator(interaction)
         assert interaction.guild_id is not None
-        if deck is not None and deck not in self.bot.decks:
+        here = Identity(Platform.DISCORD, str(interaction.guild_id))
+        if deck is not None and not await self.bot.deck_admin.knows(here, deck):
             raise UserFacingError(f"There is no deck called '{deck[:100]}'.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.bot.reports.class_progress(

@@ -150,6 +150,11 @@ class DeckService:
         """:func:`refresh_catalog` for this service's store and catalog."""
         return await refresh_catalog(self.store, self.catalog)
 
+    async def knows(self, community: Identity, deck_id: str) -> bool:
+        """True when ``deck_id`` names a deck ``community`` sees (after a refresh)."""
+        await self.refresh()
+        return self.catalog.resolve(community, deck_id) is not None
+
     def check_size(self, size: int) -> None:
         """Refuse a file of ``size`` bytes (as declared, before downloading it) over the cap."""
         if size > self.max_bytes:
