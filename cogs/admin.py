@@ -153,8 +153,6 @@ class QuizAdmin(
             )
             await interaction.followup.send(text, files=files, ephemeral=True)
             return
-        # Permissions may have changed while the file was read: check again before saving.
-        require_moderator(interaction)
         saved = await service.upload(
             Identity(Platform.DISCORD, str(interaction.guild_id)),
             learner(interaction.user),
