@@ -7,19 +7,26 @@ which is a cache refresh: one read of the revision and, only when it moved, one
 read of the changed rows, whose JSON is parsed off the event loop.
 
 Reading an uploaded file (:meth:`DeckService.read_file`) is CPU work on untrusted
-bytes: it runs in a worker thread under a deadline, on top of the importers' own
-caps (input size, what a zip unpacks to, cards, columns). A thread cannot be
-killed, so past the deadline the reply goes out and the thread finishes on its
-own; the caps keep that finite.
+bytes: it runs in a child process (:mod:`bot.decks.importers.worker`) under a
+deadline, on top of the importers' own caps (input size, what a zip unpacks to,
+cards, columns). Not a thread: a second of parsing in a thread holds the GIL, and
+the bench (``bench.upload_bench``) showed the other learners' p99 rise by half
+while it ran; a child process also dies at the deadline, where a thread cannot
+be stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import sys
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
 
 from bot.core.clock import Clock
 from bot.core.errors import (
@@ -32,8 +39,9 @@ from bot.core.errors import (
 from bot.core.learner import Identity
 from bot.decks import limits
 from bot.decks.catalog import CatalogDeck, DeckCatalog, uploaded_key
-from bot.decks.importers import ImportResult, import_deck
-from bot.decks.models import CardType, Deck
+from bot.decks.importers import ImportResult
+from bot.decks.importers.worker import decode_parts
+from bot.decks.models import Card, CardType, Deck
 from bot.storage import communities, server_decks
 from bot.storage.script import Script
 from bot.storage.server_decks import DeckChange, StoredDeck
@@ -45,8 +53,42 @@ T = TypeVar("T")
 
 UPLOAD_BYTES_MAX = limits.IMPORT_BYTES_MAX
 """The largest file an upload reads (8 MiB), checked on the declared size first."""
+WORKER = "bot.decks.importers.worker"
+"""The module run as the child process that imports an upload."""
 IMPORT_SECONDS = 20.0
 """How long reading one uploaded file may take before the upload is refused."""
+
+
+BATCH = 100
+"""Cards parsed or written between two turns of the event loop (about a millisecond)."""
+_CARD: TypeAdapter[Card] = TypeAdapter(Card)
+
+
+async def deck_from_json(text: str) -> Deck:
+    """The deck of the models' JSON, parsed ``BATCH`` cards at a time on the event loop.
+
+    Not in a thread: pydantic validates holding the GIL, so a 5,000-card deck in a
+    thread would stop the loop for as long as the whole parse (tens of ms, more on
+    a busy machine); in steps, the loop answers clicks between them.
+    """
+    raw: dict[str, Any] = json.loads(text)
+    cards_raw: list[Any] = raw.pop("cards")
+    cards: list[Card] = []
+    for start in range(0, len(cards_raw), BATCH):
+        cards.extend(_CARD.validate_python(card) for card in cards_raw[start : start + BATCH])
+        await asyncio.sleep(0)
+    return Deck.model_validate({**raw, "cards": cards})
+
+
+async def deck_to_json(deck: Deck) -> str:
+    """The models' JSON of ``deck`` (what :func:`deck_from_json` reads), ``BATCH``
+    cards at a time on the event loop."""
+    head = json.dumps(deck.model_dump(mode="json", exclude={"cards"}))
+    pieces: list[str] = []
+    for start in range(0, len(deck.cards), BATCH):
+        pieces.extend(_CARD.dump_json(card).decode() for card in deck.cards[start : start + BATCH])
+        await asyncio.sleep(0)
+    return head[:-1] + ', "cards": [' + ",".join(pieces) + "]}"
 
 
 class CatalogMiss(Exception):
@@ -55,24 +97,33 @@ class CatalogMiss(Exception):
     :func:`with_fresh_catalog`). Never reaches a front end."""
 
 
+_REFRESHING: weakref.WeakKeyDictionary[DeckCatalog, asyncio.Lock] = weakref.WeakKeyDictionary()
+"""One refresh at a time per catalog: learners starting sessions together after an
+upload share one read and one parse of the new deck instead of one each."""
+
+
 async def refresh_catalog(store: Store, catalog: DeckCatalog) -> bool:
     """Bring ``catalog`` up to the database's revision; True when anything changed.
 
-    Costs one small read when nothing changed. Safe to run concurrently: each
-    deck's change carries its row's revision and an older one never replaces a
-    newer one.
+    Costs one small read when nothing changed. Concurrent calls wait for the one
+    refresh under way, then find nothing left to read. Each deck's change carries
+    its row's revision, and an older one never replaces a newer one.
     """
     latest = await store.read(server_decks.latest_revision())
     if latest <= catalog.revision:
         return False
-    changes = await store.read(server_decks.changed_since(catalog.revision))
-    present, removed = await asyncio.to_thread(_parse_changes, changes)
-    catalog.apply(max([latest, *(c.revision for c in changes)]), present, removed)
+    lock = _REFRESHING.setdefault(catalog, asyncio.Lock())
+    async with lock:
+        if latest <= catalog.revision:
+            return True  # another caller's refresh read it meanwhile
+        changes = await store.read(server_decks.changed_since(catalog.revision))
+        present, removed = await _parse_changes(changes)
+        catalog.apply(max([latest, *(c.revision for c in changes)]), present, removed)
     log.debug("deck catalog at revision %d (%d changed)", catalog.revision, len(changes))
     return True
 
 
-def _parse_changes(
+async def _parse_changes(
     changes: list[DeckChange],
 ) -> tuple[list[tuple[int, CatalogDeck]], list[tuple[int, str]]]:
     present: list[tuple[int, CatalogDeck]] = []
@@ -81,7 +132,7 @@ def _parse_changes(
         if change.deck_json is None:
             removed.append((change.revision, change.deck_key))
             continue
-        deck = Deck.model_validate_json(change.deck_json)
+        deck = await deck_from_json(change.deck_json)
         entry = CatalogDeck(change.deck_key, deck, change.community, change.community_id)
         present.append((change.revision, entry))
     return present, removed
@@ -161,19 +212,38 @@ class DeckService:
             raise UploadTooLarge(size, self.max_bytes)
 
     async def read_file(self, filename: str, data: bytes) -> ImportResult:
-        """Import ``data`` in a worker thread under :attr:`import_seconds`.
+        """Import ``data`` in a child process, killed after :attr:`import_seconds`.
 
         Raises :class:`UploadTooLarge` (the bytes, whatever was declared) or
         :class:`ImportTimedOut`. Problems with the file are in the result.
         """
         self.check_size(len(data))
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            WORKER,
+            filename,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         try:
-            return await asyncio.wait_for(
-                asyncio.to_thread(import_deck, filename, data), self.import_seconds
-            )
+            out, err = await asyncio.wait_for(child.communicate(data), self.import_seconds)
         except TimeoutError:
             log.warning("import of %r passed %.0f s", filename[:100], self.import_seconds)
             raise ImportTimedOut(self.import_seconds) from None
+        finally:
+            if child.returncode is None:
+                child.kill()
+                await child.wait()
+        if child.returncode != 0:
+            # A bug or the machine (out of memory), not the file: the importers
+            # return every problem with a file as data.
+            raise RuntimeError(f"deck import worker exited with {child.returncode}: {err[-500:]!r}")
+        result, deck_json = decode_parts(out)
+        if deck_json is None:
+            return result
+        return replace(result, deck=await deck_from_json(deck_json))
 
     async def upload(
         self, community: Identity, uploader: Identity, result: ImportResult, *, replace: bool
@@ -192,7 +262,7 @@ class DeckService:
             raise BundledDeckId(deck.id)
         now = self.clock()
         counts = {str(kind): n for kind, n in result.counts.items()}
-        deck_json = await asyncio.to_thread(deck.model_dump_json)
+        deck_json = await deck_to_json(deck)
 
         def script() -> Script[tuple[int, str, int, bool]]:
             community_id = yield from communities.ensure(community)
@@ -221,9 +291,11 @@ class DeckService:
 
         community_id, key, revision, replaced = await self.store.write(script())
         entry = CatalogDeck(key, deck, community, community_id)
-        # Only this deck: other processes' changes up to ``revision`` are read by the
-        # next refresh, which this leaves due.
-        self.catalog.apply(revision, [(revision, entry)], complete=False)
+        # Only this deck: unless the catalog had every revision before this one,
+        # other processes' changes are read by the next refresh, left due.
+        self.catalog.apply(
+            revision, [(revision, entry)], complete=self.catalog.revision == revision - 1
+        )
         return UploadResult(entry, dict(result.counts), result.media_dropped, replaced)
 
     async def listing(self, community: Identity) -> DeckListing:
@@ -258,7 +330,12 @@ class DeckService:
             return found, revision
 
         found, revision = await self.store.write(script())
-        self.catalog.apply(revision, [], [(revision, found.deck_key)], complete=False)
+        self.catalog.apply(
+            revision,
+            [],
+            [(revision, found.deck_key)],
+            complete=self.catalog.revision == revision - 1,
+        )
         return found
 
     async def download(self, community: Identity, deck_id: str) -> DeckDownload:
