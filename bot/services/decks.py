@@ -55,8 +55,9 @@ UPLOAD_BYTES_MAX = limits.IMPORT_BYTES_MAX
 """The largest file an upload reads (8 MiB), checked on the declared size first."""
 WORKER = "bot.decks.importers.worker"
 """The module run as the child process that imports an upload."""
-IMPORT_SECONDS = 20.0
-"""How long reading one uploaded file may take before the upload is refused."""
+IMPORT_SECONDS = 30.0
+"""How long (wall clock) reading one uploaded file may take before the child is
+killed and the upload refused; the importers' own limits bound its CPU time."""
 
 
 BATCH = 100
