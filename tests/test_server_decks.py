@@ -8,12 +8,20 @@ from datetime import timedelta
 import pytest
 
 from bot.core.clock import FakeClock
-from bot.core.errors import BundledDeckId, DeckExists, NoQuestions, NothingToStudy, UnknownDeck
+from bot.core.errors import (
+    BundledDeckId,
+    DeckExists,
+    ImportTimedOut,
+    NoQuestions,
+    NothingToStudy,
+    UnknownDeck,
+    UploadTooLarge,
+)
 from bot.core.grading import Grade
 from bot.core.learner import Identity, Platform
 from bot.core.scheduling import CardScheduler
 from bot.core.session import SessionKind
-from bot.decks import DeckLibrary, FlashCard
+from bot.decks import DeckLibrary, FlashCard, limits
 from bot.decks.catalog import DeckCatalog, plain_id
 from bot.decks.importers import ImportResult, import_deck
 from bot.services.daily import DailyQuestionService
@@ -285,3 +293,26 @@ async def test_deck_json_round_trips_to_the_same_deck(one: Process) -> None:
     fresh = DeckCatalog(one.catalog.bundled)
     await DeckService(one.store, fresh, one.decks.clock).refresh()
     assert fresh.get(saved.deck.key) == result.deck
+
+
+@pytest.mark.parametrize("name", ["mixed.tsv", "basic.apkg", "vocab.csv"])
+async def test_an_upload_is_read_in_a_child_process_as_import_deck_reads_it(
+    one: Process, name: str
+) -> None:
+    data = (REPO_FIXTURES / name).read_bytes()
+    assert await one.decks.read_file(name, data) == import_deck(name, data)
+    broken = b"front,back\nhola,\n"
+    assert await one.decks.read_file("bad.csv", broken) == import_deck("bad.csv", broken)
+
+
+async def test_an_import_past_its_deadline_is_refused(
+    store: Store, library: DeckLibrary, clock: FakeClock
+) -> None:
+    # No time at all: the child cannot have answered when the deadline is checked.
+    service = DeckService(store, DeckCatalog(library), clock, import_seconds=0)
+    with pytest.raises(ImportTimedOut):
+        await service.read_file("vocab.csv", VOCAB)
+    with pytest.raises(UploadTooLarge):
+        service.check_size(limits.IMPORT_BYTES_MAX + 1)
+    with pytest.raises(UploadTooLarge):
+        await service.read_file("big.csv", b"x" * (limits.IMPORT_BYTES_MAX + 1))
