@@ -270,8 +270,7 @@ class DeckService:
             # The revision first: it queues concurrent uploads, so the check below
             # sees a competing upload of the same id once it has committed.
             revision = yield from server_decks.next_revision()
-            existing = yield from server_decks.get(community_id, deck.id, lock=True)
-            replaced = existing is not None and not existing.removed
+            replaced = bool((yield from server_decks.is_present(community_id, deck.id)))
             if replaced and not replace:
                 raise DeckExists(deck.id)
             key = uploaded_key(deck.id, community_id)

@@ -114,6 +114,20 @@ def get(community_id: int, deck_id: str, *, lock: bool = False) -> Script[Stored
     return None if row is None else _stored(row)
 
 
+def is_present(community_id: int, deck_id: str) -> Script[bool | None]:
+    """Whether the community's deck ``deck_id`` is present (False: removed, None: never
+    uploaded), read ``FOR UPDATE`` without its text (an upload deciding if it replaces)."""
+    row = yield from one(
+        for_update(
+            "SELECT CASE WHEN source IS NULL THEN 0 ELSE 1 END AS present FROM server_decks"
+            " WHERE community_id = ? AND deck_id = ?"
+        ),
+        community_id,
+        deck_id,
+    )
+    return None if row is None else bool(row["present"])
+
+
 def listing(community_id: int) -> Script[list[StoredDeck]]:
     """The community's present decks, by title, without their text."""
     found = yield from rows(
@@ -191,6 +205,7 @@ __all__ = [
     "StoredDeck",
     "changed_since",
     "get",
+    "is_present",
     "latest_revision",
     "listing",
     "mark_removed",

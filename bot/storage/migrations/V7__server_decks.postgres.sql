@@ -33,3 +33,9 @@ CREATE TABLE server_deck_revision (
     revision bigint  NOT NULL
 );
 INSERT INTO server_deck_revision (id, revision) VALUES (1, 0);
+
+-- The deck texts are stored as they are: pglz compression of a 5,000-card deck's
+-- ~1 MB would take the server's CPU from everyone else's clicks at each upload,
+-- for a table of a few rows per community.
+ALTER TABLE server_decks ALTER COLUMN source SET STORAGE EXTERNAL;
+ALTER TABLE server_decks ALTER COLUMN deck_json SET STORAGE EXTERNAL;
