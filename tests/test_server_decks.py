@@ -18,10 +18,11 @@ from bot.core.errors import (
     UploadTooLarge,
 )
 from bot.core.grading import Grade
+from bot.core.leaderboard import Metric, Period
 from bot.core.learner import Identity, Platform
 from bot.core.scheduling import CardScheduler
 from bot.core.session import SessionKind
-from bot.decks import DeckLibrary, FlashCard, limits
+from bot.decks import DeckLibrary, FlashCard, McqCard, limits
 from bot.decks.catalog import DeckCatalog, plain_id
 from bot.decks.importers import ImportResult, import_deck
 from bot.services.daily import DailyQuestionService
@@ -227,8 +228,17 @@ async def test_the_daily_question_and_reports_take_the_servers_deck(one: Process
     with pytest.raises(NoQuestions) as refused:
         await one.daily.configure(OTHER, "2", "09:00", "UTC", "quiz")
     assert refused.value.unknown_deck
+    view = await one.study.start(ALICE, Where(HALL, "1"), deck_id="quiz", count=1)
+    card = view.card
+    assert isinstance(card, McqCard)
+    await one.study.answer_mcq(ALICE, view.session.id, 0, card.answer_index, None)
     board = await one.reports.class_progress(HALL, "quiz")
-    assert board.deck_id == "quiz"
+    assert board.deck_id == "quiz" and board.reviews == 1
+    assert (await one.reports.class_progress(OTHER, "quiz")).reviews == 0
+    ranked = await one.reports.leaderboard(HALL, Period.ALL, Metric.XP, "quiz")
+    assert [row.reviews for row in ranked.rows] == [1]
+    rows = [row async for row in one.reports.export_rows(HALL)]
+    assert [row.deck_id for row in rows] == ["quiz"]
 
 
 async def test_an_upload_in_one_process_reaches_another(
