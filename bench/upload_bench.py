@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.e2e_bench import machine, ms, postgres
-from bench.imports_bench import anki_package
+from bench.imports_bench import anki_package, csv_rows
 from bench.workdir import bench_dir
 from tests.fakediscord import FakeDiscord, FakeUser
 from tests.fakediscord.__main__ import start_bot_process, stop_bot_process
@@ -62,7 +62,7 @@ async def upload_once(fake: FakeDiscord, moderator: FakeUser, file: FakeUpload) 
         moderator, "quiz-admin deck upload", {"file": file, "replace": True}
     )
     reply = await interaction.wait_done(timeout=120)
-    if reply is None or "deck `bench`" not in reply.content:
+    if reply is None or ("deck `bench`" not in reply.content and "1 problem" not in reply.content):
         raise RuntimeError(f"upload failed: {reply.content if reply else None!r}")
     return time.monotonic() - began
 
@@ -96,11 +96,16 @@ async def phase(
     into.seconds += time.monotonic() - began
 
 
+def refused_csv() -> bytes:
+    """5,000 valid rows and a last one with no front: the whole import, then refused."""
+    return csv_rows() + b"flashcard,beginner,,Back,,,,\n"
+
+
 async def bench(
-    database: str, learners: int, seconds: float, rounds: int, tmp: Path
+    database: str, learners: int, seconds: float, rounds: int, tmp: Path, *, refused: bool
 ) -> tuple[Phase, Phase]:
     """Alternate baseline and upload phases on one bot process; both phases' figures."""
-    package = anki_package()
+    package = refused_csv() if refused else anki_package()
     fake = FakeDiscord()
     hall = build_study_hall(fake)
     users = [fake.add_member(hall.guild, f"learner{n}").user for n in range(learners)]
@@ -134,7 +139,8 @@ async def _run(
     guild, moderator = hall.guild, hall.moderator
     process = await start_bot_process(fake, guild.id, database, quiet=True)
     try:
-        file = fake.upload("bench.apkg", package)
+        refused = not package.startswith(b"PK")
+        file = fake.upload("bench.csv" if refused else "bench.apkg", package)
         await upload_once(fake, moderator, file)  # the deck exists in every phase
         await phase(fake, users[:5], 1.0, Phase("warm-up"), None)
         for _ in range(rounds):
@@ -169,11 +175,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--learners", type=int, default=25)
     parser.add_argument("--seconds", type=float, default=8.0, help="per phase")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--refused",
+        action="store_true",
+        help="upload a 5,000-row CSV refused at its last row: the import's cost alone",
+    )
     args = parser.parse_args(argv)
     for database in args.database or ["sqlite", "postgres"]:
         with bench_dir("recall-uploads-") as tmp:
             baseline, loaded = asyncio.run(
-                bench(database, args.learners, args.seconds, args.rounds, tmp)
+                bench(database, args.learners, args.seconds, args.rounds, tmp, refused=args.refused)
             )
         print_table(database, args.learners, baseline, loaded)
 

@@ -143,7 +143,8 @@ class QuizAdmin(
                 f"I could not download `{file.filename[:100]}` from Discord ({exc.status}); "
                 "try uploading it again."
             ) from None
-        result = await service.read_file(file.filename, data)
+        imported = await service.read_file(file.filename, data)
+        result = imported.result
         if not result.ok:
             text, attachment = problems_reply(result)
             files = (
@@ -158,6 +159,7 @@ class QuizAdmin(
             learner(interaction.user),
             result,
             replace=replace,
+            deck_json=imported.deck_json,
         )
         log.info(
             "deck %s uploaded in %s by %s (%s)",

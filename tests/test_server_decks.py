@@ -310,9 +310,17 @@ async def test_an_upload_is_read_in_a_child_process_as_import_deck_reads_it(
     one: Process, name: str
 ) -> None:
     data = (REPO_FIXTURES / name).read_bytes()
-    assert await one.decks.read_file(name, data) == import_deck(name, data)
+    imported = await one.decks.read_file(name, data)
+    assert imported.result == import_deck(name, data)
+    saved = await one.decks.upload(
+        HALL, MOD, imported.result, replace=False, deck_json=imported.deck_json
+    )
+    fresh = DeckCatalog(one.catalog.bundled)
+    await DeckService(one.store, fresh, one.decks.clock).refresh()
+    assert fresh.get(saved.deck.key) == imported.result.deck
     broken = b"front,back\nhola,\n"
-    assert await one.decks.read_file("bad.csv", broken) == import_deck("bad.csv", broken)
+    refused = await one.decks.read_file("bad.csv", broken)
+    assert refused.result == import_deck("bad.csv", broken) and refused.deck_json is None
 
 
 async def test_an_import_past_its_deadline_is_refused(

@@ -152,6 +152,15 @@ async def with_fresh_catalog(
 
 
 @dataclass(frozen=True, slots=True)
+class ImportedFile:
+    """An uploaded file as :meth:`DeckService.read_file` read it."""
+
+    result: ImportResult
+    deck_json: str | None
+    """The deck as the models' JSON, as the child process wrote it (None: no deck)."""
+
+
+@dataclass(frozen=True, slots=True)
 class UploadResult:
     """A saved upload."""
 
@@ -212,7 +221,7 @@ class DeckService:
         if size > self.max_bytes:
             raise UploadTooLarge(size, self.max_bytes)
 
-    async def read_file(self, filename: str, data: bytes) -> ImportResult:
+    async def read_file(self, filename: str, data: bytes) -> ImportedFile:
         """Import ``data`` in a child process, killed after :attr:`import_seconds`.
 
         Raises :class:`UploadTooLarge` (the bytes, whatever was declared) or
@@ -243,14 +252,21 @@ class DeckService:
             raise RuntimeError(f"deck import worker exited with {child.returncode}: {err[-500:]!r}")
         result, deck_json = decode_parts(out)
         if deck_json is None:
-            return result
-        return replace(result, deck=await deck_from_json(deck_json))
+            return ImportedFile(result, None)
+        return ImportedFile(replace(result, deck=await deck_from_json(deck_json)), deck_json)
 
     async def upload(
-        self, community: Identity, uploader: Identity, result: ImportResult, *, replace: bool
+        self,
+        community: Identity,
+        uploader: Identity,
+        result: ImportResult,
+        *,
+        replace: bool,
+        deck_json: str | None = None,
     ) -> UploadResult:
         """Save the imported deck for ``community``; raises :class:`BundledDeckId` or
-        :class:`DeckExists` (unless ``replace``). ``result`` must be ok.
+        :class:`DeckExists` (unless ``replace``). ``result`` must be ok; ``deck_json``
+        is its deck's JSON when known already (:meth:`read_file` has it).
 
         Replacing keeps the deck's key, so every learner's memory of a card whose
         id is unchanged still applies; cards no longer in the deck are just not
@@ -263,7 +279,9 @@ class DeckService:
             raise BundledDeckId(deck.id)
         now = self.clock()
         counts = {str(kind): n for kind, n in result.counts.items()}
-        deck_json = await deck_to_json(deck)
+        if deck_json is None:
+            deck_json = await deck_to_json(deck)
+        text = deck_json
 
         def script() -> Script[tuple[int, str, int, bool]]:
             community_id = yield from communities.ensure(community)
@@ -282,7 +300,7 @@ class DeckService:
                 counts=counts,
                 media_dropped=result.media_dropped,
                 source=result.yaml,
-                deck_json=deck_json,
+                deck_json=text,
                 uploaded_by=f"{uploader.platform}:{uploader.external_id}",
                 now=now,
                 revision=revision,
@@ -363,6 +381,7 @@ __all__ = [
     "DeckDownload",
     "DeckListing",
     "DeckService",
+    "ImportedFile",
     "UploadResult",
     "refresh_catalog",
     "with_fresh_catalog",
