@@ -48,12 +48,14 @@ class GameRecord:
 
 @dataclass(frozen=True, slots=True)
 class DueRound:
-    """An open round whose deadline has come, and where its game runs."""
+    """An open round (whose deadline has come, or that no message shows yet), and where
+    its game runs."""
 
     game_id: int
     number: int
     community: Identity
     channel: str
+    started_at: datetime
     deadline: datetime
 
 
@@ -351,7 +353,7 @@ def insert_answer(game_id: int, number: int, answer: PlayerAnswer) -> Script[boo
 
 
 _OPEN_ROUNDS = (
-    "SELECT r.game_id, r.number, r.deadline, g.channel, c.platform, c.external_id"
+    "SELECT r.game_id, r.number, r.started_at, r.deadline, g.channel, c.platform, c.external_id"
     " FROM game_rounds r JOIN games g ON g.id = r.game_id"
     " JOIN communities c ON c.id = g.community_id"
     " WHERE r.closed_at IS NULL AND g.status = 'running' AND c.platform = ?"
@@ -364,6 +366,7 @@ def _due(row: Row) -> DueRound:
         number=int(row["number"]),
         community=Identity(Platform(row["platform"]), str(row["external_id"])),
         channel=str(row["channel"]),
+        started_at=from_epoch(row["started_at"]),
         deadline=from_epoch(row["deadline"]),
     )
 
