@@ -5,22 +5,22 @@ have answered; two hundred answers in two seconds must not become two hundred ed
 of one message (Discord allows about five edits per five seconds per channel, and
 each 429 costs a wait). Each answer :meth:`EditPacer.poke` s its message's key. The
 first poke refreshes at once; pokes that come while a refresh runs or during the
-``interval`` after it started are coalesced into ONE more refresh, which reads the
-state as it is then. So a key is refreshed at most once per ``interval`` (start to
-start), and the last poke is always followed by a refresh that sees it.
+``interval`` after it ended are coalesced into ONE more refresh, which reads the
+state as it is then. The interval counts from the END of a refresh, so that two
+edit requests are ``interval`` apart however long the reading before each one took;
+and the last poke is always followed by a refresh that sees it.
 
 The refresh callback reads its state from the database, so a refresh that fails (a
 429 that outlasted discord.py's own retries, a network error) loses nothing: it is
 tried again an interval later, up to ``max_failures`` times in a row.
 
-Time is injected (``clock`` and ``sleep``) for the tests.
+Time is injected (``sleep``) for the tests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -32,7 +32,8 @@ __all__ = ["EditPacer"]
 
 
 class EditPacer(Generic[K]):
-    """Runs ``refresh(key)`` at most once per ``interval`` per key, coalescing pokes."""
+    """Runs ``refresh(key)`` for a key at most once per ``interval`` (end of one to start
+    of the next), coalescing pokes."""
 
     def __init__(
         self,
@@ -40,13 +41,11 @@ class EditPacer(Generic[K]):
         *,
         interval: float = 1.0,
         max_failures: int = 5,
-        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._refresh = refresh
         self.interval = interval
         self.max_failures = max_failures
-        self._clock = clock
         self._sleep = sleep
         self._dirty: set[K] = set()
         self._tasks: dict[K, asyncio.Task[None]] = {}
@@ -86,7 +85,6 @@ class EditPacer(Generic[K]):
         try:
             while key in self._dirty:
                 self._dirty.discard(key)
-                started = self._clock()
                 self.refreshes += 1
                 try:
                     await self._refresh(key)
@@ -99,8 +97,6 @@ class EditPacer(Generic[K]):
                         self._dirty.add(key)  # the state is in the database: try again
                 # Wait out the interval even when nothing is pending, so that a poke
                 # arriving just after a refresh waits for it too.
-                wait = self.interval - (self._clock() - started)
-                if wait > 0:
-                    await self._sleep(wait)
+                await self._sleep(self.interval)
         finally:
             self._tasks.pop(key, None)

@@ -78,6 +78,9 @@ IDLE_POLL = 5.0
 UNSHOWN_AFTER = timedelta(seconds=5)
 """An open round no message shows after this long is posted by the loop (its process
 stopped between opening it and posting it)."""
+EDIT_INTERVAL = 1.05
+"""Seconds between two edits of one round's message (start to start): a little over a
+second, so that network jitter never puts two of them inside one second at Discord."""
 BOARD_LINES = 20
 WINNERS_SHOWN = 40
 COLOUR = discord.Colour.blurple()
@@ -400,7 +403,7 @@ class Games(commands.Cog):
             description="Play a multiple-choice game with everyone in this channel",
             callback=game_command,
         )
-        self.pacer: EditPacer[tuple[int, int]] = EditPacer(self._refresh, interval=1.0)
+        self.pacer: EditPacer[tuple[int, int]] = EditPacer(self._refresh, interval=EDIT_INTERVAL)
         self._messages: dict[tuple[int, int], tuple[int, int]] = {}
         """(game, round) → (channel, message), as posted or clicked in this process."""
         self._wake = asyncio.Event()

@@ -23,7 +23,7 @@ class FakeTime:
         await asyncio.sleep(0)
 
 
-async def test_a_burst_of_pokes_makes_two_refreshes_an_interval_apart() -> None:
+async def test_a_burst_of_pokes_before_the_first_refresh_makes_one() -> None:
     fake = FakeTime()
     seen: list[tuple[float, int]] = []
     state = {"count": 0}
@@ -31,7 +31,7 @@ async def test_a_burst_of_pokes_makes_two_refreshes_an_interval_apart() -> None:
     async def refresh(key: str) -> None:
         seen.append((fake.now, state["count"]))
 
-    pacer: EditPacer[str] = EditPacer(refresh, interval=1.0, clock=fake, sleep=fake.sleep)
+    pacer: EditPacer[str] = EditPacer(refresh, interval=1.0, sleep=fake.sleep)
     for _ in range(200):
         state["count"] += 1
         pacer.poke("m")
@@ -55,7 +55,7 @@ async def test_pokes_during_the_interval_coalesce_into_one_refresh_after_it() ->
             started.set()
             await release.wait()
 
-    pacer: EditPacer[str] = EditPacer(refresh, interval=1.0, clock=fake, sleep=fake.sleep)
+    pacer: EditPacer[str] = EditPacer(refresh, interval=1.0, sleep=fake.sleep)
     state["count"] = 1
     pacer.poke("m")
     await started.wait()
@@ -65,6 +65,7 @@ async def test_pokes_during_the_interval_coalesce_into_one_refresh_after_it() ->
     release.set()
     await pacer.drain()
     assert seen == [(0.0, 1), (1.0, 51)]
+    assert fake.sleeps == [1.0, 1.0]  # after each refresh, however long it took
 
 
 async def test_keys_are_paced_independently() -> None:
@@ -74,7 +75,7 @@ async def test_keys_are_paced_independently() -> None:
     async def refresh(key: str) -> None:
         seen.append(key)
 
-    pacer: EditPacer[str] = EditPacer(refresh, interval=1.0, clock=fake, sleep=fake.sleep)
+    pacer: EditPacer[str] = EditPacer(refresh, interval=1.0, sleep=fake.sleep)
     pacer.poke("a")
     pacer.poke("b")
     await pacer.drain()
@@ -92,7 +93,7 @@ async def test_a_failed_refresh_is_retried_and_loses_nothing() -> None:
             raise RuntimeError("429 for too long")
         seen.append(state["count"])
 
-    pacer: EditPacer[str] = EditPacer(refresh, interval=1.0, clock=fake, sleep=fake.sleep)
+    pacer: EditPacer[str] = EditPacer(refresh, interval=1.0, sleep=fake.sleep)
     pacer.poke("m")
     await pacer.drain()
     assert seen == [3]
@@ -106,9 +107,25 @@ async def test_a_refresh_that_keeps_failing_is_given_up() -> None:
         raise RuntimeError("message deleted")
 
     pacer: EditPacer[str] = EditPacer(
-        refresh, interval=1.0, max_failures=3, clock=fake, sleep=fake.sleep
+        refresh, interval=1.0, max_failures=3, sleep=fake.sleep
     )
     pacer.poke("m")
     await pacer.drain()
     assert pacer.refreshes == 3
     assert not pacer.busy
+
+
+async def test_the_interval_counts_from_the_end_of_a_slow_refresh() -> None:
+    fake = FakeTime()
+    edits: list[float] = []
+
+    async def refresh(key: str) -> None:
+        fake.now += 0.8  # a slow read before the edit request
+        edits.append(fake.now)
+        if len(edits) == 1:
+            pacer.poke("m")  # an answer came in meanwhile
+
+    pacer: EditPacer[str] = EditPacer(refresh, interval=1.0, sleep=fake.sleep)
+    pacer.poke("m")
+    await pacer.drain()
+    assert edits == [0.8, 2.6]  # the two edit requests are 1 s + the read apart

@@ -285,18 +285,20 @@ class GameService:
         now = self.clock()
 
         def script() -> Script[AnswerReceipt]:
-            found = yield from table.round_for_answer(game_id, number)
-            if found is None:
+            # Four statements on PostgreSQL: the round with the member's earlier answer,
+            # the learner (created and locked), their memory of the card, then the
+            # answer with its review in one round trip.
+            context = yield from table.for_answer(game_id, number, who)
+            if context is None:
                 raise GameNotFound()
-            round_, status, community_id = found
-            where = None if community is None else (yield from communities.find(community))
-            if where != community_id:
+            if community != context.community:
                 raise AnswerRefused(Refusal.WRONG_PLACE)
-            learner = yield from learners.ensure(who, now)
-            earlier = yield from table.answer_of(game_id, number, learner.id)
+            round_ = context.round
+            earlier = context.earlier
             if earlier is not None:
                 round_ = replace(round_, answers=(earlier,))
-            verdict = rules.judge_answer(status, round_, learner.id, choice, now)
+            learner = yield from learners.ensure(who, now)
+            verdict = rules.judge_answer(context.status, round_, learner.id, choice, now)
             if isinstance(verdict, Refusal):
                 raise AnswerRefused(verdict, choice=None if earlier is None else earlier.choice)
             card = self.decks.card(*round_.question.key)
@@ -312,8 +314,7 @@ class GameService:
                 # A deck reload changed the card since its buttons were drawn.
                 raise AnswerRefused(Refusal.CARD_CHANGED)
             given = verdict.answer
-            if not (yield from table.insert_answer(game_id, number, given)):
-                raise AnswerRefused(Refusal.ALREADY_ANSWERED)
+            community_id = context.community_id
             memory = yield from card_states.get(learner.id, *round_.question.key)
             outcome = review_answer(
                 self.scheduler,
@@ -329,7 +330,9 @@ class GameService:
                 memory=memory,
                 now=now,
             )
-            yield from reviews.record(outcome)
+            yield from reviews.record(
+                outcome, and_then=[table.insert_answer_statement(game_id, number, given)]
+            )
             return AnswerReceipt(game_id, number, choice, given.correct)
 
         try:

@@ -5,7 +5,7 @@ Every function is a transaction script (see :mod:`bot.storage.script`).
 
 Locks on PostgreSQL (SQLite serialises writers with ``BEGIN IMMEDIATE``):
 
-- an answer reads its round ``FOR SHARE`` (:func:`round_for_answer`): answers to one
+- an answer reads its round ``FOR SHARE`` (:func:`for_answer`): answers to one
   round run side by side, while closing or stopping it (``FOR UPDATE``, after the
   game's row) waits for the answers in flight and is then seen by every later one.
   No answer can slip in after the round's results were counted.
@@ -24,7 +24,17 @@ from datetime import datetime
 from bot.core.game import CardKey, Game, GameStatus, PlayerAnswer, Question, Round
 from bot.core.learner import Identity, Platform
 from bot.storage.codec import from_epoch, maybe_datetime, maybe_epoch, to_epoch
-from bot.storage.script import Dialects, Row, Script, execute, for_update, one, rows, value
+from bot.storage.script import (
+    Dialects,
+    Row,
+    Script,
+    Statement,
+    execute,
+    for_update,
+    one,
+    rows,
+    value,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,23 +298,50 @@ def get_round(game_id: int, number: int) -> Script[tuple[Round, str | None] | No
     return None if row is None else (_round(row), row["message"])
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerContext:
+    """What an answer is judged on, read in one statement: the round (without its
+    answers), its game's status, community, and the member's earlier answer to it."""
+
+    round: Round
+    status: GameStatus
+    community_id: int
+    community: Identity
+    earlier: PlayerAnswer | None
+
+
 _FOR_ANSWER = (
     "SELECT r.number, r.deck_id, r.card_id, r.answer_index, r.options, r.started_at,"
-    " r.deadline, r.closed_at, r.message, g.status, g.community_id"
+    " r.deadline, r.closed_at, r.message, g.status, g.community_id, c.platform,"
+    " c.external_id, a.learner_id, a.choice, a.correct, a.answered_at"
     " FROM game_rounds r JOIN games g ON g.id = r.game_id"
+    " JOIN communities c ON c.id = g.community_id"
+    " LEFT JOIN learners l ON l.platform = ? AND l.external_id = ?"
+    " LEFT JOIN game_answers a ON a.game_id = r.game_id AND a.round = r.number"
+    " AND a.learner_id = l.id"
     " WHERE r.game_id = ? AND r.number = ?"
 )
 
 
-def round_for_answer(game_id: int, number: int) -> Script[tuple[Round, GameStatus, int] | None]:
-    """The round (without answers), its game's status and community, the round's row
-    held ``FOR SHARE`` on PostgreSQL (see the module docstring)."""
+def for_answer(game_id: int, number: int, who: Identity) -> Script[AnswerContext | None]:
+    """The round ``who`` answers, with its game and their earlier answer; the round's
+    row held ``FOR SHARE`` on PostgreSQL (see the module docstring)."""
     row = yield from one(
-        Dialects(sqlite=_FOR_ANSWER, postgres=_FOR_ANSWER + " FOR SHARE OF r"), game_id, number
+        Dialects(sqlite=_FOR_ANSWER, postgres=_FOR_ANSWER + " FOR SHARE OF r"),
+        str(who.platform),
+        who.external_id,
+        game_id,
+        number,
     )
     if row is None:
         return None
-    return _round(row), GameStatus(row["status"]), int(row["community_id"])
+    return AnswerContext(
+        round=_round(row),
+        status=GameStatus(row["status"]),
+        community_id=int(row["community_id"]),
+        community=Identity(Platform(row["platform"]), str(row["external_id"])),
+        earlier=None if row["learner_id"] is None else _answer(row),
+    )
 
 
 def set_round_message(game_id: int, number: int, message: str) -> Script[None]:
@@ -325,31 +362,16 @@ def answer_count(game_id: int, number: int) -> Script[int]:
     return int(found or 0)
 
 
-def answer_of(game_id: int, number: int, learner_id: int) -> Script[PlayerAnswer | None]:
-    """The learner's answer to the round, if any."""
-    row = yield from one(
-        "SELECT learner_id, choice, correct, answered_at FROM game_answers"
-        " WHERE game_id = ? AND round = ? AND learner_id = ?",
-        game_id,
-        number,
-        learner_id,
-    )
-    return None if row is None else _answer(row)
-
-
-def insert_answer(game_id: int, number: int, answer: PlayerAnswer) -> Script[bool]:
-    """Record an answer; False when the learner had already answered the round."""
-    inserted = yield from execute(
+def insert_answer_statement(game_id: int, number: int, answer: PlayerAnswer) -> Statement:
+    """The INSERT of one answer, for :func:`bot.storage.reviews.record`'s ``and_then``
+    (one round trip with its review on PostgreSQL). A second answer of the member to
+    the round violates the primary key: :class:`~bot.storage.errors.Conflict`, and the
+    transaction, review included, is rolled back."""
+    return (
         "INSERT INTO game_answers (game_id, round, learner_id, choice, correct, answered_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        game_id,
-        number,
-        answer.player,
-        answer.choice,
-        int(answer.correct),
-        to_epoch(answer.at),
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (game_id, number, answer.player, answer.choice, int(answer.correct), to_epoch(answer.at)),
     )
-    return inserted > 0
 
 
 _OPEN_ROUNDS = (
@@ -420,25 +442,25 @@ def identities(learner_ids: Iterable[int]) -> Script[dict[int, Identity]]:
 
 
 __all__ = [
+    "AnswerContext",
     "DueRound",
     "GameRecord",
     "answer_count",
-    "answer_of",
     "close_round",
     "due_counts",
     "due_rounds",
     "end",
+    "for_answer",
     "game_of",
     "get",
     "get_round",
     "identities",
-    "insert_answer",
+    "insert_answer_statement",
     "insert_game",
     "insert_round",
     "load",
     "next_deadline",
     "previous_players",
-    "round_for_answer",
     "running_in",
     "set_board_message",
     "set_plan",
