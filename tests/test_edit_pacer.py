@@ -106,9 +106,7 @@ async def test_a_refresh_that_keeps_failing_is_given_up() -> None:
     async def refresh(key: str) -> None:
         raise RuntimeError("message deleted")
 
-    pacer: EditPacer[str] = EditPacer(
-        refresh, interval=1.0, max_failures=3, sleep=fake.sleep
-    )
+    pacer: EditPacer[str] = EditPacer(refresh, interval=1.0, max_failures=3, sleep=fake.sleep)
     pacer.poke("m")
     await pacer.drain()
     assert pacer.refreshes == 3

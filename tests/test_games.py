@@ -26,7 +26,7 @@ from bot.core.session import option_fingerprint
 from bot.decks import DeckLibrary, McqCard
 from bot.services.games import GameService, Progress, RoundView
 from bot.services.study import StudyService, Where
-from bot.storage import Store
+from bot.storage import Store, learners
 from bot.storage.errors import Conflict
 from bot.storage.script import execute, rows, value
 from tests.conftest import SHIPPED_DECK
@@ -342,3 +342,25 @@ async def test_due_cards_of_the_players_come_first(games: GameService, clock: Fa
     # Bob played the channel's last game: his due card opens the next one.
     nxt = await games.start(CAROL, GUILD, CHANNEL, SHIPPED_DECK, count=5)
     assert nxt.question.card_id == missed
+
+
+async def test_forget_me_takes_a_players_answers_out_of_the_game(
+    games: GameService, store: Store, clock: FakeClock
+) -> None:
+    view = await games.start(ALICE, GUILD, CHANNEL, SHIPPED_DECK, count=2)
+    await answer(games, ALICE, view, right=True)
+    await answer(games, BOB, view, right=True)
+    alice_id = await store.read(value("SELECT id FROM learners WHERE external_id = '1'"))
+    assert await store.write(learners.delete(int(alice_id))) is True
+    assert await store.read(value("SELECT starter_id FROM games")) is None
+    assert await count(store, "game_answers") == 1
+    clock.advance(timedelta(seconds=20))
+    progress = await games.close_round(view.game_id, 1)
+    assert progress is not None and progress.closed is not None
+    assert progress.closed.winners == (BOB,)
+    # Nobody started it any more: a moderator may still stop it.
+    with pytest.raises(NotYourGame):
+        await games.stop(ALICE, view.game_id, moderator=False)
+    stopped = await games.stop(CAROL, view.game_id, moderator=True)
+    assert stopped.ended is not None
+    assert [line.who for line in stopped.ended.board] == [BOB]

@@ -335,3 +335,26 @@ async def test_games_are_refused_outside_a_server_and_for_a_deck_without_questio
         "Deck 'flash' has no multiple-choice questions, so it can't be played as a game."
     )
     assert await recall.sql("SELECT id FROM games") == []
+
+
+async def test_forged_and_unknown_game_buttons_record_nothing(recall: Recall) -> None:
+    alice, bob, _carol = await three_players(recall)
+    message = await start_game(recall, alice)
+    real = _custom_id(message, "Stop game")  # recall:game:<id>:stop
+    game_id = real.split(":")[2]
+    answer_id = next(
+        str(c["custom_id"]) for c in message.iter_components() if ":o" in str(c["custom_id"])
+    )
+    too_big = "9" * 19
+    for custom_id in (
+        f"recall:game:{too_big}:stop",
+        answer_id.replace(f":{game_id}:", f":{too_big}:"),
+    ):
+        forged = await recall.fake.click(bob, message, custom_id, forged=True)
+        await forged.response()
+        assert ephemeral_text(forged) == "That button is not one Recall made, so nothing was done."
+    unknown = answer_id.replace(f":{game_id}:", ":424242:")
+    gone = await recall.fake.click(bob, message, unknown, forged=True)
+    await gone.response()
+    assert ephemeral_text(gone) == "This game no longer exists."
+    assert await recall.review_count() == 0
