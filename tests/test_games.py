@@ -352,7 +352,7 @@ async def test_forget_me_takes_a_players_answers_out_of_the_game(
     await answer(games, BOB, view, right=True)
     alice_id = await store.read(value("SELECT id FROM learners WHERE external_id = '1'"))
     assert await store.write(learners.delete(int(alice_id))) is True
-    assert await store.read(value("SELECT starter_id FROM games")) is None
+    assert await store.read(value("SELECT starter_learner_id FROM games")) is None
     assert await count(store, "game_answers") == 1
     clock.advance(timedelta(seconds=20))
     progress = await games.close_round(view.game_id, 1)

@@ -46,7 +46,7 @@ class GameRecord:
     community_id: int
     community: Identity
     channel: str
-    starter_id: int | None
+    starter_learner_id: int | None
     deck_id: str
     seconds: int
     plan: tuple[CardKey, ...]
@@ -70,7 +70,7 @@ class DueRound:
 
 
 _GAME_COLUMNS = (
-    "g.id, g.community_id, c.platform, c.external_id, g.channel, g.starter_id, g.deck_id,"
+    "g.id, g.community_id, c.platform, c.external_id, g.channel, g.starter_learner_id, g.deck_id,"
     " g.seconds, g.plan, g.status, g.board_message, g.started_at, g.ended_at"
 )
 _ROUND_COLUMNS = (
@@ -84,7 +84,9 @@ def _record(row: Row) -> GameRecord:
         community_id=int(row["community_id"]),
         community=Identity(Platform(row["platform"]), str(row["external_id"])),
         channel=str(row["channel"]),
-        starter_id=None if row["starter_id"] is None else int(row["starter_id"]),
+        starter_learner_id=None
+        if row["starter_learner_id"] is None
+        else int(row["starter_learner_id"]),
         deck_id=str(row["deck_id"]),
         seconds=int(row["seconds"]),
         plan=tuple((str(d), str(c)) for d, c in json.loads(row["plan"])),
@@ -124,7 +126,7 @@ def game_of(record: GameRecord, rounds: Sequence[Round]) -> Game:
     """The rules' view of a stored game."""
     return Game(
         id=record.id,
-        starter=record.starter_id,
+        starter=record.starter_learner_id,
         seconds=record.seconds,
         plan=record.plan,
         rounds=tuple(rounds),
@@ -150,7 +152,7 @@ def running_in(community_id: int, channel: str) -> Script[int | None]:
 def insert_game(
     community_id: int,
     channel: str,
-    starter_id: int,
+    starter_learner_id: int,
     deck_id: str,
     seconds: int,
     plan: Sequence[CardKey],
@@ -158,12 +160,12 @@ def insert_game(
 ) -> Script[int | None]:
     """A new running game's id, or None when one already runs in the channel."""
     row = yield from one(
-        "INSERT INTO games (community_id, channel, starter_id, deck_id, seconds, plan,"
+        "INSERT INTO games (community_id, channel, starter_learner_id, deck_id, seconds, plan,"
         " started_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (community_id, channel) WHERE status = 'running' DO NOTHING RETURNING id",
         community_id,
         channel,
-        starter_id,
+        starter_learner_id,
         deck_id,
         seconds,
         json.dumps([list(key) for key in plan]),

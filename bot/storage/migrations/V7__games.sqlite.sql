@@ -14,7 +14,7 @@ CREATE TABLE games (
     id           INTEGER PRIMARY KEY,
     community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
     channel      TEXT    NOT NULL,
-    starter_id   INTEGER REFERENCES learners(id) ON DELETE SET NULL,
+    starter_learner_id INTEGER REFERENCES learners(id) ON DELETE SET NULL,
     deck_id      TEXT    NOT NULL,
     seconds      INTEGER NOT NULL,
     plan         TEXT    NOT NULL,
@@ -25,7 +25,7 @@ CREATE TABLE games (
 );
 CREATE UNIQUE INDEX games_one_running_per_channel
     ON games(community_id, channel) WHERE status = 'running';
-CREATE INDEX games_starter ON games(starter_id);
+CREATE INDEX games_starter ON games(starter_learner_id);
 
 CREATE TABLE game_rounds (
     game_id      INTEGER NOT NULL REFERENCES games(id) ON DELETE CASCADE,
