@@ -154,13 +154,16 @@ async def test_three_members_play_five_rounds_then_review_what_they_missed(
             if right is None:
                 continue
             label = option(card, right)
-            assert await answer(recall, user, message, label) == f"Answer locked in: {label[0]}"
+            reply = await answer(recall, user, message, label)
+            assert reply == f"Answer locked in: {label[0]}"
+            dump.append(f"{user.username} clicks [{label}] → privately: {reply}")
             answered += 1
             if not right:
                 missed[user.username].add(card.id)
         # A second click changes nothing and says so privately.
         again = await answer(recall, alice, message, option(card, True))
         assert again.startswith("You already answered this round")
+        dump.append(f"alice clicks again → privately: {again}")
         await settle(recall)
         assert field_named(message, "Answers") == f"{answered} answered"
         # The public message never tells who chose what before the round ends.
