@@ -364,3 +364,19 @@ async def test_forget_me_takes_a_players_answers_out_of_the_game(
     stopped = await games.stop(CAROL, view.game_id, moderator=True)
     assert stopped.ended is not None
     assert [line.who for line in stopped.ended.board] == [BOB]
+
+
+async def test_two_processes_closing_one_round_close_it_once(
+    store: Store, library: DeckLibrary, scheduler: CardScheduler, clock: FakeClock
+) -> None:
+    one = GameService(store, library, scheduler, clock)
+    other = GameService(store, library, scheduler, clock)
+    view = await one.start(ALICE, GUILD, CHANNEL, SHIPPED_DECK, count=3)
+    await answer(one, BOB, view, right=True)
+    clock.advance(timedelta(seconds=20))
+    results = await asyncio.gather(
+        one.close_round(view.game_id, 1), other.close_round(view.game_id, 1)
+    )
+    closed = [r for r in results if r is not None]
+    assert len(closed) == 1
+    assert await count(store, "game_rounds") == 2  # round 2 opened once

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import cast
 
 from bot.core.game import RESUME_GRACE
+from bot.core.learner import Identity, Platform
 from bot.decks import McqCard
 from cogs.games import Games
 from tests.e2e.harness import Recall, embed, enabled_labels, ephemeral_text, field_named
@@ -199,9 +200,9 @@ async def test_three_members_play_five_rounds_then_review_what_they_missed(
     # Minutes later, what each player missed is due in their own /quiz review.
     recall.clock.advance(timedelta(minutes=5))
     for user in plan:
-        reply = (await recall.slash(user, "quiz review")).message()
-        assert reply is not None and reply.ephemeral
-        title = str(embed(reply)["title"])
+        review = (await recall.slash(user, "quiz review")).message()
+        assert review is not None and review.ephemeral
+        title = str(embed(review)["title"])
         assert title.endswith(f"card 1 of {len(missed[user.username])}"), (user, title)
         row = await recall.sql_one(
             "SELECT queue FROM quiz_sessions WHERE learner_id = ? AND kind = 'review'",
@@ -361,3 +362,31 @@ async def test_forged_and_unknown_game_buttons_record_nothing(recall: Recall) ->
     await gone.response()
     assert ephemeral_text(gone) == "This game no longer exists."
     assert await recall.review_count() == 0
+
+
+async def test_a_round_no_message_shows_is_posted_by_the_loop(recall: Recall) -> None:
+    alice, bob, _carol = await three_players(recall)
+    hall = recall.hall
+    # A process opened the round, then died before posting it.
+    view = await recall.running.games.start(
+        Identity(Platform.DISCORD, str(alice.id)),
+        Identity(Platform.DISCORD, str(hall.guild.id)),
+        str(hall.channel.id),
+        DECK,
+        count=1,
+        seconds=30,
+    )
+    await recall.restart()
+    assert round_messages(recall) == []
+    await tick(recall)
+    assert round_messages(recall) == []  # just opened: its process may still post it
+    recall.clock.advance(timedelta(seconds=6))
+    await tick(recall)
+    [posted] = round_messages(recall)
+    assert embed(posted)["title"].endswith("round 1 of 1")
+    shown = re.findall(r"<t:(\d+):R>", field_named(posted, "Time left"))
+    assert shown == [str(int(view.deadline.timestamp()))]  # the stored deadline
+    reply = await answer(recall, bob, posted, option(card_of(recall, posted), True))
+    assert reply.startswith("Answer locked in")
+    await tick(recall)
+    assert len(round_messages(recall)) == 1  # posted once
