@@ -413,7 +413,15 @@ class Games(commands.Cog):
     def later(self, work: Coroutine[Any, Any, None]) -> None:
         """Run ``work`` after the click's reply (posting a board must not hold the
         click past Discord's 3 seconds); :meth:`drain` waits for it."""
-        task = asyncio.get_running_loop().create_task(work)
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception:
+                # The game's state is in the database; the channel just missed a post.
+                log.exception("game: showing a stopped game failed")
+
+        task = asyncio.get_running_loop().create_task(guarded())
         self._later.add(task)
         task.add_done_callback(self._later.discard)
 
