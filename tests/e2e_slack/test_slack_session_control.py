@@ -58,3 +58,22 @@ async def test_a_new_session_replaces_the_open_one(slack_recall: SlackRecall) ->
     # The old message was redrawn as its session stands (over): no buttons left.
     await click.wait_update()
     assert old.labels == []
+
+
+async def test_a_flood_from_one_user_is_told_to_slow_down(slack_recall: SlackRecall) -> None:
+    from bot.core.throttle import InteractionLimiter
+    from slackapp.app import SLOW_DOWN
+
+    alice, bob = slack_recall.world.learner, slack_recall.world.learner2
+    # A frozen clock: the bucket never refills, so exactly three get through.
+    slack_recall.ctx.limiter = InteractionLimiter(burst=3, clock=lambda: 0.0)
+    acks = []
+    for _ in range(5):
+        action = await slack_recall.quiz(alice, "help")
+        acks.append(action.ack)
+    assert acks[:3] == [None, None, None]
+    assert acks[3:] == [{"response_type": "ephemeral", "text": SLOW_DOWN}] * 2
+    # Someone else is not held up by Alice's flood.
+    other = await slack_recall.quiz(bob, "help")
+    assert other.ack is None
+    assert "/quiz start" in (await other.wait_reply()).text
