@@ -29,6 +29,7 @@ from bot.core.errors import (
 )
 from bot.core.grading import Grade, is_blank_answer
 from bot.core.learner import Identity, Platform
+from bot.core.reports import LearnerStats
 from bot.core.session import SessionKind
 from bot.core.timezones import InvalidTimeZone, parse_zone
 from bot.decks import ExplainCard
@@ -471,14 +472,19 @@ async def stats_blocks(ctx: SlackContext, user_id: str) -> list[Block]:
     return blocks
 
 
-def _grid(stats: Any) -> str:
-    """The activity heatmap as emoji squares, a row per week (oldest first)."""
+GRID_WEEKS: Final = 8
+BUSY_DAY: Final = 10
+"""Answers in a day drawn as a darker square."""
+
+
+def _grid(stats: LearnerStats) -> str:
+    """The activity heatmap as emoji squares (Discord gets a picture): a row per week of
+    the last :data:`GRID_WEEKS`, oldest first; white for no answer, green for some, blue
+    for :data:`BUSY_DAY` or more."""
     days = sorted(stats.activity.items())
-    squares = []
-    for _day, count in days:
-        squares.append("⬜" if count == 0 else "🟩" if count < 10 else "🟦")
+    squares = ["⬜" if n == 0 else "🟩" if n < BUSY_DAY else "🟦" for _day, n in days]
     rows = [" ".join(squares[i : i + 7]) for i in range(0, len(squares), 7)]
-    return "\n".join(rows[-8:]) or "No activity yet."
+    return "\n".join(rows[-GRID_WEEKS:]) or "No activity yet."
 
 
 def help_text() -> str:
