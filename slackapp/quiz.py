@@ -265,14 +265,25 @@ async def post_session(ctx: SlackContext, step: StepView, channel: str) -> str:
     return message
 
 
+MESSAGE_GONE: Final = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+"""chat.update's errors for a message that can no longer be edited (deleted by the
+learner, or too old): the session is posted again instead."""
+
+
 async def update_session(ctx: SlackContext, step: StepView, message: str | None) -> None:
-    """Redraw the session's message (``channel:ts``) as the session stands."""
+    """Redraw the session's message (``channel:ts``) as the session stands; when that
+    message is gone, post the session again in the same channel and remember the new one."""
     if not message or ":" not in message:
         log.warning("session %s has no Slack message to update", step.session.id)
         return
     channel, ts = message.split(":", 1)
     text, blocks = render_step(step, ctx.clock())
-    await ctx.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    try:
+        await ctx.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    except SlackApiError as exc:
+        if exc.response.get("error") not in MESSAGE_GONE:
+            raise
+        await post_session(ctx, step, channel)
 
 
 def message_of(body: dict[str, Any]) -> str | None:
