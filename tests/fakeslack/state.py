@@ -69,6 +69,7 @@ class SlackState:
         self.dms: dict[str, FakeChannel] = {}
         #: Every message, ephemeral ones too, in posting order.
         self.messages: list[FakeMessage] = []
+        self._by_ts: dict[tuple[str, str], FakeMessage] = {}
         self.views: dict[str, FakeView] = {}
         #: The Home tab last published for each user id.
         self.homes: dict[str, FakeView] = {}
@@ -182,6 +183,7 @@ class SlackState:
         )
         message.set(text, blocks, source)
         self.messages.append(message)
+        self._by_ts[(channel.id, message.ts)] = message
         self.notify()
         return message
 
@@ -212,10 +214,7 @@ class SlackState:
 
     def find_message(self, channel_id: str, ts: str) -> FakeMessage | None:
         """The message ``ts`` in channel ``channel_id``, if any."""
-        for message in self.messages:
-            if message.channel.id == channel_id and message.ts == ts:
-                return message
-        return None
+        return self._by_ts.get((channel_id, ts))
 
     def home(self, user: FakeUser) -> FakeView | None:
         """The Home tab last published for ``user``."""
