@@ -104,6 +104,14 @@ class FakeSlack(SlackState):
         self.api.faults.append(fault)
         return fault
 
+    def limit_channel_posts(self, interval: float | None = 1.0) -> None:
+        """Refuse a chat.postMessage that comes less than ``interval`` seconds (fake's clock)
+        after the previous one in the same channel: HTTP 429 ``ratelimited`` with
+        ``Retry-After`` (Slack allows about one message a second per channel).
+        ``None`` lifts the limit."""
+        self.post_interval = interval
+        self.last_post_at.clear()
+
     def clear_faults(self) -> None:
         """Remove the injected faults."""
         self.api.faults.clear()

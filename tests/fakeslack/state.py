@@ -87,6 +87,14 @@ class SlackState:
         self.used_triggers: set[str] = set()
         #: response_url token → the envelope it came with.
         self.response_urls: dict[str, Envelope] = {}
+        #: With a value: chat.postMessage to a channel less than this many seconds (fake's
+        #: clock) after the previous one there is answered 429 (see limit_channel_posts).
+        self.post_interval: float | None = None
+        self.last_post_at: dict[str, float] = {}
+        #: With a value: views.open/push refuse a trigger_id older than this many seconds
+        #: on the fake's clock (Slack: 3) with ``expired_trigger_id``. Off by default, so
+        #: that a slow machine never fails a test; give the fake a manual clock to use it.
+        self.trigger_ttl: float | None = None
         self._ts_counter = 0
         self._ts_base = int(time.time())
         self._changed = asyncio.Event()
