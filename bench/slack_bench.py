@@ -50,6 +50,11 @@ MODULES = {
 }
 
 
+BOT_TOKEN = "xoxb-000000000001-000000000002-fakeslackbenchtoken"
+APP_TOKEN = "xapp-1-A000000000-000000000003-fakeslackbenchtoken"
+"""Tokens shaped like Slack's, as Recall's settings check them."""
+
+
 def recall_available() -> bool:
     """True once the Slack front end (``slackapp``, branch i-slack) is on this tree."""
     return importlib.util.find_spec("slackapp") is not None
@@ -204,7 +209,7 @@ async def bench_app(
     app: str, seconds: float, tmp: Path, learners: Sequence[int] = LEARNERS
 ) -> list[PhaseResult]:
     """Start one app process against a fresh fake Slack and run every load."""
-    fake = FakeSlack()
+    fake = FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN)
     users = [fake.add_user(f"learner{n}") for n in range(max(learners))]
     await fake.start()
     try:
