@@ -677,3 +677,20 @@ async def test_a_click_after_a_restart_reaches_the_new_process(
         await pending.wait_update()
     assert card.labels == ["Good"]
     assert pending.envelope.connection == 2
+
+
+async def test_a_fault_can_pick_its_calls(slack: FakeSlack, world: Workspace) -> None:
+    client = web_client(slack)
+    alice_dm = slack.dm(world.learner)
+    fault = slack.fail(
+        "chat.postMessage", "channel_not_found", when=lambda p: p.get("channel") == alice_dm.id
+    )
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_postMessage(channel=alice_dm.id, text="reminder")
+    assert refused.value.response["error"] == "channel_not_found"
+    await client.chat_postMessage(channel=slack.dm(world.learner2).id, text="reminder")
+    assert fault.hits == 1
+    assert [m.text for m in slack.dm_messages(world.learner2)] == ["reminder"]
+    slack.clear_faults()
+    await client.chat_postMessage(channel=alice_dm.id, text="reminder")
+    assert len(slack.dm_messages(world.learner)) == 1

@@ -60,12 +60,16 @@ class Fault:
     error: str = "ratelimited"
     retry_after: int = 1
     hits: int = 0
+    #: Only calls whose parameters this accepts (e.g. one channel); ``None``: all.
+    when: Callable[[JSON], bool] | None = None
 
-    def matches(self, method: str) -> bool:
-        """True if this fault answers a call of ``method`` now."""
+    def matches(self, method: str, params: JSON) -> bool:
+        """True if this fault answers this call now."""
         if self.remaining is not None and self.remaining <= 0:
             return False
-        return self.method in ("*", method)
+        if self.method not in ("*", method):
+            return False
+        return self.when is None or bool(self.when(params))
 
     def consume(self) -> None:
         """Count one use."""
@@ -152,7 +156,7 @@ class WebApi:
         self.fake.calls.append(call)
         headers: dict[str, str] = {}
         try:
-            fault = next((f for f in self.faults if f.matches(method)), None)
+            fault = next((f for f in self.faults if f.matches(method, params)), None)
             if fault is not None:
                 fault.consume()
                 retry = fault.retry_after if fault.error == "ratelimited" else None
