@@ -5,15 +5,18 @@ Run: ``.venv/bin/python -m bench.slack_bench [--quick]``
 For each app — Recall (``python -m bot slack``, a fresh SQLite file) and the bare
 slack-bolt app of :mod:`bench.bare_slack` (same command and buttons, fixed text,
 no database, no engine) — it starts the app as its own process against one fake
-Slack on 127.0.0.1 (Web API and Socket Mode), then runs 100 concurrent learners
-(``--learners``). Each learner runs flashcard sessions back to back (``/quiz start
-kind:flashcard count:5``, then Reveal answer and Good on the DM message until the
-summary) and clicks as soon as the previous step showed (a closed loop), so on a
-small machine absolute latencies mostly measure queueing; the ratios to the bare
-app are what matter. Per interaction it records, on the fake's clock, the time
-from sending the Socket Mode envelope to the app's ack (what Slack holds to 3 s)
-and to the visible result (the DM message posted or updated); it samples the
-app process's RSS and reads its CPU time per interaction.
+Slack on 127.0.0.1 (Web API and Socket Mode; :mod:`tests.fakeslack.process` gives
+it the environment a user puts in ``.env``, pointing at the fake), then runs 100
+concurrent learners (``--learners``). Each learner runs flashcard sessions back
+to back (``/quiz start kind:flashcard count:5``, then Reveal answer and Good on
+the DM message until the summary) and clicks as soon as the previous step showed
+(a closed loop), so on a small machine absolute latencies mostly measure
+queueing; the ratios to the bare app are what matter. Per interaction it
+records, on the fake's clock, the time from sending the Socket Mode envelope to
+the app's ack (what Slack holds to 3 s) and to the visible result (the DM
+message posted or updated); it samples the app process's RSS and reads its CPU
+time per interaction. slack-bolt's async runner polls for the ack every 10 ms,
+so no app acks faster than that.
 
 This is a benchmark, not a test: it asserts nothing and is not collected by pytest.
 """
@@ -26,7 +29,6 @@ import contextlib
 import importlib.util
 import os
 import platform
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,9 +38,9 @@ import psutil  # type: ignore[import-untyped]  # no stubs in the dev extras
 
 from bench.workdir import bench_dir
 from tests.fakeslack import FakeSlack, FakeUser
+from tests.fakeslack.process import APP_TOKEN, BOT_TOKEN, start_app_process, stop_app_process
 from tests.fakeslack.session_driver import GRADES, run_session
 
-REPO = Path(__file__).resolve().parents[1]
 LEARNERS = (100,)
 CARDS = 5
 """Flashcards per session: 1 start + 5 x (reveal + grade) = 11 interactions."""
@@ -48,11 +50,6 @@ MODULES = {
     "bare": ["-m", "bench.bare_slack"],
     "recall": ["-m", "bot", "slack"],
 }
-
-
-BOT_TOKEN = "xoxb-000000000001-000000000002-fakeslackbenchtoken"
-APP_TOKEN = "xapp-1-A000000000-000000000003-fakeslackbenchtoken"
-"""Tokens shaped like Slack's, as Recall's settings check them."""
 
 
 def recall_available() -> bool:
@@ -99,62 +96,6 @@ class PhaseResult:
     def late(self) -> int:
         """Envelopes acknowledged after Slack's 3 s."""
         return sum(1 for s in self.acks if s > DEADLINE)
-
-
-def app_environment(fake: FakeSlack, database: Path) -> dict[str, str]:
-    """The environment of an app process that talks to ``fake`` (what ``.env`` would hold)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "DISCORD_", "DATABASE_URL"))
-    }
-    env.update(
-        {
-            "SLACK_BOT_TOKEN": fake.bot_token,
-            "SLACK_APP_TOKEN": fake.app_token,
-            "SLACK_API_BASE": fake.api_base,
-            "DATABASE_URL": f"sqlite:///{database}",
-            "CONTENT_DIR": str(REPO / "content"),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    return env
-
-
-async def start_app_process(
-    fake: FakeSlack, argv: Sequence[str], database: Path
-) -> asyncio.subprocess.Process:
-    """Start the app and wait for its Socket Mode connection."""
-    before = fake.connections
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *argv,
-        cwd=REPO,
-        env=app_environment(fake, database),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=None,
-    )
-    try:
-        await fake.wait_connected(before + 1, timeout=60)
-    except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
-        raise
-    return process
-
-
-async def stop_app_process(process: asyncio.subprocess.Process) -> None:
-    """SIGTERM, then SIGKILL after 15 s."""
-    if process.returncode is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()
-    try:
-        await asyncio.wait_for(process.wait(), timeout=15)
-    except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        await process.wait()
 
 
 async def sample_rss(pid: int, peak: list[int], stop: asyncio.Event) -> None:
@@ -297,8 +238,7 @@ async def run(
     with bench_dir("recall-slack-") as tmp:
         for app in apps:
             if app == "recall" and not recall_available():
-                # TODO(issue 13): the Slack front end lives on branch i-slack; once it is
-                # merged, `python -m bot slack` is benched here against the bare app.
+                # A tree without the Slack front end (slackapp) benches the bare app only.
                 print(
                     "recall: skipped, the Slack front end (slackapp, branch i-slack)"
                     " is not on this tree"
