@@ -694,3 +694,41 @@ async def test_a_fault_can_pick_its_calls(slack: FakeSlack, world: Workspace) ->
     slack.clear_faults()
     await client.chat_postMessage(channel=alice_dm.id, text="reminder")
     assert len(slack.dm_messages(world.learner)) == 1
+
+
+async def test_typed_command_text_is_escaped_as_slack_does(
+    slack: FakeSlack, world: Workspace
+) -> None:
+    bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+
+    @bolt.command("/quiz")
+    async def quiz(ack: AsyncAck) -> None:
+        await ack()
+
+    async with running_app(slack, bolt):
+        action = await slack.command(
+            world.admin,
+            "/quiz",
+            "daily channel:#general time:09:00 deck:a<b&c @bob @here",
+            typed=True,
+        )
+        raw = await slack.command(world.admin, "/quiz", "channel:#general")
+    general = slack.general.id
+    assert action.envelope.payload["text"] == (
+        f"daily channel:<#{general}|general> time:09:00 deck:a&lt;b&amp;c"
+        f" <@{world.learner2.id}|bob> <!here>"
+    )
+    assert raw.envelope.payload["text"] == "channel:#general"
+
+
+async def test_conversations_info_and_permalinks(slack: FakeSlack, world: Workspace) -> None:
+    client = web_client(slack)
+    info = await client.conversations_info(channel=slack.general.id)
+    assert (info["channel"]["name"], info["channel"]["is_im"]) == ("general", False)
+    posted = await client.chat_postMessage(channel=world.learner.id, text="card")
+    assert posted["channel"] == slack.dm(world.learner).id  # a user id posts in the DM
+    link = await client.chat_getPermalink(channel=posted["channel"], message_ts=posted["ts"])
+    assert link["permalink"].endswith(posted["ts"].replace(".", ""))
+    with pytest.raises(SlackApiError) as missing:
+        await client.conversations_info(channel="C0MISSING0")
+    assert missing.value.response["error"] == "channel_not_found"

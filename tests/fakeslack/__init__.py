@@ -27,7 +27,11 @@ World: ``add_user(name, admin=, owner=, primary_owner=, tz=, tz_offset=)``,
 Driver (each sends one envelope and waits for the ack unless ``wait_ack=False``;
 each returns an :class:`Action`):
 
-- ``command(user, "/quiz", text, channel=None)``: a slash command (default #general).
+- ``command(user, "/quiz", text, channel=None, typed=False)``: a slash command
+  (default #general). ``text`` goes as given, i.e. as Slack delivers it; with
+  ``typed=True`` it is what the user typed and is escaped as Slack does for
+  ``should_escape: true`` (``#general`` → ``<#C…|general>``, ``@bob`` →
+  ``<@U…|bob>``, ``<`` → ``&lt;``); ``driver.as_typed(text)`` shows the result.
 - ``click(user, message_or_view, button, as_of=None, forged=False, forged_value=None)``:
   ``button`` is an action_id or a label (``"Good"`` also finds ``"Good · 3d"``);
   works on messages (ephemeral ones only for their user), modals and Home tabs;

@@ -281,16 +281,19 @@ class FakeSlack(SlackState):
         text: str = "",
         *,
         channel: FakeChannel | None = None,
+        typed: bool = False,
         wait_ack: bool = True,
         timeout: float = 5.0,
     ) -> Action:
         """``user`` runs ``/command text`` in ``channel`` (default #general); waits for the ack.
 
         ``action.ack`` is the ack's payload, ``await action.wait_reply()`` the first
-        message shown for it (ack text, response_url post or ephemeral).
+        message shown for it (ack text, response_url post or ephemeral). ``typed=True``:
+        ``text`` is what the user typed, escaped as Slack does for ``should_escape``
+        (``#general`` → ``<#C…|general>``, ``<`` → ``&lt;``).
         """
         return await self.driver.command(
-            user, command, text, channel=channel, wait_ack=wait_ack, timeout=timeout
+            user, command, text, channel=channel, typed=typed, wait_ack=wait_ack, timeout=timeout
         )
 
     async def click(
