@@ -732,3 +732,26 @@ async def test_conversations_info_and_permalinks(slack: FakeSlack, world: Worksp
     with pytest.raises(SlackApiError) as missing:
         await client.conversations_info(channel="C0MISSING0")
     assert missing.value.response["error"] == "channel_not_found"
+
+
+async def test_two_app_instances_share_the_envelopes_in_turn(
+    slack: FakeSlack, world: Workspace
+) -> None:
+    handled: list[str] = []
+
+    def instance(name: str) -> AsyncApp:
+        bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+
+        @bolt.command("/quiz")
+        async def quiz(ack: AsyncAck) -> None:
+            handled.append(name)
+            await ack(text=f"from {name}")
+
+        return bolt
+
+    slack.socket.round_robin = True
+    async with running_app(slack, instance("one")), running_app(slack, instance("two")):
+        actions = [await slack.command(world.learner, "/quiz", "stats") for _ in range(4)]
+    assert [a.envelope.connection for a in actions] == [1, 2, 1, 2]
+    assert handled == ["one", "two", "one", "two"]
+    assert [a.ack for a in actions][:2] == [{"text": "from one"}, {"text": "from two"}]

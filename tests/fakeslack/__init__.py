@@ -70,8 +70,9 @@ conversations.open ``user_disabled``, posts in their DM ``is_archived``),
 ``revoke_tokens()`` (the app was removed: ``token_revoked``), ``trigger_ttl``,
 ``clear_faults()``. Socket Mode: ``disconnect()`` (Slack's ``disconnect``; waits
 for the new connection), ``drop_connections()``, ``wait_connected(n)``,
-``connections``, ``connected``; an envelope sent with no app connected waits for
-the next connection (a click across a restart).
+``connections``, ``connected``, ``socket.round_robin = True`` (envelopes spread
+over the open connections in turn, for several app instances); an envelope sent
+with no app connected waits for the next connection (a click across a restart).
 
 Teardown check (``check()``, run by the ``fake_slack`` fixture): fails with
 :class:`ForbiddenMention` if anything shown contains ``<!everyone>``,
