@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.fakeslack import (
     FakeSlack,
+    FakeSlackProblem,
     ForbiddenMention,
     Workspace,
     build_workspace,
@@ -755,3 +756,34 @@ async def test_two_app_instances_share_the_envelopes_in_turn(
     assert [a.envelope.connection for a in actions] == [1, 2, 1, 2]
     assert handled == ["one", "two", "one", "two"]
     assert [a.ack for a in actions][:2] == [{"text": "from one"}, {"text": "from two"}]
+
+
+async def test_a_submission_ack_is_applied_or_reported(slack: FakeSlack, world: Workspace) -> None:
+    bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+    replies: list[dict[str, Any]] = [
+        {"response_action": "errors", "errors": {"nowhere": "x"}},
+        {"response_action": "update", "view": {**answer_modal("next"), "callback_id": "two"}},
+    ]
+
+    @bolt.command("/quiz")
+    async def quiz(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await bolt.client.views_open(trigger_id=body["trigger_id"], view=answer_modal("c"))
+
+    @bolt.view("explain")
+    async def submitted(ack: AsyncAck) -> None:
+        await ack(**replies.pop(0))
+
+    async with running_app(slack, bolt):
+        opened = await slack.command(world.learner, "/quiz", "start")
+        modal = await opened.wait_view()
+        await slack.submit_view(world.learner, modal, {"text": "first"})
+        assert modal.errors == {} and not modal.closed
+        with pytest.raises(FakeSlackProblem, match="must name input block_ids"):
+            slack.check()
+        slack.ack_problems.clear()
+        await slack.submit_view(world.learner, modal, {"text": "second"})
+        assert modal.callback_id == "two" and modal.private_metadata == "next"
+        assert not modal.closed
+        with pytest.raises(ValueError, match="required"):
+            await slack.submit_view(world.learner, modal, {})
