@@ -224,6 +224,12 @@ async def test_conversations_open_gives_one_stable_dm_per_user(
     assert first["channel"]["id"].startswith("D")
     assert other["channel"]["id"] != first["channel"]["id"]
     assert again["already_open"] is True
+    with pytest.raises(SlackApiError) as bot:
+        await client.conversations_open(users=slack.bot_user.id)
+    assert bot.value.response["error"] == "cannot_dm_bot"
+    with pytest.raises(SlackApiError) as nobody:
+        await client.conversations_open(users="U0NOBODY00")
+    assert nobody.value.response["error"] == "user_not_found"
 
 
 async def test_button_click_updates_the_message(
