@@ -492,6 +492,12 @@ async def test_files_upload_v2_shares_the_file(slack: FakeSlack, world: Workspac
     assert shared.content == b"learner,xp\nalice,10\n"
     assert shared.channel is slack.dm(world.admin)
     assert slack.dm_messages(world.admin)[-1].files == [shared]
+    await client.files_upload_v2(
+        channels=[slack.general.id], content=b"x", filename="b.txt", initial_comment="Here"
+    )
+    [public] = slack.files(slack.general)
+    assert public.initial_comment == "Here"
+    assert slack.channel_messages(slack.general)[-1].text == "Here"
 
 
 async def test_response_url_can_replace_and_delete_the_original(
