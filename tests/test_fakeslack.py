@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.fakeslack import (
     FakeSlack,
+    FakeSlackProblem,
     ForbiddenMention,
     Workspace,
     build_workspace,
@@ -223,6 +224,12 @@ async def test_conversations_open_gives_one_stable_dm_per_user(
     assert first["channel"]["id"].startswith("D")
     assert other["channel"]["id"] != first["channel"]["id"]
     assert again["already_open"] is True
+    with pytest.raises(SlackApiError) as bot:
+        await client.conversations_open(users=slack.bot_user.id)
+    assert bot.value.response["error"] == "cannot_dm_bot"
+    with pytest.raises(SlackApiError) as nobody:
+        await client.conversations_open(users="U0NOBODY00")
+    assert nobody.value.response["error"] == "user_not_found"
 
 
 async def test_button_click_updates_the_message(
@@ -380,7 +387,7 @@ async def test_unknown_channel_and_bad_blocks_are_refused(
     with pytest.raises(SlackApiError) as invalid:
         await client.chat_postMessage(channel=slack.general.id, text="q", blocks=long_label)
     assert invalid.value.response["error"] == "invalid_blocks"
-    with pytest.raises(SlackApiError) as no_text:
+    with pytest.raises(SlackApiError) as no_text, pytest.warns(UserWarning, match="text"):
         await client.chat_postMessage(channel=slack.general.id)
     assert no_text.value.response["error"] == "no_text"
 
@@ -485,6 +492,12 @@ async def test_files_upload_v2_shares_the_file(slack: FakeSlack, world: Workspac
     assert shared.content == b"learner,xp\nalice,10\n"
     assert shared.channel is slack.dm(world.admin)
     assert slack.dm_messages(world.admin)[-1].files == [shared]
+    await client.files_upload_v2(
+        channels=[slack.general.id], content=b"x", filename="b.txt", initial_comment="Here"
+    )
+    [public] = slack.files(slack.general)
+    assert public.initial_comment == "Here"
+    assert slack.channel_messages(slack.general)[-1].text == "Here"
 
 
 async def test_response_url_can_replace_and_delete_the_original(
@@ -522,3 +535,267 @@ async def test_ack_text_is_shown_to_the_user_alone(slack: FakeSlack, world: Work
         assert reply.text == "Usage: /quiz start" and reply.ephemeral_to is world.learner
     assert slack.stray_acks == []
     slack.check()
+
+
+class ManualClock:
+    """The fake's clock, moved by hand (for the time-based refusals)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_channel_post_limit_answers_429_until_the_interval_passed() -> None:
+    clock = ManualClock()
+    async with FakeSlack(clock=clock) as slack:
+        slack.limit_channel_posts(1.0)
+        client = web_client(slack)
+        await client.chat_postMessage(channel=slack.general.id, text="daily question")
+        with pytest.raises(SlackApiError) as limited:
+            await client.chat_postMessage(channel=slack.general.id, text="too soon")
+        assert limited.value.response.status_code == 429
+        assert limited.value.response.headers["Retry-After"] == "1"
+        other = slack.create_channel("random")
+        await client.chat_postMessage(channel=other.id, text="another channel is free")
+        clock.now += 1.0
+        await client.chat_postMessage(channel=slack.general.id, text="a second later")
+        texts = [m.text for m in slack.channel_messages(slack.general)]
+        assert texts == ["daily question", "a second later"]
+
+
+async def test_an_old_trigger_id_is_expired_when_the_ttl_is_on() -> None:
+    clock = ManualClock()
+    async with FakeSlack(clock=clock) as slack:
+        world = build_workspace(slack)
+        slack.trigger_ttl = 3.0
+        bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+        triggers: list[str] = []
+
+        @bolt.command("/quiz")
+        async def quiz(ack: AsyncAck, body: dict[str, Any]) -> None:
+            await ack()
+            triggers.append(body["trigger_id"])
+
+        async with running_app(slack, bolt):
+            await slack.command(world.learner, "/quiz", "a")
+            await slack.command(world.learner, "/quiz", "b")
+        client = web_client(slack)
+        await client.views_open(trigger_id=triggers[0], view=answer_modal("c"))
+        clock.now += 3.5
+        with pytest.raises(SlackApiError) as expired:
+            await client.views_open(trigger_id=triggers[1], view=answer_modal("c"))
+        assert expired.value.response["error"] == "expired_trigger_id"
+
+
+async def test_the_bench_flow_runs_through_the_bare_app(slack: FakeSlack, world: Workspace) -> None:
+    from bench.bare_slack import create_bare_app
+    from tests.fakeslack.session_driver import run_session
+
+    async with running_app(slack, create_bare_app(web_client(slack))):
+        run = await run_session(slack, world.learner, "start kind:flashcard count:3")
+    assert run.finished
+    assert [s.action for s in run.steps] == ["start"] + ["Reveal answer", "Good"] * 3
+    assert run.message is not None and run.message.text == "Session complete"
+    assert run.message.edits == 6
+
+
+async def test_a_click_on_an_ephemeral_message_is_answered_through_response_url(
+    slack: FakeSlack, world: Workspace
+) -> None:
+    bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+    choice = [
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "resume",
+                    "text": {"type": "plain_text", "text": "Resume"},
+                },
+                {
+                    "type": "button",
+                    "action_id": "new",
+                    "text": {"type": "plain_text", "text": "Start new"},
+                },
+            ],
+        }
+    ]
+
+    @bolt.command("/quiz")
+    async def quiz(ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(text="A session is open", blocks=choice)
+
+    @bolt.action("resume")
+    async def resume(ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(replace_original=True, text="Resumed")
+
+    @bolt.action("new")
+    async def new(ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(response_type="in_channel", text="Alice started a new session")
+
+    async with running_app(slack, bolt):
+        start = await slack.command(world.learner, "/quiz", "start")
+        prompt = await start.wait_reply()
+        assert prompt.ephemeral_to is world.learner and prompt.labels == ["Resume", "Start new"]
+        with pytest.raises(LookupError):
+            await slack.click(world.learner2, prompt, "Resume")  # bob cannot see it
+        with pytest.raises(SlackApiError):
+            await web_client(slack).chat_update(channel=prompt.channel.id, ts=prompt.ts, text="x")
+        click = await slack.click(world.learner, prompt, "Resume")
+        assert click.envelope.payload["container"]["is_ephemeral"] is True
+        assert "message" not in click.envelope.payload
+        await click.wait_update()
+        assert prompt.text == "Resumed" and prompt.ephemeral_to is world.learner
+        other = await slack.click(world.learner, prompt, "Resume", as_of=0)
+        assert other.acked  # a stale client still shows the buttons
+        public = await (await slack.click(world.learner, prompt, "Start new", as_of=0)).wait_reply()
+        assert public.ephemeral_to is None and public.response_type == "in_channel"
+
+
+async def test_views_update_refuses_a_stale_hash(slack: FakeSlack, world: Workspace) -> None:
+    client = web_client(slack)
+    home = {
+        "type": "home",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "1"}}],
+    }
+    first = await client.views_publish(user_id=world.learner.id, view=home)
+    view_id, old_hash = first["view"]["id"], first["view"]["hash"]
+    await client.views_publish(user_id=world.learner.id, view=home, hash=old_hash)
+    with pytest.raises(SlackApiError) as conflict:
+        await client.views_update(view_id=view_id, view=home, hash=old_hash)
+    assert conflict.value.response["error"] == "hash_conflict"
+    assert len(slack.home(world.learner).versions) == 2  # type: ignore[union-attr]
+    with pytest.raises(SlackApiError) as modal_without_title:
+        await client.views_update(view_id=view_id, view={"type": "modal", "blocks": []})
+    assert modal_without_title.value.response["error"] == "invalid_arguments"
+
+
+async def test_a_click_after_a_restart_reaches_the_new_process(
+    slack: FakeSlack, world: Workspace
+) -> None:
+    async with running_app(slack, tiny_app(web_client(slack))):
+        await slack.command(world.learner, "/quiz", "start")
+        card = await slack.wait_dm(world.learner)
+    assert not slack.connected
+    # Sent while no app is connected: Slack keeps it for the next connection here.
+    pending = await slack.click(world.learner, card, "Reveal answer", wait_ack=False)
+    assert not pending.acked
+    async with running_app(slack, tiny_app(web_client(slack))):
+        await pending.wait_ack()
+        await pending.wait_update()
+    assert card.labels == ["Good"]
+    assert pending.envelope.connection == 2
+
+
+async def test_a_fault_can_pick_its_calls(slack: FakeSlack, world: Workspace) -> None:
+    client = web_client(slack)
+    alice_dm = slack.dm(world.learner)
+    fault = slack.fail(
+        "chat.postMessage", "channel_not_found", when=lambda p: p.get("channel") == alice_dm.id
+    )
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_postMessage(channel=alice_dm.id, text="reminder")
+    assert refused.value.response["error"] == "channel_not_found"
+    await client.chat_postMessage(channel=slack.dm(world.learner2).id, text="reminder")
+    assert fault.hits == 1
+    assert [m.text for m in slack.dm_messages(world.learner2)] == ["reminder"]
+    slack.clear_faults()
+    await client.chat_postMessage(channel=alice_dm.id, text="reminder")
+    assert len(slack.dm_messages(world.learner)) == 1
+
+
+async def test_typed_command_text_is_escaped_as_slack_does(
+    slack: FakeSlack, world: Workspace
+) -> None:
+    bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+
+    @bolt.command("/quiz")
+    async def quiz(ack: AsyncAck) -> None:
+        await ack()
+
+    async with running_app(slack, bolt):
+        action = await slack.command(
+            world.admin,
+            "/quiz",
+            "daily channel:#general time:09:00 deck:a<b&c @bob @here",
+            typed=True,
+        )
+        raw = await slack.command(world.admin, "/quiz", "channel:#general")
+    general = slack.general.id
+    assert action.envelope.payload["text"] == (
+        f"daily channel:<#{general}|general> time:09:00 deck:a&lt;b&amp;c"
+        f" <@{world.learner2.id}|bob> <!here>"
+    )
+    assert raw.envelope.payload["text"] == "channel:#general"
+
+
+async def test_conversations_info_and_permalinks(slack: FakeSlack, world: Workspace) -> None:
+    client = web_client(slack)
+    info = await client.conversations_info(channel=slack.general.id)
+    assert (info["channel"]["name"], info["channel"]["is_im"]) == ("general", False)
+    posted = await client.chat_postMessage(channel=world.learner.id, text="card")
+    assert posted["channel"] == slack.dm(world.learner).id  # a user id posts in the DM
+    link = await client.chat_getPermalink(channel=posted["channel"], message_ts=posted["ts"])
+    assert link["permalink"].endswith(posted["ts"].replace(".", ""))
+    with pytest.raises(SlackApiError) as missing:
+        await client.conversations_info(channel="C0MISSING0")
+    assert missing.value.response["error"] == "channel_not_found"
+
+
+async def test_two_app_instances_share_the_envelopes_in_turn(
+    slack: FakeSlack, world: Workspace
+) -> None:
+    handled: list[str] = []
+
+    def instance(name: str) -> AsyncApp:
+        bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+
+        @bolt.command("/quiz")
+        async def quiz(ack: AsyncAck) -> None:
+            handled.append(name)
+            await ack(text=f"from {name}")
+
+        return bolt
+
+    slack.socket.round_robin = True
+    async with running_app(slack, instance("one")), running_app(slack, instance("two")):
+        actions = [await slack.command(world.learner, "/quiz", "stats") for _ in range(4)]
+    assert [a.envelope.connection for a in actions] == [1, 2, 1, 2]
+    assert handled == ["one", "two", "one", "two"]
+    assert [a.ack for a in actions][:2] == [{"text": "from one"}, {"text": "from two"}]
+
+
+async def test_a_submission_ack_is_applied_or_reported(slack: FakeSlack, world: Workspace) -> None:
+    bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+    replies: list[dict[str, Any]] = [
+        {"response_action": "errors", "errors": {"nowhere": "x"}},
+        {"response_action": "update", "view": {**answer_modal("next"), "callback_id": "two"}},
+    ]
+
+    @bolt.command("/quiz")
+    async def quiz(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await bolt.client.views_open(trigger_id=body["trigger_id"], view=answer_modal("c"))
+
+    @bolt.view("explain")
+    async def submitted(ack: AsyncAck) -> None:
+        await ack(**replies.pop(0))
+
+    async with running_app(slack, bolt):
+        opened = await slack.command(world.learner, "/quiz", "start")
+        modal = await opened.wait_view()
+        await slack.submit_view(world.learner, modal, {"text": "first"})
+        assert modal.errors == {} and not modal.closed
+        with pytest.raises(FakeSlackProblem, match="must name input block_ids"):
+            slack.check()
+        slack.ack_problems.clear()
+        await slack.submit_view(world.learner, modal, {"text": "second"})
+        assert modal.callback_id == "two" and modal.private_metadata == "next"
+        assert not modal.closed
+        with pytest.raises(ValueError, match="required"):
+            await slack.submit_view(world.learner, modal, {})
