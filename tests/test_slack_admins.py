@@ -28,6 +28,11 @@ def response(data: dict[str, Any], status: int = 200) -> AsyncSlackResponse:
     )
 
 
+def api_error(error: str, status: int = 200) -> SlackApiError:
+    data = {"ok": False, "error": error}
+    return SlackApiError(error, response(data, status))  # type: ignore[no-untyped-call]
+
+
 class UsersInfo:
     """Answers users.info from ``users``; an id in ``failing`` gets that Slack error."""
 
@@ -43,11 +48,9 @@ class UsersInfo:
             await asyncio.Event().wait()
         if user in self.failing:
             error = self.failing[user]
-            raise SlackApiError(error, response({"ok": False, "error": error}, 429))
+            raise api_error(error, 429)
         if user not in self.users:
-            raise SlackApiError(
-                "user_not_found", response({"ok": False, "error": "user_not_found"})
-            )
+            raise api_error("user_not_found")
         return response({"ok": True, "user": self.users[user]})
 
 

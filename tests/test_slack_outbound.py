@@ -44,7 +44,8 @@ def api_error(error: str, status: int = 200, headers: dict[str, str] | None = No
         headers=headers or {},
         status_code=status,
     )
-    return SlackApiError(f"The request to the Slack API failed. ({error})", response)
+    message = f"The request to the Slack API failed. ({error})"
+    return SlackApiError(message, response)  # type: ignore[no-untyped-call]
 
 
 def job(user: str = "U1") -> ReminderJob:
