@@ -59,6 +59,8 @@ class SlackUser:
     """The name lists show: display name, else real name, else the user name, else the id."""
     tz: str | None
     deleted: bool
+    team: str | None = None
+    """The user's home workspace (``team_id``); another one in a Slack Connect channel."""
 
 
 def _text(value: object) -> str:
@@ -88,7 +90,8 @@ def user_from(payload: Mapping[str, Any]) -> SlackUser:
         or user_id
     )
     tz = _text(payload.get("tz")) or None
-    return SlackUser(id=user_id, admin=admin, name=name, tz=tz, deleted=deleted)
+    team = _text(payload.get("team_id")) or None
+    return SlackUser(id=user_id, admin=admin, name=name, tz=tz, deleted=deleted, team=team)
 
 
 class Directory:
@@ -162,13 +165,21 @@ class Directory:
                 del self._cache[next(iter(self._cache))]  # dicts keep insertion order
         self._cache[user.id] = (now + self.ttl, user)
 
-    async def is_admin(self, user_id: str) -> bool:
-        """Whether ``user_id`` is a workspace admin or owner now; False if Slack can't say."""
+    async def is_admin(self, user_id: str, team_id: str | None = None) -> bool:
+        """Whether ``user_id`` is a workspace admin or owner now; False if Slack can't say.
+
+        With ``team_id`` (the workspace asking), a user whose home workspace is another
+        one is refused: in a Slack Connect channel, ``is_admin`` speaks of *their*
+        organisation, not of this one.
+        """
         try:
-            return (await self.lookup(user_id)).admin
+            user = await self.lookup(user_id)
         except LookupFailed as exc:
             log.warning("admin check refused: %s", exc)
             return False
+        if team_id is not None and user.team is not None and user.team != team_id:
+            return False
+        return user.admin
 
     async def name(self, user_id: str) -> str | None:
         """The name to show for ``user_id``, or None when it cannot be looked up."""

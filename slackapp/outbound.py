@@ -394,13 +394,11 @@ class SlackOutbound:
         self,
         client: AsyncWebClient,
         daily: DailyQuestionService,
-        team_id: str,
         *,
         spacing: ChannelSpacing | None = None,
     ) -> None:
         self.client = client
         self.daily = daily
-        self.team_id = team_id
         self.spacing = spacing or ChannelSpacing()
         self._pending_counts: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -549,7 +547,7 @@ def start_outbound(ctx: Any, scheduler: AsyncIOScheduler | None = None) -> Remin
     """Start the Slack :class:`ReminderLoop` (reminders and the daily question) on
     ``scheduler``; the runner calls it once the app is connected, and awaits
     ``loop.stop()`` on shutdown."""
-    outbound = SlackOutbound(ctx.client, ctx.daily, ctx.team_id)
+    outbound = SlackOutbound(ctx.client, ctx.daily)
     loop = ReminderLoop(
         ctx.reminders,
         outbound,

@@ -180,3 +180,10 @@ async def test_names_come_from_the_same_cache(slack: UsersInfo):
     directory.forget("UMEMBER")
     assert await directory.name("UMEMBER") == "Name UMEMBER"
     assert slack.calls == ["UMEMBER", "UMEMBER"]
+
+
+async def test_an_admin_of_another_workspace_is_not_an_admin_here(slack: UsersInfo):
+    slack.users["UADMIN"]["team_id"] = "T1"
+    directory = Directory(slack)
+    assert await directory.is_admin("UADMIN", "T1")
+    assert not await directory.is_admin("UADMIN", "T2")
