@@ -39,6 +39,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -58,6 +59,12 @@ from bot.decks import McqCard
 from bot.pacing import Pacer, RetryAfter
 from bot.reminder_loop import PostResult, ReminderLoop
 from bot.services.daily import DailyAnswerResult, DailyPostJob, DailyQuestionService
+from slackapp.context import SlackContext
+from slackapp.escape import escape
+from slackapp.ids import review_action
+from slackapp.quiz import team_of
+from slackapp.render import Block, actions, button, context, option_label
+from slackapp.words import message_for
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -66,19 +73,22 @@ __all__ = [
     "CHANNEL_GAP",
     "CHANNEL_GONE",
     "DAILY_ACTION",
+    "DAILY_PREFIX",
     "DM_GONE",
-    "REVIEW_ACTION",
     "SLACK_DM_RATE",
     "ChannelSpacing",
     "SlackOutbound",
+    "build_outbound",
     "daily_blocks",
     "post_failure",
+    "register",
     "reminder_blocks",
     "reminder_failure",
     "reminder_text",
     "retry_after",
     "slack_error",
     "slack_pacer",
+    "start_outbound",
 ]
 
 log = logging.getLogger(__name__)
@@ -130,12 +140,12 @@ DAILY_ACTION = re.compile(
 )
 """The action id of a daily question's option button (post id, option, fingerprint)."""
 
-REVIEW_ACTION = "recall:review:{user}"
-"""The reminder DM's Start review button (handled by the learner flows)."""
+DAILY_PREFIX = re.compile(r"^recall:daily:")
 
-LETTERS = "ABCDE"
-BUTTON_TEXT_MAX = 75
-"""Slack's limit for a button's text."""
+
+def daily_action(post_id: int, index: int, option: str) -> str:
+    """The action id of option ``index`` of daily post ``post_id``."""
+    return f"recall:daily:{post_id}:o{index}{option_fingerprint(option)}"
 
 
 # -- Slack's errors -------------------------------------------------------------------
@@ -266,17 +276,6 @@ class ChannelSpacing:
 # -- words and blocks -------------------------------------------------------------------
 
 
-def escape(text: str) -> str:
-    """Slack's escaping of ``&``, ``<`` and ``>``: a mention in deck text stays text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def option_text(index: int, option: str) -> str:
-    """``A · WSGI``, cut to Slack's 75 characters (a button's plain text)."""
-    label = f"{LETTERS[index]} · {option}"
-    return label if len(label) <= BUTTON_TEXT_MAX else label[: BUTTON_TEXT_MAX - 1] + "…"
-
-
 def reminder_text(job: ReminderJob) -> str:
     """The reminder DM's words (the Start review button goes with them)."""
     parts: list[str] = []
@@ -295,26 +294,14 @@ def reminder_text(job: ReminderJob) -> str:
     return " ".join(parts)
 
 
-def _plain(text: str) -> dict[str, Any]:
-    return {"type": "plain_text", "text": text, "emoji": False}
-
-
-def reminder_blocks(job: ReminderJob) -> list[dict[str, Any]]:
+def reminder_blocks(job: ReminderJob) -> list[Block]:
     """The reminder DM: its words and a Start review button for its learner."""
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": reminder_text(job)}},
-        {
-            "type": "actions",
-            "block_id": "recall_reminder",
-            "elements": [
-                {
-                    "type": "button",
-                    "text": _plain("Start review"),
-                    "style": "primary",
-                    "action_id": REVIEW_ACTION.format(user=job.identity.external_id),
-                }
-            ],
-        },
+        actions(
+            [button("Start review", review_action(job.identity.external_id), "primary")],
+            block_id="recall_reminder",
+        ),
     ]
 
 
@@ -324,26 +311,21 @@ def count_text(answers: int, correct: int) -> str:
     return f"{answers} {people} · {correct} correct · answer with the buttons"
 
 
-def daily_blocks(post_id: int, card: McqCard, answers: int, correct: int) -> list[dict[str, Any]]:
+def daily_blocks(post_id: int, card: McqCard, answers: int, correct: int) -> list[Block]:
     """The public daily question: the question, one button per option, the count."""
     return [
         {
             "type": "section",
             "text": {"type": "mrkdwn", "text": f"*Question of the day*\n{escape(card.question)}"},
         },
-        {
-            "type": "actions",
-            "block_id": f"recall_daily_{post_id}",
-            "elements": [
-                {
-                    "type": "button",
-                    "text": _plain(option_text(index, option)),
-                    "action_id": f"recall:daily:{post_id}:o{index}{option_fingerprint(option)}",
-                }
+        actions(
+            [
+                button(option_label(index, option), daily_action(post_id, index, option))
                 for index, option in enumerate(card.options)
             ],
-        },
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": count_text(answers, correct)}]},
+            block_id=f"recall_daily_{post_id}",
+        ),
+        context(count_text(answers, correct)),
     ]
 
 
@@ -446,7 +428,7 @@ class SlackOutbound:
 
     # -- the daily question's buttons ----------------------------------------------------
 
-    async def answer_daily(self, body: Mapping[str, Any], respond: Respond) -> None:
+    async def answer_daily(self, body: dict[str, Any], respond: Respond) -> None:
         """A click on a daily option: record it, reply privately, update the public count.
 
         Call after ``ack()``. Anyone in the workspace may answer, once.
@@ -454,7 +436,7 @@ class SlackOutbound:
         action = (body.get("actions") or [{}])[0]
         match = DAILY_ACTION.match(str(action.get("action_id", "")))
         user = str((body.get("user") or {}).get("id", ""))
-        team = _team_of(body)
+        team = team_of(body)
         if match is None or not user:
             await _private(respond, "That button is not one Recall made, so nothing was done.")
             return
@@ -529,34 +511,69 @@ class SlackOutbound:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def _team_of(body: Mapping[str, Any]) -> str:
-    team = body.get("team")
-    if isinstance(team, Mapping) and team.get("id"):
-        return str(team["id"])
-    user = body.get("user")
-    if isinstance(user, Mapping) and user.get("team_id"):
-        return str(user["team_id"])
-    return ""
-
-
 async def _private(respond: Respond, text: str) -> None:
     await respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def start_outbound(ctx: Any, scheduler: AsyncIOScheduler | None = None) -> ReminderLoop:
-    """Start the Slack :class:`ReminderLoop` (reminders and the daily question) on
-    ``scheduler``; the runner calls it once the app is connected, and awaits
-    ``loop.stop()`` on shutdown."""
-    outbound = SlackOutbound(ctx.client, ctx.daily)
-    loop = ReminderLoop(
+def outbound_client(client: AsyncWebClient) -> AsyncWebClient:
+    """A Web API client like ``client`` (token, base URL, session) that never retries.
+
+    The app's client retries a 429 inside the call and a dropped connection once. For
+    what this module sends, a 429 must reach the pacer (which pauses every send, not
+    one) and a dropped connection must not be retried (the DM may have gone out, and
+    a duplicate reminder is worse than a missed one).
+    """
+    return AsyncWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        session=client.session,
+        retry_handlers=[],
+    )
+
+
+def register(app: AsyncApp, ctx: SlackContext) -> None:
+    """Register the daily question's option buttons on ``app`` (anyone may answer)."""
+    answers = SlackOutbound(outbound_client(ctx.client), ctx.daily)
+
+    @app.action(DAILY_PREFIX)
+    async def on_daily(ack: Respond, body: dict[str, Any], respond: Respond) -> None:
+        await ack()
+        try:
+            await answers.answer_daily(body, respond)
+        except Exception as exc:
+            await _private(respond, message_for(exc, ctx.clock()))
+
+
+def build_outbound(
+    ctx: SlackContext,
+    *,
+    pacer: Pacer | None = None,
+    spacing: ChannelSpacing | None = None,
+    interval: float | None = None,
+) -> ReminderLoop:
+    """The Slack :class:`ReminderLoop` over ``ctx`` (not started): it claims Slack's
+    learners and workspaces only, so the Discord bot may run beside it."""
+    sender = SlackOutbound(outbound_client(ctx.client), ctx.daily, spacing=spacing)
+    extra: dict[str, Any] = {} if interval is None else {"interval": interval}
+    return ReminderLoop(
         ctx.reminders,
-        outbound,
-        slack_pacer(),
+        sender,
+        pacer or slack_pacer(),
         platform=Platform.SLACK,
         clock=ctx.clock,
         daily=ctx.daily,
-        poster=outbound,
+        poster=sender,
         housekeeping=ctx.study.tidy_sessions,
+        **extra,
     )
+
+
+def start_outbound(ctx: SlackContext, scheduler: AsyncIOScheduler | None = None) -> ReminderLoop:
+    """Build and start the Slack reminder loop (reminders, the daily question) on
+    ``scheduler`` (a new one by default). The runner calls it once the app is
+    connected and awaits ``loop.stop()`` on shutdown (claimed but unsent reminders are
+    released for the next start)."""
+    loop = build_outbound(ctx)
     loop.start(scheduler)
     return loop

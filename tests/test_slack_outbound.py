@@ -186,7 +186,7 @@ def test_the_daily_question_escapes_deck_text_and_carries_its_option_ids():
     assert "&lt;!channel&gt; &amp; &lt;@U123&gt;" in text and "<!" not in text
     buttons = blocks[1]["elements"]
     assert buttons[0]["action_id"].startswith("recall:daily:42:o0")
-    assert buttons[0]["text"] == {"type": "plain_text", "text": "A · <!here>", "emoji": False}
+    assert buttons[0]["text"]["text"] == "A · &lt;!here&gt;"  # the label, escaped
     assert len(buttons[1]["text"]["text"]) == 75 and buttons[1]["text"]["text"].endswith("…")
     assert blocks[2]["elements"][0]["text"] == "3 answers · 1 correct · answer with the buttons"
 
