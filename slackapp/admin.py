@@ -124,7 +124,8 @@ async def require_admin(ctx: SlackContext, user_id: str, team_id: str | None = N
 
 
 async def _private(respond: Respond, text: str, blocks: list[Block] | None = None) -> None:
-    await respond(text=text, blocks=blocks or [], response_type="ephemeral", replace_original=False)
+    extra: dict[str, Any] = {} if blocks is None else {"blocks": blocks}
+    await respond(text=text, response_type="ephemeral", replace_original=False, **extra)
 
 
 # -- the command --------------------------------------------------------------------------
@@ -453,7 +454,10 @@ async def daily_set(ctx: SlackContext, team: str, command: DailySet, respond: Re
         schedule = await ctx.daily.configure(
             community_of(team), command.channel, command.time, command.zone, command.deck
         )
-    except (InvalidLocalTime, InvalidTimeZone) as exc:
+    except InvalidLocalTime as exc:
+        await _private(respond, f"'{fit(command.time, 20)}' is not a time. {escape(str(exc))}")
+        return
+    except InvalidTimeZone as exc:
         await _private(respond, escape(str(exc)))
         return
     except NoQuestions as exc:
