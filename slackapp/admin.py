@@ -71,6 +71,11 @@ NOT_ADMIN: Final = (
 NAME_LOOKUPS_MAX: Final = 2000
 """Export names looked up at most; past it the rest stay empty (as on Discord)."""
 NAME_LOOKUP_CONCURRENCY: Final = 5
+BOARD_NAMES_SECONDS: Final = 5.0
+"""A board page's ten names are looked up for at most this long."""
+EXPORT_NAMES_SECONDS: Final = 20.0
+"""The export's name look-ups stop after this long (``users.info`` is rate limited to
+about 100 a minute): names not found by then stay empty rather than hold the export."""
 NAME_MAX: Final = 60
 """A name on the board is cut to this (Slack display names can be long)."""
 
@@ -254,7 +259,9 @@ def _at(query: PageQuery, page: int) -> PageQuery:
     return PageQuery(query.period, query.metric, query.deck, page, query.shared)
 
 
-async def names_of(ctx: SlackContext, learners: Iterable[Identity]) -> dict[Identity, str]:
+async def names_of(
+    ctx: SlackContext, learners: Iterable[Identity], budget: float = EXPORT_NAMES_SECONDS
+) -> dict[Identity, str]:
     """Display names of Slack learners (a few look-ups at a time); unknown ones left out."""
     names: dict[Identity, str] = {}
     gate = asyncio.Semaphore(NAME_LOOKUP_CONCURRENCY)
@@ -268,7 +275,11 @@ async def names_of(ctx: SlackContext, learners: Iterable[Identity]) -> dict[Iden
         if name is not None:
             names[who] = name
 
-    await asyncio.gather(*(look_up(who) for who in dict.fromkeys(learners)))
+    try:
+        async with asyncio.timeout(budget):
+            await asyncio.gather(*(look_up(who) for who in dict.fromkeys(learners)))
+    except TimeoutError:
+        log.info("name look-ups stopped after %.0fs: %d names found", budget, len(names))
     return names
 
 
@@ -283,7 +294,7 @@ async def _board(
         query.page,
         viewer=Identity(Platform.SLACK, user),
     )
-    names = await names_of(ctx, [row.learner for row in board.rows])
+    names = await names_of(ctx, [row.learner for row in board.rows], BOARD_NAMES_SECONDS)
     return board_title(board), board_blocks(board, names, shared=query.shared)
 
 

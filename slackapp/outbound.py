@@ -62,7 +62,7 @@ from bot.services.daily import DailyAnswerResult, DailyPostJob, DailyQuestionSer
 from slackapp.context import SlackContext
 from slackapp.escape import escape
 from slackapp.ids import review_action
-from slackapp.quiz import team_of
+from slackapp.quiz import first_contact, team_of
 from slackapp.render import Block, actions, button, context, option_label
 from slackapp.words import message_for
 
@@ -540,6 +540,11 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     async def on_daily(ack: Respond, body: dict[str, Any], respond: Respond) -> None:
         await ack()
         try:
+            user = str((body.get("user") or {}).get("id", ""))
+            if user:
+                # A member whose first click on Recall is this one starts in the zone
+                # Slack reports for them, as with a first command.
+                await first_contact(ctx, user)
             await answers.answer_daily(body, respond)
         except Exception as exc:
             await _private(respond, message_for(exc, ctx.clock()))

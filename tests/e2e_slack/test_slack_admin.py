@@ -112,6 +112,9 @@ async def test_a_daily_question_answered_by_members_ranks_them_by_name_without_m
     assert second.startswith("✗ Not quite.")
     again = await answer(slack_recall, world.learner, post, right)
     assert again == "You already answered today's question."
+    # Bob's first contact with Recall was that click: he starts in the zone Slack gives.
+    bob = await slack_recall.ctx.reports.learner_stats(Identity(Platform.SLACK, world.learner2.id))
+    assert bob.time_zone == "America/New_York" and bob.reviews == 1
     await fake.wait_until(lambda: "2 answers · 1 correct" in post.all_text(), what="the count")
 
     board = await reply_to(slack_recall, world.admin, "leaderboard period:week metric:xp")
@@ -140,6 +143,15 @@ async def test_the_leaderboard_pages_and_a_demoted_admin_is_refused_within_a_min
     click = await fake.click(world.admin, board, "Next")
     page = await click.wait_update()
     assert "Page 2 of 2" in page.all_text() and page.labels == ["Previous"]
+
+    # A public board's pages are anyone's: a member's click shows them page 2 privately,
+    # and the channel's board stays as it was.
+    public = await reply_to(slack_recall, world.admin, "leaderboard public:true")
+    assert public.ephemeral_to is None and public.labels == ["Next"]
+    member_click = await fake.click(world.learner, public, "Next")
+    copy = await member_click.wait_reply()
+    assert copy.ephemeral_to is world.learner and "Page 2 of 2" in copy.all_text()
+    assert public.edits == 0 and "Page 1 of 2" in public.all_text()
 
     world.admin.is_admin = False  # demoted in Slack; the app's answer is a minute old at most
     slack_recall.clock.advance(timedelta(seconds=61))
