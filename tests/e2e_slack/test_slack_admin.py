@@ -201,3 +201,18 @@ async def test_daily_with_a_bad_zone_or_time_says_so_and_saves_nothing(
     time = await reply_to(slack_recall, ada, f"daily channel:{general} time:25:00 zone:UTC")
     assert "25:00" in time.text
     assert await slack_recall.ctx.daily.schedule(workspace(slack_recall)) is None
+
+
+async def test_a_name_that_tries_to_ping_is_shown_as_text(slack_recall: SlackRecall) -> None:
+    fake, world = slack_recall.fake, slack_recall.world
+    post = await daily_post(slack_recall, world.admin)
+    for name in ("<!channel>", "<@" + world.admin.id + ">", "=cmd|' /C calc'!A0"):
+        await answer(slack_recall, fake.add_user(name), post, 0)
+    board = await reply_to(slack_recall, world.admin, "leaderboard public:true")
+    text = board.all_text()
+    assert "&lt;!channel&gt;" in text and f"&lt;@{world.admin.id}&gt;" in text
+    assert "<!channel>" not in text and "<@" not in text
+    await reply_to(slack_recall, world.admin, "export")
+    (exported,) = fake.files(fake.dm(world.admin))
+    names = {row[1] for row in csv.reader(io.StringIO(exported.content.decode(CSV_ENCODING)))}
+    assert "'=cmd|' /C calc'!A0" in names  # a formula stays text in a spreadsheet
