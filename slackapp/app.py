@@ -10,8 +10,9 @@ Admin subcommands go to :mod:`slackapp.admin`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -19,13 +20,31 @@ from slack_bolt.async_app import AsyncApp
 from slackapp import admin, commands, home, quiz
 from slackapp.context import SlackContext
 from slackapp.escape import escape
-from slackapp.ids import FORGET_PREFIX, MODAL_PREFIX, QUIZ_PREFIX, REVIEW_PREFIX
+from slackapp.ids import ANSWER_BLOCK, FORGET_PREFIX, MODAL_PREFIX, QUIZ_PREFIX, REVIEW_PREFIX
 from slackapp.words import message_for
 
 log = logging.getLogger(__name__)
 
 Ack = Callable[..., Awaitable[Any]]
 COMMAND = "/quiz"
+SLOW_DOWN = (
+    "Slow down a little: Recall is still working on your last clicks. Try again in a moment."
+)
+
+
+@contextlib.contextmanager
+def admitted(ctx: SlackContext, user_id: str) -> Iterator[bool]:
+    """Whether the user's command or click may be processed now (the per-user limit of
+    :mod:`bot.core.throttle`); an admitted one holds its slot until its work is done,
+    after the acknowledgement too. A refusal costs no database work."""
+    key = hash(user_id)  # the limiter keys on ints; a str's hash is stable in a process
+    if not ctx.limiter.try_begin(key):
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        ctx.limiter.end(key)
 
 
 def create_app(ctx: SlackContext, *, name: str = "recall") -> AsyncApp:
@@ -41,6 +60,13 @@ def create_app(ctx: SlackContext, *, name: str = "recall") -> AsyncApp:
 
     @app.command(COMMAND)
     async def on_quiz(ack: Ack, body: dict[str, Any], respond: quiz.Respond) -> None:
+        with admitted(ctx, quiz.user_of(body)) as ok:
+            if not ok:
+                await ack(response_type="ephemeral", text=SLOW_DOWN)
+                return
+            await _on_quiz(ack, body, respond)
+
+    async def _on_quiz(ack: Ack, body: dict[str, Any], respond: quiz.Respond) -> None:
         parsed = commands.parse(str(body.get("text") or ""))
         if isinstance(parsed, commands.Usage):
             await ack(response_type="ephemeral", text=escape(parsed.text))
@@ -65,28 +91,44 @@ def create_app(ctx: SlackContext, *, name: str = "recall") -> AsyncApp:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: quiz.Respond
     ) -> None:
         await ack()
-        await quiz.on_quiz_click(ctx, body, action, respond)
+        with admitted(ctx, quiz.user_of(body)) as ok:
+            if not ok:
+                await quiz.tell(ctx, body, respond, SLOW_DOWN)
+                return
+            await quiz.on_quiz_click(ctx, body, action, respond)
 
     @app.action(FORGET_PREFIX)
     async def on_forget_click(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: quiz.Respond
     ) -> None:
         await ack()
-        try:
-            await quiz.on_forget_click(ctx, body, action, respond)
-        except Exception as exc:
-            await quiz.tell(ctx, body, respond, message_for(exc, ctx.clock()))
+        with admitted(ctx, quiz.user_of(body)) as ok:
+            if not ok:
+                await quiz.tell(ctx, body, respond, SLOW_DOWN)
+                return
+            try:
+                await quiz.on_forget_click(ctx, body, action, respond)
+            except Exception as exc:
+                await quiz.tell(ctx, body, respond, message_for(exc, ctx.clock()))
 
     @app.action(REVIEW_PREFIX)
     async def on_review_click(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: quiz.Respond
     ) -> None:
         await ack()
-        await home.on_review_click(ctx, body, action, respond)
+        with admitted(ctx, quiz.user_of(body)) as ok:
+            if not ok:
+                await quiz.tell(ctx, body, respond, SLOW_DOWN)
+                return
+            await home.on_review_click(ctx, body, action, respond)
 
     @app.view(MODAL_PREFIX)
     async def on_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        await quiz.on_answer(ctx, body, view, ack)
+        with admitted(ctx, quiz.user_of(body)) as ok:
+            if not ok:
+                await ack(response_action="errors", errors={ANSWER_BLOCK: SLOW_DOWN})
+                return
+            await quiz.on_answer(ctx, body, view, ack)
 
     @app.event("app_home_opened")
     async def on_home_opened(event: dict[str, Any]) -> None:
@@ -104,4 +146,4 @@ def create_app(ctx: SlackContext, *, name: str = "recall") -> AsyncApp:
     return app
 
 
-__all__ = ["COMMAND", "create_app"]
+__all__ = ["COMMAND", "SLOW_DOWN", "admitted", "create_app"]

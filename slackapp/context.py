@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.clock import Clock
+from bot.core.throttle import InteractionLimiter
 from bot.decks import DeckLibrary
 from bot.engine import Engine
 from bot.services.daily import DailyQuestionService
@@ -39,6 +40,8 @@ class SlackContext:
     known: set[str] = field(default_factory=set)
     """Slack users already seen as learners by this process: a cache that saves a read
     per command (see :func:`slackapp.quiz.first_contact`); empty after a restart."""
+    limiter: InteractionLimiter = field(default_factory=InteractionLimiter)
+    """The per-user limit on commands and clicks (:mod:`bot.core.throttle`), as on Discord."""
 
 
 def from_engine(engine: Engine, client: AsyncWebClient, settings: Settings) -> SlackContext:

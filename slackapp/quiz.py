@@ -36,7 +36,14 @@ from bot.services.study import StepView, Where
 from slackapp import commands as cmd
 from slackapp.context import SlackContext
 from slackapp.escape import escape
-from slackapp.ids import ANSWER_BLOCK, ANSWER_INPUT, forget_action, parse_forget, parse_quiz
+from slackapp.ids import (
+    ANSWER_BLOCK,
+    ANSWER_INPUT,
+    forget_action,
+    parse_forget,
+    parse_modal,
+    parse_quiz,
+)
 from slackapp.render import ANSWER_MAX, Block, answer_modal, button, render_step
 from slackapp.words import (
     EMPTY_ANSWER,
@@ -368,8 +375,6 @@ async def on_answer(
     close the modal or show errors in it, so the grade is awaited (up to
     :data:`GRADING_WAIT`) before acknowledging: an empty answer or a stale card is
     said inside the modal, which stays open with the learner's text."""
-    from slackapp.ids import parse_modal
-
     parsed = parse_modal(str(view.get("callback_id", "")))
     if parsed is None:
         await ack(response_action="errors", errors={ANSWER_BLOCK: FORGED})
@@ -384,19 +389,23 @@ async def on_answer(
     try:
         new = await asyncio.wait_for(asyncio.shield(grading), GRADING_WAIT)
     except TimeoutError:
-        await ack()  # the modal closes; the message shows the grade once it is in
+        # Slow storage: close the modal in time; the message shows the grade once in.
+        await ack()
         try:
             new = await grading
         except Exception as exc:
             dm = await open_dm(ctx, user_of(body))
             await ctx.client.chat_postMessage(channel=dm, text=message_for(exc, ctx.clock()))
             return
-    except (RecallError, Exception) as exc:
+    except Exception as exc:
+        # Already answered, not yours, over, storage trouble: said in the modal, which
+        # stays open with the learner's text so that nothing they wrote is lost.
         await ack(response_action="errors", errors={ANSWER_BLOCK: message_for(exc, ctx.clock())})
         return
     else:
         await ack()
-    message = str(view.get("private_metadata") or "") or new.session.message
+    # The message the database knows first; the modal's own note only if it has none.
+    message = new.session.message or str(view.get("private_metadata") or "") or None
     await update_session(ctx, new, message)
 
 

@@ -14,6 +14,8 @@ import logging
 import secrets
 from datetime import datetime
 
+from slack_sdk.errors import SlackApiError
+
 from bot.core.errors import (
     EmptyAnswer,
     NothingReason,
@@ -131,6 +133,13 @@ def message_for(error: BaseException, now: datetime) -> str:
     if isinstance(error, InvalidTimeZone | InvalidLocalTime):
         return escape(str(error)[:300])
     error_id = secrets.token_hex(4)
+    if isinstance(error, SlackApiError):
+        code = str(error.response.get("error") or "an error")
+        log.warning("Slack refused a call %s: %s", error_id, code)
+        return (
+            f"Slack refused a request of Recall's ({escape(code[:60])}), so this step may "
+            f"not show. Please try again in a moment. (error id {error_id})"
+        )
     if isinstance(error, StorageError):
         log.warning("storage error %s: %s", error_id, error)
         return (

@@ -3,6 +3,8 @@ in the learner's DM, each click updates that one message, the summary ends it.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core.learner import Identity, Platform
 from tests.e2e_slack.harness import SlackRecall
 
@@ -36,3 +38,25 @@ async def test_flashcard_session_in_the_dm(slack_recall: SlackRecall) -> None:
     stats = await slack_recall.ctx.reports.learner_stats(Identity(Platform.SLACK, alice.id))
     assert stats.reviews == 2
     assert stats.time_zone == "Europe/Paris"
+
+
+async def test_review_brings_back_the_due_cards(slack_recall: SlackRecall) -> None:
+    alice = slack_recall.world.learner
+    nothing = await slack_recall.quiz(alice, "review")
+    assert "Nothing is due right now." in (await nothing.wait_reply()).text
+
+    _, card = await slack_recall.start_session(
+        alice, "start deck:django-wsgi-asgi kind:flashcard count:2"
+    )
+    card = await slack_recall.click(alice, card, "Reveal answer")
+    card = await slack_recall.click(alice, card, "Again")  # due again a minute later
+    card = await slack_recall.click(alice, card, "Reveal answer")
+    card = await slack_recall.click(alice, card, "Easy")  # due in days
+    assert "Next review:* in 1 minute" in card.all_text()
+
+    early = await slack_recall.quiz(alice, "review")
+    assert "The next one is due in 1 minute." in (await early.wait_reply()).text
+    slack_recall.clock.advance(timedelta(minutes=2))
+    _, due = await slack_recall.start_session(alice, "review")
+    assert "card 1 of 1" in due.all_text()
+    assert due.labels == ["Reveal answer", "Stop"]
