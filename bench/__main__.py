@@ -1,8 +1,9 @@
 """``make bench`` / ``python -m bench [--quick]``: every benchmark, one after another.
 
 In order: the end-to-end load (Recall's process vs a bare discord.py bot, which
-also gives the bot's peak memory at 400 concurrent sessions), storage at scale
-(answer writes and due-card selection at 1,000,000 reviews vs empty), the
+also gives the bot's peak memory at 400 concurrent sessions), the same for the
+Slack app against the fake Slack (``bench.slack_bench``, vs a bare slack-bolt
+app), storage at scale (answer writes and due-card selection at 1,000,000 reviews vs empty), the
 moderator views and leaderboard at scale (``bench.queries_bench``), the reminder
 pipeline (``bench.reminders_bench``), hostile deck files (``bench.decks_bench``),
 deck imports (``bench.imports_bench``) and explain grading of 4,000-character
@@ -23,6 +24,7 @@ from bench.workdir import run_child
 
 QUICK_ARGS = {
     "bench.e2e_bench": ["--quick"],
+    "bench.slack_bench": ["--quick"],
     "bench.storage_bench": ["--quick"],
     "bench.queries_bench": ["--repeats", "5"],
     "bench.reminders_bench": ["--learners", "2000"],

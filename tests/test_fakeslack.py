@@ -380,7 +380,7 @@ async def test_unknown_channel_and_bad_blocks_are_refused(
     with pytest.raises(SlackApiError) as invalid:
         await client.chat_postMessage(channel=slack.general.id, text="q", blocks=long_label)
     assert invalid.value.response["error"] == "invalid_blocks"
-    with pytest.raises(SlackApiError) as no_text:
+    with pytest.raises(SlackApiError) as no_text, pytest.warns(UserWarning, match="text"):
         await client.chat_postMessage(channel=slack.general.id)
     assert no_text.value.response["error"] == "no_text"
 
@@ -522,3 +522,175 @@ async def test_ack_text_is_shown_to_the_user_alone(slack: FakeSlack, world: Work
         assert reply.text == "Usage: /quiz start" and reply.ephemeral_to is world.learner
     assert slack.stray_acks == []
     slack.check()
+
+
+class ManualClock:
+    """The fake's clock, moved by hand (for the time-based refusals)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_channel_post_limit_answers_429_until_the_interval_passed() -> None:
+    clock = ManualClock()
+    async with FakeSlack(clock=clock) as slack:
+        slack.limit_channel_posts(1.0)
+        client = web_client(slack)
+        await client.chat_postMessage(channel=slack.general.id, text="daily question")
+        with pytest.raises(SlackApiError) as limited:
+            await client.chat_postMessage(channel=slack.general.id, text="too soon")
+        assert limited.value.response.status_code == 429
+        assert limited.value.response.headers["Retry-After"] == "1"
+        other = slack.create_channel("random")
+        await client.chat_postMessage(channel=other.id, text="another channel is free")
+        clock.now += 1.0
+        await client.chat_postMessage(channel=slack.general.id, text="a second later")
+        texts = [m.text for m in slack.channel_messages(slack.general)]
+        assert texts == ["daily question", "a second later"]
+
+
+async def test_an_old_trigger_id_is_expired_when_the_ttl_is_on() -> None:
+    clock = ManualClock()
+    async with FakeSlack(clock=clock) as slack:
+        world = build_workspace(slack)
+        slack.trigger_ttl = 3.0
+        bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+        triggers: list[str] = []
+
+        @bolt.command("/quiz")
+        async def quiz(ack: AsyncAck, body: dict[str, Any]) -> None:
+            await ack()
+            triggers.append(body["trigger_id"])
+
+        async with running_app(slack, bolt):
+            await slack.command(world.learner, "/quiz", "a")
+            await slack.command(world.learner, "/quiz", "b")
+        client = web_client(slack)
+        await client.views_open(trigger_id=triggers[0], view=answer_modal("c"))
+        clock.now += 3.5
+        with pytest.raises(SlackApiError) as expired:
+            await client.views_open(trigger_id=triggers[1], view=answer_modal("c"))
+        assert expired.value.response["error"] == "expired_trigger_id"
+
+
+async def test_the_bench_flow_runs_through_the_bare_app(slack: FakeSlack, world: Workspace) -> None:
+    from bench.bare_slack import create_bare_app
+    from tests.fakeslack.session_driver import run_session
+
+    async with running_app(slack, create_bare_app(web_client(slack))):
+        run = await run_session(slack, world.learner, "start kind:flashcard count:3")
+    assert run.finished
+    assert [s.action for s in run.steps] == ["start"] + ["Reveal answer", "Good"] * 3
+    assert run.message is not None and run.message.text == "Session complete"
+    assert run.message.edits == 6
+
+
+async def test_a_click_on_an_ephemeral_message_is_answered_through_response_url(
+    slack: FakeSlack, world: Workspace
+) -> None:
+    bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+    choice = [
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "resume",
+                    "text": {"type": "plain_text", "text": "Resume"},
+                },
+                {
+                    "type": "button",
+                    "action_id": "new",
+                    "text": {"type": "plain_text", "text": "Start new"},
+                },
+            ],
+        }
+    ]
+
+    @bolt.command("/quiz")
+    async def quiz(ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(text="A session is open", blocks=choice)
+
+    @bolt.action("resume")
+    async def resume(ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(replace_original=True, text="Resumed")
+
+    @bolt.action("new")
+    async def new(ack: AsyncAck, respond: AsyncRespond) -> None:
+        await ack()
+        await respond(response_type="in_channel", text="Alice started a new session")
+
+    async with running_app(slack, bolt):
+        start = await slack.command(world.learner, "/quiz", "start")
+        prompt = await start.wait_reply()
+        assert prompt.ephemeral_to is world.learner and prompt.labels == ["Resume", "Start new"]
+        with pytest.raises(LookupError):
+            await slack.click(world.learner2, prompt, "Resume")  # bob cannot see it
+        with pytest.raises(SlackApiError):
+            await web_client(slack).chat_update(channel=prompt.channel.id, ts=prompt.ts, text="x")
+        click = await slack.click(world.learner, prompt, "Resume")
+        assert click.envelope.payload["container"]["is_ephemeral"] is True
+        assert "message" not in click.envelope.payload
+        await click.wait_update()
+        assert prompt.text == "Resumed" and prompt.ephemeral_to is world.learner
+        other = await slack.click(world.learner, prompt, "Resume", as_of=0)
+        assert other.acked  # a stale client still shows the buttons
+        public = await (await slack.click(world.learner, prompt, "Start new", as_of=0)).wait_reply()
+        assert public.ephemeral_to is None and public.response_type == "in_channel"
+
+
+async def test_views_update_refuses_a_stale_hash(slack: FakeSlack, world: Workspace) -> None:
+    client = web_client(slack)
+    home = {
+        "type": "home",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "1"}}],
+    }
+    first = await client.views_publish(user_id=world.learner.id, view=home)
+    view_id, old_hash = first["view"]["id"], first["view"]["hash"]
+    await client.views_publish(user_id=world.learner.id, view=home, hash=old_hash)
+    with pytest.raises(SlackApiError) as conflict:
+        await client.views_update(view_id=view_id, view=home, hash=old_hash)
+    assert conflict.value.response["error"] == "hash_conflict"
+    assert len(slack.home(world.learner).versions) == 2  # type: ignore[union-attr]
+    with pytest.raises(SlackApiError) as modal_without_title:
+        await client.views_update(view_id=view_id, view={"type": "modal", "blocks": []})
+    assert modal_without_title.value.response["error"] == "invalid_arguments"
+
+
+async def test_a_click_after_a_restart_reaches_the_new_process(
+    slack: FakeSlack, world: Workspace
+) -> None:
+    async with running_app(slack, tiny_app(web_client(slack))):
+        await slack.command(world.learner, "/quiz", "start")
+        card = await slack.wait_dm(world.learner)
+    assert not slack.connected
+    # Sent while no app is connected: Slack keeps it for the next connection here.
+    pending = await slack.click(world.learner, card, "Reveal answer", wait_ack=False)
+    assert not pending.acked
+    async with running_app(slack, tiny_app(web_client(slack))):
+        await pending.wait_ack()
+        await pending.wait_update()
+    assert card.labels == ["Good"]
+    assert pending.envelope.connection == 2
+
+
+async def test_a_fault_can_pick_its_calls(slack: FakeSlack, world: Workspace) -> None:
+    client = web_client(slack)
+    alice_dm = slack.dm(world.learner)
+    fault = slack.fail(
+        "chat.postMessage", "channel_not_found", when=lambda p: p.get("channel") == alice_dm.id
+    )
+    with pytest.raises(SlackApiError) as refused:
+        await client.chat_postMessage(channel=alice_dm.id, text="reminder")
+    assert refused.value.response["error"] == "channel_not_found"
+    await client.chat_postMessage(channel=slack.dm(world.learner2).id, text="reminder")
+    assert fault.hits == 1
+    assert [m.text for m in slack.dm_messages(world.learner2)] == ["reminder"]
+    slack.clear_faults()
+    await client.chat_postMessage(channel=alice_dm.id, text="reminder")
+    assert len(slack.dm_messages(world.learner)) == 1

@@ -265,6 +265,10 @@ class Driver:
         for candidate in buttons:
             if (candidate.get("text") or {}).get("text") == button:
                 return candidate
+        # "Good" finds "Good · 3d" (grade buttons show the interval after a middle dot).
+        for candidate in buttons:
+            if str((candidate.get("text") or {}).get("text", "")).startswith(button + " · "):
+                return candidate
         return None
 
     async def click(
@@ -280,6 +284,9 @@ class Driver:
         timeout: float = 5.0,
     ) -> Action:
         """``user`` clicks ``button`` (an action_id or the button's text) on ``target``.
+
+        A text also finds a button whose label goes on with `` · `` (``"Good"`` finds
+        ``"Good · 3d"``).
 
         ``target`` is a message (ephemeral or not) or a view (modal, Home tab).
         ``as_of=n`` clicks the message as shown in ``message.versions[n]`` (a stale

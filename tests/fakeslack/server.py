@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -91,18 +91,42 @@ class FakeSlack(SlackState):
         return f"ws://127.0.0.1:{self.port}"
 
     # ------------------------------------------------------------------ faults
-    def rate_limit(self, method: str, *, times: int | None = 1, retry_after: int = 1) -> Fault:
+    def rate_limit(
+        self,
+        method: str,
+        *,
+        times: int | None = 1,
+        retry_after: int = 1,
+        when: Callable[[JSON], bool] | None = None,
+    ) -> Fault:
         """Answer the next ``times`` calls of ``method`` (``"*"``: any) with HTTP 429
-        ``ratelimited`` and ``Retry-After: retry_after`` (whole seconds, as Slack)."""
-        fault = Fault(method, times, "ratelimited", retry_after)
+        ``ratelimited`` and ``Retry-After: retry_after`` (whole seconds, as Slack).
+        ``when`` picks the calls by their parameters (e.g. one channel)."""
+        fault = Fault(method, times, "ratelimited", retry_after, when=when)
         self.api.faults.append(fault)
         return fault
 
-    def fail(self, method: str, error: str, *, times: int | None = None) -> Fault:
-        """Answer calls of ``method`` with ``{"ok": false, "error": error}``."""
-        fault = Fault(method, times, error)
+    def fail(
+        self,
+        method: str,
+        error: str,
+        *,
+        times: int | None = None,
+        when: Callable[[JSON], bool] | None = None,
+    ) -> Fault:
+        """Answer calls of ``method`` with ``{"ok": false, "error": error}`` (HTTP 200, as
+        Slack); ``when`` picks the calls by their parameters."""
+        fault = Fault(method, times, error, when=when)
         self.api.faults.append(fault)
         return fault
+
+    def limit_channel_posts(self, interval: float | None = 1.0) -> None:
+        """Refuse a chat.postMessage that comes less than ``interval`` seconds (fake's clock)
+        after the previous one in the same channel: HTTP 429 ``ratelimited`` with
+        ``Retry-After`` (Slack allows about one message a second per channel).
+        ``None`` lifts the limit."""
+        self.post_interval = interval
+        self.last_post_at.clear()
 
     def clear_faults(self) -> None:
         """Remove the injected faults."""

@@ -69,6 +69,7 @@ class SlackState:
         self.dms: dict[str, FakeChannel] = {}
         #: Every message, ephemeral ones too, in posting order.
         self.messages: list[FakeMessage] = []
+        self._by_ts: dict[tuple[str, str], FakeMessage] = {}
         self.views: dict[str, FakeView] = {}
         #: The Home tab last published for each user id.
         self.homes: dict[str, FakeView] = {}
@@ -86,6 +87,14 @@ class SlackState:
         self.used_triggers: set[str] = set()
         #: response_url token → the envelope it came with.
         self.response_urls: dict[str, Envelope] = {}
+        #: With a value: chat.postMessage to a channel less than this many seconds (fake's
+        #: clock) after the previous one there is answered 429 (see limit_channel_posts).
+        self.post_interval: float | None = None
+        self.last_post_at: dict[str, float] = {}
+        #: With a value: views.open/push refuse a trigger_id older than this many seconds
+        #: on the fake's clock (Slack: 3) with ``expired_trigger_id``. Off by default, so
+        #: that a slow machine never fails a test; give the fake a manual clock to use it.
+        self.trigger_ttl: float | None = None
         self._ts_counter = 0
         self._ts_base = int(time.time())
         self._changed = asyncio.Event()
@@ -182,6 +191,7 @@ class SlackState:
         )
         message.set(text, blocks, source)
         self.messages.append(message)
+        self._by_ts[(channel.id, message.ts)] = message
         self.notify()
         return message
 
@@ -212,10 +222,7 @@ class SlackState:
 
     def find_message(self, channel_id: str, ts: str) -> FakeMessage | None:
         """The message ``ts`` in channel ``channel_id``, if any."""
-        for message in self.messages:
-            if message.channel.id == channel_id and message.ts == ts:
-                return message
-        return None
+        return self._by_ts.get((channel_id, ts))
 
     def home(self, user: FakeUser) -> FakeView | None:
         """The Home tab last published for ``user``."""

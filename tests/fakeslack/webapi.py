@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import math
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -40,10 +41,12 @@ JSON_FIELDS = ("blocks", "attachments", "view", "files", "metadata")
 class SlackError(Exception):
     """Answer the call with ``{"ok": false, "error": code}`` (plus ``extra``)."""
 
-    def __init__(self, code: str, **extra: Any) -> None:
+    def __init__(self, code: str, *, retry_after: int | None = None, **extra: Any) -> None:
         super().__init__(code)
         self.code = code
         self.extra = extra
+        #: For ``ratelimited``: the HTTP 429's ``Retry-After`` (whole seconds).
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -57,12 +60,16 @@ class Fault:
     error: str = "ratelimited"
     retry_after: int = 1
     hits: int = 0
+    #: Only calls whose parameters this accepts (e.g. one channel); ``None``: all.
+    when: Callable[[JSON], bool] | None = None
 
-    def matches(self, method: str) -> bool:
-        """True if this fault answers a call of ``method`` now."""
+    def matches(self, method: str, params: JSON) -> bool:
+        """True if this fault answers this call now."""
         if self.remaining is not None and self.remaining <= 0:
             return False
-        return self.method in ("*", method)
+        if self.method not in ("*", method):
+            return False
+        return self.when is None or bool(self.when(params))
 
     def consume(self) -> None:
         """Count one use."""
@@ -149,13 +156,11 @@ class WebApi:
         self.fake.calls.append(call)
         headers: dict[str, str] = {}
         try:
-            fault = next((f for f in self.faults if f.matches(method)), None)
+            fault = next((f for f in self.faults if f.matches(method, params)), None)
             if fault is not None:
                 fault.consume()
-                if fault.error == "ratelimited":
-                    call.status = 429
-                    headers["Retry-After"] = str(fault.retry_after)
-                raise SlackError(fault.error)
+                retry = fault.retry_after if fault.error == "ratelimited" else None
+                raise SlackError(fault.error, retry_after=retry)
             entry = self.methods.get(method)
             if entry is None:
                 raise SlackError("unknown_method")
@@ -165,6 +170,9 @@ class WebApi:
             call.response = {"ok": True, **response}
         except SlackError as error:
             call.response = {"ok": False, "error": error.code, **error.extra}
+            if error.retry_after is not None:
+                call.status = 429
+                headers["Retry-After"] = str(error.retry_after)
         self.fake.notify()
         return web.json_response(call.response, status=call.status, headers=headers)
 
@@ -236,11 +244,24 @@ class WebApi:
         ticket = self.fake.socket.new_ticket()
         return {"url": f"{self.fake.ws_base}/link/?ticket={ticket}&app_id={self.fake.app_id}"}
 
+    def check_channel_rate(self, channel: FakeChannel) -> None:
+        """Slack's "about one message per second per channel", when the test asked for it
+        (:meth:`~.server.FakeSlack.limit_channel_posts`), on the fake's clock."""
+        interval = self.fake.post_interval
+        if interval is None:
+            return
+        now = self.fake.clock()
+        last = self.fake.last_post_at.get(channel.id)
+        if last is not None and now - last < interval:
+            raise SlackError("ratelimited", retry_after=max(1, math.ceil(interval)))
+        self.fake.last_post_at[channel.id] = now
+
     async def post_message(self, params: JSON) -> JSON:
         """chat.postMessage."""
         channel = self.resolve_channel(params.get("channel"))
         self.check_writable(channel)
         text, blocks = self.content(params)
+        self.check_channel_rate(channel)
         self.fake.record_sent("chat.postMessage", params)
         thread_ts = params.get("thread_ts")
         message = self.fake.post(
@@ -333,6 +354,13 @@ class WebApi:
         if envelope is None:
             raise SlackError("invalid_trigger_id")
         fake.used_triggers.add(trigger)
+        ttl = fake.trigger_ttl
+        if (
+            ttl is not None
+            and envelope.sent_at is not None
+            and fake.clock() - envelope.sent_at > ttl
+        ):
+            raise SlackError("expired_trigger_id")
         return fake.users[envelope_user_id(envelope.payload)]
 
     def view_param(self, params: JSON, kind: str) -> JSON:
