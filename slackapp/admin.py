@@ -103,13 +103,20 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     """Register the admin views' buttons (leaderboard paging) and the daily question's
     option buttons (:mod:`slackapp.outbound`) on ``app``."""
 
+    # Imported here: slackapp.app imports this module (and calls this function).
+    from slackapp.app import SLOW_DOWN, admitted
+
     @app.action(LEADERBOARD_PREFIX)
     async def on_page(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         await ack()
-        try:
-            await handle_page(ctx, body, respond)
-        except Exception as exc:
-            await _private(respond, message_for(exc, ctx.clock()))
+        with admitted(ctx, user_of(body)) as ok:
+            if not ok:
+                await _private(respond, SLOW_DOWN)
+                return
+            try:
+                await handle_page(ctx, body, respond)
+            except Exception as exc:
+                await _private(respond, message_for(exc, ctx.clock()))
 
     outbound.register(app, ctx)
 

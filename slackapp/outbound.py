@@ -536,18 +536,25 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     """Register the daily question's option buttons on ``app`` (anyone may answer)."""
     answers = SlackOutbound(outbound_client(ctx.client), ctx.daily)
 
+    # Imported here: slackapp.app imports slackapp.admin, which calls this function.
+    from slackapp.app import SLOW_DOWN, admitted
+
     @app.action(DAILY_PREFIX)
     async def on_daily(ack: Respond, body: dict[str, Any], respond: Respond) -> None:
         await ack()
-        try:
-            user = str((body.get("user") or {}).get("id", ""))
-            if user:
-                # A member whose first click on Recall is this one starts in the zone
-                # Slack reports for them, as with a first command.
-                await first_contact(ctx, user)
-            await answers.answer_daily(body, respond)
-        except Exception as exc:
-            await _private(respond, message_for(exc, ctx.clock()))
+        user = str((body.get("user") or {}).get("id", ""))
+        with admitted(ctx, user) as ok:
+            if not ok:
+                await _private(respond, SLOW_DOWN)
+                return
+            try:
+                if user:
+                    # A member whose first click on Recall is this one starts in the
+                    # zone Slack reports for them, as with a first command.
+                    await first_contact(ctx, user)
+                await answers.answer_daily(body, respond)
+            except Exception as exc:
+                await _private(respond, message_for(exc, ctx.clock()))
 
 
 def build_outbound(
