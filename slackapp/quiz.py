@@ -29,6 +29,7 @@ from bot.core.errors import (
 )
 from bot.core.grading import Grade, is_blank_answer
 from bot.core.learner import Identity, Platform
+from bot.core.reports import LearnerStats
 from bot.core.session import SessionKind
 from bot.core.timezones import InvalidTimeZone, parse_zone
 from bot.decks import ExplainCard
@@ -264,14 +265,25 @@ async def post_session(ctx: SlackContext, step: StepView, channel: str) -> str:
     return message
 
 
+MESSAGE_GONE: Final = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+"""chat.update's errors for a message that can no longer be edited (deleted by the
+learner, or too old): the session is posted again instead."""
+
+
 async def update_session(ctx: SlackContext, step: StepView, message: str | None) -> None:
-    """Redraw the session's message (``channel:ts``) as the session stands."""
+    """Redraw the session's message (``channel:ts``) as the session stands; when that
+    message is gone, post the session again in the same channel and remember the new one."""
     if not message or ":" not in message:
         log.warning("session %s has no Slack message to update", step.session.id)
         return
     channel, ts = message.split(":", 1)
     text, blocks = render_step(step, ctx.clock())
-    await ctx.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    try:
+        await ctx.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    except SlackApiError as exc:
+        if exc.response.get("error") not in MESSAGE_GONE:
+            raise
+        await post_session(ctx, step, channel)
 
 
 def message_of(body: dict[str, Any]) -> str | None:
@@ -471,14 +483,19 @@ async def stats_blocks(ctx: SlackContext, user_id: str) -> list[Block]:
     return blocks
 
 
-def _grid(stats: Any) -> str:
-    """The activity heatmap as emoji squares, a row per week (oldest first)."""
+GRID_WEEKS: Final = 8
+BUSY_DAY: Final = 10
+"""Answers in a day drawn as a darker square."""
+
+
+def _grid(stats: LearnerStats) -> str:
+    """The activity heatmap as emoji squares (Discord gets a picture): a row per week of
+    the last :data:`GRID_WEEKS`, oldest first; white for no answer, green for some, blue
+    for :data:`BUSY_DAY` or more."""
     days = sorted(stats.activity.items())
-    squares = []
-    for _day, count in days:
-        squares.append("⬜" if count == 0 else "🟩" if count < 10 else "🟦")
+    squares = ["⬜" if n == 0 else "🟩" if n < BUSY_DAY else "🟦" for _day, n in days]
     rows = [" ".join(squares[i : i + 7]) for i in range(0, len(squares), 7)]
-    return "\n".join(rows[-8:]) or "No activity yet."
+    return "\n".join(rows[-GRID_WEEKS:]) or "No activity yet."
 
 
 def help_text() -> str:

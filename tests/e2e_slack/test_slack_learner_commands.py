@@ -42,6 +42,7 @@ async def test_stats_names_the_zone_from_slack_then_the_one_set(slack_recall: Sl
     text = (await action.wait_reply()).all_text()
     assert "*Time zone:* Europe/Paris (as in your Slack profile)" in text
     assert "*Streak:* 🔥 0" in text and "*Reviews:* 0" in text
+    assert "⬜ ⬜ ⬜ ⬜ ⬜ ⬜ ⬜" in text and "🟩" not in text  # no activity yet
 
     changed = await slack_recall.quiz(alice, "timezone zone:Asia/Tokyo")
     assert "Your time zone is now *Asia/Tokyo*" in (await changed.wait_reply()).text
@@ -51,8 +52,13 @@ async def test_stats_names_the_zone_from_slack_then_the_one_set(slack_recall: Sl
     )
     # A restart empties every cache: the zone set is kept, Slack's is not re-adopted.
     await slack_recall.restart()
+    _, card = await slack_recall.start_session(alice, "start kind:flashcard count:1")
+    card = await slack_recall.click(alice, card, "Reveal answer")
+    await slack_recall.click(alice, card, "Good")
     after = await slack_recall.quiz(alice, "stats")
-    assert "Asia/Tokyo" in (await after.wait_reply()).all_text()
+    text = (await after.wait_reply()).all_text()
+    assert "Asia/Tokyo" in text
+    assert "*Reviews:* 1" in text and text.count("🟩") == 1  # today's square
 
 
 async def test_a_bad_zone_is_refused_and_changes_nothing(slack_recall: SlackRecall) -> None:

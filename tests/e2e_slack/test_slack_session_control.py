@@ -77,3 +77,21 @@ async def test_a_flood_from_one_user_is_told_to_slow_down(slack_recall: SlackRec
     other = await slack_recall.quiz(bob, "help")
     assert other.ack is None
     assert "/quiz start" in (await other.wait_reply()).text
+
+
+async def test_a_deleted_session_message_is_posted_again(slack_recall: SlackRecall) -> None:
+    fake, alice = slack_recall.fake, slack_recall.world.learner
+    _, card = await slack_recall.start_session(
+        alice, "start deck:django-wsgi-asgi kind:flashcard count:1"
+    )
+    fake.fail("chat.update", "message_not_found", times=1)
+    click = await fake.click(alice, card, "Reveal answer")
+    again = await click.wait_dm()
+    assert again is not card and again.labels == ["Again", "Hard", "Good", "Easy", "Stop"]
+    # The new message is the session's now: its buttons work and it is the one updated.
+    session_id = int(again.action_ids[0].split(":")[2])
+    step = await slack_recall.ctx.study.view(session_id)
+    assert step.session.message == f"{again.channel.id}:{again.ts}"
+    click = await fake.click(alice, again, "Good")
+    await click.wait_update()
+    assert "Session complete" in again.all_text()
