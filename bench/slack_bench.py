@@ -2,9 +2,10 @@
 
 Run: ``.venv/bin/python -m bench.slack_bench [--quick]``
 
-For each app — Recall (``python -m bot slack``, a fresh SQLite file) and the bare
-slack-bolt app of :mod:`bench.bare_slack` (same command and buttons, fixed text,
-no database, no engine) — it starts the app as its own process against one fake
+For each app — Recall (``python -m bot slack``, on a fresh SQLite file and on a
+fresh PostgreSQL database, ``--database``) and the bare slack-bolt app of
+:mod:`bench.bare_slack` (same command and buttons, fixed text, no database, no
+engine) — it starts the app as its own process against one fake
 Slack on 127.0.0.1 (Web API and Socket Mode; :mod:`tests.fakeslack.process` gives
 it the environment a user puts in ``.env``, pointing at the fake), then runs 100
 concurrent learners (``--learners``). Each learner runs flashcard sessions back
@@ -15,8 +16,9 @@ queueing; the ratios to the bare app are what matter. Per interaction it
 records, on the fake's clock, the time from sending the Socket Mode envelope to
 the app's ack (what Slack holds to 3 s) and to the visible result (the DM
 message posted or updated); it samples the app process's RSS and reads its CPU
-time per interaction. slack-bolt's async runner polls for the ack every 10 ms,
-so no app acks faster than that.
+time per interaction, and this process's (the fake and the learners; "fake
+ms/int"), which shares the cores with the app. slack-bolt's async runner polls
+for the ack every 10 ms, so no app acks faster than that.
 
 This is a benchmark, not a test: it asserts nothing and is not collected by pytest.
 """
@@ -36,6 +38,7 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]  # no stubs in the dev extras
 
+from bench.e2e_bench import postgres
 from bench.workdir import bench_dir
 from tests.fakeslack import FakeSlack, FakeUser
 from tests.fakeslack.process import APP_TOKEN, BOT_TOKEN, start_app_process, stop_app_process
@@ -46,6 +49,7 @@ CARDS = 5
 """Flashcards per session: 1 start + 5 x (reveal + grade) = 11 interactions."""
 DEADLINE = 3.0
 """Slack's limit for acknowledging an envelope, in seconds."""
+DATABASES = ("sqlite", "postgres")
 MODULES = {
     "bare": ["-m", "bench.bare_slack"],
     "recall": ["-m", "bot", "slack"],
@@ -80,6 +84,8 @@ class PhaseResult:
     seconds: float = 0.0
     peak_rss: int = 0
     cpu_seconds: float = 0.0
+    fake_cpu_seconds: float = 0.0
+    """CPU time of this process (the fake Slack and the learners) during the phase."""
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -135,11 +141,12 @@ async def load(
 
     peak, stop = [0], asyncio.Event()
     sampler = asyncio.create_task(sample_rss(pid, peak, stop))
-    cpu_before = cpu_seconds(pid)
+    cpu_before, fake_before = cpu_seconds(pid), cpu_seconds(os.getpid())
     began = time.monotonic()
     await asyncio.gather(*(learner(user) for user in users))
     result.seconds = time.monotonic() - began
     result.cpu_seconds = cpu_seconds(pid) - cpu_before
+    result.fake_cpu_seconds = cpu_seconds(os.getpid()) - fake_before
     stop.set()
     await sampler
     result.peak_rss = peak[0]
@@ -147,14 +154,22 @@ async def load(
 
 
 async def bench_app(
-    app: str, seconds: float, tmp: Path, learners: Sequence[int] = LEARNERS
+    app: str,
+    module: str,
+    seconds: float,
+    tmp: Path,
+    learners: Sequence[int] = LEARNERS,
+    database: str | None = None,
 ) -> list[PhaseResult]:
-    """Start one app process against a fresh fake Slack and run every load."""
+    """Start one app process (``MODULES[module]``) against a fresh fake Slack and run
+    every load; ``database`` is a DSN (default: a SQLite file in ``tmp``)."""
     fake = FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN)
     users = [fake.add_user(f"learner{n}") for n in range(max(learners))]
     await fake.start()
     try:
-        process = await start_app_process(fake, MODULES[app], tmp / f"{app}.db")
+        process = await start_app_process(
+            fake, MODULES[module], database or f"sqlite:///{tmp / f'{app}.db'}"
+        )
         try:
             await load(fake, users[:5], 1.0, process.pid, app)  # warm-up, not reported
             return [await load(fake, users[:n], seconds, process.pid, app) for n in learners]
@@ -190,9 +205,9 @@ def print_tables(results: dict[str, list[PhaseResult]], seconds: float) -> None:
         " envelope -> ack, step = envelope -> DM message posted/updated (fake's clock)"
     )
     header = (
-        f"{'learners':>8}  {'app':<7} {'interactions':>12} {'ack p50':>8} {'ack p99':>8}"
+        f"{'learners':>8}  {'app':<9} {'interactions':>12} {'ack p50':>8} {'ack p99':>8}"
         f" {'ack max':>8} {'step p50':>9} {'step p99':>9} {'late>3s':>8} {'answers/s':>10}"
-        f" {'peak RSS MB':>12} {'CPU ms/int':>10} {'errors':>6}"
+        f" {'peak RSS MB':>12} {'CPU ms/int':>10} {'fake ms/int':>11} {'errors':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -201,50 +216,69 @@ def print_tables(results: dict[str, list[PhaseResult]], seconds: float) -> None:
         for app, phases in results.items():
             r = phases[index]
             print(
-                f"{r.learners:>8}  {app:<7} {len(r.acks):>12,} {ms(percentile(r.acks, 0.5)):>8}"
+                f"{r.learners:>8}  {app:<9} {len(r.acks):>12,} {ms(percentile(r.acks, 0.5)):>8}"
                 f" {ms(percentile(r.acks, 0.99)):>8} {ms(max(r.acks, default=0.0)):>8}"
                 f" {ms(percentile(r.done, 0.5)):>9} {ms(percentile(r.done, 0.99)):>9}"
                 f" {r.late:>8} {r.throughput:>10,.1f} {r.peak_rss / 2**20:>12,.1f}"
-                f" {r.cpu_per_interaction * 1000:>10.2f} {len(r.errors):>6}"
+                f" {r.cpu_per_interaction * 1000:>10.2f}"
+                f" {r.fake_cpu_seconds * 1000 / max(1, len(r.acks)):>11.2f} {len(r.errors):>6}"
             )
             for error in r.errors[:3]:
                 print(f"          {app} error: {error}")
-    if "bare" not in results or "recall" not in results:
+    if "bare" not in results:
         return
-    print("\nrecall / bare (lower latency ratios and a higher throughput ratio are better)")
-    print(
-        f"{'learners':>8}  {'ack p50 x':>9} {'ack p99 x':>9} {'step p99 x':>10}"
-        f" {'throughput x':>13}"
-    )
-    for ours, bare in zip(results["recall"], results["bare"], strict=True):
-
-        def ratio(a: float, b: float) -> str:
-            return f"{a / b:.2f}" if b else "n/a"
-
+    for variant in (app for app in results if app != "bare"):
+        print(f"\n{variant} / bare (lower latency ratios and a higher throughput ratio are better)")
         print(
-            f"{ours.learners:>8}"
-            f"  {ratio(percentile(ours.acks, 0.5), percentile(bare.acks, 0.5)):>9}"
-            f" {ratio(percentile(ours.acks, 0.99), percentile(bare.acks, 0.99)):>9}"
-            f" {ratio(percentile(ours.done, 0.99), percentile(bare.done, 0.99)):>10}"
-            f" {ratio(ours.throughput, bare.throughput):>13}"
+            f"{'learners':>8}  {'ack p50 x':>9} {'ack p99 x':>9} {'step p99 x':>10}"
+            f" {'throughput x':>13} {'CPU/int x':>10}"
         )
+        for ours, bare in zip(results[variant], results["bare"], strict=True):
+            print(
+                f"{ours.learners:>8}"
+                f"  {ratio(percentile(ours.acks, 0.5), percentile(bare.acks, 0.5)):>9}"
+                f" {ratio(percentile(ours.acks, 0.99), percentile(bare.acks, 0.99)):>9}"
+                f" {ratio(percentile(ours.done, 0.99), percentile(bare.done, 0.99)):>10}"
+                f" {ratio(ours.throughput, bare.throughput):>13}"
+                f" {ratio(ours.cpu_per_interaction, bare.cpu_per_interaction):>10}"
+            )
+
+
+def ratio(a: float, b: float) -> str:
+    """``a / b`` for a table cell."""
+    return f"{a / b:.2f}" if b else "n/a"
 
 
 async def run(
-    seconds: float, learners: Sequence[int], apps: Sequence[str]
+    seconds: float,
+    learners: Sequence[int],
+    apps: Sequence[str],
+    databases: Sequence[str] = DATABASES,
 ) -> dict[str, list[PhaseResult]]:
-    """The apps one after the other (never at once: they would share the cores)."""
+    """The apps one after the other (never at once: they would share the cores).
+
+    Recall runs once per database: ``recall`` on SQLite, ``recall-pg`` on PostgreSQL
+    (a throwaway server, or ``RECALL_BENCH_POSTGRES_URL``; see bench.e2e_bench).
+    """
     results: dict[str, list[PhaseResult]] = {}
     with bench_dir("recall-slack-") as tmp:
-        for app in apps:
-            if app == "recall" and not recall_available():
-                # A tree without the Slack front end (slackapp) benches the bare app only.
-                print(
-                    "recall: skipped, the Slack front end (slackapp, branch i-slack)"
-                    " is not on this tree"
-                )
-                continue
-            results[app] = await bench_app(app, seconds, tmp, learners)
+        async with contextlib.AsyncExitStack() as stack:
+            for app in apps:
+                if app == "bare":
+                    results[app] = await bench_app(app, app, seconds, tmp, learners)
+                    continue
+                if not recall_available():
+                    # A tree without the Slack front end (slackapp) benches the bare app.
+                    print("recall: skipped, the Slack front end (slackapp) is not on this tree")
+                    continue
+                for database in databases:
+                    if database == "sqlite":
+                        results["recall"] = await bench_app("recall", app, seconds, tmp, learners)
+                        continue
+                    pg = await stack.enter_async_context(postgres())
+                    results["recall-pg"] = await bench_app(
+                        "recall-pg", app, seconds, tmp, learners, await pg.create()
+                    )
     return results
 
 
@@ -262,9 +296,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--app", choices=tuple(MODULES), action="append", help="run only this app (repeatable)"
     )
+    parser.add_argument(
+        "--database",
+        choices=DATABASES,
+        action="append",
+        help="Recall's database (repeatable; default both: sqlite and postgres)",
+    )
     args = parser.parse_args(argv)
     seconds = args.seconds or (3.0 if args.quick else 10.0)
-    results = asyncio.run(run(seconds, args.learners, tuple(args.app or MODULES)))
+    databases = tuple(args.database or DATABASES)
+    results = asyncio.run(run(seconds, args.learners, tuple(args.app or MODULES), databases))
     if results:
         print_tables(results, seconds)
 

@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.fakeslack import (
     FakeSlack,
+    FakeSlackProblem,
     ForbiddenMention,
     Workspace,
     build_workspace,
@@ -694,3 +695,95 @@ async def test_a_fault_can_pick_its_calls(slack: FakeSlack, world: Workspace) ->
     slack.clear_faults()
     await client.chat_postMessage(channel=alice_dm.id, text="reminder")
     assert len(slack.dm_messages(world.learner)) == 1
+
+
+async def test_typed_command_text_is_escaped_as_slack_does(
+    slack: FakeSlack, world: Workspace
+) -> None:
+    bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+
+    @bolt.command("/quiz")
+    async def quiz(ack: AsyncAck) -> None:
+        await ack()
+
+    async with running_app(slack, bolt):
+        action = await slack.command(
+            world.admin,
+            "/quiz",
+            "daily channel:#general time:09:00 deck:a<b&c @bob @here",
+            typed=True,
+        )
+        raw = await slack.command(world.admin, "/quiz", "channel:#general")
+    general = slack.general.id
+    assert action.envelope.payload["text"] == (
+        f"daily channel:<#{general}|general> time:09:00 deck:a&lt;b&amp;c"
+        f" <@{world.learner2.id}|bob> <!here>"
+    )
+    assert raw.envelope.payload["text"] == "channel:#general"
+
+
+async def test_conversations_info_and_permalinks(slack: FakeSlack, world: Workspace) -> None:
+    client = web_client(slack)
+    info = await client.conversations_info(channel=slack.general.id)
+    assert (info["channel"]["name"], info["channel"]["is_im"]) == ("general", False)
+    posted = await client.chat_postMessage(channel=world.learner.id, text="card")
+    assert posted["channel"] == slack.dm(world.learner).id  # a user id posts in the DM
+    link = await client.chat_getPermalink(channel=posted["channel"], message_ts=posted["ts"])
+    assert link["permalink"].endswith(posted["ts"].replace(".", ""))
+    with pytest.raises(SlackApiError) as missing:
+        await client.conversations_info(channel="C0MISSING0")
+    assert missing.value.response["error"] == "channel_not_found"
+
+
+async def test_two_app_instances_share_the_envelopes_in_turn(
+    slack: FakeSlack, world: Workspace
+) -> None:
+    handled: list[str] = []
+
+    def instance(name: str) -> AsyncApp:
+        bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+
+        @bolt.command("/quiz")
+        async def quiz(ack: AsyncAck) -> None:
+            handled.append(name)
+            await ack(text=f"from {name}")
+
+        return bolt
+
+    slack.socket.round_robin = True
+    async with running_app(slack, instance("one")), running_app(slack, instance("two")):
+        actions = [await slack.command(world.learner, "/quiz", "stats") for _ in range(4)]
+    assert [a.envelope.connection for a in actions] == [1, 2, 1, 2]
+    assert handled == ["one", "two", "one", "two"]
+    assert [a.ack for a in actions][:2] == [{"text": "from one"}, {"text": "from two"}]
+
+
+async def test_a_submission_ack_is_applied_or_reported(slack: FakeSlack, world: Workspace) -> None:
+    bolt = AsyncApp(client=web_client(slack), request_verification_enabled=False)
+    replies: list[dict[str, Any]] = [
+        {"response_action": "errors", "errors": {"nowhere": "x"}},
+        {"response_action": "update", "view": {**answer_modal("next"), "callback_id": "two"}},
+    ]
+
+    @bolt.command("/quiz")
+    async def quiz(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        await bolt.client.views_open(trigger_id=body["trigger_id"], view=answer_modal("c"))
+
+    @bolt.view("explain")
+    async def submitted(ack: AsyncAck) -> None:
+        await ack(**replies.pop(0))
+
+    async with running_app(slack, bolt):
+        opened = await slack.command(world.learner, "/quiz", "start")
+        modal = await opened.wait_view()
+        await slack.submit_view(world.learner, modal, {"text": "first"})
+        assert modal.errors == {} and not modal.closed
+        with pytest.raises(FakeSlackProblem, match="must name input block_ids"):
+            slack.check()
+        slack.ack_problems.clear()
+        await slack.submit_view(world.learner, modal, {"text": "second"})
+        assert modal.callback_id == "two" and modal.private_metadata == "next"
+        assert not modal.closed
+        with pytest.raises(ValueError, match="required"):
+            await slack.submit_view(world.learner, modal, {})

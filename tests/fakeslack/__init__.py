@@ -27,7 +27,11 @@ World: ``add_user(name, admin=, owner=, primary_owner=, tz=, tz_offset=)``,
 Driver (each sends one envelope and waits for the ack unless ``wait_ack=False``;
 each returns an :class:`Action`):
 
-- ``command(user, "/quiz", text, channel=None)``: a slash command (default #general).
+- ``command(user, "/quiz", text, channel=None, typed=False)``: a slash command
+  (default #general). ``text`` goes as given, i.e. as Slack delivers it; with
+  ``typed=True`` it is what the user typed and is escaped as Slack does for
+  ``should_escape: true`` (``#general`` → ``<#C…|general>``, ``@bob`` →
+  ``<@U…|bob>``, ``<`` → ``&lt;``); ``driver.as_typed(text)`` shows the result.
 - ``click(user, message_or_view, button, as_of=None, forged=False, forged_value=None)``:
   ``button`` is an action_id or a label (``"Good"`` also finds ``"Good · 3d"``);
   works on messages (ephemeral ones only for their user), modals and Home tabs;
@@ -66,8 +70,9 @@ conversations.open ``user_disabled``, posts in their DM ``is_archived``),
 ``revoke_tokens()`` (the app was removed: ``token_revoked``), ``trigger_ttl``,
 ``clear_faults()``. Socket Mode: ``disconnect()`` (Slack's ``disconnect``; waits
 for the new connection), ``drop_connections()``, ``wait_connected(n)``,
-``connections``, ``connected``; an envelope sent with no app connected waits for
-the next connection (a click across a restart).
+``connections``, ``connected``, ``socket.round_robin = True`` (envelopes spread
+over the open connections in turn, for several app instances); an envelope sent
+with no app connected waits for the next connection (a click across a restart).
 
 Teardown check (``check()``, run by the ``fake_slack`` fixture): fails with
 :class:`ForbiddenMention` if anything shown contains ``<!everyone>``,

@@ -7,6 +7,7 @@ app's ack; it returns an :class:`Action`, the handle on what followed.
 from __future__ import annotations
 
 import copy
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -222,6 +223,29 @@ class Driver:
         return action
 
     # ------------------------------------------------------------------ slash commands
+    def as_typed(self, text: str) -> str:
+        """``text`` as a user typed it, the way Slack delivers it to a command with
+        ``should_escape: true``: ``&``, ``<``, ``>`` as entities, ``#channel`` as
+        ``<#C…|channel>``, ``@user`` as ``<@U…|user>``, ``@here`` as ``<!here>``."""
+        fake = self.fake
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        channels = {c.name: c for c in fake.channels.values() if not c.is_im}
+        users = {u.name: u for u in fake.users.values()}
+
+        def channel(match: re.Match[str]) -> str:
+            found = channels.get(match.group(1))
+            return f"<#{found.id}|{found.name}>" if found else match.group(0)
+
+        def user(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in ("here", "channel", "everyone"):
+                return f"<!{name}>"
+            found = users.get(name)
+            return f"<@{found.id}|{found.name}>" if found else match.group(0)
+
+        text = re.sub(r"(?<![\w&])#([a-z0-9_-]+)", channel, text)
+        return re.sub(r"(?<![\w&])@([a-z0-9._-]+)", user, text)
+
     async def command(
         self,
         user: FakeUser,
@@ -229,12 +253,19 @@ class Driver:
         text: str = "",
         *,
         channel: FakeChannel | None = None,
+        typed: bool = False,
         wait_ack: bool = True,
         timeout: float = 5.0,
     ) -> Action:
-        """``user`` runs ``command`` (``"/quiz"``) with ``text`` in ``channel`` (#general)."""
+        """``user`` runs ``command`` (``"/quiz"``) with ``text`` in ``channel`` (#general).
+
+        ``text`` is sent as given (as Slack delivers it); ``typed=True`` takes it as
+        the user typed it and escapes it as Slack does (see :meth:`as_typed`).
+        """
         fake = self.fake
         channel = channel or fake.general
+        if typed:
+            text = self.as_typed(text)
         envelope = self._new_envelope("slash_commands", {}, accepts=True)
         envelope.payload.update(
             {

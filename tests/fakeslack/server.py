@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .checks import view_errors
 from .driver import Action, Driver
 from .models import JSON, FakeChannel, FakeMessage, FakeUser, FakeView, new_id
 from .socketmode import Envelope, SocketMode
@@ -211,31 +212,60 @@ class FakeSlack(SlackState):
 
     # ------------------------------------------------------------------ acks and responses
     def on_ack(self, envelope: Envelope) -> None:
-        """Show what an ack carries, as Slack does."""
+        """Show what an ack carries, as Slack does; what Slack would refuse (and show the
+        user an error for) goes to :attr:`ack_problems`."""
         payload = envelope.ack_payload
         user: FakeUser | None = envelope.context.get("user")
         if envelope.type == "slash_commands" and payload and user is not None:
             if payload.get("text") or payload.get("blocks"):
-                with contextlib.suppress(SlackError):
+                try:
                     self.apply_response(envelope, payload, via="ack")
+                except SlackError as error:
+                    self.ack_problems.append(f"slash command ack refused: {error.code}")
         elif envelope.payload.get("type") == "view_submission" and user is not None:
             view: FakeView | None = envelope.context.get("view")
-            if view is None:
-                return
-            action = (payload or {}).get("response_action")
-            view.errors = {}
-            if action == "errors":
-                view.errors = dict((payload or {}).get("errors") or {})
-            elif action == "update" and isinstance((payload or {}).get("view"), dict):
-                self.change_view(view, (payload or {})["view"])
-            elif action == "push" and isinstance((payload or {}).get("view"), dict):
-                self.new_view(user, "modal", (payload or {})["view"], root=view)
-            elif action == "clear":
-                for modal in self.open_modals(user):
-                    modal.closed = True
-            else:
-                view.closed = True
+            if view is not None:
+                self.apply_submission_ack(user, view, payload or {})
         self.notify()
+
+    def apply_submission_ack(self, user: FakeUser, view: FakeView, payload: JSON) -> None:
+        """A view_submission's ack: errors, update, push, clear, or close the modal."""
+        action = payload.get("response_action")
+        view.errors = {}
+        if action is None:
+            view.closed = True
+            return
+        if action == "errors":
+            errors = payload.get("errors")
+            inputs = {block_id for block_id, _ in view.inputs()}
+            if not isinstance(errors, dict) or not errors or not set(errors) <= inputs:
+                self.ack_problems.append(
+                    f"response_action errors must name input block_ids {sorted(inputs)},"
+                    f" got {errors!r}"
+                )
+                return
+            view.errors = {str(k): str(v) for k, v in errors.items()}
+        elif action in ("update", "push"):
+            shown = payload.get("view")
+            problems = view_errors(shown) if isinstance(shown, dict) else ["no view"]
+            if problems:
+                self.ack_problems.append(f"response_action {action} refused: {problems}")
+                return
+            assert isinstance(shown, dict)  # (recorded for the mention check with the ack)
+            if action == "update":
+                self.change_view(view, shown)
+            else:
+                self.new_view(user, "modal", shown, root=view)
+        elif action == "clear":
+            for modal in self.open_modals(user):
+                modal.closed = True
+        else:
+            self.ack_problems.append(f"unknown response_action {action!r}")
+
+    def late_acks(self, limit: float = 3.0) -> list[Envelope]:
+        """Envelopes acked more than ``limit`` seconds after they were sent (fake's clock;
+        Slack shows the user an error then). For benches and reports, not assertions."""
+        return [e for e in self.envelopes.values() if (e.ack_seconds or 0.0) > limit]
 
     def apply_response(self, envelope: Envelope, body: JSON, *, via: str) -> FakeMessage | None:
         """A response_url POST (or an ack's message) becomes a message, or replaces or
@@ -281,16 +311,19 @@ class FakeSlack(SlackState):
         text: str = "",
         *,
         channel: FakeChannel | None = None,
+        typed: bool = False,
         wait_ack: bool = True,
         timeout: float = 5.0,
     ) -> Action:
         """``user`` runs ``/command text`` in ``channel`` (default #general); waits for the ack.
 
         ``action.ack`` is the ack's payload, ``await action.wait_reply()`` the first
-        message shown for it (ack text, response_url post or ephemeral).
+        message shown for it (ack text, response_url post or ephemeral). ``typed=True``:
+        ``text`` is what the user typed, escaped as Slack does for ``should_escape``
+        (``#general`` → ``<#C…|general>``, ``<`` → ``&lt;``).
         """
         return await self.driver.command(
-            user, command, text, channel=channel, wait_ack=wait_ack, timeout=timeout
+            user, command, text, channel=channel, typed=typed, wait_ack=wait_ack, timeout=timeout
         )
 
     async def click(

@@ -101,6 +101,10 @@ class SocketMode:
         self.backlog: list[Envelope] = []
         #: Refuse new websockets (e.g. to test a client that retries).
         self.refuse_connections = False
+        #: Deliver each envelope to the next open connection in turn (as Slack spreads
+        #: envelopes over an app's connections) instead of to the newest one.
+        self.round_robin = False
+        self._turn = 0
 
     def new_ticket(self) -> str:
         """A one-time ticket for the URL apps.connections.open returns."""
@@ -180,16 +184,21 @@ class SocketMode:
         await conn.ws.send_str(json.dumps(envelope.frame()))
 
     async def send(self, envelope: Envelope) -> None:
-        """Deliver ``envelope`` on the newest open connection (queued if there is none)."""
+        """Deliver ``envelope`` on the newest open connection, or the next in turn with
+        :attr:`round_robin` (queued if there is none)."""
         self.state.envelopes[envelope.id] = envelope
         conns = self.open_connections
         if not conns:
             self.backlog.append(envelope)
             return
+        conn = conns[-1]
+        if self.round_robin:
+            conn = conns[self._turn % len(conns)]
+            self._turn += 1
         try:
-            await self._send_on(conns[-1], envelope)
+            await self._send_on(conn, envelope)
         except ConnectionResetError:
-            conns[-1].closed = True
+            conn.closed = True
             self.backlog.append(envelope)
 
     async def disconnect(self, reason: str = "refresh_requested") -> None:

@@ -82,6 +82,8 @@ class SlackState:
         self.envelopes: dict[str, Envelope] = {}
         #: Acks whose envelope_id the fake never sent, or that came twice.
         self.stray_acks: list[JSON] = []
+        #: Ack payloads Slack would refuse (bad response_action, invalid blocks…).
+        self.ack_problems: list[str] = []
         #: trigger_id → the envelope it came with; used triggers are removed.
         self.triggers: dict[str, Envelope] = {}
         self.used_triggers: set[str] = set()
@@ -263,9 +265,11 @@ class SlackState:
         return [p for sent in self.sent for p in mention_problems(sent)]
 
     def problems(self) -> list[str]:
-        """Everything the teardown check fails on: mentions and stray or duplicate acks."""
+        """Everything the teardown check fails on: mentions, stray or duplicate acks and
+        ack payloads Slack would refuse."""
         found = self.mention_problems()
         found += [f"ack for an unknown or already acked envelope: {a}" for a in self.stray_acks]
+        found += self.ack_problems
         return found
 
     def check(self) -> None:

@@ -96,6 +96,8 @@ class WebApi:
             "chat.postEphemeral": (self.post_ephemeral, "bot"),
             "chat.delete": (self.delete_message, "bot"),
             "conversations.open": (self.conversations_open, "bot"),
+            "conversations.info": (self.conversations_info, "bot"),
+            "chat.getPermalink": (self.get_permalink, "bot"),
             "views.open": (self.views_open, "bot"),
             "views.push": (self.views_push, "bot"),
             "views.update": (self.views_update, "bot"),
@@ -343,6 +345,37 @@ class WebApi:
         existed = user.id in fake.dms
         channel = fake.dm(user)
         return {"channel": {"id": channel.id}, "no_op": existed, "already_open": existed}
+
+    async def conversations_info(self, params: JSON) -> JSON:
+        """conversations.info: a channel or DM by id."""
+        channel_id = str(params.get("channel") or "")
+        channel = self.fake.channels.get(channel_id)
+        if channel is None:
+            raise SlackError("channel_not_found")
+        info: JSON = {
+            "id": channel.id,
+            "name": channel.name,
+            "is_channel": not channel.is_im,
+            "is_im": channel.is_im,
+            "is_private": channel.is_im,
+            "is_archived": bool(channel.user is not None and channel.user.deleted),
+            "is_member": True,
+        }
+        if channel.user is not None:
+            info["user"] = channel.user.id
+        return {"channel": info}
+
+    async def get_permalink(self, params: JSON) -> JSON:
+        """chat.getPermalink: a link to a message (what "find it in your DM" can point at)."""
+        channel = self.resolve_channel(params.get("channel"))
+        ts = str(params.get("message_ts") or "")
+        if self.fake.find_message(channel.id, ts) is None:
+            raise SlackError("message_not_found")
+        return {
+            "channel": channel.id,
+            "permalink": f"https://{self.fake.team_domain}.slack.com/archives/{channel.id}/"
+            f"p{ts.replace('.', '')}",
+        }
 
     def take_trigger(self, params: JSON) -> FakeUser:
         """Exchange ``trigger_id`` (once) and return the user who triggered it."""
