@@ -34,7 +34,7 @@ from bot.core.errors import NoQuestions
 from bot.core.leaderboard import LeaderboardPage, LeaderboardRow, Metric, Period
 from bot.core.learner import Identity, Platform
 from bot.core.reports import ClassProgress
-from bot.core.timezones import InvalidLocalTime, InvalidTimeZone
+from bot.core.timezones import InvalidLocalTime, InvalidTimeZone, parse_local_time, parse_zone
 from bot.export import CSV_ENCODING, write_csv_async
 from slackapp import outbound
 from slackapp.admins import Directory
@@ -466,30 +466,70 @@ def no_questions_text(error: NoQuestions) -> str:
     return f"There are no multiple-choice questions in {where}."
 
 
+def _check_daily(ctx: SlackContext, command: DailySet) -> str | None:
+    """What is wrong with the settings (the service's own checks, run before anything is
+    posted), or None."""
+    try:
+        parse_local_time(command.time)
+    except InvalidLocalTime as exc:
+        return f"'{fit(command.time, 20)}' is not a time. {escape(str(exc))}"
+    try:
+        parse_zone(command.zone)
+    except InvalidTimeZone as exc:
+        return escape(str(exc))
+    if command.deck is not None and command.deck not in ctx.decks:
+        return no_questions_text(NoQuestions(command.deck, unknown_deck=True))
+    if not ctx.daily.candidates(command.deck):
+        return no_questions_text(NoQuestions(command.deck))
+    return None
+
+
 async def daily_set(ctx: SlackContext, team: str, command: DailySet, respond: Respond) -> None:
-    """``/quiz daily channel:… time:… zone:…``."""
+    """``/quiz daily channel:… time:… zone:…``.
+
+    The settings are checked first, then Recall says in the channel what it will post
+    there: that message is the test that it may post there at all (a private channel
+    it was not invited to, an archived one), so a channel that cannot work is refused
+    now rather than found out at the first question. Nothing is saved on a refusal.
+    """
+    problem = _check_daily(ctx, command)
+    if problem is not None:
+        await _private(respond, problem)
+        return
+    # The channel by name as text: a channel link would be the only ``<`` we send.
+    where = f"#{fit(command.channel_name, 80)}" if command.channel_name else "that channel"
+    source = f"deck `{escape(command.deck)}`" if command.deck else "all decks"
+    try:
+        await ctx.client.chat_postMessage(
+            channel=command.channel,
+            text=f"A question of the day from {source} will be posted here every day at "
+            f"{escape(command.time)} ({escape(command.zone)}). Anyone can answer it with "
+            "its buttons.",
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+    except SlackApiError as exc:
+        code = str(exc.response.get("error") or "unknown_error")
+        if code in outbound.CHANNEL_GONE:
+            await _private(
+                respond,
+                f"I can't post in {where} ({escape(code)}). In a private channel, invite "
+                "Recall first (/invite @Recall), then set the daily question again.",
+            )
+            return
+        log.warning("daily question announcement in %s failed: %s", command.channel, code)
     try:
         schedule = await ctx.daily.configure(
             community_of(team), command.channel, command.time, command.zone, command.deck
         )
-    except InvalidLocalTime as exc:
-        await _private(respond, f"'{fit(command.time, 20)}' is not a time. {escape(str(exc))}")
-        return
-    except InvalidTimeZone as exc:
-        await _private(respond, escape(str(exc)))
-        return
-    except NoQuestions as exc:
-        await _private(respond, no_questions_text(exc))
+    except (InvalidLocalTime, InvalidTimeZone, NoQuestions):  # checked above; a race with a reload
+        await _private(respond, _check_daily(ctx, command) or "Those settings can't be used.")
         return
     config = schedule.config
-    source = f"deck `{escape(config.deck_id)}`" if config.deck_id else "all decks"
-    # The channel by name as text: a channel link would be the only ``<`` we send.
-    where = f"#{fit(command.channel_name, 80)}" if command.channel_name else "that channel"
     await _private(
         respond,
         f"A question from {source} will be posted in {where} every day at *{config.time}* "
-        f"({escape(config.zone)}). The first one: {relative(schedule.next_post_at, ctx.clock())}. "
-        "In a private channel, invite Recall first.",
+        f"({escape(config.zone)}). The first one: {relative(schedule.next_post_at, ctx.clock())}.",
     )
 
 

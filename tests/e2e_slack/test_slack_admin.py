@@ -44,14 +44,29 @@ async def reply_to(recall: SlackRecall, user: FakeUser, text: str) -> FakeMessag
 async def daily_post(recall: SlackRecall, admin: FakeUser) -> FakeMessage:
     """An admin sets the daily question for 12:30 UTC; the clock passes it; it is posted."""
     general = recall.fake.general
-    reply = await reply_to(
-        recall, admin, f"daily channel:<#{general.id}|general> time:12:30 zone:UTC"
+    typed = await recall.fake.command(
+        admin, "/quiz", "daily channel:#general time:12:30 zone:UTC", typed=True
     )
+    reply = await typed.wait_reply()
     assert "every day at *12:30* (UTC)" in reply.text and "#general" in reply.text
+    (announcement,) = recall.fake.channel_messages(general, ephemeral=False)
+    assert "posted here every day at 12:30 (UTC)" in announcement.text
     recall.clock.advance(timedelta(minutes=31))
     assert await recall.outbound().daily_tick() == 1
     (post,) = [m for m in recall.fake.channel_messages(general) if "Question of the day" in m.text]
     return post
+
+
+async def test_a_channel_recall_cannot_post_in_is_refused_and_nothing_is_saved(
+    slack_recall: SlackRecall,
+) -> None:
+    ada = slack_recall.world.admin
+    reply = await reply_to(
+        slack_recall, ada, "daily channel:<#C0SECRET00|secret> time:09:00 zone:UTC"
+    )
+    assert reply.text.startswith("I can't post in #secret (channel_not_found).")
+    assert "/invite @Recall" in reply.text
+    assert await slack_recall.ctx.daily.schedule(workspace(slack_recall)) is None
 
 
 async def answer(recall: SlackRecall, user: FakeUser, post: FakeMessage, index: int) -> str:
