@@ -108,6 +108,8 @@ async def test_owners_are_admins_and_see_the_class_view(slack_recall: SlackRecal
     text = view.all_text()
     assert "Class progress" in text and "2 (7 days)" in text
     assert "Reviews" in text and "Accuracy" in text
+    unknown = await reply_to(slack_recall, world.owner, "progress deck:no-such-deck")
+    assert unknown.text == "There is no deck called 'no-such-deck'."
 
 
 async def test_a_daily_question_answered_by_members_ranks_them_by_name_without_mentions(
