@@ -94,12 +94,12 @@ async def test_a_429_on_chat_post_message_is_waited_out_and_the_dm_goes_out_once
     fake, alice = slack_recall.fake, slack_recall.world.learner
     await due_card_and_reminder(slack_recall, alice, "14:00")
     slack_recall.clock.advance(timedelta(hours=1, minutes=1))
-    limited = fake.rate_limit("chat.postMessage", times=1, retry_after=1)
+    limited = fake.rate_limit("chat.postMessage", times=1, retry_after=2)
     loop = slack_recall.outbound()
     report = await loop.reminder_tick(drain=True)
     assert limited.hits == 1
     # The 429 reached the pacer (which paused every send), not a retry inside the client.
-    assert loop.pacer.stats.retries == 1 and loop.pacer.stats.rate_limited_seconds == 1
+    assert loop.pacer.stats.retries == 1 and loop.pacer.stats.rate_limited_seconds == 2
     assert (report.sent, report.failed) == (1, 0)
     assert len(reminders_to(slack_recall, alice)) == 1
     posts = [c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == alice.id]
