@@ -224,6 +224,12 @@ async def test_conversations_open_gives_one_stable_dm_per_user(
     assert first["channel"]["id"].startswith("D")
     assert other["channel"]["id"] != first["channel"]["id"]
     assert again["already_open"] is True
+    with pytest.raises(SlackApiError) as bot:
+        await client.conversations_open(users=slack.bot_user.id)
+    assert bot.value.response["error"] == "cannot_dm_bot"
+    with pytest.raises(SlackApiError) as nobody:
+        await client.conversations_open(users="U0NOBODY00")
+    assert nobody.value.response["error"] == "user_not_found"
 
 
 async def test_button_click_updates_the_message(
@@ -486,6 +492,12 @@ async def test_files_upload_v2_shares_the_file(slack: FakeSlack, world: Workspac
     assert shared.content == b"learner,xp\nalice,10\n"
     assert shared.channel is slack.dm(world.admin)
     assert slack.dm_messages(world.admin)[-1].files == [shared]
+    await client.files_upload_v2(
+        channels=[slack.general.id], content=b"x", filename="b.txt", initial_comment="Here"
+    )
+    [public] = slack.files(slack.general)
+    assert public.initial_comment == "Here"
+    assert slack.channel_messages(slack.general)[-1].text == "Here"
 
 
 async def test_response_url_can_replace_and_delete_the_original(

@@ -520,7 +520,8 @@ class WebApi:
         entries = params.get("files")
         if not isinstance(entries, list) or not entries:
             raise SlackError("invalid_arguments")
-        channel = self.resolve_channel(params["channel_id"]) if params.get("channel_id") else None
+        target = params.get("channel_id") or str(params.get("channels") or "").split(",")[0]
+        channel = self.resolve_channel(target) if target else None
         if channel is not None:
             self.check_writable(channel)
         uploads: list[FakeFile] = []
