@@ -80,6 +80,7 @@ __all__ = [
     "SlackOutbound",
     "build_outbound",
     "daily_blocks",
+    "outbound_client",
     "post_failure",
     "register",
     "reminder_blocks",

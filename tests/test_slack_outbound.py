@@ -13,6 +13,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.core.learner import Identity, Platform
@@ -24,6 +26,7 @@ from slackapp.outbound import (
     DM_GONE,
     ChannelSpacing,
     daily_blocks,
+    outbound_client,
     post_failure,
     reminder_blocks,
     reminder_failure,
@@ -197,3 +200,22 @@ def test_the_reminder_has_a_start_review_button_for_its_learner():
     button = blocks[1]["elements"][0]
     assert button["text"]["text"] == "Start review"
     assert button["action_id"] == "recall:review:U77"
+
+
+async def test_spacing_forgets_channels_whose_gap_is_over():
+    fake = FakeTime()
+    spacing = ChannelSpacing(1.0, clock=fake.clock, sleep=fake.sleep)
+    for n in range(1100):
+        await spacing.wait(f"D{n}")
+    fake.now += 2.0
+    await spacing.wait("D-last")
+    assert len(spacing._next) < 1100  # one DM a learner a day must not grow it forever
+    assert spacing.ready("D0")
+
+
+def test_the_outbound_client_is_the_apps_without_retries():
+    app_client = AsyncWebClient(token="xoxb-1-2-abc", base_url="http://127.0.0.1:9/api/")
+    app_client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=3))
+    client = outbound_client(app_client)
+    assert (client.token, client.base_url) == (app_client.token, app_client.base_url)
+    assert client.retry_handlers == []
