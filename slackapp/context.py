@@ -17,6 +17,7 @@ from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
 from bot.services.study import StudyService
 from bot.settings import Settings
+from slackapp.admins import Directory
 from slackapp.users import UserDirectory
 
 
@@ -34,6 +35,8 @@ class SlackContext:
     client: AsyncWebClient
     settings: Settings
     users: UserDirectory
+    admins: Directory
+    """``users.info`` for the admin check and the names on boards (fails closed)."""
     known: set[str] = field(default_factory=set)
     """Slack users already seen as learners by this process: a cache that saves a read
     per command (see :func:`slackapp.quiz.first_contact`); empty after a restart."""
@@ -54,6 +57,7 @@ def from_engine(engine: Engine, client: AsyncWebClient, settings: Settings) -> S
         client=client,
         settings=settings,
         users=UserDirectory(client, engine.clock),
+        admins=Directory(client, clock=lambda: engine.clock().timestamp()),
     )
 
 

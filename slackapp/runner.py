@@ -25,10 +25,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.clock import Clock, system_clock
 from bot.engine import Engine, open_engine
+from bot.reminder_loop import ReminderLoop
 from bot.services import StorageError
 from bot.settings import Settings, SettingsError, log_level_number
 from slackapp.app import create_app
 from slackapp.context import SlackContext, from_engine
+from slackapp.outbound import start_outbound
 
 log = logging.getLogger("recall.slack")
 
@@ -63,9 +65,12 @@ class SlackProcess:
     settings: Settings
     clock: Clock = system_clock
     engine: Engine | None = None
+    background_jobs: bool = True
+    """Run the reminder loop (reminders, the daily question); tests drive it by hand."""
     ctx: SlackContext | None = field(default=None, init=False)
     app: AsyncApp | None = field(default=None, init=False)
     handler: AsyncSocketModeHandler | None = field(default=None, init=False)
+    outbound: ReminderLoop | None = field(default=None, init=False)
     _owns_engine: bool = field(default=False, init=False)
 
     async def start(self) -> SlackContext:
@@ -101,10 +106,16 @@ class SlackProcess:
                 "app-level token with connections:write"
             ) from None
         log.info("connected to Slack in Socket Mode")
+        if self.background_jobs:
+            self.outbound = start_outbound(self.ctx)
         return self.ctx
 
     async def close(self) -> None:
-        """Disconnect, then close the engine if this process opened it."""
+        """Stop the reminder loop, disconnect, then close the engine if this process
+        opened it."""
+        if self.outbound is not None:
+            await self.outbound.stop()
+            self.outbound = None
         if self.handler is not None:
             await self.handler.close_async()  # type: ignore[no-untyped-call]
             self.handler = None

@@ -23,13 +23,16 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.core.clock import FakeClock
 from bot.core.scheduling import CardScheduler
 from bot.engine import Engine, open_engine
+from bot.reminder_loop import ReminderLoop
 from bot.settings import Settings, load_settings
 from bot.storage import DatabaseURL
 from slackapp.context import SlackContext
+from slackapp.outbound import build_outbound
 from slackapp.runner import SlackProcess
 from tests.fakeslack import Action, FakeMessage, FakeSlack, FakeUser, Workspace
 
@@ -100,7 +103,11 @@ class SlackRecall:
             database=self.database,
             scheduler=CardScheduler(fuzz=False),
         )
-        self.process = SlackProcess(self.settings, clock=self.clock, engine=self.engine)
+        # No wall-clock scheduler in tests: they drive the reminder loop by hand
+        # (``outbound``), so what is sent when is theirs to say.
+        self.process = SlackProcess(
+            self.settings, clock=self.clock, engine=self.engine, background_jobs=False
+        )
         before = self.fake.connections
         ctx = await self.process.start()
         await self.fake.wait_connected(before + 1)
@@ -121,6 +128,12 @@ class SlackRecall:
         instance starts on the same database."""
         await self.stop()
         return await self.start()
+
+    def outbound(self, **kwargs: Any) -> ReminderLoop:
+        """The app's reminder loop (reminders, the daily question), not started: call its
+        ``reminder_tick(drain=True)`` and ``daily_tick()``. ``kwargs`` go to
+        :func:`slackapp.outbound.build_outbound` (a pacer, a spacing)."""
+        return build_outbound(self.ctx, **kwargs)
 
     # -- acting as users ---------------------------------------------------------
 
