@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck layers pytest bench check demo clean
+.PHONY: install run slack test lint typecheck layers pytest bench check demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ install: $(STAMP)
 
 run: $(STAMP)  ## set up and run the bot
 	$(PY) -m bot
+
+slack: $(STAMP)  ## set up and run the Slack app (Socket Mode; see slack-manifest.yml)
+	$(PY) -m bot slack
 
 test: lint typecheck layers pytest  ## set up and run ruff, mypy, the layer contracts and pytest
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run | check [DIR] | practice DECK | import FILE]``."""
+"""Command line: ``python -m bot [run | slack | check [DIR] | practice DECK | import FILE]``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Recall, a Discord tutor.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the Discord bot (the default)")
+    sub.add_parser(
+        "slack", help="run the Slack app (Socket Mode; SLACK_BOT_TOKEN, SLACK_APP_TOKEN)"
+    )
     check = sub.add_parser("check", help="validate every deck file")
     check.add_argument("directory", nargs="?", type=Path, help="folder of decks (CONTENT_DIR)")
     practice = sub.add_parser("practice", help="study a deck in the terminal")
@@ -81,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             # The reader went away (``| head``): answers so far are saved; leave quietly.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 1
+    if args.command == "slack":
+        from slackapp.runner import run_slack  # imports slack_bolt: only the Slack app needs it
+
+        return run_slack(settings)
     return _run(settings)
 
 

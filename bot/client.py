@@ -29,6 +29,7 @@ from bot.decks import DeckLibrary
 from bot.decks.catalog import DeckCatalog
 from bot.services.daily import DailyQuestionService
 from bot.services.decks import DeckService
+from bot.services.games import GameService
 from bot.services.learners import LearnerService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: Sequence[str] = (
     "cogs.common.handlers",
     "cogs.quiz",
+    "cogs.games",
     "cogs.reminders",
     "cogs.leaderboard",
     "cogs.admin",
@@ -83,6 +85,7 @@ class RecallBot(commands.Bot):
     learners: LearnerService
     reminders: ReminderService
     daily: DailyQuestionService
+    games: GameService
     reports: ReportService
 
     def __init__(
@@ -159,6 +162,7 @@ class RecallBot(commands.Bot):
         self.reminders = ReminderService(self.store, self.clock)
         self.daily = DailyQuestionService(self.store, self.catalog, scheduler, self.clock)
         self.reports = ReportService(self.store, self.catalog, self.clock)
+        self.games = GameService(self.store, self.catalog, scheduler, self.clock)
         for extension in self._extensions:
             await self.load_extension(extension)
         await self.sync_commands()

@@ -24,6 +24,7 @@ DEFAULTS: dict[str, str] = {
     "DISCORD_GATEWAY_URL": "wss://gateway.discord.gg/",
     "LOG_LEVEL": "INFO",
     "DESIRED_RETENTION": "0.9",
+    "SLACK_API_BASE": "https://slack.com/api/",
 }
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_SHARDS = 65536
@@ -51,12 +52,27 @@ class Settings:
     """Total shards across every process (``SHARD_COUNT``); ``None``: no sharding."""
     shard_ids: tuple[int, ...] | None = None
     """The shards this process runs (``SHARD_IDS``, else all); ``None`` iff no ``shard_count``."""
+    slack_bot_token: SecretStr | None = None
+    """``SLACK_BOT_TOKEN`` (``xoxb-…``) as given; checked by :meth:`require_slack_tokens`."""
+    slack_app_token: SecretStr | None = None
+    """``SLACK_APP_TOKEN`` (``xapp-…``, Socket Mode) as given; checked likewise."""
+    slack_api_base: str = DEFAULTS["SLACK_API_BASE"]
+    """The Web API base URL, ending in ``/`` (slack_sdk appends the method name)."""
 
     def require_token(self) -> SecretStr:
         """The token, or a SettingsError explaining that ``run`` needs one."""
         if self.discord_token is None:
             raise SettingsError("DISCORD_TOKEN is not set")
         return self.discord_token
+
+    def require_slack_tokens(self) -> tuple[SecretStr, SecretStr]:
+        """The bot and app tokens for ``python -m bot slack``, or a SettingsError naming
+        the variable that is missing or malformed (never its value)."""
+        bot = _slack_token(self.slack_bot_token, "SLACK_BOT_TOKEN", "xoxb-", "a bot token")
+        app = _slack_token(
+            self.slack_app_token, "SLACK_APP_TOKEN", "xapp-", "an app-level token (Socket Mode)"
+        )
+        return bot, app
 
 
 def load_settings(
@@ -125,6 +141,13 @@ def load_settings(
 
     shard_count, shard_ids = _shards(get("SHARD_COUNT"), get("SHARD_IDS"))
 
+    slack_base = get("SLACK_API_BASE") or DEFAULTS["SLACK_API_BASE"]
+    if not slack_base.startswith(("http://", "https://")):
+        raise SettingsError("SLACK_API_BASE must start with http:// or https://")
+    if not slack_base.endswith("/"):
+        slack_base += "/"  # slack_sdk appends the method name to it
+    slack_bot, slack_app = get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN")
+
     return Settings(
         discord_token=SecretStr(token) if token else None,
         database=database,
@@ -136,7 +159,26 @@ def load_settings(
         desired_retention=retention,
         shard_count=shard_count,
         shard_ids=shard_ids,
+        slack_bot_token=SecretStr(slack_bot) if slack_bot else None,
+        slack_app_token=SecretStr(slack_app) if slack_app else None,
+        slack_api_base=slack_base,
     )
+
+
+SLACK_TOKEN_MIN = 20
+"""Shorter than any token Slack issues: a truncated paste."""
+
+
+def _slack_token(token: SecretStr | None, name: str, prefix: str, what: str) -> SecretStr:
+    """``token`` if it looks like ``what`` (starts with ``prefix``), else a one-line error."""
+    if token is None:
+        raise SettingsError(f"{name} is not set ({what}, {prefix}…; see slack-manifest.yml)")
+    value = token.get_secret_value()
+    if not value.startswith(prefix):
+        raise SettingsError(f"{name} must be {what}, starting with {prefix} (check for a swap)")
+    if any(c.isspace() for c in value) or len(value) < SLACK_TOKEN_MIN:
+        raise SettingsError(f"{name} does not look like {what} (check for a typo)")
+    return token
 
 
 def _shards(

@@ -63,6 +63,9 @@ TABLES = {
     "learner_hours",
     "server_decks",
     "server_deck_revision",
+    "games",
+    "game_rounds",
+    "game_answers",
 }
 
 

@@ -17,6 +17,7 @@ from bot.core.errors import (
     UnknownDeck,
     UploadTooLarge,
 )
+from bot.core.game import CannotStartGame, StartReason
 from bot.core.grading import Grade
 from bot.core.leaderboard import Metric, Period
 from bot.core.learner import Identity, Platform
@@ -27,6 +28,7 @@ from bot.decks.catalog import DeckCatalog, plain_id
 from bot.decks.importers import ImportResult, import_deck
 from bot.services.daily import DailyQuestionService
 from bot.services.decks import DeckService
+from bot.services.games import GameService
 from bot.services.reports import ReportService
 from bot.services.study import StudyService, Where
 from bot.storage import DatabaseURL, Store, open_store
@@ -334,3 +336,19 @@ async def test_an_import_past_its_deadline_is_refused(
         service.check_size(limits.IMPORT_BYTES_MAX + 1)
     with pytest.raises(UploadTooLarge):
         await service.read_file("big.csv", b"x" * (limits.IMPORT_BYTES_MAX + 1))
+
+
+async def test_a_game_plays_the_servers_deck_and_only_there(
+    one: Process, scheduler: CardScheduler, clock: FakeClock
+) -> None:
+    mcqs = b"type,question,options,answer,explanation\n" + b"".join(
+        f"mcq,Question {n}?,yes|no|maybe,yes,Because {n}.\n".encode() for n in range(3)
+    )
+    saved = await one.decks.upload(HALL, MOD, csv("quiz.csv", mcqs), replace=False)
+    games = GameService(one.store, one.catalog, scheduler, clock)
+    view = await games.start(ALICE, HALL, "1", "quiz", count=3, seconds=10)
+    assert view.deck_title == "quiz" and view.total == 3
+    assert view.question.deck_id == saved.deck.key
+    with pytest.raises(CannotStartGame) as refused:
+        await games.start(ALICE, OTHER, "2", "quiz", count=3, seconds=10)
+    assert refused.value.reason is StartReason.NO_SUCH_DECK

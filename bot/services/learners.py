@@ -21,7 +21,8 @@ class Standing:
 
 
 class LearnerService:
-    """Time zone and forget-me, for every front end."""
+    """Time zone (set, or adopted from the platform on first contact) and forget-me, for
+    every front end."""
 
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
@@ -38,6 +39,29 @@ class LearnerService:
 
         await self.store.write(change())
         return key
+
+    async def known(self, who: Identity) -> bool:
+        """True once the learner has a row (they used Recall before)."""
+        return (await self.store.read(learners.find(who))) is not None
+
+    async def adopt_time_zone(self, who: Identity, zone: str) -> bool:
+        """On first contact: create the learner in ``zone``, the zone their platform
+        reports (Slack's ``tz``). A learner who already exists keeps theirs, so a zone
+        set with ``/quiz timezone`` is never overwritten. True if the learner was
+        created; raises ``InvalidTimeZone`` (nothing stored) for an unknown zone.
+        """
+        key = parse_zone(zone).key
+        now = self.clock()
+
+        def adopt() -> Script[bool]:
+            existing = yield from learners.find(who)
+            if existing is not None:
+                return False
+            learner = yield from learners.ensure(who, now)
+            yield from learners.set_time_zone(learner.id, key)
+            return True
+
+        return await self.store.write(adopt())
 
     async def standing(self, who: Identity) -> Standing:
         """The learner and how many of their cards are due now (one snapshot)."""

@@ -70,6 +70,7 @@ async def test_every_extension_registers_exactly_the_spec_commands(recall: Recal
             "quiz remind set",
             "quiz remind off",
             "quiz forget-me",
+            "quiz game",
             "leaderboard",
             "quiz-admin progress",
             "quiz-admin export",
