@@ -188,12 +188,15 @@ class StudyService:
         count: int = 10,
         level: str | None = None,
         if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
     ) -> StepView:
         """Start a personal session of up to ``count`` cards.
 
         ``if_open`` says what to do when the learner has a session open (see
         :class:`~bot.core.session.IfOpen`): with ``ASK`` an open session raises
-        :class:`~bot.core.errors.SessionOpen` and nothing changes.
+        :class:`~bot.core.errors.SessionOpen` and nothing changes. ``replacing``: the
+        open session the learner chose to replace (Start new); a session of someone
+        else's raises ``NotYourSession`` and nothing changes.
         """
         _check_count(count)
         candidates = self.candidates(deck_id, kind, level)
@@ -205,7 +208,17 @@ class StudyService:
             return (yield from self._choose(learner, candidates, kind, count, now))
 
         return await self.store.write(
-            self._create(who, where, deck_id, kind, choose, now, level=level, if_open=if_open)
+            self._create(
+                who,
+                where,
+                deck_id,
+                kind,
+                choose,
+                now,
+                level=level,
+                if_open=if_open,
+                replacing=replacing,
+            )
         )
 
     def _choose(
@@ -229,6 +242,7 @@ class StudyService:
         *,
         count: int = REVIEW_COUNT,
         if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
     ) -> StepView:
         """Start a session of the learner's due cards (:mod:`bot.core.due`), most overdue
         first. ``if_open``: as for :meth:`start`."""
@@ -239,7 +253,16 @@ class StudyService:
             return (yield from self._choose_due(learner, count, now))
 
         return await self.store.write(
-            self._create(who, where, None, SessionKind.REVIEW, choose, now, if_open=if_open)
+            self._create(
+                who,
+                where,
+                None,
+                SessionKind.REVIEW,
+                choose,
+                now,
+                if_open=if_open,
+                replacing=replacing,
+            )
         )
 
     def _choose_due(self, learner: Learner, count: int, now: datetime) -> Script[list[QueueItem]]:
@@ -258,6 +281,7 @@ class StudyService:
         session_id: int,
         *,
         if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
     ) -> StepView:
         """Start a session of just the cards missed in session ``session_id`` (its
         owner only; raises ``NothingToStudy(NOTHING_MISSED)`` when none was missed)."""
@@ -273,7 +297,9 @@ class StudyService:
             return queue
 
         return await self.store.write(
-            self._create_from(who, where, session_id, choose, now, if_open=if_open)
+            self._create_from(
+                who, where, session_id, choose, now, if_open=if_open, replacing=replacing
+            )
         )
 
     async def start_another(
@@ -283,6 +309,7 @@ class StudyService:
         session_id: int,
         *,
         if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
     ) -> StepView:
         """Start a session like ``session_id`` (its owner only): the same deck, kind,
         level and size, drawn afresh; after a review session, the cards due now; after a
@@ -302,7 +329,16 @@ class StudyService:
             return (yield from self._choose(learner, candidates, kind, size, now))
 
         return await self.store.write(
-            self._create_from(who, where, session_id, choose, now, if_open=if_open, again=True)
+            self._create_from(
+                who,
+                where,
+                session_id,
+                choose,
+                now,
+                if_open=if_open,
+                replacing=replacing,
+                again=True,
+            )
         )
 
     def _create_from(
@@ -314,6 +350,7 @@ class StudyService:
         now: datetime,
         *,
         if_open: IfOpen,
+        replacing: int | None,
         again: bool = False,
     ) -> Script[StepView]:
         """:meth:`_create` for a session made from another (its summary's buttons)."""
@@ -341,6 +378,7 @@ class StudyService:
                 now,
                 level=level,
                 if_open=if_open,
+                replacing=replacing,
             )
         )
 
@@ -355,8 +393,13 @@ class StudyService:
         *,
         level: str | None = None,
         if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
     ) -> Script[StepView]:
         learner = yield from learners.ensure(who, now)
+        if replacing is not None:
+            replaced = yield from sessions.load(replacing)
+            if replaced is not None and replaced.learner_id != learner.id:
+                raise NotYourSession()
         if if_open is IfOpen.ASK:
             # After the learner's row lock (learners.ensure): two starts of one learner
             # queue here, and the second sees the first one's session.
