@@ -148,7 +148,7 @@ def test_due_means_its_instant_has_come() -> None:
     assert is_due(NOW - timedelta(days=3), NOW)
     assert not is_due(NOW + timedelta(minutes=1), NOW)  # a learning step: later, not due
     assert due_cutoff(NOW) == NOW
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="due"):
         is_due(datetime(2026, 3, 2), NOW)
 
 
