@@ -277,3 +277,15 @@ async def test_help_explains_recall_in_one_screen(recall: Recall) -> None:
     for command in ("/quiz start", "/quiz review", "/quiz stats", "/quiz timezone"):
         assert command in text
     assert len(str(embed(message))) < 6000  # one embed, within Discord's limit
+
+
+async def test_stats_show_weak_spots_and_what_is_due(recall: Recall) -> None:
+    alice = recall.hall.learner
+    message = await _start(recall, alice, kind="mcq", count=1)
+    question = embed(message)["description"]
+    await _wrong_mcq(recall, alice, message)
+    stats = await (await recall.slash(alice, "quiz stats")).wait_done()
+    assert stats is not None
+    assert field_named(stats, "Most missed cards") == f"✗ {question} · missed 1 of 1 time"
+    assert field_named(stats, "Due now") == "0 (1 more later today)"  # Again: in a minute
+    assert "Set yours with /quiz timezone" in embed(stats)["footer"]["text"]
