@@ -125,13 +125,26 @@ class LearnerStats:
     xp: int
     reviews: int
     correct: int
-    due_today: int
+    due_now: int
+    """Cards due now (:mod:`bot.core.due`), the ones ``/quiz review`` would show."""
+    later_today: int
+    """Cards not due yet that become due before the learner's local midnight."""
     reminder_time: str | None
     reminders_off_reason: str | None
     activity: dict[date, int]
     """Answers per local day of the heatmap's grid, up to today (zeros too)."""
     today: date
     """The learner's local date (the grid's last day)."""
+    weak_cards: tuple[HardCard, ...] = ()
+    """The learner's most-missed cards (recent answers), most misses first."""
+    weak_concepts: tuple[MissedConcept, ...] = ()
+    """The concepts the learner's explanations miss most, most misses first."""
+
+    @property
+    def due_today(self) -> int:
+        """Cards due now plus those due later today (not a "due" count: show
+        :attr:`due_now` as what is due, and this as the day's total)."""
+        return self.due_now + self.later_today
 
     @property
     def accuracy(self) -> float | None:

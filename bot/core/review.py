@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.core.due import is_due
 from bot.core.grading import Grade
 from bot.core.scheduling import CardMemory, CardScheduler
 from bot.core.streaks import StreakState, StreakUpdate, alive_until, record_activity
@@ -78,7 +79,7 @@ def review_answer(
     ``time_zone`` and ``streak`` the learner's as stored: the review counts for the
     local date of ``now`` in that zone.
     """
-    was_due = memory is not None and memory.due <= now
+    was_due = memory is not None and is_due(memory.due, now)
     xp = xp_for_answer(grade, was_due=was_due, is_new=memory is None)
     update = record_activity(streak, local_date(now, parse_zone(time_zone)))
     review = Review(

@@ -19,6 +19,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, require_aware
+from bot.core.due import is_due, later_today_bound
 from bot.core.leaderboard import (
     PAGE_SIZE,
     LeaderboardPage,
@@ -60,6 +61,13 @@ BATCH_SIZE = 500
 """(learner, deck) rows per export page."""
 
 _EPOCH_DAY = date(1970, 1, 1)
+
+WEAK_SPOT_LIMIT = 5
+"""Most-missed cards (and concepts) a learner's stats list."""
+WEAK_SPOT_DAYS = 90
+"""Weak spots come from this many days of answers: old misses since mastered fade out."""
+WEAK_SPOT_ANSWERS = 500
+"""Most explain answers read for the missed concepts (the newest)."""
 
 
 def card_excerpt(card: Card, limit: int = EXCERPT_CHARS) -> str:
@@ -332,14 +340,22 @@ class ReportService:
             first = grid_start(today, weeks)
             state = found.streak if found else StreakState()
             if found is None:
-                totals, due, quarters = stats.Totals(), 0, []
+                totals, due, later, quarters = stats.Totals(), 0, 0, []
+                weak: tuple[tuple[HardCard, ...], tuple[MissedConcept, ...]] = ((), ())
             else:
                 totals = yield from stats.learner_totals(found.id)
-                due = yield from card_states.count_due(found.id, end_of_local_day(now, zone.key))
+                scheduled = yield from card_states.scheduled_until(
+                    found.id, later_today_bound(now, zone.key)
+                )
+                # Only cards a session could show (their deck is loaded), as review does.
+                shown = [when for d, c, when in scheduled if self.decks.card(d, c) is not None]
+                due = sum(1 for when in shown if is_due(when, now))
+                later = len(shown) - due
                 start = datetime.combine(first, time(0), tzinfo=zone)
                 quarters = yield from stats.learner_quarters(
                     found.id, to_epoch(start), to_epoch(now)
                 )
+                weak = yield from self._weak_spots(found.id, now)
             return LearnerStats(
                 learner=learner,
                 time_zone=zone_name,
@@ -349,14 +365,53 @@ class ReportService:
                 xp=found.xp if found else 0,
                 reviews=totals.reviews,
                 correct=totals.correct,
-                due_today=due,
+                due_now=due,
+                later_today=later,
                 reminder_time=found.reminder_time if found else None,
                 reminders_off_reason=found.reminders_off_reason if found else None,
                 activity=_activity_days(quarters, zone, first, today),
                 today=today,
+                weak_cards=weak[0],
+                weak_concepts=weak[1],
             )
 
         return await self.store.read(script())
+
+    def _weak_spots(
+        self, learner_id: int, now: datetime
+    ) -> Script[tuple[tuple[HardCard, ...], tuple[MissedConcept, ...]]]:
+        """The learner's most-missed cards and concepts over :data:`WEAK_SPOT_DAYS`
+        (cards of decks no longer loaded are left out: nothing to study there)."""
+        since = to_epoch(now - timedelta(days=WEAK_SPOT_DAYS))
+        missed = yield from stats.learner_missed_cards(learner_id, since, WEAK_SPOT_LIMIT * 4)
+        cards: list[HardCard] = []
+        for m in missed:
+            deck, card = self.decks.get(m.deck_id), self.decks.card(m.deck_id, m.card_id)
+            if deck is None or card is None:
+                continue
+            cards.append(
+                HardCard(m.deck_id, deck.title, m.card_id, card_excerpt(card), m.attempts, m.misses)
+            )
+            if len(cards) == WEAK_SPOT_LIMIT:
+                break
+        answers = yield from stats.learner_explain_answers(learner_id, since, WEAK_SPOT_ANSWERS)
+        attempts: dict[tuple[str, str], int] = {}
+        counts: dict[tuple[str, str, str], int] = {}
+        for deck_id, card_id, names in answers:
+            attempts[(deck_id, card_id)] = attempts.get((deck_id, card_id), 0) + 1
+            for name in dict.fromkeys(names):
+                counts[(deck_id, card_id, name)] = counts.get((deck_id, card_id, name), 0) + 1
+        concepts: list[MissedConcept] = []
+        for (deck_id, card_id, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            deck = self.decks.get(deck_id)
+            if deck is None or self.decks.card(deck_id, card_id) is None:
+                continue
+            concepts.append(
+                MissedConcept(deck_id, deck.title, card_id, name, n, attempts[(deck_id, card_id)])
+            )
+            if len(concepts) == WEAK_SPOT_LIMIT:
+                break
+        return tuple(cards), tuple(concepts)
 
     async def activity(
         self, learner: Identity, zone: ZoneInfo | str, weeks: int = WEEKS
@@ -405,7 +460,7 @@ class ReportService:
 
     async def deck_progress(self, learner: Identity) -> list[DeckProgress]:
         """Every loaded deck with the learner's seen and due-now counts."""
-        now_epoch = to_epoch(require_aware(self.clock(), "now"))
+        now = require_aware(self.clock(), "now")
 
         def script() -> Script[list[stats.CardDue]]:
             found = yield from learners.find(learner)
@@ -426,7 +481,7 @@ class ReportService:
                 by_type[card.type] = by_type.get(card.type, 0) + 1
                 if card.id in mine:
                     seen_count += 1
-                    due_now += mine[card.id] <= now_epoch
+                    due_now += is_due(from_epoch(mine[card.id]), now)
             result.append(
                 DeckProgress(deck.id, deck.title, len(deck.cards), by_type, seen_count, due_now)
             )

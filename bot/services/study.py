@@ -11,17 +11,20 @@ second finds its step taken; a learner's answers in two sessions at once queue t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core import session as rules
 from bot.core.clock import Clock
+from bot.core.due import due_cutoff
 from bot.core.errors import (
     EmptyAnswer,
     NothingReason,
     NothingToStudy,
+    NotYourSession,
     SessionNotFound,
+    SessionOpen,
     StaleStep,
 )
 from bot.core.grading import Grade, is_blank_answer
@@ -34,17 +37,29 @@ from bot.core.session import (
     SESSION_IDLE,
     SESSION_KEEP,
     Answered,
+    Ending,
+    IfOpen,
+    Phase,
     QueueItem,
     SessionKind,
     SessionState,
     StepResult,
 )
 from bot.core.streaks import StreakState
-from bot.decks import Card, DeckLibrary
+from bot.decks import Card, DeckLibrary, FlashCard
 from bot.storage import card_states, communities, learners, reviews, sessions
 from bot.storage.errors import Conflict
 from bot.storage.script import Script
 from bot.storage.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class MissedCard:
+    """A card missed in a session (Again, or a wrong answer), still in its deck."""
+
+    deck_id: str
+    card_id: str
+    card: Card
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +71,13 @@ class SessionSummary:
     xp: int
     streak: StreakState
     next_due: datetime | None
+    ending: Ending = Ending.COMPLETED
+    """How the session ended (completed, stopped, replaced, expired)."""
+    total: int = 0
+    """Cards in the session's queue (``answered`` can be fewer when it was stopped)."""
+    missed: tuple[MissedCard, ...] = ()
+    """The cards missed in the session, in queue order (see
+    :func:`bot.core.session.missed_items`); Review missed studies these."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +88,14 @@ class StepView:
     card: Card | None
     deck_title: str | None
     summary: SessionSummary | None = None
+    previews: dict[Grade, timedelta] | None = None
+    """On a revealed flashcard: the interval each grade would give (nothing written)."""
+    at: datetime | None = None
+    """When this view was taken (to say "next review in 3d" of the last result)."""
+    first_session: bool = False
+    """Set on a start: this is the learner's first session (on this platform)."""
+    time_zone: str | None = None
+    """Set on a start: the learner's time zone (a first session on UTC says how to set it)."""
 
     @property
     def result(self) -> StepResult | None:
@@ -136,7 +166,7 @@ class StudyService:
             raise NothingToStudy(NothingReason.NO_SUCH_DECK, deck_id=deck_id)
         decks = [self.decks.get(deck_id)] if deck_id else self.decks.all()
         found: list[Candidate] = []
-        typed = kind not in (SessionKind.MIXED, SessionKind.REVIEW)
+        typed = kind not in (SessionKind.MIXED, SessionKind.REVIEW, SessionKind.MISSED)
         for deck in decks:
             if deck is None:
                 continue
@@ -157,41 +187,199 @@ class StudyService:
         kind: SessionKind = SessionKind.MIXED,
         count: int = 10,
         level: str | None = None,
+        if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
     ) -> StepView:
-        """Start a personal session of up to ``count`` cards."""
+        """Start a personal session of up to ``count`` cards.
+
+        ``if_open`` says what to do when the learner has a session open (see
+        :class:`~bot.core.session.IfOpen`): with ``ASK`` an open session raises
+        :class:`~bot.core.errors.SessionOpen` and nothing changes. ``replacing``: the
+        open session the learner chose to replace (Start new); a session of someone
+        else's raises ``NotYourSession`` and nothing changes.
+        """
         _check_count(count)
         candidates = self.candidates(deck_id, kind, level)
         if not candidates:
             raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
         now = self.clock()
-        decks = {c.deck_id for c in candidates}
 
         def choose(learner: Learner) -> Script[list[QueueItem]]:
-            memories = yield from card_states.for_learner(learner.id, decks)
-            return choose_cards(
-                candidates, memories, now, count, interleave_types=kind is SessionKind.MIXED
-            )
+            return (yield from self._choose(learner, candidates, kind, count, now))
 
-        return await self.store.write(self._create(who, where, deck_id, kind, choose, now))
+        return await self.store.write(
+            self._create(
+                who,
+                where,
+                deck_id,
+                kind,
+                choose,
+                now,
+                level=level,
+                if_open=if_open,
+                replacing=replacing,
+            )
+        )
+
+    def _choose(
+        self,
+        learner: Learner,
+        candidates: list[Candidate],
+        kind: SessionKind,
+        count: int,
+        now: datetime,
+    ) -> Script[list[QueueItem]]:
+        decks = {c.deck_id for c in candidates}
+        memories = yield from card_states.for_learner(learner.id, decks)
+        return choose_cards(
+            candidates, memories, now, count, interleave_types=kind is SessionKind.MIXED
+        )
 
     async def start_review(
-        self, who: Identity, where: Where, *, count: int = REVIEW_COUNT
+        self,
+        who: Identity,
+        where: Where,
+        *,
+        count: int = REVIEW_COUNT,
+        if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
     ) -> StepView:
-        """Start a session of the learner's due cards, most overdue first."""
+        """Start a session of the learner's due cards (:mod:`bot.core.due`), most overdue
+        first. ``if_open``: as for :meth:`start`."""
         _check_count(count)
         now = self.clock()
 
         def choose(learner: Learner) -> Script[list[QueueItem]]:
-            # Extra rows: cards of decks that were removed are skipped here.
-            keys = yield from card_states.due(learner.id, now, limit=count * 4 + 20)
-            queue = [QueueItem(d, c) for d, c in keys if self.decks.card(d, c) is not None]
-            if not queue:
-                upcoming = yield from card_states.next_due(learner.id)
-                raise NothingToStudy(NothingReason.NOTHING_DUE, next_due=upcoming)
-            return queue[:count]
+            return (yield from self._choose_due(learner, count, now))
 
         return await self.store.write(
-            self._create(who, where, None, SessionKind.REVIEW, choose, now)
+            self._create(
+                who,
+                where,
+                None,
+                SessionKind.REVIEW,
+                choose,
+                now,
+                if_open=if_open,
+                replacing=replacing,
+            )
+        )
+
+    def _choose_due(self, learner: Learner, count: int, now: datetime) -> Script[list[QueueItem]]:
+        # Extra rows: cards of decks that were removed are skipped here.
+        keys = yield from card_states.due(learner.id, due_cutoff(now), limit=count * 4 + 20)
+        queue = [QueueItem(d, c) for d, c in keys if self.decks.card(d, c) is not None]
+        if not queue:
+            upcoming = yield from card_states.next_due(learner.id)
+            raise NothingToStudy(NothingReason.NOTHING_DUE, next_due=upcoming)
+        return queue[:count]
+
+    async def review_missed(
+        self,
+        who: Identity,
+        where: Where,
+        session_id: int,
+        *,
+        if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
+    ) -> StepView:
+        """Start a session of just the cards missed in session ``session_id`` (its
+        owner only; raises ``NothingToStudy(NOTHING_MISSED)`` when none was missed)."""
+        now = self.clock()
+
+        def choose(learner: Learner, origin: SessionState | None) -> Script[list[QueueItem]]:
+            assert origin is not None
+            answers = yield from reviews.session_answers(origin.id)
+            missed = rules.missed_items(origin.queue, answers)
+            queue = [q for q in missed if self.decks.card(q.deck_id, q.card_id) is not None]
+            if not queue:
+                raise NothingToStudy(NothingReason.NOTHING_MISSED)
+            return queue
+
+        return await self.store.write(
+            self._create_from(
+                who, where, session_id, choose, now, if_open=if_open, replacing=replacing
+            )
+        )
+
+    async def start_another(
+        self,
+        who: Identity,
+        where: Where,
+        session_id: int,
+        *,
+        if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
+    ) -> StepView:
+        """Start a session like ``session_id`` (its owner only): the same deck, kind,
+        level and size, drawn afresh; after a review session, the cards due now; after a
+        session of missed cards, a mixed one of its deck."""
+        now = self.clock()
+
+        def choose(learner: Learner, origin: SessionState | None) -> Script[list[QueueItem]]:
+            assert origin is not None
+            size = max(1, min(len(origin.queue), MAX_COUNT))
+            if origin.kind is SessionKind.REVIEW:
+                return (yield from self._choose_due(learner, REVIEW_COUNT, now))
+            kind = SessionKind.MIXED if origin.kind is SessionKind.MISSED else origin.kind
+            deck_id = origin.deck_id if origin.deck_id in self.decks else None
+            candidates = self.candidates(deck_id, kind, origin.level)
+            if not candidates:
+                raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
+            return (yield from self._choose(learner, candidates, kind, size, now))
+
+        return await self.store.write(
+            self._create_from(
+                who,
+                where,
+                session_id,
+                choose,
+                now,
+                if_open=if_open,
+                replacing=replacing,
+                again=True,
+            )
+        )
+
+    def _create_from(
+        self,
+        who: Identity,
+        where: Where,
+        session_id: int,
+        choose: Callable[[Learner, SessionState | None], Script[list[QueueItem]]],
+        now: datetime,
+        *,
+        if_open: IfOpen,
+        replacing: int | None,
+        again: bool = False,
+    ) -> Script[StepView]:
+        """:meth:`_create` for a session made from another (its summary's buttons)."""
+        origin = yield from sessions.load(session_id)
+        if origin is None:
+            raise SessionNotFound()
+        owner = yield from learners.find(who)
+        if owner is None or owner.id != origin.learner_id:
+            raise NotYourSession()
+        if again and origin.kind is SessionKind.REVIEW:
+            kind, deck_id, level = SessionKind.REVIEW, None, None
+        elif again:
+            kind = SessionKind.MIXED if origin.kind is SessionKind.MISSED else origin.kind
+            deck_id = origin.deck_id if origin.deck_id in self.decks else None
+            level = None if origin.kind is SessionKind.MISSED else origin.level
+        else:
+            kind, deck_id, level = SessionKind.MISSED, origin.deck_id, None
+        return (
+            yield from self._create(
+                who,
+                where,
+                deck_id,
+                kind,
+                lambda learner: choose(learner, origin),
+                now,
+                level=level,
+                if_open=if_open,
+                replacing=replacing,
+            )
         )
 
     def _create(
@@ -202,13 +390,39 @@ class StudyService:
         kind: SessionKind,
         choose: Callable[[Learner], Script[list[QueueItem]]],
         now: datetime,
+        *,
+        level: str | None = None,
+        if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
     ) -> Script[StepView]:
         learner = yield from learners.ensure(who, now)
+        if replacing is not None:
+            replaced = yield from sessions.load(replacing)
+            if replaced is not None and replaced.learner_id != learner.id:
+                raise NotYourSession()
+        if if_open is IfOpen.ASK:
+            # After the learner's row lock (learners.ensure): two starts of one learner
+            # queue here, and the second sees the first one's session.
+            found = yield from sessions.find_open(learner.id, now - SESSION_IDLE)
+            if found is not None:
+                raise SessionOpen(
+                    found.id,
+                    step=found.position,
+                    total=len(found.queue),
+                    answered=found.answered,
+                    kind=str(found.kind),
+                    deck_id=found.deck_id,
+                )
         queue = yield from choose(learner)
         community_id = None
         if where.community is not None:
             community_id = yield from communities.ensure(where.community)
-        yield from sessions.abandon_active(learner.id, where.channel, now)
+        first = not (yield from sessions.has_any(learner.id))
+        if if_open is IfOpen.FINISH:
+            yield from sessions.finish_active(learner.id, now)
+        else:
+            # REPLACE, and ASK's leftovers (a session idle long enough to be expiring).
+            yield from sessions.abandon_active(learner.id, where.channel, now)
         state = yield from sessions.create(
             learner_id=learner.id,
             community_id=community_id,
@@ -217,8 +431,47 @@ class StudyService:
             kind=kind,
             queue=queue,
             now=now,
+            level=level,
         )
-        return (yield from self._view(state, learner.streak))
+        view = yield from self._view(state, learner.streak, at=now)
+        return replace(view, first_session=first, time_zone=learner.time_zone)
+
+    async def open_session(self, who: Identity) -> StepView | None:
+        """The learner's open session (the most recently used, in any channel), or None.
+
+        A session untouched for :data:`~bot.core.session.SESSION_IDLE` does not count:
+        it is about to expire.
+        """
+        now = self.clock()
+
+        def read() -> Script[StepView | None]:
+            learner = yield from learners.find(who)
+            if learner is None:
+                return None
+            found = yield from sessions.find_open(learner.id, now - SESSION_IDLE)
+            if found is None:
+                return None
+            return (yield from self._view(found, learner.streak, at=now))
+
+        return await self.store.read(read())
+
+    async def resume(self, who: Identity, session_id: int) -> StepView:
+        """The open session ``session_id`` as it stands, for its owner to go on with
+        (Resume). Raises ``NotYourSession`` for anyone else and ``SessionOver`` once it
+        has ended; changes nothing (the front end then records the new message with
+        :meth:`set_message`)."""
+        now = self.clock()
+
+        def read() -> Script[StepView]:
+            state = yield from sessions.load(session_id)
+            if state is None:
+                raise SessionNotFound()
+            learner = yield from learners.find(who)
+            rules.check_owner(state, -1 if learner is None else learner.id)
+            assert learner is not None
+            return (yield from self._view(state, learner.streak, at=now))
+
+        return await self.store.read(read())
 
     # -- housekeeping ---------------------------------------------------------------
 
@@ -279,25 +532,46 @@ class StudyService:
 
         return await self.store.read(read())
 
-    def _view(self, state: SessionState, streak: StreakState) -> Script[StepView]:
+    def _view(
+        self, state: SessionState, streak: StreakState, *, at: datetime | None = None
+    ) -> Script[StepView]:
+        at = at or self.clock()
         item = state.current
         card = self.decks.card(item.deck_id, item.card_id) if item else None
         deck = self.decks.get(item.deck_id) if item else None
         summary = None
+        previews = None
         if state.finished:
             next_due = yield from card_states.next_due(state.learner_id)
+            missed: tuple[MissedCard, ...] = ()
+            if state.answered > state.correct:
+                answers = yield from reviews.session_answers(state.id)
+                missed = tuple(
+                    MissedCard(q.deck_id, q.card_id, found)
+                    for q in rules.missed_items(state.queue, answers)
+                    if (found := self.decks.card(q.deck_id, q.card_id)) is not None
+                )
             summary = SessionSummary(
                 answered=state.answered,
                 correct=state.correct,
                 xp=state.xp,
                 streak=streak,
                 next_due=next_due,
+                ending=state.ending or Ending.COMPLETED,
+                total=len(state.queue),
+                missed=missed,
             )
+        elif item is not None and isinstance(card, FlashCard) and state.phase is Phase.REVEALED:
+            # What each grade button would give: the card's memory, previewed, not written.
+            memory = yield from card_states.get(state.learner_id, item.deck_id, item.card_id)
+            previews = self.scheduler.preview(memory, at)
         return StepView(
             session=state,
             card=card,
             deck_title=deck.title if deck else None,
             summary=summary,
+            previews=previews,
+            at=at,
         )
 
     # -- clicks ---------------------------------------------------------------------
@@ -423,7 +697,7 @@ class StudyService:
             elif decision is not None and decision != state:
                 yield from sessions.save(decision, at)
                 state = decision
-            return (yield from self._view(state, streak))
+            return (yield from self._view(state, streak, at=at))
 
         try:
             return await self.store.write(click())
@@ -438,4 +712,4 @@ def _check_count(count: int) -> None:
         raise NothingToStudy(NothingReason.BAD_COUNT, limit=MAX_COUNT)
 
 
-__all__ = ["SessionSummary", "SessionsTidied", "StepView", "StudyService", "Where"]
+__all__ = ["MissedCard", "SessionSummary", "SessionsTidied", "StepView", "StudyService", "Where"]

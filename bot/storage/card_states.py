@@ -81,13 +81,14 @@ def for_learner(
     }
 
 
-def due(learner_id: int, now: datetime, limit: int) -> Script[list[CardKey]]:
-    """The learner's due cards, most overdue first (the (learner_id, due) index)."""
+def due(learner_id: int, cutoff: datetime, limit: int) -> Script[list[CardKey]]:
+    """The learner's cards due at ``cutoff`` (:func:`bot.core.due.due_cutoff`), most
+    overdue first (the (learner_id, due) index)."""
     found = yield from rows(
         "SELECT deck_id, card_id FROM card_states WHERE learner_id = ? AND due <= ?"
         " ORDER BY due, deck_id, card_id LIMIT ?",
         learner_id,
-        to_epoch(now),
+        to_epoch(cutoff),
         limit,
     )
     return [(row["deck_id"], row["card_id"]) for row in found]
@@ -103,10 +104,30 @@ def count_due(learner_id: int, until: datetime) -> Script[int]:
     return int(count or 0)
 
 
+def scheduled_until(learner_id: int, until: datetime) -> Script[list[tuple[str, str, datetime]]]:
+    """The learner's cards scheduled at or before ``until``: (deck id, card id, due)."""
+    found = yield from rows(
+        "SELECT deck_id, card_id, due FROM card_states WHERE learner_id = ? AND due <= ?",
+        learner_id,
+        to_epoch(until),
+    )
+    return [(str(r["deck_id"]), str(r["card_id"]), from_epoch(r["due"])) for r in found]
+
+
 def next_due(learner_id: int) -> Script[datetime | None]:
     """The learner's earliest scheduled review, if any."""
     first = yield from value("SELECT MIN(due) FROM card_states WHERE learner_id = ?", learner_id)
     return maybe_datetime(first)
 
 
-__all__ = ["CardKey", "count_due", "due", "for_learner", "get", "next_due", "put", "put_statement"]
+__all__ = [
+    "CardKey",
+    "count_due",
+    "due",
+    "for_learner",
+    "get",
+    "next_due",
+    "put",
+    "put_statement",
+    "scheduled_until",
+]

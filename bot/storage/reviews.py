@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot.core.review import ReviewOutcome
 from bot.storage import card_states, learners
 from bot.storage.codec import to_epoch
-from bot.storage.script import Script, Statement, execute, execute_together
+from bot.storage.script import Script, Statement, execute, execute_together, rows
 
 
 def append_statement(outcome: ReviewOutcome) -> Statement:
@@ -46,6 +46,15 @@ def append(outcome: ReviewOutcome) -> Script[None]:
     yield from execute(sql, *params)
 
 
+def session_answers(session_id: int) -> Script[list[tuple[int, bool]]]:
+    """Each logged answer of a session as ``(step, correct)``, in step order (the
+    unique (session_id, step) index)."""
+    found = yield from rows(
+        "SELECT step, correct FROM reviews WHERE session_id = ? ORDER BY step", session_id
+    )
+    return [(int(r["step"]), bool(r["correct"])) for r in found]
+
+
 def record(outcome: ReviewOutcome, *, and_then: Sequence[Statement] = ()) -> Script[None]:
     """Store everything one answer changed: the log entry, the card's memory, XP and
     streak. Run inside the transaction that decided it.
@@ -67,4 +76,4 @@ def record(outcome: ReviewOutcome, *, and_then: Sequence[Statement] = ()) -> Scr
     )
 
 
-__all__ = ["append", "append_statement", "record"]
+__all__ = ["append", "append_statement", "record", "session_answers"]
