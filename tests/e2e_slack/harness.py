@@ -19,6 +19,8 @@ Use::
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +58,22 @@ BOT_TOKEN = "xoxb-000000000001-000000000002-fakeslacktestingtoken"
 APP_TOKEN = "xapp-1-A000000000-000000000003-fakeslacktestingtoken"
 """Tokens shaped like Slack's, so that the settings' checks pass (the fake's own
 defaults are too short for them)."""
+
+
+EVENTUALLY_SECONDS = 5.0
+
+
+async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
+    """Wait until ``check()`` (a read of the database, say) is true, for what the app
+    does after the Slack call a test can see; fail after :data:`EVENTUALLY_SECONDS`.
+    Only for positive checks."""
+    try:
+        async with asyncio.timeout(EVENTUALLY_SECONDS):
+            # The database has no event to wait on: poll it (a positive check only).
+            while not await check():  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"still false after {EVENTUALLY_SECONDS}s: {check.__name__}") from None
 
 
 def slack_settings(fake: FakeSlack, content_dir: Path, database: DatabaseURL) -> Settings:
@@ -150,6 +168,7 @@ __all__ = [
     "GRADES",
     "SlackRecall",
     "button_id",
+    "eventually",
     "labels",
     "slack_settings",
 ]

@@ -4,7 +4,7 @@ open one: the learner's session goes on or ends cleanly, and is told why."""
 from __future__ import annotations
 
 from bot.core.learner import Identity, Platform
-from tests.e2e_slack.harness import SlackRecall, button_id, labels
+from tests.e2e_slack.harness import SlackRecall, button_id, eventually, labels
 
 
 async def test_stop_ends_the_session_with_its_summary(slack_recall: SlackRecall) -> None:
@@ -159,10 +159,15 @@ async def test_a_deleted_session_message_is_posted_again(slack_recall: SlackReca
     click = await fake.click(alice, card, "Reveal answer")
     again = await click.wait_dm()
     assert again is not card and labels(again) == ["Again", "Hard", "Good", "Easy", "Stop"]
-    # The new message is the session's now: its buttons work and it is the one updated.
+    # The new message is the session's now (remembered right after it was posted): its
+    # buttons work and it is the one updated.
     session_id = int(again.action_ids[0].split(":")[2])
-    step = await slack_recall.ctx.study.view(session_id)
-    assert step.session.message == f"{again.channel.id}:{again.ts}"
+    expected = f"{again.channel.id}:{again.ts}"
+
+    async def remembered() -> bool:
+        return (await slack_recall.ctx.study.view(session_id)).session.message == expected
+
+    await eventually(remembered)
     click = await fake.click(alice, again, button_id(again, "Good"))
     await click.wait_update()
     assert "Session complete" in again.all_text()
