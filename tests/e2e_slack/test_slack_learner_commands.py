@@ -137,3 +137,18 @@ async def test_app_home_shows_stats_and_starts_a_review(slack_recall: SlackRecal
     # A Home tab click has no response_url: the refusal comes in Bob's DM.
     assert "not yours" in (await forged.wait_dm()).text
     assert not slack_recall.fake.dm_messages(bob)[0].buttons()
+
+
+async def test_users_info_failing_on_first_contact_costs_nothing_but_the_zone(
+    slack_recall: SlackRecall,
+) -> None:
+    fake, bob = slack_recall.fake, slack_recall.world.learner2
+    fake.fail("users.info", "ratelimited_forever", times=1)
+    _, card = await slack_recall.start_session(bob, "start kind:flashcard count:1")
+    assert "Reveal answer" in card.labels
+    who = Identity(Platform.SLACK, bob.id)
+    assert (await slack_recall.ctx.reports.learner_stats(who)).time_zone == "UTC"
+    # The next command tries again (the learner is not marked as seen), but a learner
+    # who now exists keeps the zone they have: first contact was the first command.
+    again = await slack_recall.quiz(bob, "stats")
+    assert "*Time zone:* UTC" in (await again.wait_reply()).all_text()
