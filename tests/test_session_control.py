@@ -286,3 +286,23 @@ async def test_summary_lists_each_missed_card_with_its_text(study: StudyService)
     assert all(isinstance(m.card, McqCard) for m in view.summary.missed)
     assert QueueItem(SHIPPED_DECK, view.summary.missed[0].card_id) in view.session.queue
     assert view.session.status is Status.FINISHED
+
+
+async def test_start_another_after_missed_or_review_sessions(
+    study: StudyService, clock: FakeClock
+) -> None:
+    view = await _mcq_session(study, count=1)
+    view = await _answer(study, view, right=False)
+    missed = await study.review_missed(ALICE, HERE, view.session.id)
+    missed = await _answer(study, missed, right=True)
+    after_missed = await study.start_another(ALICE, HERE, missed.session.id)
+    assert (after_missed.session.kind, after_missed.session.deck_id) == (
+        SessionKind.MIXED,
+        SHIPPED_DECK,
+    )
+    assert len(after_missed.session.queue) == 1  # the size of the session it follows
+    clock.advance(timedelta(days=30))  # everything studied so far is due by now
+    review = await study.start_review(ALICE, HERE)
+    after_review = await study.start_another(ALICE, HERE, review.session.id)
+    assert after_review.session.kind is SessionKind.REVIEW
+    assert set(after_review.session.queue) == set(review.session.queue)

@@ -141,6 +141,15 @@ class SessionsTidied:
     pruned: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """What a session made from another one asks for."""
+
+    kind: SessionKind
+    deck_id: str | None
+    level: str | None
+
+
 TIDY_BATCH = 500
 """Rows per housekeeping transaction, so that clicks are never held up for long."""
 
@@ -287,8 +296,7 @@ class StudyService:
         owner only; raises ``NothingToStudy(NOTHING_MISSED)`` when none was missed)."""
         now = self.clock()
 
-        def choose(learner: Learner, origin: SessionState | None) -> Script[list[QueueItem]]:
-            assert origin is not None
+        def choose(learner: Learner, origin: SessionState, _w: _Options) -> Script[list[QueueItem]]:
             answers = yield from reviews.session_answers(origin.id)
             missed = rules.missed_items(origin.queue, answers)
             queue = [q for q in missed if self.decks.card(q.deck_id, q.card_id) is not None]
@@ -316,17 +324,16 @@ class StudyService:
         session of missed cards, a mixed one of its deck."""
         now = self.clock()
 
-        def choose(learner: Learner, origin: SessionState | None) -> Script[list[QueueItem]]:
-            assert origin is not None
-            size = max(1, min(len(origin.queue), MAX_COUNT))
-            if origin.kind is SessionKind.REVIEW:
+        def choose(
+            learner: Learner, origin: SessionState, wanted: _Options
+        ) -> Script[list[QueueItem]]:
+            if wanted.kind is SessionKind.REVIEW:
                 return (yield from self._choose_due(learner, REVIEW_COUNT, now))
-            kind = SessionKind.MIXED if origin.kind is SessionKind.MISSED else origin.kind
-            deck_id = origin.deck_id if origin.deck_id in self.decks else None
-            candidates = self.candidates(deck_id, kind, origin.level)
+            candidates = self.candidates(wanted.deck_id, wanted.kind, wanted.level)
             if not candidates:
-                raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
-            return (yield from self._choose(learner, candidates, kind, size, now))
+                raise NothingToStudy(NothingReason.NO_MATCH, deck_id=wanted.deck_id)
+            size = max(1, min(len(origin.queue), MAX_COUNT))
+            return (yield from self._choose(learner, candidates, wanted.kind, size, now))
 
         return await self.store.write(
             self._create_from(
@@ -346,7 +353,7 @@ class StudyService:
         who: Identity,
         where: Where,
         session_id: int,
-        choose: Callable[[Learner, SessionState | None], Script[list[QueueItem]]],
+        choose: Callable[[Learner, SessionState, _Options], Script[list[QueueItem]]],
         now: datetime,
         *,
         if_open: IfOpen,
@@ -360,27 +367,32 @@ class StudyService:
         owner = yield from learners.find(who)
         if owner is None or owner.id != origin.learner_id:
             raise NotYourSession()
-        if again and origin.kind is SessionKind.REVIEW:
-            kind, deck_id, level = SessionKind.REVIEW, None, None
-        elif again:
-            kind = SessionKind.MIXED if origin.kind is SessionKind.MISSED else origin.kind
-            deck_id = origin.deck_id if origin.deck_id in self.decks else None
-            level = None if origin.kind is SessionKind.MISSED else origin.level
+        if not again:
+            wanted = _Options(SessionKind.MISSED, origin.deck_id, None)
+        elif origin.kind is SessionKind.REVIEW:
+            wanted = _Options(SessionKind.REVIEW, None, None)
+        elif origin.kind is SessionKind.MISSED:
+            # Another session after going over missed cards: a mixed one of that deck.
+            wanted = _Options(SessionKind.MIXED, self._loaded(origin.deck_id), None)
         else:
-            kind, deck_id, level = SessionKind.MISSED, origin.deck_id, None
+            wanted = _Options(origin.kind, self._loaded(origin.deck_id), origin.level)
         return (
             yield from self._create(
                 who,
                 where,
-                deck_id,
-                kind,
-                lambda learner: choose(learner, origin),
+                wanted.deck_id,
+                wanted.kind,
+                lambda learner: choose(learner, origin, wanted),
                 now,
-                level=level,
+                level=wanted.level,
                 if_open=if_open,
                 replacing=replacing,
             )
         )
+
+    def _loaded(self, deck_id: str | None) -> str | None:
+        """``deck_id`` if that deck is still loaded, else None (all decks)."""
+        return deck_id if deck_id is not None and deck_id in self.decks else None
 
     def _create(
         self,

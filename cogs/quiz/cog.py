@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 MODAL_TITLE_MAX = 45
 MODAL_PLACEHOLDER_MAX = 100
 ANSWER_MAX = 4000
-KIND_NAMES = {"flashcard": "flashcards", "mcq": "multiple choice", "explain": "explain"}
+KIND_NAMES = {"flashcard": "flashcard", "mcq": "multiple choice", "explain": "explain"}
+"""How /quiz decks names each kind; only "flashcard" takes a plural s."""
 ZONE_TIP = (
     "Tip: Recall counts your streak days in UTC until you set your time zone: "
     "run /quiz timezone (for example Europe/Paris)."
@@ -243,7 +244,10 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             )
         for deck in progress[:25]:
             kinds = " · ".join(
-                f"{n} {KIND_NAMES.get(kind, kind)}" for kind, n in deck.by_type.items()
+                plural(n, KIND_NAMES.get(kind, kind))
+                if kind == "flashcard"
+                else f"{n} {KIND_NAMES.get(kind, kind)}"
+                for kind, n in deck.by_type.items()
             )
             embed.add_field(
                 name=deck.title[:256],
@@ -289,7 +293,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             embed.add_field(
                 name="Most missed cards",
                 value="\n".join(
-                    f"{CROSS} {c.excerpt} · missed {plural(c.wrong, 'time')} of {c.attempts}"
+                    f"{CROSS} {c.excerpt} · missed {c.wrong} of {plural(c.attempts, 'time')}"
                     for c in stats.weak_cards[:WEAK_SHOWN]
                 )[:1024],
                 inline=False,

@@ -4,6 +4,9 @@ first session's time zone tip and /quiz help."""
 
 from __future__ import annotations
 
+import asyncio
+
+from bot.decks import McqCard
 from tests.e2e.harness import (
     Recall,
     custom_id_of,
@@ -23,6 +26,20 @@ async def _start(recall: Recall, user: FakeUser, **options: object) -> FakeMessa
     return message
 
 
+async def _session_message(recall: Recall, message: FakeMessage) -> bool:
+    """Wait until the newest session records ``message`` as where it is shown.
+
+    The bot records it right after its reply, so the reply can arrive first; this waits
+    for a positive outcome (at most 5 s), it never sleeps to prove an absence.
+    """
+    async with asyncio.timeout(5):
+        while True:
+            row = await recall.sql_one("SELECT message FROM quiz_sessions ORDER BY id DESC")
+            if row is not None and row["message"] == str(message.id):
+                return True
+            await asyncio.sleep(0.01)
+
+
 async def _statuses(recall: Recall) -> list[str]:
     found = await recall.sql("SELECT status FROM quiz_sessions ORDER BY id")
     return [str(r["status"]) for r in found]
@@ -33,9 +50,10 @@ async def _wrong_mcq(recall: Recall, user: FakeUser, message: FakeMessage) -> No
     title = embed(message)["description"]
     deck = recall.running.decks.get("django-wsgi-asgi")
     assert deck is not None
-    card = next(c for c in deck.cards if getattr(c, "question", None) == title)
-    wrong = (card.answer_index + 1) % len(card.options)  # type: ignore[attr-defined]
-    option = card.options[wrong]  # type: ignore[attr-defined]
+    card = next(c for c in deck.cards if isinstance(c, McqCard) and c.question == title)
+    assert isinstance(card, McqCard)
+    wrong = (card.answer_index + 1) % len(card.options)
+    option = card.options[wrong]
     await recall.click(user, message, f"{'ABCDE'[wrong]} · {option}")
 
 
@@ -104,12 +122,10 @@ async def test_resume_shows_the_current_card_as_a_new_message(recall: Recall) ->
         "Easy",
         "Stop",
     ]
+    assert await _session_message(recall, resumed)  # now the session's message
     await recall.click(alice, resumed, "Good")
     assert "card 2 of 3" in embed(resumed)["title"]
     assert await recall.review_count() == 1
-    # Recorded right after the Resume reply, long done by now (as in test_flashcards).
-    row = await recall.sql_one("SELECT message FROM quiz_sessions")
-    assert row is not None and row["message"] == str(resumed.id)  # now the session's message
 
 
 async def test_start_new_finishes_the_open_session_then_starts_the_one_asked(
@@ -128,9 +144,9 @@ async def test_start_new_finishes_the_open_session_then_starts_the_one_asked(
     # The first session's message, clicked again, shows its honest summary.
     await recall.click(alice, first, "Reveal answer")
     assert embed(first)["title"] == "Session stopped · 1 of 3 cards answered"
-    row = await recall.sql_one("SELECT kind, level, message FROM quiz_sessions WHERE id = 2")
-    assert row is not None
-    assert (row["kind"], row["level"], row["message"]) == ("mcq", "beginner", str(prompt.id))
+    assert await _session_message(recall, prompt)
+    row = await recall.sql_one("SELECT kind, level FROM quiz_sessions ORDER BY id DESC")
+    assert row is not None and (row["kind"], row["level"]) == ("mcq", "beginner")
 
 
 async def test_an_old_resume_after_the_session_ended_says_so(recall: Recall) -> None:
@@ -261,3 +277,15 @@ async def test_help_explains_recall_in_one_screen(recall: Recall) -> None:
     for command in ("/quiz start", "/quiz review", "/quiz stats", "/quiz timezone"):
         assert command in text
     assert len(str(embed(message))) < 6000  # one embed, within Discord's limit
+
+
+async def test_stats_show_weak_spots_and_what_is_due(recall: Recall) -> None:
+    alice = recall.hall.learner
+    message = await _start(recall, alice, kind="mcq", count=1)
+    question = embed(message)["description"]
+    await _wrong_mcq(recall, alice, message)
+    stats = await (await recall.slash(alice, "quiz stats")).wait_done()
+    assert stats is not None
+    assert field_named(stats, "Most missed cards") == f"✗ {question} · missed 1 of 1 time"
+    assert field_named(stats, "Due now") == "0 (1 more later today)"  # Again: in a minute
+    assert "Set yours with /quiz timezone" in embed(stats)["footer"]["text"]
