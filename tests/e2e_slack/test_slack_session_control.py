@@ -171,3 +171,16 @@ async def test_a_deleted_session_message_is_posted_again(slack_recall: SlackReca
     click = await fake.click(alice, again, button_id(again, "Good"))
     await click.wait_update()
     assert "Session complete" in again.all_text()
+
+
+async def test_a_first_session_on_utc_says_how_to_set_the_zone(slack_recall: SlackRecall) -> None:
+    from slackapp.quiz import ZONE_TIP
+
+    fake, bob = slack_recall.fake, slack_recall.world.learner2
+    fake.fail("users.info", "user_not_found", times=1)  # Slack did not give his zone
+    action, _ = await slack_recall.start_session(bob, "start kind:flashcard count:1")
+    assert ZONE_TIP in (await action.wait_reply()).text
+    # Alice's zone came from Slack: no tip.
+    alice = slack_recall.world.learner
+    action, _ = await slack_recall.start_session(alice, "start kind:flashcard count:1")
+    assert ZONE_TIP not in (await action.wait_reply()).text
