@@ -674,18 +674,15 @@ async def on_summary_click(
     await open_or_start(ctx, body, respond, spec, announce=False)
 
 
-async def start_review_anywhere(ctx: SlackContext, body: dict[str, Any]) -> StepView:
+async def start_review_anywhere(ctx: SlackContext, body: dict[str, Any]) -> StepView | None:
     """A Start review button (App Home, a reminder DM): the learner's due cards in the
-    DM, or a short session of new cards when nothing is due (the streak is at risk)."""
-    who = slack_learner(user_of(body))
-
-    async def review(where: Where) -> StepView:
-        try:
-            return await ctx.study.start_review(who, where)
-        except NothingToStudy:
-            return await ctx.study.start(who, where, kind=SessionKind.MIXED, count=FALLBACK_COUNT)
-
-    return await start_in_dm(ctx, body, None, review)
+    DM, or a short session of new cards when nothing is due (the streak is at risk).
+    While a session is open, the DM asks Resume or Start new instead (None)."""
+    try:
+        return await open_or_start(ctx, body, None, StartSpec("review"))
+    except NothingToStudy:
+        fallback = StartSpec("start", kind=SessionKind.MIXED, count=FALLBACK_COUNT)
+        return await open_or_start(ctx, body, None, fallback)
 
 
 def _text(text: str) -> Block:

@@ -184,3 +184,15 @@ async def test_a_first_session_on_utc_says_how_to_set_the_zone(slack_recall: Sla
     alice = slack_recall.world.learner
     action, _ = await slack_recall.start_session(alice, "start kind:flashcard count:1")
     assert ZONE_TIP not in (await action.wait_reply()).text
+
+
+async def test_home_start_review_asks_while_a_session_is_open(slack_recall: SlackRecall) -> None:
+    fake, alice = slack_recall.fake, slack_recall.world.learner
+    _, card = await slack_recall.start_session(alice, "start kind:flashcard count:2")
+    home = await (await fake.open_home(alice)).wait_home()
+    click = await fake.click(alice, home, "Start review")
+    prompt = await click.wait_dm()
+    assert prompt.labels == ["Resume", "Start new"]
+    # The open session was left alone: its buttons still work.
+    card = await slack_recall.click(alice, card, "Reveal answer")
+    assert "Good" in labels(card)
