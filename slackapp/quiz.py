@@ -123,8 +123,8 @@ async def first_contact(ctx: SlackContext, user_id: str) -> None:
             try:
                 await ctx.learners.adopt_time_zone(who, user.tz)
             except InvalidTimeZone:
+                # Asking again would give the same zone: the learner stays on UTC.
                 log.info("Slack reported a zone Recall does not know; the learner stays on UTC")
-                return
     ctx.known.add(user_id)
 
 
