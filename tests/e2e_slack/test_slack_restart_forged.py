@@ -94,3 +94,18 @@ async def test_a_stale_copy_redraws_the_session(slack_recall: SlackRecall) -> No
     assert "card 2 of 2" in card.all_text()
     who = Identity(Platform.SLACK, alice.id)
     assert (await slack_recall.ctx.reports.learner_stats(who)).reviews == 1
+
+
+async def test_a_socket_mode_refresh_mid_session_loses_nothing(slack_recall: SlackRecall) -> None:
+    fake, alice = slack_recall.fake, slack_recall.world.learner
+    _, card = await slack_recall.start_session(
+        alice, "start deck:django-wsgi-asgi kind:flashcard count:1"
+    )
+    # Slack asks apps to reconnect every few hours ("refresh_requested").
+    await fake.disconnect("refresh_requested", timeout=30)
+    card = await slack_recall.click(alice, card, "Reveal answer")
+    before = fake.connections
+    await fake.drop_connections()  # and a connection may simply drop
+    await fake.wait_connected(before + 1, timeout=30)
+    card = await slack_recall.click(alice, card, "Good")
+    assert "Session complete" in card.all_text()
