@@ -4,6 +4,8 @@ and the App Home tab with its Start review button."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core.learner import Identity, Platform
 from tests.e2e_slack.harness import SlackRecall
 
@@ -152,3 +154,17 @@ async def test_users_info_failing_on_first_contact_costs_nothing_but_the_zone(
     # who now exists keeps the zone they have: first contact was the first command.
     again = await slack_recall.quiz(bob, "stats")
     assert "*Time zone:* UTC" in (await again.wait_reply()).all_text()
+
+
+async def test_a_zone_recall_does_not_know_leaves_the_learner_on_utc(
+    slack_recall: SlackRecall,
+) -> None:
+    fake = slack_recall.fake
+    carol = fake.add_user("carol", tz="Mars/Olympus_Mons", tz_offset=0)
+    first = await slack_recall.quiz(carol, "stats")
+    assert "*Time zone:* UTC" in (await first.wait_reply()).all_text()
+    asked = len(fake.calls_to("users.info"))
+    slack_recall.clock.advance(timedelta(minutes=5))  # past the users.info cache
+    await (await slack_recall.quiz(carol, "decks")).wait_reply()
+    # Known now (in memory): the next command does not ask Slack again for her zone.
+    assert len(fake.calls_to("users.info")) == asked
