@@ -5,8 +5,9 @@ also gives the bot's peak memory at 400 concurrent sessions), storage at scale
 (answer writes and due-card selection at 1,000,000 reviews vs empty), the
 moderator views and leaderboard at scale (``bench.queries_bench``), the reminder
 pipeline (``bench.reminders_bench``), hostile deck files (``bench.decks_bench``),
-deck imports (``bench.imports_bench``) and explain grading of 4,000-character
-answers (``bench.grading_bench``).
+deck imports (``bench.imports_bench``), explain grading of 4,000-character
+answers (``bench.grading_bench``) and a channel game's round answered by 200
+members within 2 s (``bench.games_bench``).
 Each runs as its own process, so one's memory and caches never colour another's
 figures, and each prints its own tables with the machine's cores and Python
 version. ``--quick`` gives shorter runs for a smoke check. Each removes its
@@ -29,6 +30,7 @@ QUICK_ARGS = {
     "bench.decks_bench": ["--repeats", "1"],
     "bench.imports_bench": ["--repeats", "1"],
     "bench.grading_bench": ["--repeats", "20"],
+    "bench.games_bench": ["--database", "sqlite"],
 }
 BENCHES = tuple(QUICK_ARGS)
 

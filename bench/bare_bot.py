@@ -5,7 +5,9 @@
 and walks the flashcard flow with the same command and buttons — ``/quiz start``
 (kind, count), **Reveal answer**, **Again/Hard/Good/Easy**, a summary — as
 ``DynamicItem`` buttons with fixed text: no database, no deck, no scheduler. What
-Recall costs on top of this is its overhead.
+Recall costs on top of this is its overhead. ``/quiz game`` posts one public question
+whose option buttons only answer ``Answer locked in: B`` privately (the floor for
+``bench.games_bench``).
 """
 
 from __future__ import annotations
@@ -85,6 +87,34 @@ class BareButton(
         )
 
 
+class BareGameButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"bare:game:o(?P<index>[0-4])",
+):
+    """A game option: the private confirmation only (no database, no public count)."""
+
+    def __init__(self, index: int, label: str = "") -> None:
+        self.index = index
+        super().__init__(discord.ui.Button(label=label, custom_id=f"bare:game:o{index}"))
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> BareGameButton:
+        """Rebuild from any click."""
+        return cls(int(match["index"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """``Answer locked in: B``, privately, as Recall says it."""
+        await interaction.response.send_message(
+            f"Answer locked in: {'ABCDE'[self.index]}", ephemeral=True
+        )
+
+
 class BareQuiz(commands.GroupCog, group_name="quiz", group_description="Bare quiz"):
     """``/quiz start`` with Recall's ``kind`` and ``count`` options."""
 
@@ -100,6 +130,21 @@ class BareQuiz(commands.GroupCog, group_name="quiz", group_description="Bare qui
             embed=card_embed(0, count, False), view=card_view(0, count, False), ephemeral=True
         )
 
+    @app_commands.command(name="game", description="A channel game's first question")
+    async def game(
+        self,
+        interaction: discord.Interaction[Any],
+        deck: str,
+        count: app_commands.Range[int, 1, 20] = 5,
+        seconds: app_commands.Range[int, 10, 120] = 20,
+    ) -> None:
+        """A public question with four fixed options, as Recall's first round."""
+        view = discord.ui.View(timeout=None)
+        for index, option in enumerate(("WSGI", "CGI", "uWSGI protocol", "ASGI")):
+            view.add_item(BareGameButton(index, f"{'ABCD'[index]} · {option}"))
+        embed = discord.Embed(title="Bare game · round 1", description="Which interface?")
+        await interaction.response.send_message(embed=embed, view=view)
+
 
 class BareBot(commands.Bot):
     """Same intents and mentions policy as Recall; commands synced to DEV_GUILD_ID."""
@@ -114,7 +159,7 @@ class BareBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Register the buttons and the command, then sync to the dev guild."""
-        self.add_dynamic_items(BareButton)
+        self.add_dynamic_items(BareButton, BareGameButton)
         await self.add_cog(BareQuiz())
         guild = discord.Object(id=int(os.environ["DEV_GUILD_ID"]))
         self.tree.copy_global_to(guild=guild)

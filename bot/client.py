@@ -27,6 +27,7 @@ from bot.core.scheduling import CardScheduler
 from bot.core.throttle import InteractionLimiter
 from bot.decks import DeckLibrary
 from bot.services.daily import DailyQuestionService
+from bot.services.games import GameService
 from bot.services.learners import LearnerService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: Sequence[str] = (
     "cogs.common.handlers",
     "cogs.quiz",
+    "cogs.games",
     "cogs.reminders",
     "cogs.leaderboard",
     "cogs.admin",
@@ -77,6 +79,7 @@ class RecallBot(commands.Bot):
     learners: LearnerService
     reminders: ReminderService
     daily: DailyQuestionService
+    games: GameService
     reports: ReportService
 
     def __init__(
@@ -148,6 +151,7 @@ class RecallBot(commands.Bot):
         self.learners = LearnerService(self.store, self.clock)
         self.reminders = ReminderService(self.store, self.clock)
         self.daily = DailyQuestionService(self.store, self.decks, scheduler, self.clock)
+        self.games = GameService(self.store, self.decks, scheduler, self.clock)
         self.reports = ReportService(self.store, self.decks, self.clock)
         for extension in self._extensions:
             await self.load_extension(extension)

@@ -61,6 +61,9 @@ TABLES = {
     "concept_totals",
     "learner_totals",
     "learner_hours",
+    "games",
+    "game_rounds",
+    "game_answers",
 }
 
 

@@ -71,6 +71,7 @@ async def test_every_extension_registers_exactly_the_spec_commands(recall: Recal
             "quiz remind off",
             "quiz forget-me",
             "quiz help",  # SPEC's Slack list has /quiz help; Discord has it too
+            "quiz game",
             "leaderboard",
             "quiz-admin progress",
             "quiz-admin export",

@@ -82,7 +82,8 @@ async def _anywhere(recall: Recall, discord_id: int) -> list[str]:
 
 
 async def _use_everything(recall: Recall, user: FakeUser) -> None:
-    """Sessions in the server and in a DM, a zone, a reminder sent, a daily answer."""
+    """Sessions in the server and in a DM, a zone, a reminder sent, a daily answer, a
+    channel game started, answered and stopped."""
     await recall.slash(user, "quiz timezone", {"zone": "Europe/Paris"})
     start = await recall.slash(user, "quiz start", {"kind": "flashcard", "count": 1})
     message = start.message()
@@ -104,6 +105,10 @@ async def _use_everything(recall: Recall, user: FakeUser) -> None:
     dm = await study.start(who, Where(community=None, channel=None), count=1)
     await study.view(dm.session.id)
     await recall.slash(user, "quiz remind set", {"time": "13:05"})
+    game = (await recall.slash(user, "quiz game", {"deck": "django-wsgi-asgi"})).message()
+    assert game is not None
+    await recall.click(user, game, labels(game)[0])
+    await recall.click(user, game, "Stop game")
 
 
 async def test_forget_me_leaves_nothing_of_the_learner(recall: Recall) -> None:
@@ -119,7 +124,11 @@ async def test_forget_me_leaves_nothing_of_the_learner(recall: Recall) -> None:
     cog = cast(Reminders, recall.running.get_cog("Reminders"))
     recall.clock.advance(timedelta(minutes=11))
     await cog.loop.daily_tick()
-    [post] = [m for m in recall.fake.messages_in(hall.channel) if m.embeds and not m.ephemeral]
+    [post] = [
+        m
+        for m in recall.fake.messages_in(hall.channel)
+        if m.embeds and not m.ephemeral and embed(m).get("title") == "Question of the day"
+    ]
     for user in (alice, bob):
         await recall.click(user, post, labels(post)[0])
     recall.clock.advance(timedelta(hours=1))  # past 13:05 in Paris: the reminder is sent
