@@ -61,6 +61,8 @@ TABLES = {
     "concept_totals",
     "learner_totals",
     "learner_hours",
+    "memory_totals",
+    "stability_bands",
 }
 
 

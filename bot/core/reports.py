@@ -3,16 +3,19 @@ the export row, and the heatmap's grid (pure values, no storage here)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.core.learner import Identity
+from bot.core.memory import DeckMemory, LearnerMemory
 from bot.core.streaks import StreakView
 
 __all__ = [
     "EXCERPT_CHARS",
     "HARDEST_LIMIT",
+    "MEMORY_DECKS",
     "MIN_ATTEMPTS",
+    "NO_MEMORY",
     "WEEKS",
     "ClassProgress",
     "DeckProgress",
@@ -35,6 +38,12 @@ EXCERPT_CHARS = 80
 
 WEEKS = 12
 """Weeks the activity heatmap shows (the issue asks for the last 12)."""
+
+MEMORY_DECKS = 5
+"""At most this many decks get memory figures in the class view of all decks."""
+
+NO_MEMORY = LearnerMemory(cards=0, recall=None, due_now=0, due_soon=0, overdue_days=0)
+"""The memory figures of a learner with no card studied in a deck here."""
 
 
 def grid_start(today: date, weeks: int = WEEKS) -> date:
@@ -101,6 +110,9 @@ class ClassProgress:
     correct: int
     hardest: tuple[HardCard, ...]
     missed_concepts: tuple[MissedConcept, ...]
+    memory: tuple[DeckMemory, ...] = ()
+    """What the class will remember, per deck with cards studied here (the decks with
+    the most studied cards first, at most :data:`MEMORY_DECKS`)."""
 
     @property
     def accuracy(self) -> float | None:
@@ -186,6 +198,8 @@ class ExportRow:
     xp: int
     streak: int
     last_active: datetime
+    memory: LearnerMemory = field(default=NO_MEMORY)
+    """The learner's memory of the deck's cards last studied in this community."""
 
     @property
     def accuracy(self) -> float:

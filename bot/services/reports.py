@@ -27,10 +27,21 @@ from bot.core.leaderboard import (
     Period,
 )
 from bot.core.learner import Identity
+from bot.core.memory import (
+    AT_RISK_LIMIT,
+    FORECAST_DAYS,
+    AtRiskLearner,
+    CardMemoryFigures,
+    DeckMemory,
+    class_recall,
+    learner_memory,
+)
 from bot.core.reports import (
     EXCERPT_CHARS,
     HARDEST_LIMIT,
+    MEMORY_DECKS,
     MIN_ATTEMPTS,
+    NO_MEMORY,
     WEEKS,
     ClassProgress,
     DeckProgress,
@@ -47,7 +58,7 @@ from bot.core.timezones import InvalidTimeZone, local_date, parse_zone
 from bot.decks import Card, DeckLibrary, ExplainCard, FlashCard
 from bot.storage import card_states, communities, learners
 from bot.storage.codec import from_epoch, to_epoch
-from bot.storage.reports import export, progress, stats
+from bot.storage.reports import export, memory, progress, stats
 from bot.storage.reports import leaderboard as boards
 from bot.storage.reports.stats import BUCKET_SECONDS
 from bot.storage.rollups import DAY_SECONDS, split
@@ -262,20 +273,26 @@ class ReportService:
                 tuple[int, int],
                 list[progress.CardTotal],
                 list[progress.ConceptTotal],
+                tuple[DeckMemory, ...],
             ]
         ]:
             community_id = yield from communities.find(community)
             if community_id is None:
-                return (0, 0), (0, 0), [], []
+                return (0, 0), (0, 0), [], [], ()
             last_week = yield from progress.activity(community_id, deck_id, week, until)
             last_month = yield from progress.activity(community_id, deck_id, month, until)
             cards = yield from progress.card_totals(community_id, deck_id)
             concepts = yield from progress.concept_totals(community_id, deck_id, until)
-            return last_week, last_month, cards, concepts
+            remembered = yield from self._class_memory(community_id, deck_id, now)
+            return last_week, last_month, cards, concepts, remembered
 
-        (active_7d, reviews_7d), (active_30d, reviews_30d), cards, concepts = await self.store.read(
-            script()
-        )
+        (
+            (active_7d, reviews_7d),
+            (active_30d, reviews_30d),
+            cards,
+            concepts,
+            remembered,
+        ) = await self.store.read(script())
         reviews = sum(c.attempts for c in cards)
         correct = reviews - sum(c.wrong for c in cards)
         attempts = {(c.deck_id, c.card_id): c.attempts for c in cards}
@@ -316,7 +333,40 @@ class ReportService:
             correct=correct,
             hardest=tuple(hardest[:HARDEST_LIMIT]),
             missed_concepts=tuple(missed),
+            memory=remembered,
         )
+
+    def _class_memory(
+        self, community_id: int, deck_id: str | None, now: datetime
+    ) -> Script[tuple[DeckMemory, ...]]:
+        """Per deck: the class's predicted recall, reviews coming due, the most overdue
+        learners (see :mod:`bot.core.memory`), for the loaded decks with cards studied
+        in the community, most studied cards first."""
+        until = to_epoch(now)
+        groups = yield from memory.memory_groups(community_id, deck_id)
+        sizes = {d: sum(g.cards for g in found) for d, found in groups.items()}
+        shown = sorted((d for d in groups if d in self.decks), key=lambda d: (-sizes[d], d))
+        remembered: list[DeckMemory] = []
+        for deck in shown[:MEMORY_DECKS]:
+            loaded = self.decks.get(deck)
+            assert loaded is not None  # filtered above
+            due_now, by_day = yield from memory.due_counts(community_id, deck, until, FORECAST_DAYS)
+            overdue = yield from memory.most_overdue(community_id, deck, until, AT_RISK_LIMIT)
+            risky = yield from memory.learner_cards(community_id, deck, overdue)
+            remembered.append(
+                DeckMemory(
+                    deck_id=deck,
+                    deck_title=loaded.title,
+                    cards=sizes[deck],
+                    recall=class_recall(groups[deck], now),
+                    due_now=due_now,
+                    due_by_day=by_day,
+                    at_risk=tuple(
+                        AtRiskLearner(r.learner, learner_memory(r.cards, now)) for r in risky
+                    ),
+                )
+            )
+        return tuple(remembered)
 
     # -- stats ------------------------------------------------------------------------
 
@@ -461,15 +511,26 @@ class ReportService:
 
             def script(
                 found: int | None, after: tuple[int, str]
-            ) -> Script[tuple[int | None, list[export.ExportRecord]]]:
+            ) -> Script[
+                tuple[
+                    int | None,
+                    list[export.ExportRecord],
+                    dict[tuple[int, str], list[CardMemoryFigures]],
+                ]
+            ]:
                 if found is None:
                     found = yield from communities.find(community)
                     if found is None:
-                        return None, []
+                        return None, [], {}
                 page = yield from export.export_page(found, after, batch_size)
-                return found, page
+                cards = (
+                    (yield from memory.page_cards(found, page[0].learner_id, page[-1].learner_id))
+                    if page
+                    else {}
+                )
+                return found, page, cards
 
-            community_id, records = await self.store.read(script(community_id, after))
+            community_id, records, cards = await self.store.read(script(community_id, after))
             if records:
                 rows: list[ExportRow] = []
                 for r in records:
@@ -484,6 +545,11 @@ class ReportService:
                             xp=r.xp,
                             streak=streak_view(r.streak, today[r.time_zone]).current,
                             last_active=from_epoch(r.last_at),
+                            memory=(
+                                learner_memory(mine, now)
+                                if (mine := cards.get((r.learner_id, r.deck_id)))
+                                else NO_MEMORY
+                            ),
                         )
                     )
                 yield rows
