@@ -7,10 +7,12 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fsrs import Card, Scheduler, State
 
+from bot.core.clock import FakeClock
 from bot.core.grading import Grade
 from bot.core.memory import AT_RISK_LIMIT, DAY_SECONDS, FORECAST_DAYS, CardMemoryFigures
 from bot.core.memory import learner_memory as memory_of
@@ -18,9 +20,20 @@ from bot.core.reports import MEMORY_DECKS, NO_MEMORY
 from bot.core.review import review_answer
 from bot.core.scheduling import CardMemory, CardScheduler
 from bot.core.streaks import StreakState
-from bot.storage import card_states, communities, learners, reviews
+from bot.services.reports import ReportService
+from bot.storage import (
+    DatabaseURL,
+    PostgresURL,
+    SQLiteURL,
+    card_states,
+    communities,
+    learners,
+    open_store,
+    reviews,
+)
+from bot.storage import schema as schema_module
 from bot.storage.codec import to_epoch
-from bot.storage.script import Script
+from bot.storage.script import Dialect, Script, execute_many, rows
 from tests.review_rows import (
     GUILD,
     NOW,
@@ -32,6 +45,7 @@ from tests.review_rows import (
     person,
     query,
     server,
+    small_library,
 )
 
 FSRS = Scheduler(enable_fuzzing=False)
@@ -268,3 +282,90 @@ async def test_the_export_has_each_learners_memory_of_the_deck(env: Env) -> None
          + fsrs_recall(30.0, NOW - timedelta(days=3), NOW)) / 2
     )  # fmt: skip
     assert by_key[(person(1), "beta")] == NO_MEMORY  # answered here, no memory stored
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> DatabaseURL:
+    """A new database of each backend, not migrated."""
+    if request.param == "sqlite":
+        return SQLiteURL(tmp_path / "recall.db")
+    return PostgresURL(request.getfixturevalue("pg_url"))
+
+
+async def test_the_migration_fills_the_memory_of_an_older_database(
+    empty_url: DatabaseURL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = schema_module.load_migrations
+    mine = [m.name for m in real(Dialect.SQLITE)].index("memory_and_answers")
+    monkeypatch.setattr(schema_module, "load_migrations", lambda d: real(d)[:mine])
+    store = await open_store(empty_url)
+    day = 86_400
+    now = to_epoch(NOW)
+    try:
+
+        def fill() -> Script[None]:
+            for user in (1, 2):
+                yield from learners.ensure(person(user), NOW)
+            for guild in (GUILD, OTHER_GUILD):
+                yield from communities.ensure(server(guild))
+            ids = {
+                r["external_id"]: r["id"]
+                for r in (yield from rows("SELECT id, external_id FROM communities"))
+            }
+            people = {
+                r["external_id"]: r["id"]
+                for r in (yield from rows("SELECT id, external_id FROM learners"))
+            }
+            # Learner 1 studied a1 in GUILD, then in OTHER_GUILD, then in a DM; a2 in a DM
+            # only. Learner 2 studied a1 in GUILD.
+            log = [
+                ("1", "a1", ids[str(GUILD)], now - 9 * day),
+                ("1", "a1", ids[str(OTHER_GUILD)], now - 5 * day),
+                ("1", "a1", None, now - day),
+                ("1", "a2", None, now - day),
+                ("2", "a1", ids[str(GUILD)], now - 2 * day),
+            ]
+            yield from execute_many(
+                "INSERT INTO reviews (learner_id, community_id, deck_id, card_id, kind, rating,"
+                " correct, xp, was_due, reviewed_at) VALUES (?, ?, 'alpha', ?, 'flashcard',"
+                " 3, 1, 5, 0, ?)",
+                [(people[u], c, card, at) for u, card, c, at in log],
+            )
+            yield from execute_many(
+                "INSERT INTO card_states (learner_id, deck_id, card_id, state, stability,"
+                " difficulty, due, last_review) VALUES (?, 'alpha', ?, 2, ?, 5.0, ?, ?)",
+                [
+                    (people["1"], "a1", 3.0, now + day, now - day),
+                    (people["1"], "a2", 3.0, now + day, now - day),
+                    (people["2"], "a1", 12.0, now + 9 * day, now - 2 * day),
+                ],
+            )
+
+        await store.write(fill())
+    finally:
+        await store.close()
+    monkeypatch.undo()
+    store = await open_store(empty_url)
+    try:
+        found = await store.read(
+            rows(
+                "SELECT l.external_id AS who, s.card_id, c.external_id AS place"
+                " FROM card_states s JOIN learners l ON l.id = s.learner_id"
+                " LEFT JOIN communities c ON c.id = s.community_id"
+            )
+        )
+        assert {(r["who"], r["card_id"], r["place"]) for r in found} == {
+            ("1", "a1", str(OTHER_GUILD)),  # the latest review in a community
+            ("1", "a2", None),  # never studied in one
+            ("2", "a1", str(GUILD)),
+        }
+        clock = FakeClock(NOW)
+        view = ReportService(store, small_library(), clock)
+        [here] = (await view.class_progress(server(GUILD), None)).memory
+        [there] = (await view.class_progress(server(OTHER_GUILD), None)).memory
+        assert (here.cards, there.cards) == (1, 1)
+        assert here.recall == pytest.approx(
+            fsrs_recall(12.0, NOW - timedelta(days=2), NOW), abs=0.01
+        )
+    finally:
+        await store.close()
