@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.core.errors import NoQuestions
 from bot.core.learner import Identity, Platform
+from bot.core.memory import FORECAST_DAYS, DeckMemory
 from bot.core.reports import ClassProgress
 from bot.core.timezones import InvalidLocalTime, InvalidTimeZone
 from bot.decks import ReloadReport
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 PROBLEMS_SHOWN = 15
 NAME_LOOKUPS_MAX = 2000
 NAME_LOOKUP_CONCURRENCY = 5
+EMBED_MAX_CHARS = 6000
+"""Discord's limit on the text of one embed (title, fields, footer together)."""
 EXPORT_MAX_BYTES = 8 * 1024 * 1024
 """Discord's smallest upload limit (servers without boosts)."""
 
@@ -232,7 +235,50 @@ def progress_embed(report: ClassProgress) -> discord.Embed:
     embed.add_field(
         name="Concepts most often missed", value=missed[:1024] or "None yet.", inline=False
     )
+    for deck in report.memory:
+        embed.add_field(
+            name=f"What the class will remember · {deck.deck_title}"[:256],
+            value=memory_text(deck)[:1024],
+            inline=False,
+        )
+    # Discord refuses an embed past 6,000 characters: the last decks give way.
+    while len(embed) > EMBED_MAX_CHARS and len(embed.fields) > 5:
+        embed.remove_field(-1)
     return embed
+
+
+def _learner(who: Identity) -> str:
+    # A mention in an embed shows the member's name and pings nobody.
+    if who.platform is Platform.DISCORD and who.external_id.isdigit():
+        return f"<@{who.external_id}>"
+    return f"`{who.external_id[:40]}`"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def memory_text(deck: DeckMemory) -> str:
+    """One deck's memory figures: predicted recall, reviews coming due, who is most overdue."""
+    recall = "–" if deck.recall is None else f"{deck.recall:.0%}"
+    lines = [
+        f"Predicted recall today **{recall}** over {_plural(deck.cards, 'studied card')}",
+        f"Due now **{deck.due_now}** · next {FORECAST_DAYS} days **{deck.due_soon}**"
+        f" (by day: {', '.join(str(n) for n in deck.due_by_day)})",
+    ]
+    if deck.at_risk:
+        lines.append("Most overdue:")
+        for risky in deck.at_risk:
+            memory = risky.memory
+            shown = "–" if memory.recall is None else f"{memory.recall:.0%}"
+            lines.append(
+                f"- {_learner(risky.learner)} · recall {shown} · "
+                f"{_plural(memory.due_now, 'card')} due · "
+                f"{_plural(memory.overdue_days, 'day')} overdue"
+            )
+    else:
+        lines.append("Nobody is overdue.")
+    return "\n".join(lines)
 
 
 async def member_names(guild: discord.Guild, learners: list[Identity]) -> dict[Identity, str]:
