@@ -261,8 +261,14 @@ class ReportService:
 
     # -- class progress ---------------------------------------------------------------
 
-    async def class_progress(self, community: Identity, deck_id: str | None) -> ClassProgress:
-        """The class view of ``community`` (one deck when given) now; zeros if empty."""
+    async def class_progress(
+        self, community: Identity, deck_id: str | None, *, with_memory: bool = True
+    ) -> ClassProgress:
+        """The class view of ``community`` (one deck when given) now; zeros if empty.
+
+        ``with_memory=False`` leaves out the memory figures (:meth:`class_memory`): the
+        view as it was before them, which the benchmark times as its baseline.
+        """
         now = require_aware(self.clock(), "now")
         until = to_epoch(now)
         week, month = to_epoch(now - timedelta(days=7)), to_epoch(now - timedelta(days=30))
@@ -283,7 +289,9 @@ class ReportService:
             last_month = yield from progress.activity(community_id, deck_id, month, until)
             cards = yield from progress.card_totals(community_id, deck_id)
             concepts = yield from progress.concept_totals(community_id, deck_id, until)
-            remembered = yield from self._class_memory(community_id, deck_id, now)
+            remembered = (
+                (yield from self._class_memory(community_id, deck_id, now)) if with_memory else ()
+            )
             return last_week, last_month, cards, concepts, remembered
 
         (
@@ -335,6 +343,20 @@ class ReportService:
             missed_concepts=tuple(missed),
             memory=remembered,
         )
+
+    async def class_memory(
+        self, community: Identity, deck_id: str | None
+    ) -> tuple[DeckMemory, ...]:
+        """The memory figures of the class view alone (see :meth:`_class_memory`)."""
+        now = require_aware(self.clock(), "now")
+
+        def script() -> Script[tuple[DeckMemory, ...]]:
+            community_id = yield from communities.find(community)
+            if community_id is None:
+                return ()
+            return (yield from self._class_memory(community_id, deck_id, now))
+
+        return await self.store.read(script())
 
     def _class_memory(
         self, community_id: int, deck_id: str | None, now: datetime
