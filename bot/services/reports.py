@@ -19,6 +19,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, require_aware
+from bot.core.grading import grade_explain
 from bot.core.leaderboard import (
     PAGE_SIZE,
     LeaderboardPage,
@@ -37,15 +38,18 @@ from bot.core.memory import (
     learner_memory,
 )
 from bot.core.reports import (
+    ANSWERS_SHOWN,
     EXCERPT_CHARS,
     HARDEST_LIMIT,
     MEMORY_DECKS,
     MIN_ATTEMPTS,
     NO_MEMORY,
     WEEKS,
+    CardAnswers,
     ClassProgress,
     DeckProgress,
     ExportRow,
+    GradedAnswer,
     HardCard,
     LearnerStats,
     MemberStats,
@@ -58,7 +62,7 @@ from bot.core.timezones import InvalidTimeZone, local_date, parse_zone
 from bot.decks import Card, DeckLibrary, ExplainCard, FlashCard
 from bot.storage import card_states, communities, learners
 from bot.storage.codec import from_epoch, to_epoch
-from bot.storage.reports import export, memory, progress, stats
+from bot.storage.reports import answers, export, memory, progress, stats
 from bot.storage.reports import leaderboard as boards
 from bot.storage.reports.stats import BUCKET_SECONDS
 from bot.storage.rollups import DAY_SECONDS, split
@@ -389,6 +393,45 @@ class ReportService:
                 )
             )
         return tuple(remembered)
+
+    # -- grading ----------------------------------------------------------------------
+
+    async def card_answers(
+        self, community: Identity, deck_id: str, card_id: str, *, limit: int = ANSWERS_SHOWN
+    ) -> CardAnswers | None:
+        """The explain card's latest ``limit`` answers in ``community`` (never another's),
+        each graded again by the card's concepts as loaded now, with the clause that
+        earned each concept (:func:`bot.core.grading.grade_explain`). None when no
+        loaded deck has that explain card."""
+        deck = self.decks.get(deck_id)
+        card = self.decks.card(deck_id, card_id)
+        if deck is None or not isinstance(card, ExplainCard):
+            return None
+
+        def script() -> Script[list[answers.StoredAnswer]]:
+            community_id = yield from communities.find(community)
+            if community_id is None:
+                return []
+            return (yield from answers.recent_answers(community_id, deck_id, card_id, limit))
+
+        stored = await self.store.read(script())
+        graded = tuple(
+            GradedAnswer(
+                a.learner,
+                a.answered_at,
+                a.text,
+                grade_explain(a.text, card.concepts, prompt=card.prompt, hint=card.hint or ""),
+            )
+            for a in stored
+        )
+        return CardAnswers(
+            deck_id=deck.id,
+            deck_title=deck.title,
+            card_id=card.id,
+            prompt=card.prompt,
+            concepts=tuple(c.name for c in card.concepts),
+            answers=graded,
+        )
 
     # -- stats ------------------------------------------------------------------------
 

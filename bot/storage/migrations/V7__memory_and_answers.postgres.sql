@@ -87,5 +87,5 @@ CREATE TRIGGER card_states_memory_delete AFTER DELETE ON card_states
 
 ALTER TABLE reviews ADD COLUMN answer text;
 CREATE INDEX reviews_community_card_answers
-    ON reviews(community_id, deck_id, card_id, reviewed_at)
+    ON reviews(community_id, deck_id, card_id, reviewed_at, id)
     WHERE answer IS NOT NULL;

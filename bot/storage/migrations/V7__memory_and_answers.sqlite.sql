@@ -133,5 +133,5 @@ END;
 ALTER TABLE reviews ADD COLUMN answer TEXT;
 -- /quiz-admin grading: one card's latest answers in one community.
 CREATE INDEX reviews_community_card_answers
-    ON reviews(community_id, deck_id, card_id, reviewed_at)
+    ON reviews(community_id, deck_id, card_id, reviewed_at, id)
     WHERE answer IS NOT NULL;
