@@ -328,12 +328,14 @@ MESSAGE_MAX = 2000
 
 
 def quoted(text: str, limit: int) -> str:
-    """A learner's text made inert: cut to ``limit``, markdown escaped, mentions broken
-    (a zero-width space after ``@``), on one line."""
+    """A learner's text made inert: cut to ``limit``, markdown escaped, on one line, and
+    every ``@`` and ``<#`` followed by a zero-width space, so that no user, role,
+    ``@everyone`` or channel mention is left in it, whatever the id (the message pings
+    nobody anyway: allowed_mentions is none)."""
     flat = " ".join(text.split())
     if len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(flat))
+    return discord.utils.escape_markdown(flat).replace("@", "@\u200b").replace("<#", "<\u200b#")
 
 
 def grading_answer(answer: GradedAnswer) -> str:
