@@ -19,11 +19,12 @@ Card memories: one per (learner, deck, card) of the log, counted in the communit
 its latest review, with a stability that grows with the card's reviews and a due date
 about one stability after its last review (as FSRS schedules at retention 0.9).
 
-Loading: SQLite inserts the log in bulk with its triggers on (they keep the roll-ups);
-PostgreSQL COPYs it (and the card memories) with the roll-up triggers disabled and then fills the roll-ups
-with one INSERT ... SELECT each (what the triggers would have made; the tests hold the
-triggers to that recomputation), then ANALYZEs, as autovacuum would. SQLite runs no
-ANALYZE: a production file has no statistics either.
+Loading: SQLite inserts the log in bulk with its triggers on (they keep the roll-ups),
+then the card memories (their triggers keep memory_totals); PostgreSQL COPYs both with
+the roll-up triggers disabled and then fills the roll-ups with one INSERT ... SELECT
+each (what the triggers would have made; the tests hold the triggers to that
+recomputation), then ANALYZEs, as autovacuum would. SQLite runs no ANALYZE: a
+production file has no statistics either.
 
 This is a benchmark, not a test: it asserts nothing and is not collected by pytest.
 """
