@@ -403,7 +403,7 @@ def memory_text(deck: DeckMemory) -> str:
     lines = [
         f"Predicted recall today **{recall}** over {_plural(deck.cards, 'studied card')}",
         f"Due now **{deck.due_now}** · next {FORECAST_DAYS} days **{deck.due_soon}**"
-        f" (by day: {', '.join(str(n) for n in deck.due_by_day)})",
+        f" (by UTC day, today first: {', '.join(str(n) for n in deck.due_by_day)})",
     ]
     if deck.at_risk:
         lines.append("Most overdue:")

@@ -14,7 +14,13 @@ from fsrs import Card, Scheduler, State
 
 from bot.core.clock import FakeClock
 from bot.core.grading import Grade
-from bot.core.memory import AT_RISK_LIMIT, DAY_SECONDS, FORECAST_DAYS, CardMemoryFigures
+from bot.core.memory import (
+    AT_RISK_LIMIT,
+    DAY_SECONDS,
+    FORECAST_DAYS,
+    CardMemoryFigures,
+    forecast_end,
+)
 from bot.core.memory import learner_memory as memory_of
 from bot.core.reports import MEMORY_DECKS, NO_MEMORY
 from bot.core.review import review_answer
@@ -99,6 +105,10 @@ def _band(stability: float) -> int:
     return 1 + math.floor(math.log(stability / 0.01) / math.log(1.25) + 1e-12)
 
 
+def int_or_str(value: object) -> int | str:
+    return value if isinstance(value, str) else int(value)  # type: ignore[call-overload]
+
+
 async def totals_match_the_memories(env: Env) -> None:
     """memory_totals is what its definition makes of card_states now."""
     want: dict[tuple[int, str, int, int], list[float]] = {}
@@ -121,6 +131,15 @@ async def totals_match_the_memories(env: Env) -> None:
     for key, stabilities in want.items():
         assert got[key][0] == len(stabilities)
         assert got[key][1] == pytest.approx(sum(1 / s for s in stabilities), rel=1e-9)
+    due = await query(
+        env.store,
+        "SELECT community_id, deck_id, due / 86400, COUNT(*) FROM card_states"
+        " WHERE community_id IS NOT NULL GROUP BY 1, 2, 3",
+    )
+    stored = await query(env.store, "SELECT community_id, deck_id, due_day, cards FROM due_totals")
+    assert sorted(tuple(map(int_or_str, r)) for r in stored) == sorted(
+        tuple(map(int_or_str, r)) for r in due
+    )
 
 
 async def test_triggers_keep_the_groups_through_inserts_updates_and_forget_me(env: Env) -> None:
@@ -149,6 +168,7 @@ async def test_triggers_keep_the_groups_through_inserts_updates_and_forget_me(en
     assert await forget(env.store, 2)
     assert await forget(env.store, 3)
     assert await query(env.store, "SELECT * FROM memory_totals") == []
+    assert await query(env.store, "SELECT * FROM due_totals") == []
 
 
 async def test_an_answer_stores_the_card_in_its_server(env: Env) -> None:
@@ -209,9 +229,11 @@ async def test_the_class_view_of_a_deck(env: Env) -> None:
     exact = sum(fsrs_recall(s, last, NOW) for _u, _c, s, last, _d in cards) / len(cards)
     assert deck.recall is not None and abs(deck.recall - exact) < 0.01
     assert deck.due_now == sum(1 for c in cards if c[4] <= NOW)
+    midnight = NOW.replace(hour=0, minute=0)
     for k in range(FORECAST_DAYS):
-        start, end = NOW + timedelta(days=k), NOW + timedelta(days=k + 1)
-        assert deck.due_by_day[k] == sum(1 for c in cards if start < c[4] <= end), k
+        start, end = midnight + timedelta(days=k), midnight + timedelta(days=k + 1)
+        assert deck.due_by_day[k] == sum(1 for c in cards if start <= c[4] < end and c[4] > NOW)
+    assert deck.due_soon == sum(1 for c in cards if NOW < c[4] < forecast_end(NOW))
     # The most overdue learners: ordered by their earliest due card.
     earliest: dict[int, datetime] = {}
     for user, _c, _s, _l, due in cards:
@@ -240,7 +262,8 @@ async def test_every_deck_most_studied_first_and_a_small_class(env: Env) -> None
     beta, alpha = view.memory
     assert [r.learner for r in beta.at_risk] == [person(2), person(1)]  # fewer than the limit
     assert (beta.due_now, beta.due_soon) == (2, 0)
-    assert (alpha.due_now, alpha.due_by_day) == (0, (1, 0, 0, 0, 0, 0, 0))
+    # Due tomorrow 12:00 UTC (NOW is noon): the second UTC day of the forecast.
+    assert (alpha.due_now, alpha.due_by_day) == (0, (0, 1, 0, 0, 0, 0, 0))
     assert alpha.at_risk == ()
     assert len(view.memory) <= MEMORY_DECKS
     assert (await env.reports.class_progress(server(GUILD), "beta")).memory == (beta,)

@@ -17,6 +17,7 @@ from bot.core.memory import (
     MemoryGroup,
     card_retrievability,
     class_recall,
+    forecast_end,
     learner_memory,
     retrievability,
 )
@@ -77,13 +78,16 @@ def test_a_learner_is_the_mean_of_their_cards() -> None:
         CardMemoryFigures(3.0, NOW - timedelta(days=10), NOW - timedelta(days=7, hours=1)),
         CardMemoryFigures(50.0, NOW - timedelta(days=20), NOW + timedelta(days=30)),
         CardMemoryFigures(1.0, NOW - timedelta(hours=5), NOW + timedelta(hours=19)),
-        CardMemoryFigures(4.0, NOW - timedelta(days=2), NOW + timedelta(days=FORECAST_DAYS)),
+        # The forecast ends with the UTC day six days after today (2026-03-10).
+        CardMemoryFigures(4.0, NOW - timedelta(days=2), datetime(2026, 3, 10, 23, 59, tzinfo=UTC)),
+        CardMemoryFigures(4.0, NOW - timedelta(days=2), datetime(2026, 3, 11, tzinfo=UTC)),
         CardMemoryFigures(9.0, NOW - timedelta(days=9), NOW),  # due this very second
     ]
+    assert forecast_end(NOW) == datetime(2026, 3, 4 + FORECAST_DAYS, tzinfo=UTC)
     got = learner_memory(cards, NOW)
-    want = sum(fsrs_recall(c.stability or 0, c.last_review or NOW, NOW) for c in cards) / 5
+    want = sum(fsrs_recall(c.stability or 0, c.last_review or NOW, NOW) for c in cards) / 6
     assert got.recall == pytest.approx(want, abs=1e-12)
-    assert (got.cards, got.due_now, got.due_soon, got.overdue_days) == (5, 2, 2, 7)
+    assert (got.cards, got.due_now, got.due_soon, got.overdue_days) == (6, 2, 2, 7)
     assert learner_memory([], NOW).recall is None
 
 

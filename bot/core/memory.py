@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 
 from fsrs import Scheduler
 
@@ -46,6 +46,7 @@ __all__ = [
     "MemoryGroup",
     "card_retrievability",
     "class_recall",
+    "forecast_end",
     "learner_memory",
     "retrievability",
 ]
@@ -59,7 +60,8 @@ FACTOR: float = 0.9 ** (1 / DECAY) - 1
 """Chosen by FSRS so that retrievability is 0.9 when the elapsed days equal the stability."""
 
 FORECAST_DAYS = 7
-"""The class view counts the reviews coming due over this many days."""
+"""Reviews coming due are counted over this many UTC days: the rest of today, then the
+following days (see :func:`forecast_end`)."""
 
 AT_RISK_LIMIT = 5
 """How many most overdue learners the class view names per deck."""
@@ -74,6 +76,14 @@ def retrievability(stability: float, elapsed_days: float) -> float:
     if not stability > 0:
         raise ValueError(f"stability must be positive, got {stability!r}")
     return float((1 + FACTOR * max(0.0, elapsed_days) / stability) ** DECAY)
+
+
+def forecast_end(now: datetime) -> datetime:
+    """The end of the forecast: the start of the UTC day :data:`FORECAST_DAYS` after
+    today's. Reviews "coming due" are those due after ``now`` and before it."""
+    seconds = int(require_aware(now, "now").timestamp())
+    start = seconds // DAY_SECONDS * DAY_SECONDS
+    return datetime.fromtimestamp(start + FORECAST_DAYS * DAY_SECONDS, UTC)
 
 
 def card_retrievability(
@@ -139,7 +149,7 @@ class LearnerMemory:
 
     ``recall`` is the mean of each card's :func:`card_retrievability` (None without
     cards); ``due_now`` counts cards due at or before now, ``due_soon`` those due after
-    now and within :data:`FORECAST_DAYS` days; ``overdue_days`` is how many whole
+    now and before :func:`forecast_end`; ``overdue_days`` is how many whole
     days ago the most overdue card fell due (0 when none is due).
     """
 
@@ -153,7 +163,7 @@ class LearnerMemory:
 def learner_memory(cards: Iterable[CardMemoryFigures], now: datetime) -> LearnerMemory:
     """The :class:`LearnerMemory` of ``cards`` at ``now``."""
     now = require_aware(now, "now")
-    soon = now + timedelta(days=FORECAST_DAYS)
+    soon = forecast_end(now)
     count = due_now = due_soon = 0
     recall = 0.0
     earliest: datetime | None = None
@@ -163,7 +173,7 @@ def learner_memory(cards: Iterable[CardMemoryFigures], now: datetime) -> Learner
         if card.due <= now:
             due_now += 1
             earliest = card.due if earliest is None else min(earliest, card.due)
-        elif card.due <= soon:
+        elif card.due < soon:
             due_soon += 1
     overdue = 0 if earliest is None else (now - earliest).days
     return LearnerMemory(count, recall / count if count else None, due_now, due_soon, overdue)
@@ -182,8 +192,9 @@ class DeckMemory:
     """What the class will remember of one deck (cards studied in the community).
 
     ``recall`` is the class's mean predicted recall now (:func:`class_recall`);
-    ``due_now`` the cards due at or before now; ``due_by_day[k]`` those due in the
-    (k+1)-th 24 hours from now, for :data:`FORECAST_DAYS` days; ``at_risk`` the
+    ``due_now`` the cards due at or before now; ``due_by_day[k]`` those due after now
+    on the k-th UTC day from today (0: the rest of today), for :data:`FORECAST_DAYS`
+    days; ``at_risk`` the
     learners whose earliest due card is the most overdue, most overdue first.
     """
 
@@ -197,5 +208,5 @@ class DeckMemory:
 
     @property
     def due_soon(self) -> int:
-        """Reviews coming due over the next :data:`FORECAST_DAYS` days (not yet due now)."""
+        """Reviews coming due before :func:`forecast_end` (not yet due now)."""
         return sum(self.due_by_day)

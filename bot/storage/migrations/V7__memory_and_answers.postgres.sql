@@ -37,6 +37,17 @@ CREATE TABLE memory_totals (
     PRIMARY KEY (community_id, deck_id, review_day, band)
 );
 
+CREATE TABLE due_totals (
+    community_id      bigint  NOT NULL,
+    deck_id           text    NOT NULL,
+    due_day           bigint  NOT NULL,
+    cards             integer NOT NULL,
+    PRIMARY KEY (community_id, deck_id, due_day)
+);
+INSERT INTO due_totals (community_id, deck_id, due_day, cards)
+    SELECT community_id, deck_id, due / 86400, COUNT(*) FROM card_states
+    WHERE community_id IS NOT NULL GROUP BY 1, 2, 3;
+
 CREATE FUNCTION stability_band(stability double precision) RETURNS integer
 LANGUAGE sql STABLE AS $$
     SELECT band FROM stability_bands WHERE lower_bound <= stability
@@ -64,6 +75,20 @@ BEGIN
         WHERE m.community_id = OLD.community_id AND m.deck_id = OLD.deck_id
           AND m.review_day = OLD.last_review / 86400 AND m.cards <= 0;
     END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.community_id IS NOT NULL THEN
+        UPDATE due_totals d SET cards = d.cards - 1
+        WHERE d.community_id = OLD.community_id AND d.deck_id = OLD.deck_id
+          AND d.due_day = OLD.due / 86400;
+        DELETE FROM due_totals d
+        WHERE d.community_id = OLD.community_id AND d.deck_id = OLD.deck_id
+          AND d.due_day = OLD.due / 86400 AND d.cards <= 0;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.community_id IS NOT NULL THEN
+        INSERT INTO due_totals (community_id, deck_id, due_day, cards)
+        VALUES (NEW.community_id, NEW.deck_id, NEW.due / 86400, 1)
+        ON CONFLICT (community_id, deck_id, due_day) DO UPDATE SET
+            cards = due_totals.cards + 1;
+    END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.community_id IS NOT NULL
        AND NEW.last_review IS NOT NULL AND NEW.stability > 0 THEN
         INSERT INTO memory_totals
@@ -80,7 +105,7 @@ $$;
 CREATE TRIGGER card_states_memory_insert AFTER INSERT ON card_states
     FOR EACH ROW EXECUTE FUNCTION card_states_to_memory_totals();
 CREATE TRIGGER card_states_memory_update
-    AFTER UPDATE OF community_id, deck_id, last_review, stability ON card_states
+    AFTER UPDATE OF community_id, deck_id, last_review, stability, due ON card_states
     FOR EACH ROW EXECUTE FUNCTION card_states_to_memory_totals();
 CREATE TRIGGER card_states_memory_delete AFTER DELETE ON card_states
     FOR EACH ROW EXECUTE FUNCTION card_states_to_memory_totals();

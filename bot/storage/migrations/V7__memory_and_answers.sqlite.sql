@@ -10,6 +10,9 @@
 --   stored; from these groups bot.core.memory computes the class's mean at any
 --   instant in a few thousand steps instead of one per card. Kept by triggers on
 --   card_states in the answer's transaction (and on forget-me's cascade).
+-- * due_totals: per (community, deck, UTC day) the cards falling due that day, so that
+--   "due now" and the week ahead are read from a few rows plus today's part of the
+--   card_states_community_due index, not counted card by card.
 -- * stability_bands: the bands' lower bounds (x1.25 from 0.01 days): the triggers
 --   look the band up here, since SQLite has no logarithm unless compiled with its
 --   math functions. Band 0 holds stabilities below 0.01 days.
@@ -69,6 +72,52 @@ INSERT INTO memory_totals (community_id, deck_id, review_day, band, cards, inver
     FROM card_states c
     WHERE c.community_id IS NOT NULL AND c.last_review IS NOT NULL AND c.stability > 0
     GROUP BY c.community_id, c.deck_id, c.last_review / 86400, band;
+
+CREATE TABLE due_totals (
+    community_id      INTEGER NOT NULL,
+    deck_id           TEXT    NOT NULL,
+    due_day           INTEGER NOT NULL,     -- due / 86400 (UTC days)
+    cards             INTEGER NOT NULL,
+    PRIMARY KEY (community_id, deck_id, due_day)
+) WITHOUT ROWID;
+
+INSERT INTO due_totals (community_id, deck_id, due_day, cards)
+    SELECT community_id, deck_id, due / 86400, COUNT(*) FROM card_states
+    WHERE community_id IS NOT NULL GROUP BY community_id, deck_id, due / 86400;
+
+-- due_totals counts every memory with a community (as the due index does).
+CREATE TRIGGER card_states_due_insert AFTER INSERT ON card_states
+WHEN NEW.community_id IS NOT NULL
+BEGIN
+    INSERT INTO due_totals (community_id, deck_id, due_day, cards)
+    VALUES (NEW.community_id, NEW.deck_id, NEW.due / 86400, 1)
+    ON CONFLICT (community_id, deck_id, due_day) DO UPDATE SET cards = cards + 1;
+END;
+
+CREATE TRIGGER card_states_due_update AFTER UPDATE OF community_id, deck_id, due ON card_states
+BEGIN
+    UPDATE due_totals SET cards = cards - 1
+    WHERE OLD.community_id IS NOT NULL AND community_id = OLD.community_id
+      AND deck_id = OLD.deck_id AND due_day = OLD.due / 86400;
+    DELETE FROM due_totals
+    WHERE community_id = OLD.community_id AND deck_id = OLD.deck_id
+      AND due_day = OLD.due / 86400 AND cards <= 0;
+    INSERT INTO due_totals (community_id, deck_id, due_day, cards)
+    SELECT NEW.community_id, NEW.deck_id, NEW.due / 86400, 1
+    WHERE NEW.community_id IS NOT NULL
+    ON CONFLICT (community_id, deck_id, due_day) DO UPDATE SET cards = cards + 1;
+END;
+
+CREATE TRIGGER card_states_due_delete AFTER DELETE ON card_states
+WHEN OLD.community_id IS NOT NULL
+BEGIN
+    UPDATE due_totals SET cards = cards - 1
+    WHERE community_id = OLD.community_id AND deck_id = OLD.deck_id
+      AND due_day = OLD.due / 86400;
+    DELETE FROM due_totals
+    WHERE community_id = OLD.community_id AND deck_id = OLD.deck_id
+      AND due_day = OLD.due / 86400 AND cards <= 0;
+END;
 
 -- The same guard in every trigger: a memory counts once it has a community, a last
 -- review and a stability (every stored memory has the last two).

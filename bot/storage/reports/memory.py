@@ -52,27 +52,49 @@ def memory_groups(community_id: int, deck_id: str | None) -> Script[dict[str, li
 def due_counts(
     community_id: int, deck_id: str, now: int, days: int
 ) -> Script[tuple[int, tuple[int, ...]]]:
-    """(cards due at or before ``now``, cards due in each of the next ``days`` 24 hours)."""
+    """(cards due at or before ``now``, cards due after ``now`` on each of ``days`` UTC
+    days: the rest of today, then the following days).
+
+    Whole days come from ``due_totals``; only today's cards are counted in the due
+    index (before and after ``now``), so the cost is one day's cards, not the class's.
+    """
+    today = now // DAY_SECONDS
+    start = today * DAY_SECONDS
     row = yield from one(
-        "SELECT COUNT(*) AS n FROM card_states WHERE community_id = ? AND deck_id = ? AND due <= ?",
+        "SELECT (SELECT COALESCE(SUM(cards), 0) FROM due_totals"
+        "        WHERE community_id = ? AND deck_id = ? AND due_day < ?) AS before,"
+        " (SELECT COUNT(*) FROM card_states"
+        "  WHERE community_id = ? AND deck_id = ? AND due >= ? AND due <= ?) AS so_far,"
+        " (SELECT COUNT(*) FROM card_states"
+        "  WHERE community_id = ? AND deck_id = ? AND due > ? AND due < ?) AS later",
+        community_id,
+        deck_id,
+        today,
+        community_id,
+        deck_id,
+        start,
+        now,
         community_id,
         deck_id,
         now,
+        start + DAY_SECONDS,
     )
     found = yield from rows(
-        "SELECT (due - ? - 1) / ? AS k, COUNT(*) AS n FROM card_states"
-        " WHERE community_id = ? AND deck_id = ? AND due > ? AND due <= ? GROUP BY 1",
-        now,
-        DAY_SECONDS,
+        "SELECT due_day, cards FROM due_totals"
+        " WHERE community_id = ? AND deck_id = ? AND due_day > ? AND due_day < ?",
         community_id,
         deck_id,
-        now,
-        now + days * DAY_SECONDS,
+        today,
+        today + days,
     )
     by_day = [0] * days
+    due_now = 0
+    if row is not None:
+        due_now = int(row["before"]) + int(row["so_far"])
+        by_day[0] = int(row["later"])
     for r in found:
-        by_day[int(r["k"])] += int(r["n"])
-    return (int(row["n"]) if row else 0), tuple(by_day)
+        by_day[int(r["due_day"]) - today] += int(r["cards"])
+    return due_now, tuple(by_day)
 
 
 def most_overdue(community_id: int, deck_id: str, now: int, limit: int) -> Script[list[int]]:
