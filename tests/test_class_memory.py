@@ -19,6 +19,7 @@ from bot.core.memory import (
     DAY_SECONDS,
     FORECAST_DAYS,
     CardMemoryFigures,
+    class_recall,
     forecast_end,
 )
 from bot.core.memory import learner_memory as memory_of
@@ -39,6 +40,7 @@ from bot.storage import (
 )
 from bot.storage import schema as schema_module
 from bot.storage.codec import to_epoch
+from bot.storage.reports import memory
 from bot.storage.script import Dialect, Script, execute_many, rows
 from tests.review_rows import (
     GUILD,
@@ -392,3 +394,33 @@ async def test_the_migration_fills_the_memory_of_an_older_database(
         )
     finally:
         await store.close()
+
+
+async def test_the_sql_mean_is_the_python_mean(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    # bot.core.memory.class_recall and its copy in SQL, on the same groups.
+    rng = random.Random(9)
+    for user in range(1, 30):
+        for n, deck in enumerate(("alpha", "beta", "alpha")):
+            last = NOW - timedelta(seconds=rng.randrange(40 * DAY_SECONDS))
+            stability = rng.lognormvariate(1.5, 1.2)
+            await put(env, user, f"c{n}", stability, last, last + timedelta(days=stability),
+                      deck=deck)  # fmt: skip
+    [(community,)] = await query(
+        env.store, "SELECT id FROM communities WHERE external_id = ?", str(GUILD)
+    )
+    for now in (NOW, NOW.replace(hour=0, minute=0), NOW.replace(hour=23, minute=59)):
+        groups = await env.store.read(memory.memory_groups(int(community), None))
+        in_sql = await env.store.read(memory.class_recalls(int(community), None, now))
+        assert set(in_sql) == {"alpha", "beta"}
+        for deck, (cards, recall) in in_sql.items():
+            assert cards == sum(g.cards for g in groups[deck])
+            assert recall == pytest.approx(class_recall(groups[deck], now), rel=1e-9)
+        monkeypatch.setattr(memory, "SQLITE_HAS_POWER", False)
+        if env.store.dialect is Dialect.SQLITE:
+            in_python = await env.store.read(memory.class_recalls(int(community), None, now))
+            assert in_python.keys() == in_sql.keys()
+            for deck, (cards, recall) in in_python.items():
+                assert cards == in_sql[deck][0]
+                assert recall == pytest.approx(in_sql[deck][1], rel=1e-9)
+        monkeypatch.undo()
+    assert memory.SQLITE_HAS_POWER  # this machine's SQLite: the SQL path was tested

@@ -46,6 +46,7 @@ __all__ = [
     "MemoryGroup",
     "card_retrievability",
     "class_recall",
+    "day_and_share",
     "forecast_end",
     "learner_memory",
     "retrievability",
@@ -116,21 +117,28 @@ def _group_recall(group: MemoryGroup, today: int, tau: float) -> float:
     return tau * retrievability(stability, days) + (1 - tau) * retrievability(stability, days - 1)
 
 
+def day_and_share(now: datetime) -> tuple[int, float]:
+    """(today's UTC day number, the share of it gone at ``now``, 0..1): the two terms
+    :func:`class_recall` weighs each group's whole days with."""
+    seconds = require_aware(now, "now").timestamp()
+    today, into_day = divmod(seconds, DAY_SECONDS)
+    return int(today), into_day / DAY_SECONDS
+
+
 def class_recall(groups: Iterable[MemoryGroup], now: datetime) -> float | None:
     """The mean predicted recall at ``now`` of every card in ``groups`` (None if none).
 
-    See the module docstring for the method and its accuracy.
+    See the module docstring for the method and its accuracy. Storage computes the
+    same sum in SQL where the database has ``power`` (a test holds the two together).
     """
-    seconds = require_aware(now, "now").timestamp()
-    today, into_day = divmod(seconds, DAY_SECONDS)
-    tau = into_day / DAY_SECONDS
+    today, tau = day_and_share(now)
     total = 0
     weighted = 0.0
     for group in groups:
         if group.cards <= 0 or group.inverse_stability <= 0:
             continue  # an emptied group (float residue): nothing to average
         total += group.cards
-        weighted += group.cards * _group_recall(group, int(today), tau)
+        weighted += group.cards * _group_recall(group, today, tau)
     return weighted / total if total else None
 
 

@@ -34,7 +34,6 @@ from bot.core.memory import (
     AtRiskLearner,
     CardMemoryFigures,
     DeckMemory,
-    class_recall,
     learner_memory,
 )
 from bot.core.reports import (
@@ -369,9 +368,8 @@ class ReportService:
         learners (see :mod:`bot.core.memory`), for the loaded decks with cards studied
         in the community, most studied cards first."""
         until = to_epoch(now)
-        groups = yield from memory.memory_groups(community_id, deck_id)
-        sizes = {d: sum(g.cards for g in found) for d, found in groups.items()}
-        shown = sorted((d for d in groups if d in self.decks), key=lambda d: (-sizes[d], d))
+        recalls = yield from memory.class_recalls(community_id, deck_id, now)
+        shown = sorted((d for d in recalls if d in self.decks), key=lambda d: (-recalls[d][0], d))
         remembered: list[DeckMemory] = []
         for deck in shown[:MEMORY_DECKS]:
             loaded = self.decks.get(deck)
@@ -383,8 +381,8 @@ class ReportService:
                 DeckMemory(
                     deck_id=deck,
                     deck_title=loaded.title,
-                    cards=sizes[deck],
-                    recall=class_recall(groups[deck], now),
+                    cards=recalls[deck][0],
+                    recall=recalls[deck][1],
                     due_now=due_now,
                     due_by_day=by_day,
                     at_risk=tuple(

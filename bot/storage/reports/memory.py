@@ -9,16 +9,29 @@ coming due and the most overdue learners from ranges of the
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.core.learner import Identity, Platform
-from bot.core.memory import DAY_SECONDS, CardMemoryFigures, MemoryGroup
+from bot.core.memory import (
+    DAY_SECONDS,
+    DECAY,
+    FACTOR,
+    CardMemoryFigures,
+    MemoryGroup,
+    class_recall,
+    day_and_share,
+)
 from bot.storage.codec import from_epoch, maybe_datetime
-from bot.storage.script import Row, Script, done, one, rows
+from bot.storage.reports._sql import bind, real
+from bot.storage.script import Dialect, Row, Script, dialect, done, one, rows
 
 __all__ = [
+    "SQLITE_HAS_POWER",
     "LearnerCards",
+    "class_recalls",
     "due_counts",
     "learner_cards",
     "memory_groups",
@@ -28,6 +41,79 @@ __all__ = [
 
 OVERDUE_BATCH = 256
 """Index entries read per step of :func:`most_overdue`'s walk."""
+
+
+def _sqlite_has_power() -> bool:
+    """Whether this Python's SQLite has its math functions (an option at compile time;
+    the store opens its files with this same library)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("SELECT power(2.0, 0.5)")
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+    return True
+
+
+SQLITE_HAS_POWER = _sqlite_has_power()
+"""Checked once: where False, the class mean is computed in Python from the groups."""
+
+
+# bot.core.memory.class_recall as one aggregate: per group, R at the whole days d and
+# d - 1 weighed by the share of today gone (1 for cards reviewed today), times the
+# group's cards. The parameters are bot.core.memory's constants, passed in.
+# The floats are cast: PostgreSQL would type ``1 - $n`` as an integer.
+def _recall(dialect: Dialect) -> str:
+    tau, factor, decay = (
+        f"CAST(:{name} AS {real(dialect)})" for name in ("tau", "factor", "decay")
+    )
+    return (
+        "CASE WHEN :today - review_day <= 0 THEN 1.0 ELSE"
+        f" {tau} * power(1 + {factor} * (:today - review_day) * inverse_stability / cards,"
+        f" {decay}) + (1 - {tau}) * power(1 + {factor} * (:today - review_day - 1)"
+        f" * inverse_stability / cards, {decay}) END"
+    )
+
+
+def class_recalls(
+    community_id: int, deck_id: str | None, now: datetime
+) -> Script[dict[str, tuple[int, float | None]]]:
+    """Per deck of the community (one deck's, when given): (studied cards, the class's
+    mean predicted recall at ``now``), as :func:`bot.core.memory.class_recall` computes
+    it from :func:`memory_groups`: in SQL, one row per deck, where the database has
+    ``power`` (PostgreSQL; SQLite built with its math functions), else in Python."""
+    found_dialect = yield from dialect()
+    if found_dialect is Dialect.SQLITE and not SQLITE_HAS_POWER:
+        groups = yield from memory_groups(community_id, deck_id)
+        return {
+            deck: (sum(g.cards for g in mine), class_recall(mine, now))
+            for deck, mine in groups.items()
+        }
+    today, tau = day_and_share(now)
+    params = {
+        "community": community_id,
+        "deck": deck_id,
+        "today": today,
+        "tau": tau,
+        "factor": FACTOR,
+        "decay": DECAY,
+    }
+    deck_filter = " AND deck_id = :deck" if deck_id is not None else ""
+    sql, args = bind(
+        lambda d: (
+            f"SELECT deck_id, SUM(cards) AS cards, SUM(cards * {_recall(d)}) AS weighted"
+            " FROM memory_totals WHERE community_id = :community"
+            f"{deck_filter} AND cards > 0 AND inverse_stability > 0 GROUP BY deck_id"
+        ),
+        params,
+    )
+    found = yield from rows(sql, *args)
+    return {
+        str(r["deck_id"]): (int(r["cards"]), float(r["weighted"]) / int(r["cards"]))
+        for r in found
+        if int(r["cards"]) > 0
+    }
 
 
 def memory_groups(community_id: int, deck_id: str | None) -> Script[dict[str, list[MemoryGroup]]]:
