@@ -563,7 +563,9 @@ class ReportService:
     ) -> AsyncIterator[list[ExportRow]]:
         """Every (learner, deck) of the community in pages of at most ``batch_size``,
         ordered by learner then deck; each page is one read. ``streak`` is the
-        learner's current streak as their stats show it now."""
+        learner's current streak as their stats show it now; ``memory`` the learner's
+        memory of the deck's cards last studied in this community
+        (:func:`bot.core.memory.learner_memory`), read with the page."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         now = require_aware(self.clock(), "now")
