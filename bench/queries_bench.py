@@ -295,6 +295,8 @@ PG_BACKFILL = (
     " stability_band(stability), COUNT(*), SUM(1.0 / stability) FROM card_states"
     " WHERE community_id IS NOT NULL AND last_review IS NOT NULL AND stability > 0"
     " GROUP BY 1, 2, 3, 4",
+    "INSERT INTO due_totals SELECT community_id, deck_id, due / 86400, COUNT(*)"
+    " FROM card_states WHERE community_id IS NOT NULL GROUP BY 1, 2, 3",
 )
 
 
@@ -469,7 +471,15 @@ async def run_backend(
             "without the memory figures",
         )
     )
-    memory_cards = sum(d.cards for d in await reports.class_memory(big, None))
+    remembered = await reports.class_memory(big, None)
+    memory_cards = sum(d.cards for d in remembered)
+    for deck in remembered:  # what the figures are, so a broken load shows
+        print(
+            f"{backend}: {deck.deck_id}: {deck.cards:,} cards, recall {deck.recall or 0:.1%},"
+            f" due now {deck.due_now:,}, next 7 days {deck.due_soon:,} {deck.due_by_day},"
+            f" most overdue {len(deck.at_risk)}",
+            flush=True,
+        )
     timings.append(
         await measure(
             backend,

@@ -62,6 +62,7 @@ TABLES = {
     "learner_totals",
     "learner_hours",
     "memory_totals",
+    "due_totals",
     "stability_bands",
 }
 

@@ -75,6 +75,22 @@ BEGIN
         WHERE m.community_id = OLD.community_id AND m.deck_id = OLD.deck_id
           AND m.review_day = OLD.last_review / 86400 AND m.cards <= 0;
     END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.community_id IS NOT NULL
+       AND NEW.last_review IS NOT NULL AND NEW.stability > 0 THEN
+        INSERT INTO memory_totals
+            (community_id, deck_id, review_day, band, cards, inverse_stability)
+        VALUES (NEW.community_id, NEW.deck_id, NEW.last_review / 86400,
+                stability_band(NEW.stability), 1, 1.0 / NEW.stability)
+        ON CONFLICT (community_id, deck_id, review_day, band) DO UPDATE SET
+            cards = memory_totals.cards + 1,
+            inverse_stability = memory_totals.inverse_stability + excluded.inverse_stability;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+-- due_totals counts every memory with a community (as the due index does).
+CREATE FUNCTION card_states_to_due_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.community_id IS NOT NULL THEN
         UPDATE due_totals d SET cards = d.cards - 1
         WHERE d.community_id = OLD.community_id AND d.deck_id = OLD.deck_id
@@ -89,23 +105,20 @@ BEGIN
         ON CONFLICT (community_id, deck_id, due_day) DO UPDATE SET
             cards = due_totals.cards + 1;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.community_id IS NOT NULL
-       AND NEW.last_review IS NOT NULL AND NEW.stability > 0 THEN
-        INSERT INTO memory_totals
-            (community_id, deck_id, review_day, band, cards, inverse_stability)
-        VALUES (NEW.community_id, NEW.deck_id, NEW.last_review / 86400,
-                stability_band(NEW.stability), 1, 1.0 / NEW.stability)
-        ON CONFLICT (community_id, deck_id, review_day, band) DO UPDATE SET
-            cards = memory_totals.cards + 1,
-            inverse_stability = memory_totals.inverse_stability + excluded.inverse_stability;
-    END IF;
     RETURN NULL;
 END;
 $$;
+CREATE TRIGGER card_states_due_insert AFTER INSERT ON card_states
+    FOR EACH ROW EXECUTE FUNCTION card_states_to_due_totals();
+CREATE TRIGGER card_states_due_update AFTER UPDATE OF community_id, deck_id, due ON card_states
+    FOR EACH ROW EXECUTE FUNCTION card_states_to_due_totals();
+CREATE TRIGGER card_states_due_delete AFTER DELETE ON card_states
+    FOR EACH ROW EXECUTE FUNCTION card_states_to_due_totals();
+
 CREATE TRIGGER card_states_memory_insert AFTER INSERT ON card_states
     FOR EACH ROW EXECUTE FUNCTION card_states_to_memory_totals();
 CREATE TRIGGER card_states_memory_update
-    AFTER UPDATE OF community_id, deck_id, last_review, stability, due ON card_states
+    AFTER UPDATE OF community_id, deck_id, last_review, stability ON card_states
     FOR EACH ROW EXECUTE FUNCTION card_states_to_memory_totals();
 CREATE TRIGGER card_states_memory_delete AFTER DELETE ON card_states
     FOR EACH ROW EXECUTE FUNCTION card_states_to_memory_totals();
