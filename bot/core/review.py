@@ -37,6 +37,8 @@ class Review:
     session_id: int | None = None
     step: int | None = None
     concepts_missed: tuple[str, ...] | None = None
+    answer: str | None = None
+    """An explain answer's text as written (kept for the teacher's view of grading)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,7 @@ def review_answer(
     session_id: int | None = None,
     step: int | None = None,
     concepts_missed: tuple[str, ...] | None = None,
+    answer: str | None = None,
 ) -> ReviewOutcome:
     """Schedule the card, price the answer in XP and extend the streak.
 
@@ -96,6 +99,7 @@ def review_answer(
         session_id=session_id,
         step=step,
         concepts_missed=concepts_missed,
+        answer=answer,
     )
     return ReviewOutcome(
         review=review,

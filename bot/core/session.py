@@ -32,6 +32,7 @@ from bot.core.errors import (
     StaleStep,
 )
 from bot.core.grading import (
+    MAX_ANSWER_CHARS,
     Grade,
     grade_explain,
     grade_mcq,
@@ -421,6 +422,7 @@ def answer_explain(
         now,
         concepts=concepts,
         missed=missed,
+        answer=text[:MAX_ANSWER_CHARS],
     )
 
 
@@ -438,6 +440,7 @@ def _answered(
     choice: int | None = None,
     concepts: tuple[tuple[str, bool], ...] = (),
     missed: tuple[str, ...] | None = None,
+    answer: str | None = None,
 ) -> Answered:
     item = state.current
     assert item is not None  # check_turn and _require_card passed
@@ -457,6 +460,7 @@ def _answered(
         session_id=state.id,
         step=state.position,
         concepts_missed=missed,
+        answer=answer,
     )
     result = StepResult(
         kind=str(card.type),

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, require_aware
 from bot.core.due import is_due, later_today_bound
+from bot.core.grading import grade_explain
 from bot.core.leaderboard import (
     PAGE_SIZE,
     LeaderboardPage,
@@ -28,14 +29,27 @@ from bot.core.leaderboard import (
     Period,
 )
 from bot.core.learner import Identity
+from bot.core.memory import (
+    AT_RISK_LIMIT,
+    FORECAST_DAYS,
+    AtRiskLearner,
+    CardMemoryFigures,
+    DeckMemory,
+    learner_memory,
+)
 from bot.core.reports import (
+    ANSWERS_SHOWN,
     EXCERPT_CHARS,
     HARDEST_LIMIT,
+    MEMORY_DECKS,
     MIN_ATTEMPTS,
+    NO_MEMORY,
     WEEKS,
+    CardAnswers,
     ClassProgress,
     DeckProgress,
     ExportRow,
+    GradedAnswer,
     HardCard,
     LearnerStats,
     MemberStats,
@@ -48,7 +62,7 @@ from bot.core.timezones import InvalidTimeZone, local_date, parse_zone
 from bot.decks import Card, DeckLibrary, ExplainCard, FlashCard
 from bot.storage import card_states, communities, learners
 from bot.storage.codec import from_epoch, to_epoch
-from bot.storage.reports import export, progress, stats
+from bot.storage.reports import answers, export, memory, progress, stats
 from bot.storage.reports import leaderboard as boards
 from bot.storage.reports.stats import BUCKET_SECONDS
 from bot.storage.rollups import DAY_SECONDS, split
@@ -258,8 +272,14 @@ class ReportService:
 
     # -- class progress ---------------------------------------------------------------
 
-    async def class_progress(self, community: Identity, deck_id: str | None) -> ClassProgress:
-        """The class view of ``community`` (one deck when given) now; zeros if empty."""
+    async def class_progress(
+        self, community: Identity, deck_id: str | None, *, with_memory: bool = True
+    ) -> ClassProgress:
+        """The class view of ``community`` (one deck when given) now; zeros if empty.
+
+        ``with_memory=False`` leaves out the memory figures (:meth:`class_memory`): the
+        view as it was before them, which the benchmark times as its baseline.
+        """
         now = require_aware(self.clock(), "now")
         until = to_epoch(now)
         week, month = to_epoch(now - timedelta(days=7)), to_epoch(now - timedelta(days=30))
@@ -270,20 +290,28 @@ class ReportService:
                 tuple[int, int],
                 list[progress.CardTotal],
                 list[progress.ConceptTotal],
+                tuple[DeckMemory, ...],
             ]
         ]:
             community_id = yield from communities.find(community)
             if community_id is None:
-                return (0, 0), (0, 0), [], []
+                return (0, 0), (0, 0), [], [], ()
             last_week = yield from progress.activity(community_id, deck_id, week, until)
             last_month = yield from progress.activity(community_id, deck_id, month, until)
             cards = yield from progress.card_totals(community_id, deck_id)
             concepts = yield from progress.concept_totals(community_id, deck_id, until)
-            return last_week, last_month, cards, concepts
+            remembered = (
+                (yield from self._class_memory(community_id, deck_id, now)) if with_memory else ()
+            )
+            return last_week, last_month, cards, concepts, remembered
 
-        (active_7d, reviews_7d), (active_30d, reviews_30d), cards, concepts = await self.store.read(
-            script()
-        )
+        (
+            (active_7d, reviews_7d),
+            (active_30d, reviews_30d),
+            cards,
+            concepts,
+            remembered,
+        ) = await self.store.read(script())
         reviews = sum(c.attempts for c in cards)
         correct = reviews - sum(c.wrong for c in cards)
         attempts = {(c.deck_id, c.card_id): c.attempts for c in cards}
@@ -324,6 +352,91 @@ class ReportService:
             correct=correct,
             hardest=tuple(hardest[:HARDEST_LIMIT]),
             missed_concepts=tuple(missed),
+            memory=remembered,
+        )
+
+    async def class_memory(
+        self, community: Identity, deck_id: str | None
+    ) -> tuple[DeckMemory, ...]:
+        """The memory figures of the class view alone (see :meth:`_class_memory`)."""
+        now = require_aware(self.clock(), "now")
+
+        def script() -> Script[tuple[DeckMemory, ...]]:
+            community_id = yield from communities.find(community)
+            if community_id is None:
+                return ()
+            return (yield from self._class_memory(community_id, deck_id, now))
+
+        return await self.store.read(script())
+
+    def _class_memory(
+        self, community_id: int, deck_id: str | None, now: datetime
+    ) -> Script[tuple[DeckMemory, ...]]:
+        """Per deck: the class's predicted recall, reviews coming due, the most overdue
+        learners (see :mod:`bot.core.memory`), for the loaded decks with cards studied
+        in the community, most studied cards first."""
+        until = to_epoch(now)
+        recalls = yield from memory.class_recalls(community_id, deck_id, now)
+        shown = sorted((d for d in recalls if d in self.decks), key=lambda d: (-recalls[d][0], d))
+        remembered: list[DeckMemory] = []
+        for deck in shown[:MEMORY_DECKS]:
+            loaded = self.decks.get(deck)
+            assert loaded is not None  # filtered above
+            due_now, by_day = yield from memory.due_counts(community_id, deck, until, FORECAST_DAYS)
+            overdue = yield from memory.most_overdue(community_id, deck, until, AT_RISK_LIMIT)
+            risky = yield from memory.learner_cards(community_id, deck, overdue)
+            remembered.append(
+                DeckMemory(
+                    deck_id=deck,
+                    deck_title=loaded.title,
+                    cards=recalls[deck][0],
+                    recall=recalls[deck][1],
+                    due_now=due_now,
+                    due_by_day=by_day,
+                    at_risk=tuple(
+                        AtRiskLearner(r.learner, learner_memory(r.cards, now)) for r in risky
+                    ),
+                )
+            )
+        return tuple(remembered)
+
+    # -- grading ----------------------------------------------------------------------
+
+    async def card_answers(
+        self, community: Identity, deck_id: str, card_id: str, *, limit: int = ANSWERS_SHOWN
+    ) -> CardAnswers | None:
+        """The explain card's latest ``limit`` answers in ``community`` (never another's),
+        each graded again by the card's concepts as loaded now, with the clause that
+        earned each concept (:func:`bot.core.grading.grade_explain`). None when no
+        loaded deck has that explain card."""
+        deck = self.decks.get(deck_id)
+        card = self.decks.card(deck_id, card_id)
+        if deck is None or not isinstance(card, ExplainCard):
+            return None
+
+        def script() -> Script[list[answers.StoredAnswer]]:
+            community_id = yield from communities.find(community)
+            if community_id is None:
+                return []
+            return (yield from answers.recent_answers(community_id, deck_id, card_id, limit))
+
+        stored = await self.store.read(script())
+        graded = tuple(
+            GradedAnswer(
+                a.learner,
+                a.answered_at,
+                a.text,
+                grade_explain(a.text, card.concepts, prompt=card.prompt, hint=card.hint or ""),
+            )
+            for a in stored
+        )
+        return CardAnswers(
+            deck_id=deck.id,
+            deck_title=deck.title,
+            card_id=card.id,
+            prompt=card.prompt,
+            concepts=tuple(c.name for c in card.concepts),
+            answers=graded,
         )
 
     # -- stats ------------------------------------------------------------------------
@@ -505,7 +618,9 @@ class ReportService:
     ) -> AsyncIterator[list[ExportRow]]:
         """Every (learner, deck) of the community in pages of at most ``batch_size``,
         ordered by learner then deck; each page is one read. ``streak`` is the
-        learner's current streak as their stats show it now."""
+        learner's current streak as their stats show it now; ``memory`` the learner's
+        memory of the deck's cards last studied in this community
+        (:func:`bot.core.memory.learner_memory`), read with the page."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         now = require_aware(self.clock(), "now")
@@ -516,15 +631,26 @@ class ReportService:
 
             def script(
                 found: int | None, after: tuple[int, str]
-            ) -> Script[tuple[int | None, list[export.ExportRecord]]]:
+            ) -> Script[
+                tuple[
+                    int | None,
+                    list[export.ExportRecord],
+                    dict[tuple[int, str], list[CardMemoryFigures]],
+                ]
+            ]:
                 if found is None:
                     found = yield from communities.find(community)
                     if found is None:
-                        return None, []
+                        return None, [], {}
                 page = yield from export.export_page(found, after, batch_size)
-                return found, page
+                cards = (
+                    (yield from memory.page_cards(found, page[0].learner_id, page[-1].learner_id))
+                    if page
+                    else {}
+                )
+                return found, page, cards
 
-            community_id, records = await self.store.read(script(community_id, after))
+            community_id, records, cards = await self.store.read(script(community_id, after))
             if records:
                 rows: list[ExportRow] = []
                 for r in records:
@@ -539,6 +665,11 @@ class ReportService:
                             xp=r.xp,
                             streak=streak_view(r.streak, today[r.time_zone]).current,
                             last_active=from_epoch(r.last_at),
+                            memory=(
+                                learner_memory(mine, now)
+                                if (mine := cards.get((r.learner_id, r.deck_id)))
+                                else NO_MEMORY
+                            ),
                         )
                     )
                 yield rows

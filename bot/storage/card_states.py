@@ -37,15 +37,29 @@ def get(learner_id: int, deck_id: str, card_id: str) -> Script[CardMemory | None
     return _memory(row) if row else None
 
 
-def put_statement(learner_id: int, deck_id: str, card_id: str, memory: CardMemory) -> Statement:
-    """The upsert of :func:`put`, for :func:`bot.storage.script.execute_together`."""
+def put_statement(
+    learner_id: int,
+    deck_id: str,
+    card_id: str,
+    memory: CardMemory,
+    *,
+    community_id: int | None = None,
+) -> Statement:
+    """The upsert of :func:`put`, for :func:`bot.storage.script.execute_together`.
+
+    ``community_id``: where the card was studied. A review outside any community (a
+    DM) keeps the community of the card's last review in one (the class view counts
+    a card in the community where it was last studied).
+    """
     return (
         "INSERT INTO card_states (learner_id, deck_id, card_id, state, step, stability,"
-        " difficulty, due, last_review, reps, lapses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " difficulty, due, last_review, reps, lapses, community_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (learner_id, deck_id, card_id) DO UPDATE SET state = excluded.state,"
         " step = excluded.step, stability = excluded.stability,"
         " difficulty = excluded.difficulty, due = excluded.due,"
-        " last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses",
+        " last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses,"
+        " community_id = COALESCE(excluded.community_id, card_states.community_id)",
         (
             learner_id,
             deck_id,
@@ -58,13 +72,21 @@ def put_statement(learner_id: int, deck_id: str, card_id: str, memory: CardMemor
             maybe_epoch(memory.last_review),
             memory.reps,
             memory.lapses,
+            community_id,
         ),
     )
 
 
-def put(learner_id: int, deck_id: str, card_id: str, memory: CardMemory) -> Script[None]:
-    """Insert or replace the learner's memory of one card."""
-    sql, params = put_statement(learner_id, deck_id, card_id, memory)
+def put(
+    learner_id: int,
+    deck_id: str,
+    card_id: str,
+    memory: CardMemory,
+    *,
+    community_id: int | None = None,
+) -> Script[None]:
+    """Insert or replace the learner's memory of one card (see :func:`put_statement`)."""
+    sql, params = put_statement(learner_id, deck_id, card_id, memory, community_id=community_id)
     yield from execute(sql, *params)
 
 

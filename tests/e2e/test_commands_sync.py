@@ -78,6 +78,7 @@ async def test_every_extension_registers_exactly_the_spec_commands(recall: Recal
             "quiz-admin daily set",
             "quiz-admin daily off",
             "quiz-admin reload",
+            "quiz-admin grading",
         ]
     )
     by_name = {c.name: c for c in registered}
