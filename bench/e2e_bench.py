@@ -80,6 +80,10 @@ class PhaseResult:
     peak_rss: int = 0
     cpu_seconds: float = 0.0
     """CPU time (user + system, all threads) the bot process used during the phase."""
+    thread_cpu: dict[str, float] = field(default_factory=dict)
+    """The bot's CPU seconds by thread ("loop", "other"), when it is one process."""
+    harness_cpu: float = 0.0
+    """CPU seconds of this process (the fake Discord and the learners) during the phase."""
 
     def percentile(self, q: float) -> float:
         """The ``q`` quantile of the latencies, in seconds (nearest rank)."""
@@ -112,6 +116,19 @@ async def sample_rss(pid: int, peak: list[int], stop: asyncio.Event) -> None:
                 await stop.wait()
         except TimeoutError:
             pass
+
+
+def thread_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds so far of ``pid``'s event loop thread and of all its other threads.
+
+    discord.py runs the event loop on the main thread (asyncpg's work is there too);
+    the other threads are SQLite's worker and checkpointer and discord.py's
+    keep-alive. (Python 3.11 does not name OS threads, so they are not told apart.)
+    """
+    roles = {"loop": 0.0, "other": 0.0}
+    for thread in psutil.Process(pid).threads():
+        roles["loop" if thread.id == pid else "other"] += thread.user_time + thread.system_time
+    return roles
 
 
 def cpu_seconds(pids: Sequence[int]) -> float:
@@ -153,10 +170,17 @@ async def load(
         for pid, peak in zip(pids, peaks, strict=True)
     ]
     cpu_before = cpu_seconds(pids)
+    threads_before = thread_seconds(pids[0]) if len(pids) == 1 else {}
+    harness = psutil.Process()
+    harness_before = sum(harness.cpu_times()[:2])
     began = time.monotonic()
     await asyncio.gather(*(learner(who) for who in learners))
     result.seconds = time.monotonic() - began
     result.cpu_seconds = cpu_seconds(pids) - cpu_before
+    result.harness_cpu = sum(harness.cpu_times()[:2]) - harness_before
+    if threads_before:
+        after = thread_seconds(pids[0])
+        result.thread_cpu = {role: after[role] - threads_before[role] for role in after}
     stop.set()
     await asyncio.gather(*samplers)
     result.peak_rss = max(peak[0] for peak in peaks)
@@ -261,11 +285,42 @@ def print_tables(
                 f" {ms(max(r.latencies)):>9} {r.throughput:>10,.1f} {r.late:>8}"
                 f" {r.peak_rss / 2**20:>12,.1f} {r.cpu_per_interaction * 1000:>10.2f}"
             )
+    print_thread_table(results, learners)
     if "bare" not in results:
         return
     for variant in (bot for bot in results if bot != "bare"):
         print_ratios(results, variant, learners)
     print_targets(results, learners)
+
+
+def print_thread_table(results: dict[str, list[PhaseResult]], learners: Sequence[int]) -> None:
+    """Where the CPU goes: the bot's threads and the harness, per interaction and per core.
+
+    A thread near 100% of a core is the bottleneck; when none is, the machine's other
+    work (or waiting) sets the pace, and throughput ratios are noisy.
+    """
+    print("\nCPU by thread: ms per interaction (share of one core)")
+    width = max(6, *(len(bot) for bot in results))
+    header = (
+        f"{'learners':>8}  {'bot':<{width}} {'event loop':>16} {'other threads':>16}"
+        f" {'fake + learners':>16}"
+    )
+    print(header)
+    print("-" * len(header))
+
+    def cell(seconds: float, r: PhaseResult) -> str:
+        if not r.latencies or not r.seconds:
+            return "-"
+        return f"{seconds / len(r.latencies) * 1000:.3f} ({seconds / r.seconds:.0%})"
+
+    for index, n in enumerate(learners):
+        for bot in results:
+            r = results[bot][index]
+            cpu = r.thread_cpu
+            print(
+                f"{n:>8}  {bot:<{width}} {cell(cpu.get('loop', 0.0), r):>16}"
+                f" {cell(cpu.get('other', 0.0), r):>16} {cell(r.harness_cpu, r):>16}"
+            )
 
 
 def print_ratios(

@@ -9,16 +9,22 @@ a temporary folder; PostgreSQL: a throwaway server of ``tests.pgserver``, or
 10,000 and 100,000) over four communities of unequal size and three decks, then times
 the service calls the front ends make, each a whole awaited call (one transaction,
 driver and Python included): every leaderboard board (3 periods × 3 metrics, and XP
-per deck), the class view, a learner's stats (with the heatmap counts), a member's
+per deck), the class view (with the memory figures, and without them as the baseline of
+the same run), the memory figures alone, a learner's stats (with the heatmap counts), a member's
 stats, deck progress, and the export's throughput. Figures are for the largest
 community (40 % of the log). Target: p95 under 100 ms for the boards, progress and
 stats.
 
-Loading: SQLite inserts the log in bulk with its triggers on (they keep the roll-ups);
-PostgreSQL COPYs it with the roll-up triggers disabled and then fills the roll-ups
-with one INSERT ... SELECT each (what the triggers would have made; the tests hold the
-triggers to that recomputation), then ANALYZEs, as autovacuum would. SQLite runs no
-ANALYZE: a production file has no statistics either.
+Card memories: one per (learner, deck, card) of the log, counted in the community of
+its latest review, with a stability that grows with the card's reviews and a due date
+about one stability after its last review (as FSRS schedules at retention 0.9).
+
+Loading: SQLite inserts the log in bulk with its triggers on (they keep the roll-ups),
+then the card memories (their triggers keep memory_totals); PostgreSQL COPYs both with
+the roll-up triggers disabled and then fills the roll-ups with one INSERT ... SELECT
+each (what the triggers would have made; the tests hold the triggers to that
+recomputation), then ANALYZEs, as autovacuum would. SQLite runs no ANALYZE: a
+production file has no statistics either.
 
 This is a benchmark, not a test: it asserts nothing and is not collected by pytest.
 """
@@ -28,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import statistics
@@ -167,24 +174,48 @@ def chunks(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[An
         yield chunk
 
 
-def card_rows(learners: int, rng: random.Random) -> Iterator[tuple[Any, ...]]:
-    """A few card memories per learner (deck progress reads them)."""
-    for learner in range(1, learners + 1):
-        for n in range(rng.randint(0, 12)):
-            deck = DECKS[n % len(DECKS)]
-            yield (
-                learner,
-                deck,
-                f"card-{n}",
-                2,
-                None,
-                5.0,
-                5.0,
-                to_epoch(NOW) + rng.randint(-86_400, 86_400 * 5),
-                None,
-                1,
-                0,
-            )
+class MemoryLog:
+    """Wraps the review log and keeps, per (learner, deck, card), what its card memory
+    needs: the latest review's time and community, and how many reviews there were."""
+
+    def __init__(self, log: Iterator[tuple[Any, ...]]) -> None:
+        self.log = log
+        self.cards: dict[tuple[int, str, str], tuple[int, int, int]] = {}
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        cards = self.cards
+        for row in self.log:
+            key = (row[0], row[2], row[3])
+            at, community = row[10], row[1]
+            seen = cards.get(key)
+            if seen is None:
+                cards[key] = (at, community, 1)
+            else:
+                last, place, n = seen
+                cards[key] = (at, community, n + 1) if at > last else (last, place, n + 1)
+            yield row
+
+
+def card_rows(memory: MemoryLog, rng: random.Random) -> Iterator[tuple[Any, ...]]:
+    """One card memory per (learner, deck, card) of the log, as FSRS would leave it: the
+    stability grows with the reviews (with spread), the card is due after about its
+    stability (desired retention 0.9), and it counts in its latest review's community."""
+    for (learner, deck, card), (last, community, n) in memory.cards.items():
+        stability = min(3650.0, rng.lognormvariate(math.log(1.5 * 2.2 ** min(n - 1, 8)), 0.6))
+        yield (
+            learner,
+            deck,
+            card,
+            2,
+            None,
+            stability,
+            5.0,
+            last + int(stability * 86_400),
+            last,
+            n,
+            0,
+            community,
+        )
 
 
 CARD_COLUMNS = (
@@ -199,6 +230,7 @@ CARD_COLUMNS = (
     "last_review",
     "reps",
     "lapses",
+    "community_id",
 )
 
 
@@ -210,8 +242,7 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
 async def load_sqlite(store: Store, learners: int, reviews: int) -> None:
     rng = random.Random(SEED)
     people = learner_rows(rng, learners)
-    log = review_rows(rng, learners, reviews)
-    cards = list(card_rows(learners, rng))
+    log = MemoryLog(review_rows(rng, learners, reviews))
 
     def job(conn: Any) -> None:
         conn.execute("PRAGMA synchronous = OFF")
@@ -221,12 +252,15 @@ async def load_sqlite(store: Store, learners: int, reviews: int) -> None:
             [(c, str(800 + c)) for c in COMMUNITIES],
         )
         conn.executemany(_insert("learners", LEARNER_COLUMNS), people)
-        conn.executemany(_insert("card_states", CARD_COLUMNS), cards)
         conn.execute("COMMIT")
-        for chunk in chunks(log, 100_000):
+        for chunk in chunks(iter(log), 100_000):
             conn.execute("BEGIN")
             conn.executemany(_insert("reviews", REVIEW_COLUMNS), chunk)
             conn.execute("COMMIT")
+        # The card memories after the log (their triggers keep memory_totals).
+        conn.execute("BEGIN")
+        conn.executemany(_insert("card_states", CARD_COLUMNS), card_rows(log, rng))
+        conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute("PRAGMA synchronous = NORMAL")
 
@@ -257,14 +291,19 @@ PG_BACKFILL = (
     " COUNT(*) FROM reviews r CROSS JOIN LATERAL json_array_elements(r.concepts_missed::json)"
     " j(raw) WHERE r.community_id IS NOT NULL AND left(r.concepts_missed, 1) = '['"
     " AND json_typeof(j.raw) = 'string' GROUP BY 1, 2, 3, 4",
+    "INSERT INTO memory_totals SELECT community_id, deck_id, last_review / 86400,"
+    " stability_band(stability), COUNT(*), SUM(1.0 / stability) FROM card_states"
+    " WHERE community_id IS NOT NULL AND last_review IS NOT NULL AND stability > 0"
+    " GROUP BY 1, 2, 3, 4",
+    "INSERT INTO due_totals SELECT community_id, deck_id, due / 86400, COUNT(*)"
+    " FROM card_states WHERE community_id IS NOT NULL GROUP BY 1, 2, 3",
 )
 
 
 async def load_postgres(store: Store, learners: int, reviews: int) -> None:
     rng = random.Random(SEED)
     people = learner_rows(rng, learners)
-    log = review_rows(rng, learners, reviews)
-    cards = list(card_rows(learners, rng))
+    log = MemoryLog(review_rows(rng, learners, reviews))
 
     async def job(conn: Any) -> None:
         async with conn.transaction():
@@ -273,11 +312,15 @@ async def load_postgres(store: Store, learners: int, reviews: int) -> None:
                 [(c, str(800 + c)) for c in COMMUNITIES],
             )
             await conn.copy_records_to_table("learners", records=people, columns=LEARNER_COLUMNS)
-            await conn.copy_records_to_table("card_states", records=cards, columns=CARD_COLUMNS)
             await conn.execute("ALTER TABLE reviews DISABLE TRIGGER USER")
-            for chunk in chunks(log, 200_000):
+            for chunk in chunks(iter(log), 200_000):
                 await conn.copy_records_to_table("reviews", records=chunk, columns=REVIEW_COLUMNS)
             await conn.execute("ALTER TABLE reviews ENABLE TRIGGER USER")
+            await conn.execute("ALTER TABLE card_states DISABLE TRIGGER USER")
+            await conn.copy_records_to_table(
+                "card_states", records=list(card_rows(log, rng)), columns=CARD_COLUMNS
+            )
+            await conn.execute("ALTER TABLE card_states ENABLE TRIGGER USER")
             for statement in PG_BACKFILL:
                 await conn.execute(statement)
             for table in ("learners", "communities", "reviews"):
@@ -408,6 +451,51 @@ async def run_backend(
     timings.append(
         await measure(
             backend, "class progress deck", lambda: reports.class_progress(big, DECKS[0]), repeats
+        )
+    )
+    timings.append(
+        await measure(
+            backend,
+            "class progress, baseline",
+            lambda: reports.class_progress(big, None, with_memory=False),
+            repeats,
+            "without the memory figures",
+        )
+    )
+    timings.append(
+        await measure(
+            backend,
+            "class progress deck, baseline",
+            lambda: reports.class_progress(big, DECKS[0], with_memory=False),
+            repeats,
+            "without the memory figures",
+        )
+    )
+    remembered = await reports.class_memory(big, None)
+    memory_cards = sum(d.cards for d in remembered)
+    for deck in remembered:  # what the figures are, so a broken load shows
+        print(
+            f"{backend}: {deck.deck_id}: {deck.cards:,} cards, recall {deck.recall or 0:.1%},"
+            f" due now {deck.due_now:,}, next 7 days {deck.due_soon:,} {deck.due_by_day},"
+            f" most overdue {len(deck.at_risk)}",
+            flush=True,
+        )
+    timings.append(
+        await measure(
+            backend,
+            "class memory",
+            lambda: reports.class_memory(big, None),
+            repeats,
+            f"the memory figures alone, 3 decks, {memory_cards:,} cards",
+        )
+    )
+    timings.append(
+        await measure(
+            backend,
+            "class memory deck",
+            lambda: reports.class_memory(big, DECKS[0]),
+            repeats,
+            "the memory figures alone, one deck",
         )
     )
     timings.append(

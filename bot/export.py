@@ -10,6 +10,13 @@ id, stable even when a title changes), ``reviews``, ``correct``, ``accuracy`` (0
 four decimals), ``xp`` (earned in this community and deck), ``streak`` (the learner's
 current streak as their stats show it today), ``last_active`` (last answer in this
 community and deck, ISO 8601 UTC).
+
+Then the learner's memory of the deck, from FSRS (see :mod:`bot.core.memory`), over the
+deck's cards the learner last studied in this community (``cards``): ``recall`` (their
+predicted recall now, the mean FSRS retrievability of those cards, 0..1, four
+decimals; empty without cards), ``due_now`` (cards due now or overdue), ``due_7d``
+(cards coming due over the next 7 days, not yet due now) and ``overdue_days`` (whole
+days since the most overdue card fell due; 0 when none is due).
 """
 
 from __future__ import annotations
@@ -44,6 +51,11 @@ HEADER = (
     "xp",
     "streak",
     "last_active",
+    "cards",
+    "recall",
+    "due_now",
+    "due_7d",
+    "overdue_days",
 )
 
 # Characters that make a spreadsheet treat a cell as a formula (or, for tab and
@@ -65,6 +77,7 @@ def safe_cell(text: str) -> str:
 
 
 def _record(row: ExportRow, names: Mapping[Identity, str]) -> list[str | int]:
+    memory = row.memory
     return [
         safe_cell(row.learner.external_id),
         safe_cell(names.get(row.learner, "")),
@@ -75,6 +88,11 @@ def _record(row: ExportRow, names: Mapping[Identity, str]) -> list[str | int]:
         row.xp,
         row.streak,
         row.last_active.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        memory.cards,
+        "" if memory.recall is None else f"{memory.recall:.4f}",
+        memory.due_now,
+        memory.due_soon,
+        memory.overdue_days,
     ]
 
 

@@ -17,20 +17,23 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import NoQuestions
+from bot.core.grading import Refusal
 from bot.core.learner import Identity, Platform
-from bot.core.reports import ClassProgress
+from bot.core.memory import FORECAST_DAYS, DeckMemory
+from bot.core.reports import CardAnswers, ClassProgress, GradedAnswer
 from bot.core.timezones import InvalidLocalTime, InvalidTimeZone
-from bot.decks import ReloadReport
-from bot.decks.catalog import plain_id
+from bot.decks import CardType, DeckLibrary, ExplainCard, ReloadReport
+from bot.decks.catalog import DeckCatalog, plain_id
 from bot.export import CSV_ENCODING, write_csv_async
 from cogs.common.autocomplete import (
+    MAX_CHOICES,
     deck_autocomplete,
     uploaded_deck_autocomplete,
     zone_autocomplete,
 )
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError
-from cogs.common.identity import learner
+from cogs.common.identity import community, learner
 from cogs.deck_replies import deck_list_embed, problems_reply, uploaded_text
 from cogs.quiz.render import relative
 
@@ -42,8 +45,31 @@ log = logging.getLogger(__name__)
 PROBLEMS_SHOWN = 15
 NAME_LOOKUPS_MAX = 2000
 NAME_LOOKUP_CONCURRENCY = 5
+EMBED_MAX_CHARS = 6000
+"""Discord's limit on the text of one embed (title, fields, footer together)."""
 EXPORT_MAX_BYTES = 8 * 1024 * 1024
 """Discord's smallest upload limit (servers without boosts)."""
+
+
+async def explain_card_autocomplete(
+    interaction: discord.Interaction[Any], current: str
+) -> list[app_commands.Choice[str]]:
+    """Explain cards of the decks this server sees (bundled and uploaded here) whose id,
+    deck or prompt contains what was typed (value: deck/card, with the plain deck id)."""
+    text = current.casefold().strip()
+    bot = interaction.client
+    await bot.deck_admin.refresh()
+    choices: list[app_commands.Choice[str]] = []
+    for entry in bot.catalog.visible(community(interaction.guild_id)):
+        for card in entry.deck.cards_of(CardType.EXPLAIN):
+            value = f"{entry.id}/{card.id}"
+            if text and text not in value and text not in card.prompt.casefold():
+                continue
+            prompt = " ".join(card.prompt.split())
+            choices.append(app_commands.Choice(name=f"{value} · {prompt}"[:100], value=value[:100]))
+            if len(choices) == MAX_CHOICES:
+                return choices
+    return choices
 
 
 @app_commands.guild_only()
@@ -237,6 +263,33 @@ class QuizAdmin(
         )
         await interaction.followup.send(embed=progress_embed(report), ephemeral=True)
 
+    @app_commands.command(name="grading", description="An explain card's latest answers here")
+    @app_commands.describe(card="The explain card (deck/card id)")
+    @app_commands.autocomplete(card=explain_card_autocomplete)
+    async def grading(self, interaction: discord.Interaction[Any], card: str) -> None:
+        """``/quiz-admin grading``: the card's last answers here, each graded by the card's
+        concepts as loaded now, with the phrase that earned each concept."""
+        require_moderator(interaction)
+        assert interaction.guild_id is not None
+        here = Identity(Platform.DISCORD, str(interaction.guild_id))
+        await self.bot.deck_admin.refresh()  # a deck uploaded through another process
+        found = find_explain_card(self.bot.catalog, here, card)
+        if found is None:
+            raise UserFacingError(
+                f"There is no explain card '{discord.utils.escape_markdown(card[:100])}'."
+                " Pick one from the list."
+            )
+        deck_id, card_id = found
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await self.bot.reports.card_answers(here, deck_id, card_id)
+        if report is None:  # the deck was reloaded without the card meanwhile
+            await interaction.followup.send("That card is no longer in its deck.", ephemeral=True)
+            return
+        for page in grading_pages(report):
+            await interaction.followup.send(
+                page, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+
     @app_commands.command(name="export", description="CSV of every learner's results here")
     async def export(self, interaction: discord.Interaction[Any]) -> None:
         """``/quiz-admin export``: one row per learner and deck, streamed from the database."""
@@ -345,7 +398,148 @@ def progress_embed(report: ClassProgress) -> discord.Embed:
     embed.add_field(
         name="Concepts most often missed", value=missed[:1024] or "None yet.", inline=False
     )
+    for deck in report.memory:
+        embed.add_field(
+            name=f"What the class will remember · {deck.deck_title}"[:256],
+            value=memory_text(deck)[:1024],
+            inline=False,
+        )
+    # Discord refuses an embed past 6,000 characters: the last decks give way.
+    while len(embed) > EMBED_MAX_CHARS and len(embed.fields) > 5:
+        embed.remove_field(-1)
     return embed
+
+
+def find_explain_card(
+    decks: DeckLibrary | DeckCatalog, community: Identity | None, given: str
+) -> tuple[str, str] | None:
+    """(deck id, card id) of the explain card named ``deck/card``, or by its card id alone
+    when one deck has it, among the decks ``community`` sees (bundled and uploaded there);
+    None otherwise. The deck id is the plain one learners see."""
+    catalog = DeckCatalog.of(decks)
+    deck_id, slash, card_id = given.strip().partition("/")
+    if slash:
+        entry = catalog.resolve(community, deck_id)
+        found = entry.deck.card(card_id) if entry is not None else None
+        return (deck_id, card_id) if isinstance(found, ExplainCard) else None
+    matches = [
+        (entry.id, card.id)
+        for entry in catalog.visible(community)
+        for card in entry.deck.cards_of(CardType.EXPLAIN)
+        if card.id == deck_id
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+REFUSALS: dict[str, str] = {
+    Refusal.NEGATED: "negated",
+    Refusal.HEDGED: "hedged or asked",
+    Refusal.NO_SENTENCE: "not in a sentence",
+    Refusal.KEYWORD_LIST: "in a list of keywords",
+    Refusal.PROMPT_COPY: "copied from the prompt",
+    Refusal.FORBIDDEN: "next to a forbidden word",
+    Refusal.REPEATED: "repeated too often",
+    Refusal.RULE_UNMET: "the concept's rule not met",
+}
+"""Why a mention of a concept's keyword earned nothing, in the teacher's words."""
+
+ANSWER_EXCERPT = 300
+"""Characters of each answer shown (the whole answer is graded)."""
+PHRASE_EXCERPT = 120
+MESSAGE_MAX = 2000
+
+
+def quoted(text: str, limit: int) -> str:
+    """A learner's text made inert: cut to ``limit``, markdown escaped, on one line, and
+    every ``@`` and ``<#`` followed by a zero-width space, so that no user, role,
+    ``@everyone`` or channel mention is left in it, whatever the id (the message pings
+    nobody anyway: allowed_mentions is none)."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return discord.utils.escape_markdown(flat).replace("@", "@\u200b").replace("<#", "<\u200b#")
+
+
+def grading_answer(answer: GradedAnswer) -> str:
+    """One answer: who and when, the text, then each concept with the phrase that earned it."""
+    grade = answer.grade
+    lines = [
+        f"**{grade.covered}/{grade.total}** · {_learner(answer.learner)} · "
+        f"{relative(answer.answered_at)}",
+        f"> {quoted(answer.text, ANSWER_EXCERPT)}",
+    ]
+    for result in grade.results:
+        if result.covered and result.start is not None and result.end is not None:
+            phrase = quoted(answer.text[result.start : result.end], PHRASE_EXCERPT)
+            keyword = quoted(result.matched_keyword or "", 60)
+            lines.append(f"✓ {quoted(result.name, 80)}: “{phrase}” (`{keyword.replace('`', '')}`)")
+        elif result.refused:
+            why = REFUSALS.get(result.refused, result.refused)
+            lines.append(f"✗ {quoted(result.name, 80)}: a keyword is there, {why}")
+        else:
+            lines.append(f"✗ {quoted(result.name, 80)}")
+    return "\n".join(lines)
+
+
+def grading_pages(report: CardAnswers) -> list[str]:
+    """The reply to ``/quiz-admin grading``: a header with how often each concept was
+    found, then the answers newest first, packed into messages of at most 2,000 chars."""
+    count = len(report.answers)
+    header = [
+        f"**`{report.card_id}`** ({quoted(report.deck_title, 80)}): {quoted(report.prompt, 200)}",
+    ]
+    if not count:
+        header.append("No answers to this card in this server yet.")
+        return ["\n".join(header)]
+    header.append(
+        f"The last {_plural(count, 'answer')} here, graded by the card's keywords as they are now."
+        " Found in: "
+        + " · ".join(
+            f"{quoted(name, 80)} {report.covered_by(name)}/{count}" for name in report.concepts
+        )
+    )
+    pages = ["\n".join(header)[:MESSAGE_MAX]]
+    for answer in report.answers:
+        block = grading_answer(answer)[:MESSAGE_MAX]
+        if len(pages[-1]) + 2 + len(block) <= MESSAGE_MAX:
+            pages[-1] += "\n\n" + block
+        else:
+            pages.append(block)
+    return pages
+
+
+def _learner(who: Identity) -> str:
+    # A mention in an embed shows the member's name and pings nobody.
+    if who.platform is Platform.DISCORD and who.external_id.isdigit():
+        return f"<@{who.external_id}>"
+    return f"`{who.external_id[:40]}`"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def memory_text(deck: DeckMemory) -> str:
+    """One deck's memory figures: predicted recall, reviews coming due, who is most overdue."""
+    recall = "–" if deck.recall is None else f"{deck.recall:.0%}"
+    lines = [
+        f"Predicted recall today **{recall}** over {_plural(deck.cards, 'studied card')}",
+        f"Due now **{deck.due_now}** · next {FORECAST_DAYS} days **{deck.due_soon}**"
+        f" (by UTC day, today first: {', '.join(str(n) for n in deck.due_by_day)})",
+    ]
+    if deck.at_risk:
+        lines.append("Most overdue:")
+        for risky in deck.at_risk:
+            memory = risky.memory
+            shown = "–" if memory.recall is None else f"{memory.recall:.0%}"
+            lines.append(
+                f"- {_learner(risky.learner)} · recall {shown} · "
+                f"{_plural(memory.due_now, 'card')} due · "
+                f"{_plural(memory.overdue_days, 'day')} overdue"
+            )
+    else:
+        lines.append("Nobody is overdue.")
+    return "\n".join(lines)
 
 
 async def member_names(guild: discord.Guild, learners: list[Identity]) -> dict[Identity, str]:

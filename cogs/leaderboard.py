@@ -52,6 +52,36 @@ def format_value(metric: Metric, row: LeaderboardRow) -> str:
     return f"{int(row.value)} XP"
 
 
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+MEDALS_MAX = 3
+"""Medals go to at most this many learners: when more tie for the top places, a
+medal means nothing, so ranks are shown as numbers (``=1.`` for a shared rank)."""
+
+
+def rank_marks(ranks: list[int], total: int) -> list[str]:
+    """What stands before each row of a page: a medal, ``` `  4.` ``` or ``` ` =4.` ```.
+
+    Ranks are competition ranks (ties share one: 1, 1, 3). Medals are given only when
+    at most :data:`MEDALS_MAX` learners rank in the top three and not everyone ranked
+    ties (a board where all 40 learners share first place has no winner). A shared
+    rank is marked with ``=``.
+    """
+    counts: dict[int, int] = {}
+    for rank in ranks:
+        counts[rank] = counts.get(rank, 0) + 1
+    medalists = sum(n for rank, n in counts.items() if rank in MEDALS)
+    everyone_tied = total > 1 and counts.get(1, 0) == total
+    medals = medalists <= MEDALS_MAX and not everyone_tied
+    marks: list[str] = []
+    for rank in ranks:
+        if medals and rank in MEDALS:
+            marks.append(MEDALS[rank])
+        else:
+            shared = "=" if counts[rank] > 1 else ""
+            marks.append(f"`{shared + str(rank):>3}.`")
+    return marks
+
+
 def render_page(
     board: LeaderboardPage, *, shared: bool = False
 ) -> tuple[discord.Embed, discord.ui.View]:
@@ -68,11 +98,10 @@ def render_page(
             f" (accuracy needs {board.min_reviews} answers)." if board.min_reviews > 1 else "."
         )
     else:
-        medals = {1: "🥇", 2: "🥈", 3: "🥉"}
+        marks = rank_marks([row.rank for row in board.rows], board.total)
         embed.description = "\n".join(
-            f"{medals.get(row.rank, f'`{row.rank:>2}.`')} <@{row.learner.external_id}> · "
-            f"{format_value(board.metric, row)}"
-            for row in board.rows
+            f"{mark} <@{row.learner.external_id}> · {format_value(board.metric, row)}"
+            for mark, row in zip(marks, board.rows, strict=True)
         )
     footer = f"Page {board.page + 1} of {board.pages} · {board.total} ranked"
     if board.viewer is not None:

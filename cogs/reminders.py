@@ -23,12 +23,13 @@ from bot.core.errors import (
     NotAnOption,
     NothingToStudy,
     QuestionUnavailable,
+    SessionOpen,
     UnknownPost,
     WrongCommunity,
 )
 from bot.core.learner import Identity, Platform
 from bot.core.reminders import ReminderJob, SendResult
-from bot.core.session import SessionKind, option_fingerprint
+from bot.core.session import IfOpen, SessionKind, option_fingerprint
 from bot.core.timezones import InvalidLocalTime
 from bot.decks import McqCard
 from bot.pacing import RetryAfter
@@ -38,7 +39,8 @@ from bot.services.study import Where
 from cogs.common.errors import UserFacingError, report
 from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
 from cogs.common.throttle import Throttled
-from cogs.quiz.render import option_label, relative, render_step
+from cogs.quiz.buttons import StartSpec
+from cogs.quiz.render import open_prompt, option_label, relative, render_step
 
 if TYPE_CHECKING:
     from bot.client import RecallBot
@@ -139,10 +141,11 @@ class StartReviewButton(
         )
         try:
             try:
-                step = await bot.study.start_review(who, where)
+                # Asks, as /quiz review does, rather than replacing an open session.
+                step = await bot.study.start_review(who, where, if_open=IfOpen.ASK)
             except NothingToStudy:
                 step = await bot.study.start(
-                    who, where, kind=SessionKind.MIXED, count=FALLBACK_COUNT
+                    who, where, kind=SessionKind.MIXED, count=FALLBACK_COUNT, if_open=IfOpen.ASK
                 )
             embed, view = render_step(step)
             # Ephemeral wherever it is clicked: a copy of this button in a server channel
@@ -150,6 +153,10 @@ class StartReviewButton(
             sent = await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
             if sent.message_id is not None:
                 await bot.study.set_message(step.session.id, str(sent.message_id))
+        except SessionOpen as found:
+            deck = bot.catalog.get(found.deck_id) if found.deck_id else None
+            embed, view = open_prompt(found, deck.title if deck else None, StartSpec("review"))
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
         except Exception as exc:
             await report(interaction, exc)
 

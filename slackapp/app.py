@@ -20,7 +20,16 @@ from slack_bolt.async_app import AsyncApp
 from slackapp import admin, commands, home, quiz
 from slackapp.context import SlackContext
 from slackapp.escape import escape
-from slackapp.ids import ANSWER_BLOCK, FORGET_PREFIX, MODAL_PREFIX, QUIZ_PREFIX, REVIEW_PREFIX
+from slackapp.ids import (
+    ANSWER_BLOCK,
+    FORGET_PREFIX,
+    MODAL_PREFIX,
+    QUIZ_PREFIX,
+    RESUME_PREFIX,
+    REVIEW_PREFIX,
+    START_NEW_PREFIX,
+    SUMMARY_PREFIX,
+)
 from slackapp.words import message_for
 
 log = logging.getLogger(__name__)
@@ -45,6 +54,31 @@ def admitted(ctx: SlackContext, user_id: str) -> Iterator[bool]:
         yield True
     finally:
         ctx.limiter.end(key)
+
+
+ClickHandler = Callable[
+    [SlackContext, dict[str, Any], dict[str, Any], quiz.Respond], Awaitable[None]
+]
+
+
+def _session_control(ctx: SlackContext, handler: ClickHandler) -> Callable[..., Awaitable[None]]:
+    """A bolt listener for Resume, Start new or a summary button: acknowledged first,
+    within the per-user limit, errors said privately."""
+
+    async def listener(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: quiz.Respond
+    ) -> None:
+        await ack()
+        with admitted(ctx, quiz.user_of(body)) as ok:
+            if not ok:
+                await quiz.tell(ctx, body, respond, SLOW_DOWN)
+                return
+            try:
+                await handler(ctx, body, action, respond)
+            except Exception as exc:
+                await quiz.tell(ctx, body, respond, message_for(exc, ctx.clock()))
+
+    return listener
 
 
 def create_app(ctx: SlackContext, *, name: str = "recall") -> AsyncApp:
@@ -96,6 +130,13 @@ def create_app(ctx: SlackContext, *, name: str = "recall") -> AsyncApp:
                 await quiz.tell(ctx, body, respond, SLOW_DOWN)
                 return
             await quiz.on_quiz_click(ctx, body, action, respond)
+
+    for prefix, handler in (
+        (RESUME_PREFIX, quiz.on_resume_click),
+        (START_NEW_PREFIX, quiz.on_start_new_click),
+        (SUMMARY_PREFIX, quiz.on_summary_click),
+    ):
+        app.action(prefix)(_session_control(ctx, handler))
 
     @app.action(FORGET_PREFIX)
     async def on_forget_click(

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from bot.core.session import MAX_COUNT, SessionKind
+
 ID_PATTERN: Final = r"[0-9]{1,19}"
 MAX_ID: Final = 2**63 - 1
 """The largest id SQLite stores."""
@@ -30,6 +32,23 @@ FORGET_PREFIX: Final = re.compile(r"^recall:forget:")
 FORGET: Final = re.compile(rf"recall:forget:(?P<uid>{USER_PATTERN}):(?P<action>yes|no)")
 REVIEW_PREFIX: Final = re.compile(r"^recall:review:")
 REVIEW: Final = re.compile(rf"recall:review:(?P<uid>{USER_PATTERN})")
+RESUME_PREFIX: Final = re.compile(r"^recall:qr:")
+RESUME: Final = re.compile(rf"recall:qr:(?P<sid>{ID_PATTERN})")
+_KINDS: Final = {"f": "flashcard", "m": "mcq", "e": "explain", "x": "mixed"}
+_LEVELS: Final[dict[str, str | None]] = {
+    "b": "beginner",
+    "i": "intermediate",
+    "a": "advanced",
+    "x": None,
+}
+SPEC_PATTERN: Final = rf"r|[ma]{ID_PATTERN}|s[fmex][0-9]{{2}}[biax][a-z0-9-]{{0,64}}"
+"""What a Start new button starts (as on Discord): ``r`` review; ``m<sid>`` the missed
+cards of session sid; ``a<sid>`` another like it; ``s`` + kind letter + two-digit count
++ level letter + deck id (empty: all decks)."""
+START_NEW_PREFIX: Final = re.compile(r"^recall:qn:")
+START_NEW: Final = re.compile(rf"recall:qn:(?P<sid>{ID_PATTERN}):(?P<spec>{SPEC_PATTERN})")
+SUMMARY_PREFIX: Final = re.compile(r"^recall:qe:")
+SUMMARY: Final = re.compile(rf"recall:qe:(?P<sid>{ID_PATTERN}):(?P<action>missed|another)")
 ANSWER_BLOCK: Final = "answer"
 ANSWER_INPUT: Final = "answer"
 
@@ -41,6 +60,91 @@ class QuizClick:
     session_id: int
     step: int
     action: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartSpec:
+    """What a learner asked to start, as a Start new button carries it."""
+
+    what: str
+    """``start``, ``review``, ``missed`` or ``another``."""
+    kind: SessionKind = SessionKind.MIXED
+    count: int = 10
+    level: str | None = None
+    deck_id: str | None = None
+    origin: int | None = None
+    """The session whose missed cards (or options) to use (``missed``, ``another``)."""
+
+    def encode(self) -> str:
+        """The spec part of a Start new action id."""
+        if self.what == "review":
+            return "r"
+        if self.what in ("missed", "another"):
+            return f"{self.what[0]}{self.origin}"
+        kind = next(k for k, v in _KINDS.items() if v == str(self.kind))
+        level = next(k for k, v in _LEVELS.items() if v == self.level)
+        return f"s{kind}{self.count:02d}{level}{self.deck_id or ''}"
+
+    @classmethod
+    def decode(cls, text: str) -> StartSpec | None:
+        """The spec matched by :data:`SPEC_PATTERN`; None when out of range."""
+        if text == "r":
+            return cls("review")
+        if text[0] in "ma":
+            origin = _session(text[1:])
+            if origin is None:
+                return None
+            return cls("missed" if text[0] == "m" else "another", origin=origin)
+        count = int(text[2:4])
+        if not 1 <= count <= MAX_COUNT:
+            return None
+        return cls(
+            "start",
+            kind=SessionKind(_KINDS[text[1]]),
+            count=count,
+            level=_LEVELS[text[4]],
+            deck_id=text[5:] or None,
+        )
+
+
+def resume_action(session_id: int) -> str:
+    """The ``action_id`` of Resume (show open session ``session_id`` again)."""
+    return f"recall:qr:{session_id}"
+
+
+def start_new_action(session_id: int, spec: StartSpec) -> str:
+    """The ``action_id`` of Start new (finish ``session_id``, then start ``spec``)."""
+    return f"recall:qn:{session_id}:{spec.encode()}"
+
+
+def summary_action(session_id: int, action: str) -> str:
+    """The ``action_id`` of a summary's Review missed (``missed``) or Start another."""
+    return f"recall:qe:{session_id}:{action}"
+
+
+def parse_resume(action_id: str) -> int | None:
+    """The session of a Resume button, or None."""
+    match = RESUME.fullmatch(action_id)
+    return None if match is None else _session(match["sid"])
+
+
+def parse_start_new(action_id: str) -> tuple[int, StartSpec] | None:
+    """(open session, what to start) of a Start new button, or None."""
+    match = START_NEW.fullmatch(action_id)
+    if match is None:
+        return None
+    session_id = _session(match["sid"])
+    spec = StartSpec.decode(match["spec"])
+    return None if session_id is None or spec is None else (session_id, spec)
+
+
+def parse_summary(action_id: str) -> tuple[int, str] | None:
+    """(finished session, missed|another) of a summary button, or None."""
+    match = SUMMARY.fullmatch(action_id)
+    if match is None:
+        return None
+    session_id = _session(match["sid"])
+    return None if session_id is None else (session_id, match["action"])
 
 
 def quiz_action(session_id: int, step: int, action: str) -> str:
@@ -106,14 +210,24 @@ __all__ = [
     "FORGET_PREFIX",
     "MODAL_PREFIX",
     "QUIZ_PREFIX",
+    "RESUME_PREFIX",
     "REVIEW_PREFIX",
+    "START_NEW_PREFIX",
+    "SUMMARY_PREFIX",
     "QuizClick",
+    "StartSpec",
     "forget_action",
     "modal_callback",
     "parse_forget",
     "parse_modal",
     "parse_quiz",
+    "parse_resume",
     "parse_review",
+    "parse_start_new",
+    "parse_summary",
     "quiz_action",
+    "resume_action",
     "review_action",
+    "start_new_action",
+    "summary_action",
 ]

@@ -24,13 +24,14 @@ from bot.core.errors import (
     NothingToStudy,
     NotYourSession,
     RecallError,
+    SessionOpen,
     SessionOver,
     StaleStep,
 )
 from bot.core.grading import Grade, is_blank_answer
 from bot.core.learner import Identity, Platform
 from bot.core.reports import LearnerStats
-from bot.core.session import SessionKind
+from bot.core.session import IfOpen, SessionKind
 from bot.core.timezones import InvalidTimeZone, parse_zone
 from bot.decks import ExplainCard
 from bot.services.study import StepView, Where
@@ -40,12 +41,16 @@ from slackapp.escape import escape
 from slackapp.ids import (
     ANSWER_BLOCK,
     ANSWER_INPUT,
+    StartSpec,
     forget_action,
     parse_forget,
     parse_modal,
     parse_quiz,
+    parse_resume,
+    parse_start_new,
+    parse_summary,
 )
-from slackapp.render import ANSWER_MAX, Block, answer_modal, button, render_step
+from slackapp.render import ANSWER_MAX, Block, answer_modal, button, open_prompt, render_step
 from slackapp.words import (
     EMPTY_ANSWER,
     FORGED,
@@ -157,23 +162,22 @@ async def run_command(
     await first_contact(ctx, user_id)
     who = slack_learner(user_id)
     if isinstance(command, cmd.Start):
-        deck = resolve_deck(ctx, command.deck)
-        kind, count, level = command.kind, command.count, command.level
-
-        async def start(where: Where) -> StepView:
-            return await ctx.study.start(
-                who, where, deck_id=deck, kind=kind, count=count, level=level
-            )
-
-        await start_in_dm(ctx, body, respond, start)
+        spec = StartSpec(
+            "start",
+            kind=command.kind,
+            count=command.count,
+            level=command.level,
+            deck_id=await resolve_deck(ctx, community_of_body(body), command.deck),
+        )
+        await open_or_start(ctx, body, respond, spec)
     elif isinstance(command, cmd.Review):
-
-        async def review(where: Where) -> StepView:
-            return await ctx.study.start_review(who, where)
-
-        await start_in_dm(ctx, body, respond, review)
+        await open_or_start(ctx, body, respond, StartSpec("review"))
     elif isinstance(command, cmd.Decks):
-        await respond(response_type="ephemeral", text="Decks", blocks=await decks_blocks(ctx, who))
+        await respond(
+            response_type="ephemeral",
+            text="Decks",
+            blocks=await decks_blocks(ctx, who, community_of_body(body)),
+        )
     elif isinstance(command, cmd.Stats):
         await respond(
             response_type="ephemeral", text="Your stats", blocks=await stats_blocks(ctx, user_id)
@@ -220,24 +224,107 @@ async def run_command(
         await respond(response_type="ephemeral", text=help_text())
 
 
-def resolve_deck(ctx: SlackContext, text: str | None) -> str | None:
-    """A deck id from an id or a title (case-insensitive); None for all decks."""
+def community_of_body(body: dict[str, Any]) -> Identity | None:
+    """The workspace a command or click comes from (None if Slack did not say)."""
+    team = team_of(body)
+    return slack_community(team) if team else None
+
+
+async def resolve_deck(
+    ctx: SlackContext, community: Identity | None, text: str | None
+) -> str | None:
+    """A deck id from an id or a title (case-insensitive), among the decks the workspace
+    sees (bundled and its own, as on Discord); None for all decks."""
     if text is None:
         return None
-    if text in ctx.decks:
+    await ctx.deck_admin.refresh()
+    visible = ctx.decks.visible(community)
+    if any(deck.id == text for deck in visible):
         return text
     folded = text.casefold().strip()
-    for deck in ctx.decks.all():
+    for deck in visible:
         if deck.title.casefold() == folded:
             return deck.id
     raise UserFacingError(f"There is no deck called '{escape(text[:100])}'. See /quiz decks.")
+
+
+def starting(
+    ctx: SlackContext,
+    who: Identity,
+    spec: StartSpec,
+    if_open: IfOpen,
+    replacing: int | None = None,
+) -> Callable[[Where], Awaitable[StepView]]:
+    """The service call that starts what ``spec`` asks for, once ``where`` is known."""
+    study = ctx.study
+
+    async def start(where: Where) -> StepView:
+        if spec.what == "review":
+            return await study.start_review(who, where, if_open=if_open, replacing=replacing)
+        if spec.what in ("missed", "another"):
+            assert spec.origin is not None
+            make = study.review_missed if spec.what == "missed" else study.start_another
+            return await make(who, where, spec.origin, if_open=if_open, replacing=replacing)
+        return await study.start(
+            who,
+            where,
+            deck_id=spec.deck_id,
+            kind=spec.kind,
+            count=spec.count,
+            level=spec.level,
+            if_open=if_open,
+            replacing=replacing,
+        )
+
+    return start
+
+
+async def open_or_start(
+    ctx: SlackContext,
+    body: dict[str, Any],
+    respond: Respond | None,
+    spec: StartSpec,
+    *,
+    if_open: IfOpen = IfOpen.ASK,
+    replacing: int | None = None,
+    announce: bool = True,
+) -> StepView | None:
+    """Start what ``spec`` asks for in the learner's DM; while a session is open
+    (``IfOpen.ASK``), ask privately instead: Resume or Start new."""
+    who = slack_learner(user_of(body))
+    try:
+        return await start_in_dm(
+            ctx, body, respond if announce else None, starting(ctx, who, spec, if_open, replacing)
+        )
+    except SessionOpen as found:
+        deck = ctx.decks.get(found.deck_id) if found.deck_id else None
+        blocks = open_prompt(found, deck.title if deck else None, spec)
+        if respond is not None and body.get("response_url"):
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text="You have a quiz open",
+                blocks=blocks,
+            )
+        else:
+            dm = await open_dm(ctx, user_of(body))
+            await ctx.client.chat_postMessage(
+                channel=dm, text="You have a quiz open", blocks=blocks
+            )
+        return None
+
+
+ZONE_TIP: Final = (
+    "Your time zone is UTC (Slack did not say yours): set it with "
+    "/quiz timezone zone:Area/City so that your streak days end at your midnight."
+)
 
 
 async def start_in_dm(
     ctx: SlackContext,
     body: dict[str, Any],
     respond: Respond | None,
-    starting: Callable[[Where], Awaitable[StepView]],
+    start: Callable[[Where], Awaitable[StepView]],
 ) -> StepView:
     """Start a session in the learner's DM with the app, post its first card there,
     remember the message, and tell the learner privately where it is."""
@@ -245,14 +332,16 @@ async def start_in_dm(
     channel = await open_dm(ctx, user_id)
     team = team_of(body)
     where = Where(slack_community(team) if team else None, channel)
-    step = await starting(where)
+    step = await start(where)
     await post_session(ctx, step, channel)
     notice = await ctx.reminders.take_off_notice(slack_learner(user_id))
-    text = WHERE_TO_FIND
+    lines = [WHERE_TO_FIND]
     if notice:
-        text = f"{describe_off_reason(notice)}\n{text}"
+        lines.insert(0, describe_off_reason(notice))
+    if step.first_session and step.time_zone == "UTC":
+        lines.append(ZONE_TIP)
     if respond is not None and body.get("response_url"):
-        await respond(response_type="ephemeral", replace_original=False, text=text)
+        await respond(response_type="ephemeral", replace_original=False, text="\n".join(lines))
     return step
 
 
@@ -424,9 +513,10 @@ async def on_answer(
 # -- decks, stats, help, forget-me ----------------------------------------------------
 
 
-async def decks_blocks(ctx: SlackContext, who: Identity) -> list[Block]:
-    """``/quiz decks``: each deck's cards by kind and the learner's progress."""
-    progress = await ctx.reports.deck_progress(who)
+async def decks_blocks(ctx: SlackContext, who: Identity, community: Identity | None) -> list[Block]:
+    """``/quiz decks``: each deck the workspace sees, its cards by kind and the learner's
+    progress."""
+    progress = await ctx.reports.deck_progress(who, community)
     if not progress:
         return [_text("No decks are loaded. The host can add some to the content folder.")]
     blocks: list[Block] = [_text("*Decks*")]
@@ -553,18 +643,62 @@ async def on_forget_click(
     await respond(replace_original=True, text=text)
 
 
-async def start_review_anywhere(ctx: SlackContext, body: dict[str, Any]) -> StepView:
+# -- Resume, Start new, a summary's Review missed and Start another -----------------
+
+
+async def on_resume_click(
+    ctx: SlackContext, body: dict[str, Any], action: dict[str, Any], respond: Respond
+) -> None:
+    """Resume: the open session's current card posted again in the DM (it becomes the
+    session's message); the private question is replaced by where to find it."""
+    session_id = parse_resume(str(action.get("action_id", "")))
+    if session_id is None:
+        await tell(ctx, body, respond, FORGED)
+        return
+    step = await ctx.study.resume(slack_learner(user_of(body)), session_id)
+    await post_session(ctx, step, await open_dm(ctx, user_of(body)))
+    await respond(replace_original=True, text=WHERE_TO_FIND)
+
+
+async def on_start_new_click(
+    ctx: SlackContext, body: dict[str, Any], action: dict[str, Any], respond: Respond
+) -> None:
+    """Start new: end the open session (its answers kept), then start what was asked."""
+    parsed = parse_start_new(str(action.get("action_id", "")))
+    if parsed is None:
+        await tell(ctx, body, respond, FORGED)
+        return
+    session_id, spec = parsed
+    started = await open_or_start(
+        ctx, body, None, spec, if_open=IfOpen.FINISH, replacing=session_id
+    )
+    if started is not None:
+        await respond(replace_original=True, text=WHERE_TO_FIND)
+
+
+async def on_summary_click(
+    ctx: SlackContext, body: dict[str, Any], action: dict[str, Any], respond: Respond
+) -> None:
+    """Review missed or Start another, under a summary: a new message in the DM, so that
+    the summary (and its list of missed cards) stays readable."""
+    parsed = parse_summary(str(action.get("action_id", "")))
+    if parsed is None:
+        await tell(ctx, body, respond, FORGED)
+        return
+    session_id, what = parsed
+    spec = StartSpec("missed" if what == "missed" else "another", origin=session_id)
+    await open_or_start(ctx, body, respond, spec, announce=False)
+
+
+async def start_review_anywhere(ctx: SlackContext, body: dict[str, Any]) -> StepView | None:
     """A Start review button (App Home, a reminder DM): the learner's due cards in the
-    DM, or a short session of new cards when nothing is due (the streak is at risk)."""
-    who = slack_learner(user_of(body))
-
-    async def review(where: Where) -> StepView:
-        try:
-            return await ctx.study.start_review(who, where)
-        except NothingToStudy:
-            return await ctx.study.start(who, where, kind=SessionKind.MIXED, count=FALLBACK_COUNT)
-
-    return await start_in_dm(ctx, body, None, review)
+    DM, or a short session of new cards when nothing is due (the streak is at risk).
+    While a session is open, the DM asks Resume or Start new instead (None)."""
+    try:
+        return await open_or_start(ctx, body, None, StartSpec("review"))
+    except NothingToStudy:
+        fallback = StartSpec("start", kind=SessionKind.MIXED, count=FALLBACK_COUNT)
+        return await open_or_start(ctx, body, None, fallback)
 
 
 def _text(text: str) -> Block:
@@ -576,6 +710,10 @@ __all__ = [
     "on_answer",
     "on_forget_click",
     "on_quiz_click",
+    "on_resume_click",
+    "on_start_new_click",
+    "on_summary_click",
+    "open_or_start",
     "run_command",
     "slack_community",
     "slack_learner",

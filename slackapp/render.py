@@ -9,16 +9,28 @@ multiple-choice card shows the choice in its text and offers Next alone.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
+from bot.core.errors import SessionOpen
 from bot.core.grading import Grade
-from bot.core.session import Phase, StepResult, option_fingerprint
+from bot.core.scheduling import short_interval
+from bot.core.session import Ending, Phase, StepResult, option_fingerprint
 from bot.decks import ExplainCard, FlashCard, McqCard
+from bot.services.reports import card_excerpt
 from bot.services.study import SessionSummary, StepView
-from slackapp.escape import chunks, fit
-from slackapp.ids import ANSWER_BLOCK, ANSWER_INPUT, modal_callback, quiz_action
-from slackapp.words import relative
+from slackapp.escape import chunks, escape, fit
+from slackapp.ids import (
+    ANSWER_BLOCK,
+    ANSWER_INPUT,
+    StartSpec,
+    modal_callback,
+    quiz_action,
+    resume_action,
+    start_new_action,
+    summary_action,
+)
+from slackapp.words import plural, relative
 
 Block = dict[str, Any]
 
@@ -39,6 +51,14 @@ GRADE_BUTTONS: Final[tuple[tuple[Grade, str, str | None], ...]] = (
     (Grade.EASY, "Easy", None),
 )
 GRADE_NAMES: Final = {int(g): name for g, name, _ in GRADE_BUTTONS}
+MISSED_SHOWN: Final = 10
+"""Missed cards listed in a summary (the rest are counted)."""
+MISSED_EXCERPT: Final = 90
+
+
+def grade_label(name: str, interval: timedelta | None) -> str:
+    """A grade button's text: ``Good · 3d``, or ``Good`` without a preview."""
+    return name if interval is None else f"{name} · {short_interval(interval)}"
 
 
 def option_label(index: int, option: str) -> str:
@@ -98,7 +118,8 @@ def render_step(step: StepView, now: datetime) -> tuple[str, list[Block]]:
     """The fallback text and the blocks for the session as it stands."""
     if step.finished:
         assert step.summary is not None
-        return "Session complete", render_summary(step.summary, now)
+        title = summary_title(step.summary)
+        return title, render_summary(step.summary, step.session.id, now)
     record = step.session
     sid, pos = record.id, record.position
     title = f"{step.deck_title or 'Quiz'} · card {step.number} of {step.total}"
@@ -121,8 +142,10 @@ def render_step(step: StepView, now: datetime) -> tuple[str, list[Block]]:
             row.append(button("Reveal answer", quiz_action(sid, pos, "reveal"), "primary"))
         else:
             blocks += labelled("Answer", card.back)
+            previews = step.previews or {}
             for grade, label, style in GRADE_BUTTONS:
-                row.append(button(label, quiz_action(sid, pos, f"g{int(grade)}"), style))
+                text = grade_label(label, previews.get(grade))
+                row.append(button(text, quiz_action(sid, pos, f"g{int(grade)}"), style))
     elif isinstance(card, McqCard):
         blocks += sections(card.question)
         result = step.result if answered else None
@@ -163,10 +186,17 @@ def render_step(step: StepView, now: datetime) -> tuple[str, list[Block]]:
     footer = f"{card.type} · {card.level}"
     if answered and step.result is not None:
         footer += f" · +{step.result.xp} XP"
+        if until := _until(step.result, step.at):
+            footer += f" · {until}"
     elif record.phase is Phase.QUESTION and step.result is not None and record.answered:
-        footer += " · " + _previous(step.result)
+        footer += " · " + _previous(step.result, step.at)
     blocks.append(context(footer))
     return fallback, blocks
+
+
+def _until(result: StepResult, at: datetime | None) -> str:
+    """``next review in 3d`` for a graded answer (from the view's instant)."""
+    return "" if at is None else f"next review in {short_interval(result.due - at)}"
 
 
 def _explain_result(card: ExplainCard, result: StepResult) -> list[Block]:
@@ -176,27 +206,87 @@ def _explain_result(card: ExplainCard, result: StepResult) -> list[Block]:
     return sections_of(verdict, lines) + labelled("Model answer", card.model_answer)
 
 
-def _previous(result: StepResult) -> str:
+def _previous(result: StepResult, at: datetime | None) -> str:
     if result.kind == "flashcard":
-        return f"last card: {GRADE_NAMES.get(int(result.grade), '?')}, +{result.xp} XP"
-    return f"last card: {'✓' if result.correct else '✗'}, +{result.xp} XP"
+        said = GRADE_NAMES.get(int(result.grade), "?")
+    else:
+        said = "✓" if result.correct else "✗"
+    text = f"last card: {said}, +{result.xp} XP"
+    until = _until(result, at)
+    return f"{text}, {until}" if until else text
 
 
-def render_summary(summary: SessionSummary, now: datetime) -> list[Block]:
-    """The end-of-session summary: score, XP gained, streak, next due review."""
+def summary_title(summary: SessionSummary) -> str:
+    """What happened, and a 🎉 only when it was earned (as on Discord)."""
+    if summary.ending is Ending.REPLACED:
+        return "Session replaced by a newer one"
+    if summary.ending is Ending.EXPIRED:
+        return "Session expired after a day unused"
+    if summary.ending is Ending.STOPPED:
+        if summary.answered == 0:
+            return "Session stopped · no cards answered"
+        return f"Session stopped · {summary.answered} of {plural(summary.total, 'card')} answered"
+    if summary.answered == 0:
+        return "Session complete · no cards answered"
+    if summary.correct == 0:
+        return "Session complete · none right this time"
+    if summary.correct * 10 >= summary.answered * 8:
+        return "Session complete 🎉"
+    return "Session complete"
+
+
+def render_summary(summary: SessionSummary, session_id: int, now: datetime) -> list[Block]:
+    """The end-of-session summary: score, XP gained, streak, next due review, the cards
+    missed, and Review missed (when some were) and Start another."""
     days = summary.streak.current
+    score = f"{summary.correct}/{summary.answered}" if summary.answered else "no cards answered"
     lines = [
-        f"*Score:* {summary.correct}/{summary.answered}",
+        f"*Score:* {score}",
         f"*XP gained:* +{summary.xp}",
-        f"*Streak:* 🔥 {days} day{'s' if days != 1 else ''} (best {summary.streak.best})",
+        f"*Streak:* 🔥 {plural(days, 'day')} (best {summary.streak.best})",
     ]
     if summary.streak.freezes:
         lines.append(f"*Streak freezes:* 🧊 {summary.streak.freezes}")
     due = relative(summary.next_due, now) if summary.next_due else "nothing scheduled"
     lines.append(f"*Next review:* {due}")
-    return [
-        {"type": "header", "text": {"type": "plain_text", "text": "Session complete 🎉"}},
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": summary_title(summary)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}},
+    ]
+    if summary.missed:
+        missed = "\n".join(
+            f"✗ {card_excerpt(m.card, MISSED_EXCERPT)}" for m in summary.missed[:MISSED_SHOWN]
+        )
+        more = len(summary.missed) - MISSED_SHOWN
+        if more > 0:
+            missed += f"\n…and {plural(more, 'more card')}"
+        blocks += sections_of(f"*Missed ({len(summary.missed)})*", missed)
+    row = []
+    if summary.missed:
+        row.append(button("Review missed", summary_action(session_id, "missed"), "primary"))
+    row.append(button("Start another", summary_action(session_id, "another")))
+    blocks.append(actions(row))
+    return blocks
+
+
+def open_prompt(found: SessionOpen, deck_title: str | None, wanted: StartSpec) -> list[Block]:
+    """The private question when a session is already open: Resume or Start new."""
+    where = escape(deck_title) if deck_title else "all decks"
+    position = min(found.step + 1, found.total)
+    text = (
+        f"*You have a quiz open:* {where} · card {position} of {found.total} · "
+        f"{plural(found.answered, 'card')} answered.\n"
+        "*Resume* shows it again in your direct messages with Recall. *Start new* ends it "
+        "(its answers are kept) and starts the one you asked for."
+    )
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        actions(
+            [
+                button("Resume", resume_action(found.session_id), "primary"),
+                button("Start new", start_new_action(found.session_id, wanted)),
+            ]
+        ),
     ]
 
 
@@ -235,8 +325,11 @@ __all__ = [
     "Block",
     "answer_modal",
     "button",
+    "grade_label",
+    "open_prompt",
     "option_label",
     "render_step",
     "render_summary",
     "sections",
+    "summary_title",
 ]

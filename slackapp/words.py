@@ -67,6 +67,11 @@ _OFF_REASON_TEXT = {
 }
 
 
+def plural(count: int, word: str) -> str:
+    """``1 card``, ``2 cards``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def relative(instant: datetime, now: datetime) -> str:
     """``in 3 days``, ``in 5 minutes``, ``now`` (Slack has no relative timestamp that
     every client shows, and ``<!date…>`` would be the only ``<`` Recall sends)."""
@@ -113,6 +118,8 @@ def _nothing(error: NothingToStudy, now: datetime) -> str:
         return f"There is no deck called '{escape((error.deck_id or '')[:100])}'. See /quiz decks."
     if error.reason is NothingReason.BAD_COUNT:
         return f"Count must be between 1 and {error.limit}."
+    if error.reason is NothingReason.NOTHING_MISSED:
+        return "No card of that session was missed (or they left their deck)."
     if error.reason is NothingReason.NOTHING_DUE:
         when = f" The next one is due {relative(error.next_due, now)}." if error.next_due else ""
         return f"Nothing is due right now.{when} Try /quiz start."
@@ -159,5 +166,6 @@ __all__ = [
     "describe",
     "describe_off_reason",
     "message_for",
+    "plural",
     "relative",
 ]

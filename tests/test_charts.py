@@ -10,7 +10,16 @@ from datetime import UTC, date, datetime, timedelta
 import matplotlib.image
 import pytest
 
-from bot.charts import HEATMAP_SIZE_PX, grid_start, heatmap_png, render_heatmap
+from bot.charts import (
+    BACKGROUND,
+    COLOURS,
+    HEATMAP_SIZE_PX,
+    TEXT_COLOURS,
+    grid_start,
+    heatmap_png,
+    render_heatmap,
+    totals_lines,
+)
 from bot.core.timezones import local_date, parse_zone
 from tests.review_rows import (
     NOW,
@@ -102,15 +111,46 @@ def test_png_is_decodable_and_sized() -> None:
     assert png_size(data) == HEATMAP_SIZE_PX == (800, 250)
     pixels = matplotlib.image.imread(io.BytesIO(data), format="png")
     assert pixels.shape[:2] == (250, 800)
-    # Some cells are GitHub's darkest green (#216e39), so the counts were drawn.
-    darkest = (pixels[..., 0] * 255).round() == 0x21
-    darkest &= (pixels[..., 1] * 255).round() == 0x6E
-    assert darkest.sum() > 100
+    # Some cells are the busiest level's bright green (#39d353), so the counts were drawn.
+    busiest = (pixels[..., 0] * 255).round() == 0x39
+    busiest &= (pixels[..., 1] * 255).round() == 0xD3
+    assert busiest.sum() > 100
 
 
-def test_empty_activity_still_renders() -> None:
-    data = render_heatmap({}, date(2026, 3, 4))
-    assert png_size(data) == (800, 250)
+def _luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of ``#rrggbb``."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_heatmap_is_drawn_for_dark_mode() -> None:
+    data = render_heatmap({date(2026, 3, 4): 3}, date(2026, 3, 4))
+    pixels = matplotlib.image.imread(io.BytesIO(data), format="png")
+    corner = tuple(round(float(c) * 255) for c in pixels[0, 0, :3])
+    assert corner == tuple(int(BACKGROUND[i : i + 2], 16) for i in (1, 3, 5))
+    assert _luminance(BACKGROUND) < 0.05  # a dark card, not a white one in a dark client
+    # Text passes WCAG AA on it; activity levels get brighter, each one distinguishable.
+    assert all(_contrast(colour, BACKGROUND) >= 4.5 for colour in TEXT_COLOURS)
+    levels = [_luminance(colour) for colour in COLOURS[1:]]
+    assert levels == sorted(levels)
+    assert _contrast(COLOURS[-1], BACKGROUND) >= 4.5
+
+
+def test_heatmap_totals_are_singular_for_one() -> None:
+    day = date(2026, 3, 4)
+    assert totals_lines({day: 1}) == ("1 review", "1 active day", "Best day: 1 review on 4 Mar")
+    assert totals_lines({day: 2, day - timedelta(days=1): 3}) == (
+        "5 reviews",
+        "2 active days",
+        "Best day: 3 reviews on 3 Mar",
+    )
+    assert totals_lines({}) == ("0 reviews", "0 active days", None)
 
 
 async def test_renders_in_threads_concurrently(env: Env) -> None:

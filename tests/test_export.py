@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.core.learner import Identity
+from bot.core.memory import LearnerMemory
 from bot.export import CSV_ENCODING, HEADER, ExportRow, safe_cell, write_csv, write_csv_async
 from tests.review_rows import (
     GUILD,
@@ -154,6 +155,7 @@ async def test_csv_round_trip_with_hostile_names(env: Env) -> None:
             str(user),
             "0",
             "2026-03-04T12:00:00Z",
+            *("0", "", "0", "0", "0"),  # no card memory stored by these direct reviews
         ]
     # Encoded for Excel, the text survives the trip.
     data = out.getvalue().encode(CSV_ENCODING)
@@ -163,7 +165,14 @@ async def test_csv_round_trip_with_hostile_names(env: Env) -> None:
 
 def test_write_csv_from_a_plain_iterable() -> None:
     row = ExportRow(
-        learner=person(42), deck_id="alpha", reviews=3, correct=2, xp=25, streak=4, last_active=NOW
+        learner=person(42),
+        deck_id="alpha",
+        reviews=3,
+        correct=2,
+        xp=25,
+        streak=4,
+        last_active=NOW,
+        memory=LearnerMemory(cards=6, recall=0.81234, due_now=2, due_soon=3, overdue_days=4),
     )
     out = io.StringIO(newline="")
     assert write_csv([row], {person(42): "Ann"}, out) == 1
@@ -177,6 +186,11 @@ def test_write_csv_from_a_plain_iterable() -> None:
         "25",
         "4",
         "2026-03-04T12:00:00Z",
+        "6",
+        "0.8123",
+        "2",
+        "3",
+        "4",
     ]
 
 

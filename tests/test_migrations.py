@@ -66,6 +66,9 @@ TABLES = {
     "games",
     "game_rounds",
     "game_answers",
+    "memory_totals",
+    "due_totals",
+    "stability_bands",
 }
 
 

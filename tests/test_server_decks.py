@@ -13,6 +13,7 @@ from bot.core.errors import (
     DeckExists,
     ImportTimedOut,
     NoQuestions,
+    NothingReason,
     NothingToStudy,
     UnknownDeck,
     UploadTooLarge,
@@ -241,6 +242,13 @@ async def test_the_daily_question_and_reports_take_the_servers_deck(one: Process
     assert [row.reviews for row in ranked.rows] == [1]
     rows = [row async for row in one.reports.export_rows(HALL)]
     assert [row.deck_id for row in rows] == ["quiz"]
+    # The class view's memory figures: the server's deck by its plain id, there only.
+    assert [(m.deck_id, m.cards) for m in board.memory] == [("quiz", 1)]
+    remembered = await one.reports.class_memory(HALL, "quiz")
+    assert [(m.deck_id, m.deck_title, m.cards) for m in remembered] == [("quiz", "quiz", 1)]
+    assert [m.deck_id for m in await one.reports.class_memory(HALL, None)] == ["quiz"]
+    assert await one.reports.class_memory(OTHER, "quiz") == ()
+    assert await one.reports.class_memory(OTHER, None) == ()
 
 
 async def test_an_upload_in_one_process_reaches_another(
@@ -352,3 +360,78 @@ async def test_a_game_plays_the_servers_deck_and_only_there(
     with pytest.raises(CannotStartGame) as refused:
         await games.start(ALICE, OTHER, "2", "quiz", count=3, seconds=10)
     assert refused.value.reason is StartReason.NO_SUCH_DECK
+
+
+async def test_review_missed_and_start_another_keep_to_the_servers_deck(one: Process) -> None:
+    saved = await one.decks.upload(HALL, MOD, csv("Spanish Vocab.csv"), replace=False)
+    key = saved.deck.key
+    here = Where(HALL, "1")
+    view = await one.study.start(
+        ALICE, here, deck_id="spanish-vocab", kind=SessionKind.FLASHCARD, count=3
+    )
+    assert view.session.deck_id == key
+    missed_card = None
+    for step in range(view.total):
+        assert isinstance(view.card, FlashCard)
+        grade = Grade.AGAIN if step == 0 else Grade.GOOD
+        missed_card = missed_card or view.card.id
+        view = await one.study.reveal(ALICE, view.session.id, step)
+        view = await one.study.grade_flashcard(ALICE, view.session.id, step, grade)
+    assert view.finished and view.summary is not None
+    origin = view.session.id
+    assert [(m.deck_id, m.card_id) for m in view.summary.missed] == [(key, missed_card)]
+
+    # Review missed in its server: just that card, of the server's deck.
+    again = await one.study.review_missed(ALICE, here, origin)
+    assert [(q.deck_id, q.card_id) for q in again.session.queue] == [(key, missed_card)]
+    assert again.deck_title == "Spanish Vocab"
+    # Start another in its server: the same deck (its key), kind and size.
+    another = await one.study.start_another(ALICE, here, origin)
+    assert another.session.deck_id == key and another.total == 3
+    assert another.session.kind is SessionKind.FLASHCARD
+    assert {q.deck_id for q in another.session.queue} == {key}
+
+    # In another server the deck is not there: neither button reaches its cards.
+    elsewhere = Where(OTHER, "2")
+    with pytest.raises(NothingToStudy) as no_deck:
+        await one.study.start_another(ALICE, elsewhere, origin)
+    assert no_deck.value.reason is NothingReason.NO_SUCH_DECK
+    assert no_deck.value.deck_id == "spanish-vocab"  # the id learners see, not the key
+    with pytest.raises(NothingToStudy) as nothing:
+        await one.study.review_missed(ALICE, elsewhere, origin)
+    assert nothing.value.reason is NothingReason.NOTHING_MISSED
+
+    # The learner's weak spots name the deck as learners see it.
+    stats = await one.reports.learner_stats(ALICE)
+    assert [(c.deck_id, c.card_id) for c in stats.weak_cards] == [("spanish-vocab", missed_card)]
+
+    # Once removed, Start another falls back to every deck the server sees.
+    await one.decks.remove(HALL, "spanish-vocab")
+    fallback = await one.study.start_another(ALICE, here, origin)
+    assert fallback.session.deck_id is None
+    assert {q.deck_id for q in fallback.session.queue} == {SHIPPED_DECK}
+
+
+async def test_start_another_in_a_process_that_never_loaded_the_deck(
+    database_url: DatabaseURL,
+    store: Store,
+    library: DeckLibrary,
+    scheduler: CardScheduler,
+    clock: FakeClock,
+) -> None:
+    first = Process(store, library, scheduler, clock)
+    other_store = await open_store(database_url)
+    try:
+        second = Process(other_store, library, scheduler, clock)
+        await second.decks.refresh()
+        await first.decks.upload(HALL, MOD, csv("vocab.csv"), replace=False)
+        view = await first.study.start(
+            ALICE, Where(HALL, "1"), deck_id="vocab", kind=SessionKind.FLASHCARD, count=2
+        )
+        await first.study.stop(ALICE, view.session.id, 0)
+        # The second process has not seen the upload: the button refreshes its catalog.
+        another = await second.study.start_another(ALICE, Where(HALL, "1"), view.session.id)
+        assert another.session.deck_id == view.session.deck_id
+        assert another.deck_title == "vocab"
+    finally:
+        await other_store.close()

@@ -7,6 +7,7 @@ import pytest
 
 from bot.core.session import SessionKind
 from slackapp import commands as c
+from slackapp import ids
 from slackapp.escape import escape
 
 
@@ -162,3 +163,39 @@ def test_recall_usage_words_survive_escaping_unchanged() -> None:
     # reply can be escaped as a whole.
     text = c.general_usage()
     assert escape(text) == text
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        ids.StartSpec("review"),
+        ids.StartSpec("missed", origin=42),
+        ids.StartSpec("another", origin=2**63 - 1),
+        ids.StartSpec("start"),
+        ids.StartSpec(
+            "start", kind=SessionKind.EXPLAIN, count=50, level="advanced", deck_id="a-b-c"
+        ),
+    ],
+)
+def test_start_new_ids_round_trip(spec: ids.StartSpec) -> None:
+    action = ids.start_new_action(7, spec)
+    assert len(action) <= 255  # Slack's limit on an action_id
+    assert ids.parse_start_new(action) == (7, spec)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "recall:qn:7:s x10x",
+        "recall:qn:7:sx00x",  # count 0
+        "recall:qn:7:sx51x",  # count past 50
+        f"recall:qn:{2**63}:r",
+        "recall:qn:7:m",
+        "recall:qe:7:everything",
+        "recall:qr:abc",
+    ],
+)
+def test_forged_session_control_ids_are_refused(action: str) -> None:
+    assert ids.parse_start_new(action) is None
+    assert ids.parse_summary(action) is None
+    assert ids.parse_resume(action) is None

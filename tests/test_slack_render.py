@@ -76,7 +76,8 @@ async def test_flashcard_steps_are_escaped_and_labelled(
     _, blocks = render_step(revealed, clock())
     assert_nothing_pings(blocks)
     assert f"Back {ESCAPED_BAIT}" in texts(blocks)
-    assert button_texts(blocks) == ["Again", "Hard", "Good", "Easy", "Stop"]
+    # Each grade shows the interval it would give (FSRS defaults, a new card).
+    assert button_texts(blocks) == ["Again · 1m", "Hard · 6m", "Good · 10m", "Easy · 8d", "Stop"]
 
     done = await hostile_study.grade_flashcard(ME, sid, 0, Grade.GOOD)
     _, blocks = render_step(done, clock())

@@ -12,7 +12,7 @@ from bot.core.learner import Identity
 from bot.core.reports import LearnerStats
 from bot.core.session import SessionKind
 from bot.decks import DeckLibrary, McqCard
-from bot.services.reports import ReportService, end_of_local_day
+from bot.services.reports import WEAK_SPOT_DAYS, ReportService, end_of_local_day
 from bot.services.study import StudyService, Where
 from bot.storage import Store, learners
 from bot.storage.script import Script
@@ -214,3 +214,51 @@ async def test_member_activity_days_are_utc_days(reports: ReportService, clock: 
     days = (await reports.member_stats(server(GUILD), ALICE)).activity
     assert days[late.date()] == 1
     assert sum(days.values()) == 1
+
+
+# -- weak spots ---------------------------------------------------------------------------
+
+
+async def test_weak_spots_list_the_most_missed_cards_and_concepts(
+    study: StudyService, reports: ReportService, clock: FakeClock
+) -> None:
+    # The same two MCQs three times: the first always wrong, the second wrong once.
+    for round_ in range(3):
+        view = await study.start(ALICE, HERE, deck_id=SHIPPED_DECK, kind=SessionKind.MCQ, count=2)
+        sid = view.session.id
+        for step in range(2):
+            card = (await study.view(sid)).card
+            assert isinstance(card, McqCard)
+            wrong = step == 0 or round_ == 0
+            choice = (card.answer_index + 1) % len(card.options) if wrong else card.answer_index
+            await study.answer_mcq(ALICE, sid, step, choice, None)
+            await study.next(ALICE, sid, step)
+        clock.advance(timedelta(days=1))
+    # An explanation that names only one concept misses the others.
+    view = await study.start(ALICE, HERE, deck_id=SHIPPED_DECK, kind=SessionKind.EXPLAIN, count=1)
+    explain = view.card
+    assert explain is not None
+    await study.answer_explain(ALICE, view.session.id, 0, "WSGI is synchronous.")
+
+    stats = await reports.learner_stats(ALICE)
+    weak = stats.weak_cards
+    assert [(c.wrong, c.attempts) for c in weak[:2]] == [(3, 3), (1, 3)]
+    assert weak[0].excerpt and weak[0].deck_title == "WSGI vs ASGI in Django"
+    assert stats.weak_concepts, "the explanation's missed concepts are listed"
+    assert all(c.card_id == explain.id and c.missed == 1 for c in stats.weak_concepts)
+    assert all(c.attempts == 1 for c in stats.weak_concepts)
+    # Bob's stats know nothing of Alice's misses.
+    bobs = await reports.learner_stats(BOB)
+    assert (bobs.weak_cards, bobs.weak_concepts) == ((), ())
+
+
+async def test_weak_spots_forget_misses_older_than_the_window(
+    study: StudyService, reports: ReportService, clock: FakeClock
+) -> None:
+    view = await study.start(ALICE, HERE, deck_id=SHIPPED_DECK, kind=SessionKind.MCQ, count=1)
+    card = view.card
+    assert isinstance(card, McqCard)
+    await study.answer_mcq(ALICE, view.session.id, 0, (card.answer_index + 1) % 4, None)
+    assert len((await reports.learner_stats(ALICE)).weak_cards) == 1
+    clock.advance(timedelta(days=WEAK_SPOT_DAYS + 1))
+    assert (await reports.learner_stats(ALICE)).weak_cards == ()

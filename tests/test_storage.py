@@ -54,7 +54,7 @@ from bot.storage.script import (
     rows,
     value,
 )
-from bot.storage.sqlite_store import SQLiteStore
+from bot.storage.sqlite_store import BACKSTOP_PAGES, SQLiteStore
 from tests.conftest import REPO_ROOT, START
 
 ALICE = Identity(Platform.DISCORD, "111")
@@ -645,3 +645,32 @@ async def test_postgres_server_lost_mid_transaction_is_a_storage_error(pg_url: s
         assert await store.read(_external_ids()) == ["1"]
     finally:
         await store.close()
+
+
+async def test_sqlite_checkpoints_run_in_the_background_not_in_a_write(tmp_path: Path) -> None:
+    path = tmp_path / "recall.db"
+    store = await SQLiteStore.connect(path, checkpoint_every=5)
+    try:
+        await migrate_sqlite(store)
+        await store.checkpoint_idle()
+        before = store.checkpoints
+        # The writer's own automatic checkpoint is only a far-off backstop.
+        backstop = await store.call(
+            lambda conn: conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        )
+        assert backstop == BACKSTOP_PAGES
+        for n in range(20):
+            await store.write(_insert_learner(str(n)))
+            # Waiting after each write keeps checkpoints from overlapping, so the
+            # count below is exact: one every fifth write.
+            await store.checkpoint_idle()
+        assert store.checkpoints - before == 4
+        assert store.last_checkpoint is not None
+        busy, log_frames, copied = store.last_checkpoint
+        assert busy == 0 and copied == log_frames > 0
+        assert await store.read(_count("learners")) == 20
+    finally:
+        await store.close()
+    # Closing waits for the checkpoint thread and leaves a whole database behind.
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM learners").fetchone()[0] == 20

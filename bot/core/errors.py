@@ -67,6 +67,33 @@ class SessionOver(RecallError):
         self.status = status
 
 
+class SessionOpen(RecallError):
+    """The learner already has a session open (a start asked with ``IfOpen.ASK``).
+
+    Carries the open session so the front end can offer to resume it: its id, the
+    step (position) it is at, how many cards it has and how many were answered, its
+    kind and deck (None: all decks).
+    """
+
+    def __init__(
+        self,
+        session_id: int,
+        *,
+        step: int,
+        total: int,
+        answered: int,
+        kind: str,
+        deck_id: str | None,
+    ) -> None:
+        super().__init__(f"session {session_id} is open")
+        self.session_id = session_id
+        self.step = step
+        self.total = total
+        self.answered = answered
+        self.kind = kind
+        self.deck_id = deck_id
+
+
 class EmptyAnswer(RecallError):
     """An explain answer with no word to grade (empty, whitespace, only punctuation or markup).
 
@@ -86,6 +113,8 @@ class NothingReason(StrEnum):
     NO_SUCH_DECK = "no_such_deck"
     NO_MATCH = "no_match"
     NOTHING_DUE = "nothing_due"
+    NOTHING_MISSED = "nothing_missed"
+    """Review missed, on a session whose every card was right (or whose cards are gone)."""
     BAD_COUNT = "bad_count"
 
 
@@ -214,6 +243,7 @@ __all__ = [
     "QuestionUnavailable",
     "RecallError",
     "SessionNotFound",
+    "SessionOpen",
     "SessionOver",
     "StaleReason",
     "StaleStep",

@@ -3,20 +3,27 @@ the export row, and the heatmap's grid (pure values, no storage here)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from bot.core.grading import ExplainGrade
 from bot.core.learner import Identity
+from bot.core.memory import DeckMemory, LearnerMemory
 from bot.core.streaks import StreakView
 
 __all__ = [
+    "ANSWERS_SHOWN",
     "EXCERPT_CHARS",
     "HARDEST_LIMIT",
+    "MEMORY_DECKS",
     "MIN_ATTEMPTS",
+    "NO_MEMORY",
     "WEEKS",
+    "CardAnswers",
     "ClassProgress",
     "DeckProgress",
     "ExportRow",
+    "GradedAnswer",
     "HardCard",
     "LearnerStats",
     "MemberStats",
@@ -35,6 +42,15 @@ EXCERPT_CHARS = 80
 
 WEEKS = 12
 """Weeks the activity heatmap shows (the issue asks for the last 12)."""
+
+ANSWERS_SHOWN = 20
+"""How many of an explain card's latest answers the teacher's view of grading shows."""
+
+MEMORY_DECKS = 5
+"""At most this many decks get memory figures in the class view of all decks."""
+
+NO_MEMORY = LearnerMemory(cards=0, recall=None, due_now=0, due_soon=0, overdue_days=0)
+"""The memory figures of a learner with no card studied in a deck here."""
 
 
 def grid_start(today: date, weeks: int = WEEKS) -> date:
@@ -101,6 +117,9 @@ class ClassProgress:
     correct: int
     hardest: tuple[HardCard, ...]
     missed_concepts: tuple[MissedConcept, ...]
+    memory: tuple[DeckMemory, ...] = ()
+    """What the class will remember, per deck with cards studied here (the decks with
+    the most studied cards first, at most :data:`MEMORY_DECKS`)."""
 
     @property
     def accuracy(self) -> float | None:
@@ -125,13 +144,26 @@ class LearnerStats:
     xp: int
     reviews: int
     correct: int
-    due_today: int
+    due_now: int
+    """Cards due now (:mod:`bot.core.due`), the ones ``/quiz review`` would show."""
+    later_today: int
+    """Cards not due yet that become due before the learner's local midnight."""
     reminder_time: str | None
     reminders_off_reason: str | None
     activity: dict[date, int]
     """Answers per local day of the heatmap's grid, up to today (zeros too)."""
     today: date
     """The learner's local date (the grid's last day)."""
+    weak_cards: tuple[HardCard, ...] = ()
+    """The learner's most-missed cards (recent answers), most misses first."""
+    weak_concepts: tuple[MissedConcept, ...] = ()
+    """The concepts the learner's explanations miss most, most misses first."""
+
+    @property
+    def due_today(self) -> int:
+        """Cards due now plus those due later today (not a "due" count: show
+        :attr:`due_now` as what is due, and this as the day's total)."""
+        return self.due_now + self.later_today
 
     @property
     def accuracy(self) -> float | None:
@@ -186,8 +218,42 @@ class ExportRow:
     xp: int
     streak: int
     last_active: datetime
+    memory: LearnerMemory = field(default=NO_MEMORY)
+    """The learner's memory of the deck's cards last studied in this community."""
 
     @property
     def accuracy(self) -> float:
         """Share of right answers (a row exists only once there is an answer)."""
         return self.correct / self.reviews if self.reviews else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class GradedAnswer:
+    """One learner's explain answer, graded by the card's concepts as they are now."""
+
+    learner: Identity
+    answered_at: datetime
+    text: str
+    grade: ExplainGrade
+
+
+@dataclass(frozen=True, slots=True)
+class CardAnswers:
+    """An explain card's latest answers in a community, for a teacher tuning its keywords.
+
+    Each answer is graded again with the deck as loaded now (so an edited keyword
+    shows its effect on past answers at once); ``answers`` are newest first.
+    """
+
+    deck_id: str
+    deck_title: str
+    card_id: str
+    prompt: str
+    concepts: tuple[str, ...]
+    answers: tuple[GradedAnswer, ...]
+
+    def covered_by(self, concept: str) -> int:
+        """How many of :attr:`answers` cover ``concept``."""
+        return sum(
+            1 for a in self.answers for r in a.grade.results if r.name == concept and r.covered
+        )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.core.due import is_due
 from bot.core.grading import Grade
 from bot.core.scheduling import CardMemory, CardScheduler
 from bot.core.streaks import StreakState, StreakUpdate, alive_until, record_activity
@@ -36,6 +37,8 @@ class Review:
     session_id: int | None = None
     step: int | None = None
     concepts_missed: tuple[str, ...] | None = None
+    answer: str | None = None
+    """An explain answer's text as written (kept for the teacher's view of grading)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ def review_answer(
     session_id: int | None = None,
     step: int | None = None,
     concepts_missed: tuple[str, ...] | None = None,
+    answer: str | None = None,
 ) -> ReviewOutcome:
     """Schedule the card, price the answer in XP and extend the streak.
 
@@ -78,7 +82,7 @@ def review_answer(
     ``time_zone`` and ``streak`` the learner's as stored: the review counts for the
     local date of ``now`` in that zone.
     """
-    was_due = memory is not None and memory.due <= now
+    was_due = memory is not None and is_due(memory.due, now)
     xp = xp_for_answer(grade, was_due=was_due, is_new=memory is None)
     update = record_activity(streak, local_date(now, parse_zone(time_zone)))
     review = Review(
@@ -95,6 +99,7 @@ def review_answer(
         session_id=session_id,
         step=step,
         concepts_missed=concepts_missed,
+        answer=answer,
     )
     return ReviewOutcome(
         review=review,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain, zip_longest
 
+from bot.core.due import is_due
 from bot.core.scheduling import CardMemory
 from bot.core.session import QueueItem
 from bot.decks import Card
@@ -49,7 +50,7 @@ def choose_cards(
         memory = memories.get(candidate.key)
         if memory is None:
             new.append(candidate)
-        elif memory.due <= now:
+        elif is_due(memory.due, now):
             due.append(candidate)
         else:
             later.append(candidate)

@@ -32,6 +32,7 @@ from bot.core.errors import (
     StaleStep,
 )
 from bot.core.grading import (
+    MAX_ANSWER_CHARS,
     Grade,
     grade_explain,
     grade_mcq,
@@ -63,6 +64,36 @@ class SessionKind(StrEnum):
     EXPLAIN = "explain"
     MIXED = "mixed"
     REVIEW = "review"
+    MISSED = "missed"
+    """The cards missed in an earlier session (its summary's Review missed)."""
+
+
+class IfOpen(StrEnum):
+    """What starting a session does when the learner already has one open.
+
+    ``REPLACE`` is the first release's behaviour (the open session in the same channel
+    is marked abandoned, silently); ``ASK`` refuses with
+    :class:`~bot.core.errors.SessionOpen`, which carries the open session, so the front
+    end can offer Resume and Start new; ``FINISH`` (the learner chose Start new) ends
+    every open session of the learner, its answers kept, then starts the new one.
+    """
+
+    REPLACE = "replace"
+    ASK = "ask"
+    FINISH = "finish"
+
+
+class Ending(StrEnum):
+    """How a closed session ended (what its summary should say)."""
+
+    COMPLETED = "completed"
+    """Every card of the queue was answered or skipped."""
+    STOPPED = "stopped"
+    """The learner pressed Stop (or chose Start new) before the end."""
+    REPLACED = "replaced"
+    """A newer session replaced it."""
+    EXPIRED = "expired"
+    """Left untouched for a day."""
 
 
 class Phase(StrEnum):
@@ -158,6 +189,8 @@ class SessionState:
     xp: int = 0
     last_result: StepResult | None = None
     hint_shown: bool = False
+    level: str | None = None
+    """The level asked for when it started (None: any), for Start another."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.position <= len(self.queue):
@@ -172,6 +205,17 @@ class SessionState:
     def finished(self) -> bool:
         """True once the session no longer takes answers."""
         return self.status is not Status.ACTIVE
+
+    @property
+    def ending(self) -> Ending | None:
+        """How the session ended; None while it runs."""
+        if self.status is Status.ACTIVE:
+            return None
+        if self.status is Status.ABANDONED:
+            return Ending.REPLACED
+        if self.status is Status.EXPIRED:
+            return Ending.EXPIRED
+        return Ending.COMPLETED if self.position >= len(self.queue) else Ending.STOPPED
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +232,23 @@ def option_fingerprint(option: str) -> str:
     return f"{zlib.crc32(option.encode('utf-8')) & 0xFFFF:04x}"
 
 
+def missed_items(
+    queue: tuple[QueueItem, ...], answers: list[tuple[int, bool]] | tuple[tuple[int, bool], ...]
+) -> tuple[QueueItem, ...]:
+    """The cards missed in a session: those whose answer (``(step, correct)`` pairs, as
+    logged) was wrong, that is Again on a flashcard, a wrong option, or an explanation
+    that did not cover enough concepts. In queue order, each card once."""
+    wrong = {step for step, correct in answers if not correct and 0 <= step < len(queue)}
+    seen: set[QueueItem] = set()
+    missed: list[QueueItem] = []
+    for step in sorted(wrong):
+        item = queue[step]
+        if item not in seen:
+            seen.add(item)
+            missed.append(item)
+    return tuple(missed)
+
+
 # -- checks -------------------------------------------------------------------------
 
 
@@ -202,6 +263,14 @@ def check_turn(state: SessionState, learner_id: int, step: int) -> None:
         raise StaleStep(
             StaleReason.ALREADY_ANSWERED if step < state.position else StaleReason.OUT_OF_DATE
         )
+
+
+def check_owner(state: SessionState, learner_id: int) -> None:
+    """Refuse anyone but the owner, and a session that is over (Resume)."""
+    if state.learner_id != learner_id:
+        raise NotYourSession()
+    if state.status is not Status.ACTIVE:
+        raise SessionOver(str(state.status))
 
 
 def _require_phase(state: SessionState, *allowed: Phase) -> None:
@@ -353,6 +422,7 @@ def answer_explain(
         now,
         concepts=concepts,
         missed=missed,
+        answer=text[:MAX_ANSWER_CHARS],
     )
 
 
@@ -370,6 +440,7 @@ def _answered(
     choice: int | None = None,
     concepts: tuple[tuple[str, bool], ...] = (),
     missed: tuple[str, ...] | None = None,
+    answer: str | None = None,
 ) -> Answered:
     item = state.current
     assert item is not None  # check_turn and _require_card passed
@@ -389,6 +460,7 @@ def _answered(
         session_id=state.id,
         step=state.position,
         concepts_missed=missed,
+        answer=answer,
     )
     result = StepResult(
         kind=str(card.type),
@@ -419,6 +491,8 @@ __all__ = [
     "SESSION_IDLE",
     "SESSION_KEEP",
     "Answered",
+    "Ending",
+    "IfOpen",
     "Phase",
     "QueueItem",
     "SessionKind",
@@ -428,8 +502,10 @@ __all__ = [
     "advance",
     "answer_explain",
     "answer_mcq",
+    "check_owner",
     "check_turn",
     "grade_flashcard",
+    "missed_items",
     "option_fingerprint",
     "reveal",
     "show_hint",

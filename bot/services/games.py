@@ -22,6 +22,7 @@ from datetime import datetime
 
 from bot.core import game as rules
 from bot.core.clock import Clock
+from bot.core.due import due_cutoff
 from bot.core.game import (
     DEFAULT_COUNT,
     DEFAULT_SECONDS,
@@ -195,7 +196,7 @@ class GameService:
             if (yield from table.running_in(community_id, channel)) is not None:
                 raise CannotStartGame(StartReason.ALREADY_RUNNING, deck_id=deck_id)
             players = yield from table.previous_players(community_id, channel, PREVIOUS_PLAYERS)
-            due = yield from table.due_counts({starter.id, *players}, key, now)
+            due = yield from table.due_counts({starter.id, *players}, key, due_cutoff(now))
             seed = zlib.crc32(f"{community_id}:{channel}:{now.isoformat()}".encode())
             plan = rules.choose_questions(candidates, due, count, seed, deck_id=deck_id)
             first = self._question(plan.keys[0])

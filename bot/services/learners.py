@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.clock import Clock
+from bot.core.due import due_cutoff
 from bot.core.learner import Identity, Learner
 from bot.core.timezones import parse_zone
 from bot.storage import card_states, daily, learners
@@ -69,7 +70,11 @@ class LearnerService:
 
         def read() -> Script[Standing]:
             learner = yield from learners.find(who)
-            due = 0 if learner is None else (yield from card_states.count_due(learner.id, now))
+            due = (
+                0
+                if learner is None
+                else (yield from card_states.count_due(learner.id, due_cutoff(now)))
+            )
             return Standing(learner, due)
 
         return await self.store.read(read())

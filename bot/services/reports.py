@@ -19,6 +19,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock, require_aware
+from bot.core.due import is_due, later_today_bound
+from bot.core.grading import grade_explain
 from bot.core.leaderboard import (
     PAGE_SIZE,
     LeaderboardPage,
@@ -27,14 +29,27 @@ from bot.core.leaderboard import (
     Period,
 )
 from bot.core.learner import Identity
+from bot.core.memory import (
+    AT_RISK_LIMIT,
+    FORECAST_DAYS,
+    AtRiskLearner,
+    CardMemoryFigures,
+    DeckMemory,
+    learner_memory,
+)
 from bot.core.reports import (
+    ANSWERS_SHOWN,
     EXCERPT_CHARS,
     HARDEST_LIMIT,
+    MEMORY_DECKS,
     MIN_ATTEMPTS,
+    NO_MEMORY,
     WEEKS,
+    CardAnswers,
     ClassProgress,
     DeckProgress,
     ExportRow,
+    GradedAnswer,
     HardCard,
     LearnerStats,
     MemberStats,
@@ -49,7 +64,7 @@ from bot.decks.catalog import DeckCatalog, is_uploaded_key, plain_id
 from bot.services.decks import refresh_catalog
 from bot.storage import card_states, communities, learners
 from bot.storage.codec import from_epoch, to_epoch
-from bot.storage.reports import export, progress, stats
+from bot.storage.reports import answers, export, memory, progress, stats
 from bot.storage.reports import leaderboard as boards
 from bot.storage.reports.stats import BUCKET_SECONDS
 from bot.storage.rollups import DAY_SECONDS, split
@@ -64,6 +79,13 @@ BATCH_SIZE = 500
 _EPOCH_DAY = date(1970, 1, 1)
 NO_DECK = "@"
 """A deck key no deck has: what a forged key of another community's deck becomes."""
+
+WEAK_SPOT_LIMIT = 5
+"""Most-missed cards (and concepts) a learner's stats list."""
+WEAK_SPOT_DAYS = 90
+"""Weak spots come from this many days of answers: old misses since mastered fade out."""
+WEAK_SPOT_ANSWERS = 500
+"""Most explain answers read for the missed concepts (the newest)."""
 
 
 def card_excerpt(card: Card, limit: int = EXCERPT_CHARS) -> str:
@@ -268,8 +290,14 @@ class ReportService:
 
     # -- class progress ---------------------------------------------------------------
 
-    async def class_progress(self, community: Identity, deck_id: str | None) -> ClassProgress:
-        """The class view of ``community`` (one deck when given) now; zeros if empty."""
+    async def class_progress(
+        self, community: Identity, deck_id: str | None, *, with_memory: bool = True
+    ) -> ClassProgress:
+        """The class view of ``community`` (one deck when given) now; zeros if empty.
+
+        ``with_memory=False`` leaves out the memory figures (:meth:`class_memory`): the
+        view as it was before them, which the benchmark times as its baseline.
+        """
         now = require_aware(self.clock(), "now")
         key = await self._deck_key(community, deck_id)
         until = to_epoch(now)
@@ -281,20 +309,28 @@ class ReportService:
                 tuple[int, int],
                 list[progress.CardTotal],
                 list[progress.ConceptTotal],
+                tuple[DeckMemory, ...],
             ]
         ]:
             community_id = yield from communities.find(community)
             if community_id is None:
-                return (0, 0), (0, 0), [], []
+                return (0, 0), (0, 0), [], [], ()
             last_week = yield from progress.activity(community_id, key, week, until)
             last_month = yield from progress.activity(community_id, key, month, until)
             cards = yield from progress.card_totals(community_id, key)
             concepts = yield from progress.concept_totals(community_id, key, until)
-            return last_week, last_month, cards, concepts
+            remembered = (
+                (yield from self._class_memory(community_id, key, now)) if with_memory else ()
+            )
+            return last_week, last_month, cards, concepts, remembered
 
-        (active_7d, reviews_7d), (active_30d, reviews_30d), cards, concepts = await self.store.read(
-            script()
-        )
+        (
+            (active_7d, reviews_7d),
+            (active_30d, reviews_30d),
+            cards,
+            concepts,
+            remembered,
+        ) = await self.store.read(script())
         reviews = sum(c.attempts for c in cards)
         correct = reviews - sum(c.wrong for c in cards)
         attempts = {(c.deck_id, c.card_id): c.attempts for c in cards}
@@ -335,6 +371,101 @@ class ReportService:
             correct=correct,
             hardest=tuple(hardest[:HARDEST_LIMIT]),
             missed_concepts=tuple(missed),
+            memory=remembered,
+        )
+
+    async def class_memory(
+        self, community: Identity, deck_id: str | None
+    ) -> tuple[DeckMemory, ...]:
+        """The memory figures of the class view alone (see :meth:`_class_memory`);
+        ``deck_id`` as moderators type it (a bundled deck, or one uploaded there)."""
+        now = require_aware(self.clock(), "now")
+        key = await self._deck_key(community, deck_id)
+
+        def script() -> Script[tuple[DeckMemory, ...]]:
+            community_id = yield from communities.find(community)
+            if community_id is None:
+                return ()
+            return (yield from self._class_memory(community_id, key, now))
+
+        return await self.store.read(script())
+
+    def _class_memory(
+        self, community_id: int, deck_id: str | None, now: datetime
+    ) -> Script[tuple[DeckMemory, ...]]:
+        """Per deck: the class's predicted recall, reviews coming due, the most overdue
+        learners (see :mod:`bot.core.memory`), for the loaded decks with cards studied
+        in the community, most studied cards first. ``deck_id`` is a deck key; each
+        figure carries the plain deck id, and only decks this community sees count."""
+        until = to_epoch(now)
+        recalls = yield from memory.class_recalls(community_id, deck_id, now)
+        scope = (community_id,)
+        shown = sorted(
+            (d for d in recalls if self.decks.serves(d, scope)),
+            key=lambda d: (-recalls[d][0], d),
+        )
+        remembered: list[DeckMemory] = []
+        for deck in shown[:MEMORY_DECKS]:
+            loaded = self.decks.get(deck)
+            assert loaded is not None  # filtered above
+            due_now, by_day = yield from memory.due_counts(community_id, deck, until, FORECAST_DAYS)
+            overdue = yield from memory.most_overdue(community_id, deck, until, AT_RISK_LIMIT)
+            risky = yield from memory.learner_cards(community_id, deck, overdue)
+            remembered.append(
+                DeckMemory(
+                    deck_id=loaded.id,
+                    deck_title=loaded.title,
+                    cards=recalls[deck][0],
+                    recall=recalls[deck][1],
+                    due_now=due_now,
+                    due_by_day=by_day,
+                    at_risk=tuple(
+                        AtRiskLearner(r.learner, learner_memory(r.cards, now)) for r in risky
+                    ),
+                )
+            )
+        return tuple(remembered)
+
+    # -- grading ----------------------------------------------------------------------
+
+    async def card_answers(
+        self, community: Identity, deck_id: str, card_id: str, *, limit: int = ANSWERS_SHOWN
+    ) -> CardAnswers | None:
+        """The explain card's latest ``limit`` answers in ``community`` (never another's),
+        each graded again by the card's concepts as loaded now, with the clause that
+        earned each concept (:func:`bot.core.grading.grade_explain`). ``deck_id`` as
+        moderators see it: a bundled deck or one uploaded in ``community``. None when no
+        deck ``community`` sees has that explain card."""
+        key = await self._deck_key(community, deck_id)
+        assert key is not None
+        deck = self.decks.get(key)
+        card = self.decks.card(key, card_id)
+        if deck is None or not isinstance(card, ExplainCard):
+            return None
+
+        def script() -> Script[list[answers.StoredAnswer]]:
+            community_id = yield from communities.find(community)
+            if community_id is None:
+                return []
+            return (yield from answers.recent_answers(community_id, key, card_id, limit))
+
+        stored = await self.store.read(script())
+        graded = tuple(
+            GradedAnswer(
+                a.learner,
+                a.answered_at,
+                a.text,
+                grade_explain(a.text, card.concepts, prompt=card.prompt, hint=card.hint or ""),
+            )
+            for a in stored
+        )
+        return CardAnswers(
+            deck_id=deck.id,
+            deck_title=deck.title,
+            card_id=card.id,
+            prompt=card.prompt,
+            concepts=tuple(c.name for c in card.concepts),
+            answers=graded,
         )
 
     # -- stats ------------------------------------------------------------------------
@@ -342,6 +473,7 @@ class ReportService:
     async def learner_stats(self, learner: Identity, weeks: int = WEEKS) -> LearnerStats:
         """A learner's own stats and heatmap counts (zeros for someone who never studied)."""
         now = require_aware(self.clock(), "now")
+        await refresh_catalog(self.store, self.decks)  # weak spots of uploaded decks
 
         def script() -> Script[LearnerStats]:
             found = yield from learners.find(learner)
@@ -351,14 +483,22 @@ class ReportService:
             first = grid_start(today, weeks)
             state = found.streak if found else StreakState()
             if found is None:
-                totals, due, quarters = stats.Totals(), 0, []
+                totals, due, later, quarters = stats.Totals(), 0, 0, []
+                weak: tuple[tuple[HardCard, ...], tuple[MissedConcept, ...]] = ((), ())
             else:
                 totals = yield from stats.learner_totals(found.id)
-                due = yield from card_states.count_due(found.id, end_of_local_day(now, zone.key))
+                scheduled = yield from card_states.scheduled_until(
+                    found.id, later_today_bound(now, zone.key)
+                )
+                # Only cards a session could show (their deck is loaded), as review does.
+                shown = [when for d, c, when in scheduled if self.decks.card(d, c) is not None]
+                due = sum(1 for when in shown if is_due(when, now))
+                later = len(shown) - due
                 start = datetime.combine(first, time(0), tzinfo=zone)
                 quarters = yield from stats.learner_quarters(
                     found.id, to_epoch(start), to_epoch(now)
                 )
+                weak = yield from self._weak_spots(found.id, now)
             return LearnerStats(
                 learner=learner,
                 time_zone=zone_name,
@@ -368,14 +508,53 @@ class ReportService:
                 xp=found.xp if found else 0,
                 reviews=totals.reviews,
                 correct=totals.correct,
-                due_today=due,
+                due_now=due,
+                later_today=later,
                 reminder_time=found.reminder_time if found else None,
                 reminders_off_reason=found.reminders_off_reason if found else None,
                 activity=_activity_days(quarters, zone, first, today),
                 today=today,
+                weak_cards=weak[0],
+                weak_concepts=weak[1],
             )
 
         return await self.store.read(script())
+
+    def _weak_spots(
+        self, learner_id: int, now: datetime
+    ) -> Script[tuple[tuple[HardCard, ...], tuple[MissedConcept, ...]]]:
+        """The learner's most-missed cards and concepts over :data:`WEAK_SPOT_DAYS`
+        (cards of decks no longer loaded are left out: nothing to study there)."""
+        since = to_epoch(now - timedelta(days=WEAK_SPOT_DAYS))
+        missed = yield from stats.learner_missed_cards(learner_id, since, WEAK_SPOT_LIMIT * 4)
+        cards: list[HardCard] = []
+        for m in missed:
+            deck, card = self.decks.get(m.deck_id), self.decks.card(m.deck_id, m.card_id)
+            if deck is None or card is None:
+                continue
+            cards.append(
+                HardCard(deck.id, deck.title, m.card_id, card_excerpt(card), m.attempts, m.misses)
+            )
+            if len(cards) == WEAK_SPOT_LIMIT:
+                break
+        answers = yield from stats.learner_explain_answers(learner_id, since, WEAK_SPOT_ANSWERS)
+        attempts: dict[tuple[str, str], int] = {}
+        counts: dict[tuple[str, str, str], int] = {}
+        for deck_id, card_id, names in answers:
+            attempts[(deck_id, card_id)] = attempts.get((deck_id, card_id), 0) + 1
+            for name in dict.fromkeys(names):
+                counts[(deck_id, card_id, name)] = counts.get((deck_id, card_id, name), 0) + 1
+        concepts: list[MissedConcept] = []
+        for (deck_id, card_id, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            deck = self.decks.get(deck_id)
+            if deck is None or self.decks.card(deck_id, card_id) is None:
+                continue
+            concepts.append(
+                MissedConcept(deck.id, deck.title, card_id, name, n, attempts[(deck_id, card_id)])
+            )
+            if len(concepts) == WEAK_SPOT_LIMIT:
+                break
+        return tuple(cards), tuple(concepts)
 
     async def activity(
         self, learner: Identity, zone: ZoneInfo | str, weeks: int = WEEKS
@@ -427,7 +606,7 @@ class ReportService:
     ) -> list[DeckProgress]:
         """Every deck ``community`` sees (in a DM: the bundled decks and those of every
         community the learner studies in) with the learner's seen and due-now counts."""
-        now_epoch = to_epoch(require_aware(self.clock(), "now"))
+        now = require_aware(self.clock(), "now")
         await refresh_catalog(self.store, self.decks)
 
         def script() -> Script[tuple[list[stats.CardDue], list[int]]]:
@@ -458,7 +637,7 @@ class ReportService:
                 by_type[card.type] = by_type.get(card.type, 0) + 1
                 if card.id in mine:
                     seen_count += 1
-                    due_now += mine[card.id] <= now_epoch
+                    due_now += is_due(from_epoch(mine[card.id]), now)
             result.append(
                 DeckProgress(deck.id, deck.title, len(deck.cards), by_type, seen_count, due_now)
             )
@@ -482,7 +661,9 @@ class ReportService:
     ) -> AsyncIterator[list[ExportRow]]:
         """Every (learner, deck) of the community in pages of at most ``batch_size``,
         ordered by learner then deck; each page is one read. ``streak`` is the
-        learner's current streak as their stats show it now."""
+        learner's current streak as their stats show it now; ``memory`` the learner's
+        memory of the deck's cards last studied in this community
+        (:func:`bot.core.memory.learner_memory`), read with the page."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         now = require_aware(self.clock(), "now")
@@ -493,15 +674,26 @@ class ReportService:
 
             def script(
                 found: int | None, after: tuple[int, str]
-            ) -> Script[tuple[int | None, list[export.ExportRecord]]]:
+            ) -> Script[
+                tuple[
+                    int | None,
+                    list[export.ExportRecord],
+                    dict[tuple[int, str], list[CardMemoryFigures]],
+                ]
+            ]:
                 if found is None:
                     found = yield from communities.find(community)
                     if found is None:
-                        return None, []
+                        return None, [], {}
                 page = yield from export.export_page(found, after, batch_size)
-                return found, page
+                cards = (
+                    (yield from memory.page_cards(found, page[0].learner_id, page[-1].learner_id))
+                    if page
+                    else {}
+                )
+                return found, page, cards
 
-            community_id, records = await self.store.read(script(community_id, after))
+            community_id, records, cards = await self.store.read(script(community_id, after))
             if records:
                 rows: list[ExportRow] = []
                 for r in records:
@@ -516,6 +708,11 @@ class ReportService:
                             xp=r.xp,
                             streak=streak_view(r.streak, today[r.time_zone]).current,
                             last_active=from_epoch(r.last_at),
+                            memory=(
+                                learner_memory(mine, now)
+                                if (mine := cards.get((r.learner_id, r.deck_id)))
+                                else NO_MEMORY
+                            ),
                         )
                     )
                 yield rows

@@ -11,17 +11,20 @@ second finds its step taken; a learner's answers in two sessions at once queue t
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core import session as rules
 from bot.core.clock import Clock
+from bot.core.due import due_cutoff
 from bot.core.errors import (
     EmptyAnswer,
     NothingReason,
     NothingToStudy,
+    NotYourSession,
     SessionNotFound,
+    SessionOpen,
     StaleStep,
 )
 from bot.core.grading import Grade, is_blank_answer
@@ -34,19 +37,31 @@ from bot.core.session import (
     SESSION_IDLE,
     SESSION_KEEP,
     Answered,
+    Ending,
+    IfOpen,
+    Phase,
     QueueItem,
     SessionKind,
     SessionState,
     StepResult,
 )
 from bot.core.streaks import StreakState
-from bot.decks import Card, DeckLibrary
-from bot.decks.catalog import CatalogDeck, DeckCatalog
+from bot.decks import Card, DeckLibrary, FlashCard
+from bot.decks.catalog import CatalogDeck, DeckCatalog, plain_id
 from bot.services.decks import CatalogMiss, refresh_catalog, with_fresh_catalog
 from bot.storage import card_states, communities, learners, reviews, sessions
 from bot.storage.errors import Conflict
 from bot.storage.script import Script
 from bot.storage.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class MissedCard:
+    """A card missed in a session (Again, or a wrong answer), still in its deck."""
+
+    deck_id: str
+    card_id: str
+    card: Card
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +73,13 @@ class SessionSummary:
     xp: int
     streak: StreakState
     next_due: datetime | None
+    ending: Ending = Ending.COMPLETED
+    """How the session ended (completed, stopped, replaced, expired)."""
+    total: int = 0
+    """Cards in the session's queue (``answered`` can be fewer when it was stopped)."""
+    missed: tuple[MissedCard, ...] = ()
+    """The cards missed in the session, in queue order (see
+    :func:`bot.core.session.missed_items`); Review missed studies these."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +90,14 @@ class StepView:
     card: Card | None
     deck_title: str | None
     summary: SessionSummary | None = None
+    previews: dict[Grade, timedelta] | None = None
+    """On a revealed flashcard: the interval each grade would give (nothing written)."""
+    at: datetime | None = None
+    """When this view was taken (to say "next review in 3d" of the last result)."""
+    first_session: bool = False
+    """Set on a start: this is the learner's first session (on this platform)."""
+    time_zone: str | None = None
+    """Set on a start: the learner's time zone (a first session on UTC says how to set it)."""
 
     @property
     def result(self) -> StepResult | None:
@@ -111,6 +141,15 @@ class SessionsTidied:
 
     expired: int
     pruned: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    """What a session made from another one asks for."""
+
+    kind: SessionKind
+    deck_id: str | None
+    level: str | None
 
 
 TIDY_BATCH = 500
@@ -160,7 +199,7 @@ class StudyService:
             if not pool:
                 raise NothingToStudy(NothingReason.NO_SUCH_DECK, deck_id=deck_id)
         found: list[Candidate] = []
-        typed = kind not in (SessionKind.MIXED, SessionKind.REVIEW)
+        typed = kind not in (SessionKind.MIXED, SessionKind.REVIEW, SessionKind.MISSED)
         for entry in pool:
             for card in entry.deck.cards:
                 if typed and str(card.type) != str(kind):
@@ -179,9 +218,18 @@ class StudyService:
         kind: SessionKind = SessionKind.MIXED,
         count: int = 10,
         level: str | None = None,
+        if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
     ) -> StepView:
         """Start a personal session of up to ``count`` cards (``deck_id`` as learners
-        type it: a bundled deck, or one uploaded where the session starts)."""
+        type it: a bundled deck, or one uploaded where the session starts).
+
+        ``if_open`` says what to do when the learner has a session open (see
+        :class:`~bot.core.session.IfOpen`): with ``ASK`` an open session raises
+        :class:`~bot.core.errors.SessionOpen` and nothing changes. ``replacing``: the
+        open session the learner chose to replace (Start new); a session of someone
+        else's raises ``NotYourSession`` and nothing changes.
+        """
         _check_count(count)
         await refresh_catalog(self.store, self.decks)
         now = self.clock()
@@ -200,40 +248,218 @@ class StudyService:
                 )
                 if not candidates:
                     raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
-            decks = {c.deck_id for c in candidates}
-            memories = yield from card_states.for_learner(learner.id, decks)
-            return choose_cards(
-                candidates, memories, now, count, interleave_types=kind is SessionKind.MIXED
-            )
+            return (yield from self._choose(learner, candidates, kind, count, now))
 
-        return await self.store.write(self._create(who, where, deck_id, kind, choose, now))
+        return await self.store.write(
+            self._create(
+                who,
+                where,
+                deck_id,
+                kind,
+                choose,
+                now,
+                level=level,
+                if_open=if_open,
+                replacing=replacing,
+            )
+        )
+
+    def _choose(
+        self,
+        learner: Learner,
+        candidates: list[Candidate],
+        kind: SessionKind,
+        count: int,
+        now: datetime,
+    ) -> Script[list[QueueItem]]:
+        decks = {c.deck_id for c in candidates}
+        memories = yield from card_states.for_learner(learner.id, decks)
+        return choose_cards(
+            candidates, memories, now, count, interleave_types=kind is SessionKind.MIXED
+        )
 
     async def start_review(
-        self, who: Identity, where: Where, *, count: int = REVIEW_COUNT
+        self,
+        who: Identity,
+        where: Where,
+        *,
+        count: int = REVIEW_COUNT,
+        if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
     ) -> StepView:
-        """Start a session of the learner's due cards, most overdue first (of the decks
-        the place sees: see the class docstring)."""
+        """Start a session of the learner's due cards (:mod:`bot.core.due`), most overdue
+        first, of the decks the place sees (see the class docstring). ``if_open``: as
+        for :meth:`start`."""
         _check_count(count)
         await refresh_catalog(self.store, self.decks)
         now = self.clock()
 
         def choose(learner: Learner, scope: Collection[int]) -> Script[list[QueueItem]]:
-            # Extra rows: cards of decks that were removed, or that this place does
-            # not see, are skipped here.
-            keys = yield from card_states.due(learner.id, now, limit=count * 4 + 20)
-            queue = [
-                QueueItem(d, c)
-                for d, c in keys
-                if self.decks.serves(d, scope) and self.decks.card(d, c) is not None
-            ]
-            if not queue:
-                upcoming = yield from card_states.next_due(learner.id)
-                raise NothingToStudy(NothingReason.NOTHING_DUE, next_due=upcoming)
-            return queue[:count]
+            return (yield from self._choose_due(learner, scope, count, now))
 
         return await self.store.write(
-            self._create(who, where, None, SessionKind.REVIEW, choose, now)
+            self._create(
+                who,
+                where,
+                None,
+                SessionKind.REVIEW,
+                choose,
+                now,
+                if_open=if_open,
+                replacing=replacing,
+            )
         )
+
+    def _choose_due(
+        self, learner: Learner, scope: Collection[int], count: int, now: datetime
+    ) -> Script[list[QueueItem]]:
+        # Extra rows: cards of decks that were removed, or that this place does not
+        # see, are skipped here.
+        keys = yield from card_states.due(learner.id, due_cutoff(now), limit=count * 4 + 20)
+        queue = [
+            QueueItem(d, c)
+            for d, c in keys
+            if self.decks.serves(d, scope) and self.decks.card(d, c) is not None
+        ]
+        if not queue:
+            upcoming = yield from card_states.next_due(learner.id)
+            raise NothingToStudy(NothingReason.NOTHING_DUE, next_due=upcoming)
+        return queue[:count]
+
+    async def review_missed(
+        self,
+        who: Identity,
+        where: Where,
+        session_id: int,
+        *,
+        if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
+    ) -> StepView:
+        """Start a session of just the cards missed in session ``session_id`` (its
+        owner only; raises ``NothingToStudy(NOTHING_MISSED)`` when none was missed, or
+        none is of a deck this place still sees)."""
+        await refresh_catalog(self.store, self.decks)
+        now = self.clock()
+
+        def choose(
+            learner: Learner, scope: Collection[int], origin: SessionState, _w: _Options
+        ) -> Script[list[QueueItem]]:
+            answers = yield from reviews.session_answers(origin.id)
+            missed = rules.missed_items(origin.queue, answers)
+            queue = [
+                q
+                for q in missed
+                if self.decks.serves(q.deck_id, scope)
+                and self.decks.card(q.deck_id, q.card_id) is not None
+            ]
+            if not queue:
+                raise NothingToStudy(NothingReason.NOTHING_MISSED)
+            return queue
+
+        return await self.store.write(
+            self._create_from(
+                who, where, session_id, choose, now, if_open=if_open, replacing=replacing
+            )
+        )
+
+    async def start_another(
+        self,
+        who: Identity,
+        where: Where,
+        session_id: int,
+        *,
+        if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
+    ) -> StepView:
+        """Start a session like ``session_id`` (its owner only): the same deck, kind,
+        level and size, drawn afresh; after a review session, the cards due now; after a
+        session of missed cards, a mixed one of its deck. The decks are those the place
+        sees: the session's deck is refused (``NO_SUCH_DECK``) where it is not seen."""
+        await refresh_catalog(self.store, self.decks)
+        now = self.clock()
+
+        def choose(
+            learner: Learner, scope: Collection[int], origin: SessionState, wanted: _Options
+        ) -> Script[list[QueueItem]]:
+            if wanted.kind is SessionKind.REVIEW:
+                return (yield from self._choose_due(learner, scope, REVIEW_COUNT, now))
+            # wanted.deck_id is a key (the session's deck); the catalog resolves it to
+            # its entry, offered only where that deck serves.
+            pool = self.decks.visible_in(scope)
+            shown = None
+            if wanted.deck_id is not None:
+                entry = self.decks.entry(wanted.deck_id)
+                shown = plain_id(wanted.deck_id)
+                if entry is None or not self.decks.serves(entry.key, scope):
+                    raise NothingToStudy(NothingReason.NO_SUCH_DECK, deck_id=shown)
+                pool = (entry,)
+            candidates = self.candidates(None, wanted.kind, wanted.level, decks=pool)
+            if not candidates:
+                raise NothingToStudy(NothingReason.NO_MATCH, deck_id=shown)
+            size = max(1, min(len(origin.queue), MAX_COUNT))
+            return (yield from self._choose(learner, candidates, wanted.kind, size, now))
+
+        return await self.store.write(
+            self._create_from(
+                who,
+                where,
+                session_id,
+                choose,
+                now,
+                if_open=if_open,
+                replacing=replacing,
+                again=True,
+            )
+        )
+
+    def _create_from(
+        self,
+        who: Identity,
+        where: Where,
+        session_id: int,
+        choose: Callable[
+            [Learner, Collection[int], SessionState, _Options], Script[list[QueueItem]]
+        ],
+        now: datetime,
+        *,
+        if_open: IfOpen,
+        replacing: int | None,
+        again: bool = False,
+    ) -> Script[StepView]:
+        """:meth:`_create` for a session made from another (its summary's buttons)."""
+        origin = yield from sessions.load(session_id)
+        if origin is None:
+            raise SessionNotFound()
+        owner = yield from learners.find(who)
+        if owner is None or owner.id != origin.learner_id:
+            raise NotYourSession()
+        if not again:
+            wanted = _Options(SessionKind.MISSED, origin.deck_id, None)
+        elif origin.kind is SessionKind.REVIEW:
+            wanted = _Options(SessionKind.REVIEW, None, None)
+        elif origin.kind is SessionKind.MISSED:
+            # Another session after going over missed cards: a mixed one of that deck.
+            wanted = _Options(SessionKind.MIXED, self._loaded(origin.deck_id), None)
+        else:
+            wanted = _Options(origin.kind, self._loaded(origin.deck_id), origin.level)
+        return (
+            yield from self._create(
+                who,
+                where,
+                wanted.deck_id,
+                wanted.kind,
+                lambda learner, scope: choose(learner, scope, origin, wanted),
+                now,
+                level=wanted.level,
+                if_open=if_open,
+                replacing=replacing,
+            )
+        )
+
+    def _loaded(self, key: str | None) -> str | None:
+        """``key`` if that deck (bundled or uploaded) is still loaded, else None (all
+        decks)."""
+        return key if key is not None and self.decks.entry(key) is not None else None
 
     def _create(
         self,
@@ -243,8 +469,29 @@ class StudyService:
         kind: SessionKind,
         choose: Callable[[Learner, Collection[int]], Script[list[QueueItem]]],
         now: datetime,
+        *,
+        level: str | None = None,
+        if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
     ) -> Script[StepView]:
         learner = yield from learners.ensure(who, now)
+        if replacing is not None:
+            replaced = yield from sessions.load(replacing)
+            if replaced is not None and replaced.learner_id != learner.id:
+                raise NotYourSession()
+        if if_open is IfOpen.ASK:
+            # After the learner's row lock (learners.ensure): two starts of one learner
+            # queue here, and the second sees the first one's session.
+            found = yield from sessions.find_open(learner.id, now - SESSION_IDLE)
+            if found is not None:
+                raise SessionOpen(
+                    found.id,
+                    step=found.position,
+                    total=len(found.queue),
+                    answered=found.answered,
+                    kind=str(found.kind),
+                    deck_id=found.deck_id,  # a key: front ends ask the catalog its title
+                )
         community_id = None
         if where.community is not None:
             community_id = yield from communities.ensure(where.community)
@@ -255,7 +502,12 @@ class StudyService:
         key = deck_id
         if deck_id is not None and queue:
             key = queue[0].deck_id  # one deck: every card carries its key
-        yield from sessions.abandon_active(learner.id, where.channel, now)
+        first = not (yield from sessions.has_any(learner.id))
+        if if_open is IfOpen.FINISH:
+            yield from sessions.finish_active(learner.id, now)
+        else:
+            # REPLACE, and ASK's leftovers (a session idle long enough to be expiring).
+            yield from sessions.abandon_active(learner.id, where.channel, now)
         state = yield from sessions.create(
             learner_id=learner.id,
             community_id=community_id,
@@ -264,8 +516,51 @@ class StudyService:
             kind=kind,
             queue=queue,
             now=now,
+            level=level,
         )
-        return (yield from self._view(state, learner.streak))
+        view = yield from self._view(state, learner.streak, at=now)
+        return replace(view, first_session=first, time_zone=learner.time_zone)
+
+    async def open_session(self, who: Identity) -> StepView | None:
+        """The learner's open session (the most recently used, in any channel), or None.
+
+        A session untouched for :data:`~bot.core.session.SESSION_IDLE` does not count:
+        it is about to expire.
+        """
+        now = self.clock()
+
+        def read(strict: bool) -> Script[StepView | None]:
+            learner = yield from learners.find(who)
+            if learner is None:
+                return None
+            found = yield from sessions.find_open(learner.id, now - SESSION_IDLE)
+            if found is None:
+                return None
+            return (yield from self._view(found, learner.streak, strict=strict, at=now))
+
+        return await with_fresh_catalog(
+            self.store, self.decks, lambda strict: self.store.read(read(strict))
+        )
+
+    async def resume(self, who: Identity, session_id: int) -> StepView:
+        """The open session ``session_id`` as it stands, for its owner to go on with
+        (Resume). Raises ``NotYourSession`` for anyone else and ``SessionOver`` once it
+        has ended; changes nothing (the front end then records the new message with
+        :meth:`set_message`)."""
+        now = self.clock()
+
+        def read(strict: bool) -> Script[StepView]:
+            state = yield from sessions.load(session_id)
+            if state is None:
+                raise SessionNotFound()
+            learner = yield from learners.find(who)
+            rules.check_owner(state, -1 if learner is None else learner.id)
+            assert learner is not None
+            return (yield from self._view(state, learner.streak, strict=strict, at=now))
+
+        return await with_fresh_catalog(
+            self.store, self.decks, lambda strict: self.store.read(read(strict))
+        )
 
     # -- housekeeping ---------------------------------------------------------------
 
@@ -341,26 +636,50 @@ class StudyService:
         return self.decks.card(item.deck_id, item.card_id)
 
     def _view(
-        self, state: SessionState, streak: StreakState, *, strict: bool = False
+        self,
+        state: SessionState,
+        streak: StreakState,
+        *,
+        strict: bool = False,
+        at: datetime | None = None,
     ) -> Script[StepView]:
+        at = at or self.clock()
         item = state.current
         card = self._card(item, strict)
         deck = self.decks.get(item.deck_id) if item else None
         summary = None
+        previews = None
         if state.finished:
             next_due = yield from card_states.next_due(state.learner_id)
+            missed: tuple[MissedCard, ...] = ()
+            if state.answered > state.correct:
+                answers = yield from reviews.session_answers(state.id)
+                missed = tuple(
+                    MissedCard(q.deck_id, q.card_id, found)
+                    for q in rules.missed_items(state.queue, answers)
+                    if (found := self.decks.card(q.deck_id, q.card_id)) is not None
+                )
             summary = SessionSummary(
                 answered=state.answered,
                 correct=state.correct,
                 xp=state.xp,
                 streak=streak,
                 next_due=next_due,
+                ending=state.ending or Ending.COMPLETED,
+                total=len(state.queue),
+                missed=missed,
             )
+        elif item is not None and isinstance(card, FlashCard) and state.phase is Phase.REVEALED:
+            # What each grade button would give: the card's memory, previewed, not written.
+            memory = yield from card_states.get(state.learner_id, item.deck_id, item.card_id)
+            previews = self.scheduler.preview(memory, at)
         return StepView(
             session=state,
             card=card,
             deck_title=deck.title if deck else None,
             summary=summary,
+            previews=previews,
+            at=at,
         )
 
     # -- clicks ---------------------------------------------------------------------
@@ -486,7 +805,7 @@ class StudyService:
             elif decision is not None and decision != state:
                 yield from sessions.save(decision, at)
                 state = decision
-            return (yield from self._view(state, streak, strict=strict))
+            return (yield from self._view(state, streak, strict=strict, at=at))
 
         try:
             return await with_fresh_catalog(
@@ -503,4 +822,4 @@ def _check_count(count: int) -> None:
         raise NothingToStudy(NothingReason.BAD_COUNT, limit=MAX_COUNT)
 
 
-__all__ = ["SessionSummary", "SessionsTidied", "StepView", "StudyService", "Where"]
+__all__ = ["MissedCard", "SessionSummary", "SessionsTidied", "StepView", "StudyService", "Where"]

@@ -37,15 +37,29 @@ def get(learner_id: int, deck_id: str, card_id: str) -> Script[CardMemory | None
     return _memory(row) if row else None
 
 
-def put_statement(learner_id: int, deck_id: str, card_id: str, memory: CardMemory) -> Statement:
-    """The upsert of :func:`put`, for :func:`bot.storage.script.execute_together`."""
+def put_statement(
+    learner_id: int,
+    deck_id: str,
+    card_id: str,
+    memory: CardMemory,
+    *,
+    community_id: int | None = None,
+) -> Statement:
+    """The upsert of :func:`put`, for :func:`bot.storage.script.execute_together`.
+
+    ``community_id``: where the card was studied. A review outside any community (a
+    DM) keeps the community of the card's last review in one (the class view counts
+    a card in the community where it was last studied).
+    """
     return (
         "INSERT INTO card_states (learner_id, deck_id, card_id, state, step, stability,"
-        " difficulty, due, last_review, reps, lapses) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " difficulty, due, last_review, reps, lapses, community_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (learner_id, deck_id, card_id) DO UPDATE SET state = excluded.state,"
         " step = excluded.step, stability = excluded.stability,"
         " difficulty = excluded.difficulty, due = excluded.due,"
-        " last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses",
+        " last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses,"
+        " community_id = COALESCE(excluded.community_id, card_states.community_id)",
         (
             learner_id,
             deck_id,
@@ -58,13 +72,21 @@ def put_statement(learner_id: int, deck_id: str, card_id: str, memory: CardMemor
             maybe_epoch(memory.last_review),
             memory.reps,
             memory.lapses,
+            community_id,
         ),
     )
 
 
-def put(learner_id: int, deck_id: str, card_id: str, memory: CardMemory) -> Script[None]:
-    """Insert or replace the learner's memory of one card."""
-    sql, params = put_statement(learner_id, deck_id, card_id, memory)
+def put(
+    learner_id: int,
+    deck_id: str,
+    card_id: str,
+    memory: CardMemory,
+    *,
+    community_id: int | None = None,
+) -> Script[None]:
+    """Insert or replace the learner's memory of one card (see :func:`put_statement`)."""
+    sql, params = put_statement(learner_id, deck_id, card_id, memory, community_id=community_id)
     yield from execute(sql, *params)
 
 
@@ -81,13 +103,14 @@ def for_learner(
     }
 
 
-def due(learner_id: int, now: datetime, limit: int) -> Script[list[CardKey]]:
-    """The learner's due cards, most overdue first (the (learner_id, due) index)."""
+def due(learner_id: int, cutoff: datetime, limit: int) -> Script[list[CardKey]]:
+    """The learner's cards due at ``cutoff`` (:func:`bot.core.due.due_cutoff`), most
+    overdue first (the (learner_id, due) index)."""
     found = yield from rows(
         "SELECT deck_id, card_id FROM card_states WHERE learner_id = ? AND due <= ?"
         " ORDER BY due, deck_id, card_id LIMIT ?",
         learner_id,
-        to_epoch(now),
+        to_epoch(cutoff),
         limit,
     )
     return [(row["deck_id"], row["card_id"]) for row in found]
@@ -103,10 +126,30 @@ def count_due(learner_id: int, until: datetime) -> Script[int]:
     return int(count or 0)
 
 
+def scheduled_until(learner_id: int, until: datetime) -> Script[list[tuple[str, str, datetime]]]:
+    """The learner's cards scheduled at or before ``until``: (deck id, card id, due)."""
+    found = yield from rows(
+        "SELECT deck_id, card_id, due FROM card_states WHERE learner_id = ? AND due <= ?",
+        learner_id,
+        to_epoch(until),
+    )
+    return [(str(r["deck_id"]), str(r["card_id"]), from_epoch(r["due"])) for r in found]
+
+
 def next_due(learner_id: int) -> Script[datetime | None]:
     """The learner's earliest scheduled review, if any."""
     first = yield from value("SELECT MIN(due) FROM card_states WHERE learner_id = ?", learner_id)
     return maybe_datetime(first)
 
 
-__all__ = ["CardKey", "count_due", "due", "for_learner", "get", "next_due", "put", "put_statement"]
+__all__ = [
+    "CardKey",
+    "count_due",
+    "due",
+    "for_learner",
+    "get",
+    "next_due",
+    "put",
+    "put_statement",
+    "scheduled_until",
+]

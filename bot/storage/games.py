@@ -242,9 +242,10 @@ def previous_players(community_id: int, channel: str, limit: int) -> Script[list
 
 
 def due_counts(
-    learner_ids: Iterable[int], deck_id: str, now: datetime
+    learner_ids: Iterable[int], deck_id: str, cutoff: datetime
 ) -> Script[dict[CardKey, int]]:
-    """For each card of the deck, how many of the learners have it due at ``now``."""
+    """For each card of the deck, how many of the learners have it due at ``cutoff``
+    (:func:`bot.core.due.due_cutoff`)."""
     ids = sorted(set(learner_ids))
     if not ids:
         return {}
@@ -254,7 +255,7 @@ def due_counts(
         f" WHERE learner_id IN ({marks}) AND deck_id = ? AND due <= ? GROUP BY card_id",
         *ids,
         deck_id,
-        to_epoch(now),
+        to_epoch(cutoff),
     )
     return {(deck_id, str(row["card_id"])): int(row["n"]) for row in found}
 

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.core.due import due_cutoff
 from bot.core.learner import Identity, Platform
 from bot.core.reminders import Plan
 from bot.core.streaks import StreakState
@@ -220,7 +221,8 @@ def due_rows(platform: Platform, now: datetime, limit: int) -> Script[list[DueRo
     """Up to ``limit`` due reminders of ``platform``'s learners, earliest first, held
     for this transaction (see the module docstring)."""
     now_s = to_epoch(now)
-    found = yield from rows(_CLAIM, now_s, now_s, str(platform), limit)
+    # The due count uses the one definition of "due" (bot.core.due).
+    found = yield from rows(_CLAIM, to_epoch(due_cutoff(now)), now_s, str(platform), limit)
     return [
         DueRow(
             planned=Plan(

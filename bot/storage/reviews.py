@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from bot.core.grading import MAX_ANSWER_CHARS
 from bot.core.review import ReviewOutcome
 from bot.storage import card_states, learners
 from bot.storage.codec import to_epoch
-from bot.storage.script import Script, Statement, execute, execute_together
+from bot.storage.script import Script, Statement, execute, execute_together, rows
 
 
 def append_statement(outcome: ReviewOutcome) -> Statement:
@@ -16,8 +17,8 @@ def append_statement(outcome: ReviewOutcome) -> Statement:
     review = outcome.review
     return (
         "INSERT INTO reviews (learner_id, community_id, deck_id, card_id, kind, rating,"
-        " correct, xp, was_due, concepts_missed, session_id, step, reviewed_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " correct, xp, was_due, concepts_missed, session_id, step, reviewed_at, answer)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             review.learner_id,
             review.community_id,
@@ -32,6 +33,7 @@ def append_statement(outcome: ReviewOutcome) -> Statement:
             review.session_id,
             review.step,
             to_epoch(review.reviewed_at),
+            None if review.answer is None else review.answer[:MAX_ANSWER_CHARS],
         ),
     )
 
@@ -44,6 +46,15 @@ def append(outcome: ReviewOutcome) -> Script[None]:
     """
     sql, params = append_statement(outcome)
     yield from execute(sql, *params)
+
+
+def session_answers(session_id: int) -> Script[list[tuple[int, bool]]]:
+    """Each logged answer of a session as ``(step, correct)``, in step order (the
+    unique (session_id, step) index)."""
+    found = yield from rows(
+        "SELECT step, correct FROM reviews WHERE session_id = ? ORDER BY step", session_id
+    )
+    return [(int(r["step"]), bool(r["correct"])) for r in found]
 
 
 def record(outcome: ReviewOutcome, *, and_then: Sequence[Statement] = ()) -> Script[None]:
@@ -59,7 +70,11 @@ def record(outcome: ReviewOutcome, *, and_then: Sequence[Statement] = ()) -> Scr
         [
             append_statement(outcome),
             card_states.put_statement(
-                review.learner_id, review.deck_id, review.card_id, outcome.memory
+                review.learner_id,
+                review.deck_id,
+                review.card_id,
+                outcome.memory,
+                community_id=review.community_id,
             ),
             learners.save_progress_statement(review.learner_id, outcome),
             *and_then,
@@ -67,4 +82,4 @@ def record(outcome: ReviewOutcome, *, and_then: Sequence[Statement] = ()) -> Scr
     )
 
 
-__all__ = ["append", "append_statement", "record"]
+__all__ = ["append", "append_statement", "record", "session_answers"]

@@ -21,7 +21,7 @@ from bot.storage.script import Dialects, Row, Script, Statement, execute, for_up
 
 _COLUMNS = (
     "id, learner_id, community_id, channel, deck_id, kind, queue, position, phase, status,"
-    " message, answered, correct, xp, last_result, hint_shown"
+    " message, answered, correct, xp, last_result, hint_shown, level"
 )
 
 
@@ -55,6 +55,7 @@ def _state(row: Row) -> SessionState:
         xp=int(row["xp"]),
         last_result=StepResult.from_dict(json.loads(result)) if result else None,
         hint_shown=bool(row["hint_shown"]),
+        level=row["level"],
     )
 
 
@@ -67,17 +68,19 @@ def create(
     kind: SessionKind,
     queue: list[QueueItem],
     now: datetime,
+    level: str | None = None,
 ) -> Script[SessionState]:
     """Store a new active session."""
     row = yield from one(
         "INSERT INTO quiz_sessions (learner_id, community_id, channel, deck_id, kind, queue,"
-        f" created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+        f" level, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
         learner_id,
         community_id,
         channel,
         deck_id,
         str(kind),
         json.dumps([[q.deck_id, q.card_id] for q in queue]),
+        level,
         to_epoch(now),
         to_epoch(now),
     )
@@ -172,6 +175,36 @@ def abandon_active(learner_id: int, channel: str | None, now: datetime) -> Scrip
     return count
 
 
+def find_open(learner_id: int, touched_after: datetime) -> Script[SessionState | None]:
+    """The learner's most recently used open session, in any channel, if it was used
+    after ``touched_after`` (an older one is about to expire: it no longer counts)."""
+    row = yield from one(
+        f"SELECT {_COLUMNS} FROM quiz_sessions WHERE learner_id = ? AND status = 'active'"
+        " AND updated_at > ? ORDER BY updated_at DESC, id DESC LIMIT 1",
+        learner_id,
+        to_epoch(touched_after),
+    )
+    return _state(row) if row else None
+
+
+def finish_active(learner_id: int, now: datetime) -> Script[int]:
+    """End every open session of the learner, in every channel (their answers stay in
+    the log); how many."""
+    count = yield from execute(
+        "UPDATE quiz_sessions SET status = 'finished', phase = 'question', updated_at = ?"
+        " WHERE learner_id = ? AND status = 'active'",
+        to_epoch(now),
+        learner_id,
+    )
+    return count
+
+
+def has_any(learner_id: int) -> Script[bool]:
+    """Whether the learner has any session row (open, or closed and not yet pruned)."""
+    found = yield from one("SELECT 1 FROM quiz_sessions WHERE learner_id = ? LIMIT 1", learner_id)
+    return found is not None
+
+
 # Housekeeping. Sessions are working state, not the record: every answer is in
 # ``reviews`` (the log, which stays), and statistics, streaks and leaderboards come
 # from the log and its roll-ups, never from this table. A closed session is kept a
@@ -212,6 +245,9 @@ __all__ = [
     "abandon_active",
     "create",
     "expire_idle",
+    "find_open",
+    "finish_active",
+    "has_any",
     "load",
     "load_for_click",
     "prune_closed",

@@ -12,6 +12,16 @@ Why not aiosqlite: it runs each statement as its own job in its thread and has n
 public way to run a whole function there, which is what keeps a click to one trip
 (the first release reached for its private ``_execute`` to get it). The executor
 below is the same mechanism with the job boundary where Recall needs it.
+
+Checkpoints run beside the writer, not inside a click. SQLite's automatic
+checkpoint copies the write-ahead log back into the database file at the end of
+whichever commit crosses 1,000 pages: on a large file that is a few milliseconds of
+scattered writes charged to one learner's answer, and it holds the only database
+thread meanwhile. Here the writing connection's automatic checkpoint is only a
+backstop (:data:`BACKSTOP_PAGES`); every :data:`CHECKPOINT_EVERY` write
+transactions a ``PASSIVE`` checkpoint runs on a second connection in a second
+thread, which WAL allows while the writer goes on (``sqlite3`` releases the GIL
+while SQLite works).
 """
 
 from __future__ import annotations
@@ -32,6 +42,12 @@ from bot.storage.script import Dialect, Query, Script, Want, is_dialect_query
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+CHECKPOINT_EVERY = 100
+"""Write transactions between background checkpoints (about 1,000 WAL pages)."""
+
+BACKSTOP_PAGES = 10_000
+"""The writer's own automatic checkpoint, should the background one fall behind."""
 
 
 def run_query(conn: sqlite3.Connection, query: Query) -> Any:
@@ -124,10 +140,30 @@ def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
         # NORMAL is durable across application crashes in WAL mode; only an OS
         # crash can lose the last transactions, never corrupt the file.
         conn.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoints run in the background (see the module's docstring).
+        conn.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+def _connect_checkpointer(path: Path) -> sqlite3.Connection:
+    """The second connection, used only for background checkpoints."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=True)
+    try:
+        # PASSIVE checkpoints never wait for locks, so no busy timeout is needed.
+        conn.execute("PRAGMA journal_mode = WAL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _checkpoint(conn: sqlite3.Connection) -> tuple[int, int, int]:
+    """One ``PASSIVE`` checkpoint: (busy, frames in the log, frames copied back)."""
+    busy, log_frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return int(busy), int(log_frames), int(copied)
 
 
 def _enable_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
@@ -152,11 +188,27 @@ class SQLiteStore:
 
     dialect = Dialect.SQLITE
 
-    def __init__(self, executor: ThreadPoolExecutor, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(
+        self,
+        executor: ThreadPoolExecutor,
+        conn: sqlite3.Connection,
+        path: Path,
+        *,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+    ) -> None:
         self._executor = executor
         self._conn = conn
         self._closed = False
         self.path = path
+        self._checkpoint_every = checkpoint_every
+        self._writes_since_checkpoint = 0
+        self._checkpointer: ThreadPoolExecutor | None = None
+        self._checkpoint_conn: sqlite3.Connection | None = None
+        self._checkpoint_task: asyncio.Future[None] | None = None
+        self.checkpoints = 0
+        """Background checkpoints completed (for tests and benches)."""
+        self.last_checkpoint: tuple[int, int, int] | None = None
+        """The last one's (busy, frames in the log, frames copied back)."""
 
     @property
     def description(self) -> str:
@@ -164,8 +216,13 @@ class SQLiteStore:
         return f"SQLite {self.path}"
 
     @classmethod
-    async def connect(cls, path: Path, *, busy_timeout_ms: int = 5000) -> SQLiteStore:
-        """Open (creating the file and its folder) without migrating; see :func:`open_store`."""
+    async def connect(
+        cls, path: Path, *, busy_timeout_ms: int = 5000, checkpoint_every: int = CHECKPOINT_EVERY
+    ) -> SQLiteStore:
+        """Open (creating the file and its folder) without migrating; see :func:`open_store`.
+
+        ``checkpoint_every``: write transactions between background checkpoints.
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -180,7 +237,7 @@ class SQLiteStore:
         except BaseException:
             executor.shutdown(wait=False)
             raise
-        return cls(executor, conn, path)
+        return cls(executor, conn, path, checkpoint_every=checkpoint_every)
 
     async def call(self, job: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``job(connection)`` in the database thread, after the jobs queued before it.
@@ -194,7 +251,47 @@ class SQLiteStore:
 
     async def write(self, script: Script[T]) -> T:
         """Run ``script`` as one ``BEGIN IMMEDIATE`` transaction, in one trip to the thread."""
-        return await self.call(partial(in_transaction, script=script, write=True))
+        try:
+            return await self.call(partial(in_transaction, script=script, write=True))
+        finally:
+            self._writes_since_checkpoint += 1
+            if self._writes_since_checkpoint >= self._checkpoint_every:
+                self._start_checkpoint()
+
+    def _start_checkpoint(self) -> None:
+        """Start a background checkpoint unless one is running (then the next write will)."""
+        if self._closed or (self._checkpoint_task is not None and not self._checkpoint_task.done()):
+            return
+        self._writes_since_checkpoint = 0
+        if self._checkpointer is None:
+            self._checkpointer = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="recall-sqlite-checkpoint"
+            )
+        loop = asyncio.get_running_loop()
+        self._checkpoint_task = loop.run_in_executor(self._checkpointer, self._run_checkpoint)
+        self._checkpoint_task.add_done_callback(self._checkpoint_done)
+
+    def _run_checkpoint(self) -> None:
+        # Runs in the checkpoint thread, which alone uses this connection.
+        if self._checkpoint_conn is None:
+            self._checkpoint_conn = _connect_checkpointer(self.path)
+        self.last_checkpoint = _checkpoint(self._checkpoint_conn)
+
+    def _checkpoint_done(self, task: asyncio.Future[None]) -> None:
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is None:
+            self.checkpoints += 1
+        else:
+            # The writer's own backstop checkpoint still bounds the log.
+            log.warning("background checkpoint of %s failed: %s", self.path, error)
+
+    async def checkpoint_idle(self) -> None:
+        """Wait for the running background checkpoint, if any (for tests and close)."""
+        task = self._checkpoint_task
+        if task is not None and not task.done():
+            await asyncio.wait([task])
 
     async def read(self, script: Script[T]) -> T:
         """Run a read-only ``script`` on one consistent snapshot."""
@@ -205,11 +302,23 @@ class SQLiteStore:
         if self._closed:
             return
         self._closed = True
+        await self.checkpoint_idle()
         loop = asyncio.get_running_loop()
         try:
+            if self._checkpointer is not None:
+                if self._checkpoint_conn is not None:
+                    await loop.run_in_executor(self._checkpointer, self._checkpoint_conn.close)
+                self._checkpointer.shutdown(wait=True)
             await loop.run_in_executor(self._executor, self._conn.close)
         finally:
             self._executor.shutdown(wait=True)
 
 
-__all__ = ["SQLiteStore", "drive", "in_transaction", "run_query"]
+__all__ = [
+    "BACKSTOP_PAGES",
+    "CHECKPOINT_EVERY",
+    "SQLiteStore",
+    "drive",
+    "in_transaction",
+    "run_query",
+]

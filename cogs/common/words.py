@@ -20,6 +20,7 @@ from bot.core.errors import (
     NotYourSession,
     RecallError,
     SessionNotFound,
+    SessionOpen,
     SessionOver,
     StaleReason,
     StaleStep,
@@ -51,6 +52,8 @@ SESSION_OVER: dict[str, str] = {
     "expired": "This quiz expired after a day unused. Start a new one with /quiz start.",
     "abandoned": "This quiz was replaced by a newer one.",
 }
+
+SESSION_OPEN = "You already have a quiz open. Run /quiz start again to resume it or start anew."
 
 
 EMPTY_ANSWER = (
@@ -90,6 +93,8 @@ def describe(error: RecallError) -> str:
         return EMPTY_ANSWER
     if isinstance(error, DeckError):
         return _deck(error)
+    if isinstance(error, SessionOpen):
+        return SESSION_OPEN
     return "That can't be done right now."
 
 
@@ -135,10 +140,23 @@ def _nothing(error: NothingToStudy) -> str:
         return f"There is no deck called '{(error.deck_id or '')[:100]}'. See /quiz decks."
     if error.reason is NothingReason.BAD_COUNT:
         return f"Count must be between 1 and {error.limit}."
+    if error.reason is NothingReason.NOTHING_MISSED:
+        return "No card of that session was missed (or its cards left their deck). Nice!"
     if error.reason is NothingReason.NOTHING_DUE:
         when = f" The next one is due {relative(error.next_due)}." if error.next_due else ""
         return f"Nothing is due right now.{when} Try /quiz start."
     return "No cards match that deck, kind and level."
 
 
-__all__ = ["describe", "describe_off_reason", "relative"]
+__all__ = ["CROSS", "TICK", "describe", "describe_off_reason", "plural", "relative"]
+
+
+TICK = "✓"
+"""The one "right" glyph of every Discord message (MCQ, explain concepts, daily)."""
+CROSS = "✗"
+"""The one "wrong" glyph."""
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 card``, ``2 cards``; ``many`` for irregular plurals."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"

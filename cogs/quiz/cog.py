@@ -13,10 +13,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charts import heatmap_png
-from bot.core.errors import CardChanged, CardRemoved, RecallError, SessionOver, StaleStep
+from bot.core.errors import (
+    CardChanged,
+    CardRemoved,
+    RecallError,
+    SessionOpen,
+    SessionOver,
+    StaleStep,
+)
 from bot.core.grading import Grade
 from bot.core.learner import Identity, Platform
-from bot.core.session import SessionKind
+from bot.core.session import IfOpen, SessionKind
 from bot.core.timezones import InvalidTimeZone, parse_zone
 from bot.decks import ExplainCard
 from bot.services.study import StepView
@@ -26,10 +33,20 @@ from cogs.common.errors import UserFacingError, report
 from cogs.common.identity import community, learner, where
 from cogs.common.ids import parse_id, refuse_forged
 from cogs.common.respond import show, within_deadline
-from cogs.common.words import describe, describe_off_reason, relative
-from cogs.quiz.buttons import ANSWER_INPUT_ID, MODAL_PATTERN, QuizButton, modal_id
+from cogs.common.words import CROSS, describe, describe_off_reason, plural, relative
+from cogs.quiz.buttons import (
+    ANSWER_INPUT_ID,
+    MODAL_PATTERN,
+    QuizButton,
+    ResumeButton,
+    StartNewButton,
+    StartSpec,
+    SummaryButton,
+    modal_id,
+)
 from cogs.quiz.forget import ForgetButton, confirm_view
-from cogs.quiz.render import render_step
+from cogs.quiz.help import help_embed
+from cogs.quiz.render import open_prompt, render_step
 
 if TYPE_CHECKING:
     from bot.client import RecallBot
@@ -39,7 +56,14 @@ log = logging.getLogger(__name__)
 MODAL_TITLE_MAX = 45
 MODAL_PLACEHOLDER_MAX = 100
 ANSWER_MAX = 4000
-KIND_NAMES = {"flashcard": "flashcards", "mcq": "multiple choice", "explain": "explain"}
+KIND_NAMES = {"flashcard": "flashcard", "mcq": "multiple choice", "explain": "explain"}
+"""How /quiz decks names each kind; only "flashcard" takes a plural s."""
+ZONE_TIP = (
+    "Tip: Recall counts your streak days in UTC until you set your time zone: "
+    "run /quiz timezone (for example Europe/Paris)."
+)
+WEAK_SHOWN = 5
+_ITEMS = (QuizButton, ForgetButton, ResumeButton, StartNewButton, SummaryButton)
 
 
 class AnswerModal(discord.ui.Modal):
@@ -90,11 +114,11 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
 
     async def cog_load(self) -> None:
         """Register the persistent buttons."""
-        self.bot.add_dynamic_items(QuizButton, ForgetButton)
+        self.bot.add_dynamic_items(*_ITEMS)
 
     async def cog_unload(self) -> None:
         """Unregister the persistent buttons."""
-        self.bot.remove_dynamic_items(QuizButton, ForgetButton)
+        self.bot.remove_dynamic_items(*_ITEMS)
 
     # -- helpers ----------------------------------------------------------------
 
@@ -131,28 +155,61 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         count: app_commands.Range[int, 1, 50] = 10,
         level: Literal["beginner", "intermediate", "advanced"] | None = None,
     ) -> None:
-        """``/quiz start``."""
-        work = self.bot.study.start(
-            learner(interaction.user),
-            where(interaction),
-            deck_id=self._resolve_deck(interaction, deck),
+        """``/quiz start``: asks Resume or Start new while another session is open."""
+        spec = StartSpec(
+            "start",
             kind=SessionKind(kind),
             count=count,
             level=level,
+            deck_id=self._resolve_deck(interaction, deck),
         )
-        await self._send_first(interaction, work)
+        await self._send_first(interaction, self._starting(interaction, spec, IfOpen.ASK), spec)
 
     @app_commands.command(
         name="review", description="Review the cards that are due, most overdue first"
     )
     async def review(self, interaction: discord.Interaction[Any]) -> None:
-        """``/quiz review``."""
-        work = self.bot.study.start_review(learner(interaction.user), where(interaction))
-        await self._send_first(interaction, work)
+        """``/quiz review``: asks Resume or Start new while another session is open."""
+        spec = StartSpec("review")
+        await self._send_first(interaction, self._starting(interaction, spec, IfOpen.ASK), spec)
+
+    def _starting(
+        self,
+        interaction: discord.Interaction[Any],
+        spec: StartSpec,
+        if_open: IfOpen,
+        replacing: int | None = None,
+    ) -> Awaitable[StepView]:
+        """The service call that starts what ``spec`` asks for."""
+        study, who, here = self.bot.study, learner(interaction.user), where(interaction)
+        if spec.what == "review":
+            return study.start_review(who, here, if_open=if_open, replacing=replacing)
+        if spec.what in ("missed", "another"):
+            assert spec.origin is not None
+            start = study.review_missed if spec.what == "missed" else study.start_another
+            return start(who, here, spec.origin, if_open=if_open, replacing=replacing)
+        return study.start(
+            who,
+            here,
+            deck_id=spec.deck_id,
+            kind=spec.kind,
+            count=spec.count,
+            level=spec.level,
+            if_open=if_open,
+            replacing=replacing,
+        )
 
     async def _send_first(
-        self, interaction: discord.Interaction[Any], starting: Awaitable[StepView]
+        self,
+        interaction: discord.Interaction[Any],
+        starting: Awaitable[StepView],
+        spec: StartSpec,
+        *,
+        update: bool = False,
     ) -> None:
+        """Show a new session's first card (``update``: in place of the clicked
+        message), or, if a session is open, ask privately: Resume or Start new."""
+
         async def work() -> tuple[StepView, str | None]:
             step = await starting
             # Tell the learner, once, if Recall had to turn their reminders off.
@@ -160,10 +217,20 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
 
         # Both database calls inside the deadline: the deferral must cover all the
         # work before the first response, not the session's start alone.
-        step, reason = await within_deadline(interaction, work(), update=False)
+        try:
+            step, reason = await within_deadline(interaction, work(), update=update)
+        except SessionOpen as found:
+            deck = self.bot.catalog.get(found.deck_id) if found.deck_id else None
+            embed, view = open_prompt(found, deck.title if deck else None, spec)
+            await show(interaction, update=False, embed=embed, view=view)
+            return
         embed, view = render_step(step)
-        notice = describe_off_reason(reason) if reason else None
-        message_id = await show(interaction, update=False, content=notice, embed=embed, view=view)
+        notes = [describe_off_reason(reason)] if reason else []
+        if step.first_session and step.time_zone == "UTC":
+            notes.append(ZONE_TIP)
+        message_id = await show(
+            interaction, update=update, content="\n".join(notes) or None, embed=embed, view=view
+        )
         if message_id is not None:
             # Where the session is shown (SPEC's sessions table); the buttons do not need it.
             await self.bot.study.set_message(step.session.id, str(message_id))
@@ -181,12 +248,15 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             )
         for deck in progress[:25]:
             kinds = " · ".join(
-                f"{n} {KIND_NAMES.get(kind, kind)}" for kind, n in deck.by_type.items()
+                plural(n, KIND_NAMES.get(kind, kind))
+                if kind == "flashcard"
+                else f"{n} {KIND_NAMES.get(kind, kind)}"
+                for kind, n in deck.by_type.items()
             )
             embed.add_field(
                 name=deck.title[:256],
                 value=(
-                    f"`{deck.deck_id}` · {deck.cards} cards ({kinds})\n"
+                    f"`{deck.deck_id}` · {plural(deck.cards, 'card')} ({kinds})\n"
                     f"You: {deck.seen}/{deck.cards} seen · {deck.due_now} due now"
                 ),
                 inline=False,
@@ -219,8 +289,32 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         embed.add_field(name="Reviews", value=str(stats.reviews))
         accuracy = "–" if stats.accuracy is None else f"{stats.accuracy:.0%}"
         embed.add_field(name="Accuracy", value=accuracy)
-        embed.add_field(name="Due today", value=str(stats.due_today))
+        due = str(stats.due_now)
+        if stats.later_today:
+            due += f" ({stats.later_today} more later today)"
+        embed.add_field(name="Due now", value=due)
+        if stats.weak_cards:
+            embed.add_field(
+                name="Most missed cards",
+                value="\n".join(
+                    f"{CROSS} {c.excerpt} · missed {c.wrong} of {plural(c.attempts, 'time')}"
+                    for c in stats.weak_cards[:WEAK_SHOWN]
+                )[:1024],
+                inline=False,
+            )
+        if stats.weak_concepts:
+            embed.add_field(
+                name="Concepts you leave out",
+                value="\n".join(
+                    f"{CROSS} {c.concept} ({c.card_id}) · missed in {c.missed}"
+                    f" of {plural(c.attempts, 'answer')}"
+                    for c in stats.weak_concepts[:WEAK_SHOWN]
+                )[:1024],
+                inline=False,
+            )
         notes = [f"Time zone: {stats.time_zone}"]
+        if stats.time_zone == "UTC":
+            notes.append("Set yours with /quiz timezone")
         if streak.at_risk:
             notes.append("Study today to keep your streak!")
         if stats.reminders_off_reason:
@@ -289,6 +383,11 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             ephemeral=True,
         )
 
+    @app_commands.command(name="help", description="How Recall works, in one screen")
+    async def help_command(self, interaction: discord.Interaction[Any]) -> None:
+        """``/quiz help``."""
+        await interaction.response.send_message(embed=help_embed(), ephemeral=True)
+
     @app_commands.command(name="forget-me", description="Delete all your Recall data")
     async def forget_me(self, interaction: discord.Interaction[Any]) -> None:
         """``/quiz forget-me``: asks for confirmation first."""
@@ -354,6 +453,8 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             work = study.show_hint(who, session_id, step)
         elif action == "next":
             work = study.next(who, session_id, step)
+        elif action == "stop":
+            work = study.stop(who, session_id, step)
         elif action in ("g1", "g2", "g3", "g4"):
             work = study.grade_flashcard(who, session_id, step, Grade(int(action[1])))
         elif re.fullmatch(r"o[0-4][0-9a-f]{4}", action):
@@ -366,6 +467,42 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             # Nothing the learner did wrong: redraw the card as it is now (a removed
             # card offers Next; a changed question shows its new options).
             return await study.view(session_id)
+
+    async def handle_resume(self, interaction: discord.Interaction[Any], session_id: int) -> None:
+        """Resume: the open session's current card as a fresh private message, which
+        becomes the session's message (the old one may have vanished with a reload)."""
+        try:
+            step = await within_deadline(
+                interaction, self.bot.study.resume(learner(interaction.user), session_id)
+            )
+            embed, view = render_step(step)
+            message_id = await show(interaction, update=False, embed=embed, view=view)
+            if message_id is not None:
+                await self.bot.study.set_message(session_id, str(message_id))
+        except Exception as exc:
+            await report(interaction, exc)
+
+    async def handle_start_new(
+        self, interaction: discord.Interaction[Any], session_id: int, spec: StartSpec
+    ) -> None:
+        """Start new: end the open session (answers kept), then start what was asked,
+        in place of the question."""
+        try:
+            starting = self._starting(interaction, spec, IfOpen.FINISH, replacing=session_id)
+            await self._send_first(interaction, starting, spec, update=True)
+        except Exception as exc:
+            await report(interaction, exc)
+
+    async def handle_summary(
+        self, interaction: discord.Interaction[Any], session_id: int, action: str
+    ) -> None:
+        """Review missed or Start another, under a summary: a new private message, so
+        that the summary (and its list of missed cards) stays readable."""
+        spec = StartSpec("missed" if action == "missed" else "another", origin=session_id)
+        try:
+            await self._send_first(interaction, self._starting(interaction, spec, IfOpen.ASK), spec)
+        except Exception as exc:
+            await report(interaction, exc)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:

@@ -136,11 +136,22 @@ def enabled_labels(message: FakeMessage) -> list[str]:
 
 
 def custom_id_of(message: FakeMessage, label: str) -> str:
-    """The custom id of the button labelled ``label``."""
-    for component in message.iter_components():
-        if component.get("type") == 2 and component.get("label") == label:
+    """The custom id of the button labelled ``label``, or ``label · …`` (a grade button
+    with its interval, ``Good · 3d``, is clicked as ``Good``)."""
+    buttons = [c for c in message.iter_components() if c.get("type") == 2]
+    for component in buttons:
+        if component.get("label") == label:
+            return str(component["custom_id"])
+    for component in buttons:
+        if str(component.get("label", "")).startswith(f"{label} · "):
             return str(component["custom_id"])
     raise AssertionError(f"no button {label!r} on message; buttons: {labels(message)}")
+
+
+def grade_names(message: FakeMessage) -> list[str]:
+    """The grade buttons' names without their intervals (``Good · 3d`` → ``Good``),
+    in order, leaving out Stop."""
+    return [label.split(" · ")[0] for label in labels(message) if label != "Stop"]
 
 
 def embed(message: FakeMessage) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fsrs import Rating
 
 from bot.core.grading import Grade
-from tests.e2e.harness import Recall, embed, field_named, field_names, labels
+from bot.services.reports import card_excerpt
+from tests.e2e.harness import Recall, embed, field_named, field_names, grade_names, labels
 
 
 async def test_flashcard_session_from_start_to_summary(recall: Recall) -> None:
@@ -18,16 +19,16 @@ async def test_flashcard_session_from_start_to_summary(recall: Recall) -> None:
     message = start.message()
     assert message is not None and message.ephemeral
     assert embed(message)["description"] == first.front
-    assert labels(message) == ["Reveal answer"]
+    assert labels(message) == ["Reveal answer", "Stop"]
 
     await recall.click(alice, message, "Reveal answer")
     assert field_named(message, "Answer") == first.back
-    assert labels(message) == ["Again", "Hard", "Good", "Easy"]
+    assert grade_names(message) == ["Again", "Hard", "Good", "Easy"]
 
     await recall.click(alice, message, "Good")
     assert embed(message)["description"] == second.front
-    assert "last card: Good" in embed(message)["footer"]["text"]
-    assert labels(message) == ["Reveal answer"]
+    assert "Last card: Good, +10 XP, next review in 10m" in embed(message)["footer"]["text"]
+    assert labels(message) == ["Reveal answer", "Stop"]
 
     await recall.click(alice, message, "Reveal answer")
     await recall.click(alice, message, "Again")
@@ -37,7 +38,9 @@ async def test_flashcard_session_from_start_to_summary(recall: Recall) -> None:
     assert {"XP gained", "Streak", "Next review"} <= set(field_names(message))
     assert "1 day" in field_named(message, "Streak")
     assert field_named(message, "Next review").startswith("<t:")
-    assert labels(message) == []
+    # Again on the second card: the summary lists it and offers to go over it.
+    assert field_named(message, "Missed (1)") == f"✗ {card_excerpt(second, 90)}"
+    assert labels(message) == ["Review missed", "Start another"]
     assert await recall.review_count() == 2
     # Recorded right after the first reply, long done by now.
     row = await recall.sql_one("SELECT message FROM quiz_sessions")

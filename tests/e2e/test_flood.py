@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.throttle import InteractionLimiter
 from cogs.common.handlers import SLOW_DOWN
-from tests.e2e.harness import Recall, custom_id_of, labels
+from tests.e2e.harness import Recall, custom_id_of, grade_names, labels
 from tests.fakediscord.interactions import CHANNEL_MESSAGE, Interaction
 
 FLOOD = 200
@@ -58,7 +58,7 @@ async def test_a_flood_from_one_learner_is_slowed_and_another_learner_is_served(
 
     # Bob was answered as usual: his card turned over.
     assert not slowed(other)
-    assert shown is not None and labels(shown) == ["Again", "Hard", "Good", "Easy"]
+    assert shown is not None and grade_names(shown) == ["Again", "Hard", "Good", "Easy"]
     # Every click of the flood was answered; all but a handful cheaply, with "slow down".
     refused = [i for i in flood if slowed(i)]
     assert all(i.responded for i in flood)
@@ -66,7 +66,7 @@ async def test_a_flood_from_one_learner_is_slowed_and_another_learner_is_served(
     assert len(refused) >= FLOOD - limiter.burst
     assert all(i.callback is not None and i.callback.ephemeral for i in refused)
     # The card was revealed once, and nothing was logged as an error.
-    assert labels(mine) == ["Again", "Hard", "Good", "Easy"]
+    assert grade_names(mine) == ["Again", "Hard", "Good", "Easy"]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
     # Once her clicks are done and her bucket has refilled, Alice goes on as usual.
@@ -78,5 +78,5 @@ async def test_a_flood_from_one_learner_is_slowed_and_another_learner_is_served(
     time.now += 60
     good = await recall.click(alice, mine, "Good")
     assert not slowed(good)
-    assert labels(mine) == ["Reveal answer"]
+    assert labels(mine) == ["Reveal answer", "Stop"]
     assert await recall.review_count() == 1

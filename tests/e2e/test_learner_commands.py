@@ -28,7 +28,7 @@ async def test_review_says_when_nothing_is_due_then_serves_due_cards(recall: Rec
     message = review.message()
     assert message is not None and message.ephemeral
     assert "card 1 of 1" in embed(message)["title"]
-    assert labels(message) == ["Reveal answer"]
+    assert labels(message) == ["Reveal answer", "Stop"]
 
 
 async def test_decks_lists_counts_and_progress(recall: Recall) -> None:
@@ -51,7 +51,9 @@ async def test_stats_show_streak_reviews_accuracy_and_xp(recall: Recall) -> None
     assert field_named(message, "Reviews") == "1"
     assert field_named(message, "Accuracy") == "100%"
     assert int(field_named(message, "XP")) > 0
-    assert field_named(message, "Due today") == "1"  # Good on a new card: due in 10 minutes
+    # Good on a new card: due in 10 minutes, so not due now (as /quiz review says), but
+    # later today.
+    assert field_named(message, "Due now") == "0 (1 more later today)"
     # The activity heatmap is attached and shown in the embed.
     [picture] = message.attachments
     assert picture.filename == "activity.png"

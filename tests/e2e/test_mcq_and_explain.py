@@ -34,14 +34,14 @@ async def test_right_option_then_next_then_summary(recall: Recall) -> None:
     assert message is not None
     assert embed(message)["description"] == card.question
     letters = "ABCDE"
-    assert labels(message) == [f"{letters[i]} · {o}" for i, o in enumerate(card.options)]
+    assert labels(message) == [f"{letters[i]} · {o}" for i, o in enumerate(card.options)] + ["Stop"]
 
     right = f"{letters[card.answer_index]} · {card.answer}"
     await recall.click(alice, message, right)
     assert "✓ Correct!" in field_names(message)
     assert field_named(message, "Why") == card.explanation
     assert right in field_named(message, "✓ Correct!")
-    assert enabled_labels(message) == ["Next"]  # options are disabled once answered
+    assert enabled_labels(message) == ["Next", "Stop"]  # options are disabled once answered
 
     await recall.click(alice, message, "Next")
     assert embed(message)["title"].startswith("Session complete")
@@ -69,11 +69,11 @@ async def test_explain_hint_modal_and_concepts(recall: Recall) -> None:
     message = start.message()
     assert message is not None
     assert embed(message)["description"] == card.prompt
-    assert labels(message) == ["Show hint", "Write my answer"]
+    assert labels(message) == ["Show hint", "Write my answer", "Stop"]
 
     await recall.click(alice, message, "Show hint")
     assert field_named(message, "Hint") == card.hint
-    assert enabled_labels(message) == ["Write my answer"]
+    assert enabled_labels(message) == ["Write my answer", "Stop"]
 
     opened = await recall.click(alice, message, "Write my answer")
     modal = opened.modal
@@ -95,9 +95,9 @@ async def test_explain_hint_modal_and_concepts(recall: Recall) -> None:
     assert covered >= 3
     marks = field_named(message, heading).splitlines()
     assert len(marks) == 5
-    assert sum(line.startswith("✅") for line in marks) == covered
+    assert sum(line.startswith("✓ ") for line in marks) == covered  # the one ✓/✗ set
     assert field_named(message, "Model answer") == card.model_answer
-    assert labels(message) == ["Next"]
+    assert labels(message) == ["Next", "Stop"]
     row = await recall.sql_one("SELECT kind, concepts_missed FROM reviews")
     assert row is not None and row["kind"] == "explain"
 

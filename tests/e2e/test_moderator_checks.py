@@ -150,6 +150,12 @@ CASES = {
         "quiz-admin progress", lambda r, a: _slash(r, a, "quiz-admin progress")
     ),
     "quiz-admin export": Case("quiz-admin export", lambda r, a: _slash(r, a, "quiz-admin export")),
+    "quiz-admin grading": Case(
+        "quiz-admin grading",
+        lambda r, a: _slash(
+            r, a, "quiz-admin grading", {"card": "django-wsgi-asgi/explain-differences"}
+        ),
+    ),
     "quiz-admin daily set": Case(
         "quiz-admin daily set",
         lambda r, a: _slash(

@@ -44,8 +44,9 @@ async def test_a_pruned_sessions_button_gets_a_clear_private_reply(
     alice = recall.hall.learner
     options = {"kind": "flashcard", "count": 2}
     old = (await recall.slash(alice, "quiz start", options)).message()
-    await recall.slash(alice, "quiz start", options)  # replaces it
-    assert old is not None
+    prompt = (await recall.slash(alice, "quiz start", options)).message()
+    assert old is not None and prompt is not None
+    await recall.click(alice, prompt, "Start new")  # ends the old session
     recall.clock.advance(SESSION_KEEP + timedelta(minutes=1))
     await _prune_tick(recall)
     row = await recall.sql_one("SELECT COUNT(*) FROM quiz_sessions")

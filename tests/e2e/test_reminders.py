@@ -211,3 +211,19 @@ async def test_start_review_clicked_in_a_server_channel_is_private(recall: Recal
     assert "card 1 of 1" in embed(session)["title"]
     public = [m for m in recall.fake.messages_in(recall.hall.channel) if not m.ephemeral]
     assert public == [message]  # only the message clicked on
+
+
+async def test_start_review_from_a_dm_asks_when_a_session_is_open(recall: Recall) -> None:
+    alice = recall.hall.learner
+    await _fail_one_new_card(recall, alice)
+    await recall.slash(alice, "quiz remind set", {"time": "12:05"})
+    recall.clock.advance(timedelta(minutes=6))
+    await _cog(recall).loop.reminder_tick(drain=True)
+    [dm] = _dms(recall, alice)
+    await recall.slash(alice, "quiz start", {"kind": "flashcard", "count": 2})  # left open
+    clicked = await recall.click(alice, dm, "Start review")
+    prompt = clicked.message()
+    assert prompt is not None and prompt.ephemeral
+    assert labels(prompt) == ["Resume", "Start new"]
+    found = await recall.sql("SELECT status FROM quiz_sessions ORDER BY id")
+    assert [r["status"] for r in found] == ["finished", "active"]  # nothing replaced

@@ -9,7 +9,15 @@ import pytest
 
 from bot.core.grading import Grade
 from bot.core.learner import Identity, Platform
-from tests.e2e.harness import Recall, custom_id_of, embed, ephemeral_text, field_named, labels
+from tests.e2e.harness import (
+    Recall,
+    custom_id_of,
+    embed,
+    ephemeral_text,
+    field_named,
+    grade_names,
+    labels,
+)
 
 
 async def test_someone_elses_click_changes_nothing(recall: Recall) -> None:
@@ -21,7 +29,7 @@ async def test_someone_elses_click_changes_nothing(recall: Recall) -> None:
     click = await recall.click(bob, message, "Reveal answer")
     assert "not your quiz" in ephemeral_text(click)
     assert len(message.versions) == versions
-    assert labels(message) == ["Reveal answer"]
+    assert labels(message) == ["Reveal answer", "Stop"]
     assert await recall.review_count() == 0
 
 
@@ -63,7 +71,7 @@ async def test_message_left_behind_by_a_crash_catches_up_on_the_next_click(
     await click.response()
     assert "already answered" in (await click.wait_followup()).content
     assert "card 2 of 2" in embed(message)["title"]
-    assert labels(message) == ["Reveal answer"]
+    assert labels(message) == ["Reveal answer", "Stop"]
     await recall.click(alice, message, "Reveal answer")
     await recall.click(alice, message, "Easy")
     assert embed(message)["title"].startswith("Session complete")
@@ -77,7 +85,7 @@ async def test_buttons_work_after_a_restart(recall: Recall) -> None:
     assert message is not None
     await recall.restart()
     await recall.click(alice, message, "Reveal answer")
-    assert labels(message) == ["Again", "Hard", "Good", "Easy"]
+    assert grade_names(message) == ["Again", "Hard", "Good", "Easy"]
     await recall.restart()
     await recall.click(alice, message, "Hard")
     assert embed(message)["title"].startswith("Session complete")
@@ -143,7 +151,7 @@ async def test_card_removed_from_disk_mid_session_is_skipped(
     await recall.restart()  # the new process loads content/ without the deck
     await recall.click(alice, message, "Reveal answer")
     assert "removed from its deck" in embed(message)["description"]
-    assert labels(message) == ["Next"]
+    assert labels(message) == ["Next", "Stop"]
     await recall.click(alice, message, "Next")
     assert embed(message)["title"].startswith("Session complete")
     assert await recall.review_count() == 0
@@ -160,7 +168,7 @@ async def test_rate_limited_reply_is_delivered_once(recall: Recall) -> None:
     assert rule.hits == 1
     attempts = recall.fake.requests_matching("POST", r"/interactions/\d+/[^/]+/callback")
     assert [r.status for r in attempts] == [429, 200]
-    assert labels(message) == ["Reveal answer"]
+    assert labels(message) == ["Reveal answer", "Stop"]
 
 
 async def test_unexpected_error_gets_an_apology_with_an_id(

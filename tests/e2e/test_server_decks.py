@@ -12,7 +12,7 @@ from bot.core.learner import Identity, Platform
 from bot.decks import limits
 from bot.decks.importers import import_deck
 from tests.conftest import REPO_ROOT
-from tests.e2e.harness import Recall, embed, ephemeral_text, field_named
+from tests.e2e.harness import Recall, embed, ephemeral_text, field_named, labels
 from tests.fakediscord.models import FakeMessage, FakeUpload, FakeUser
 
 FIXTURES = REPO_ROOT / "tests" / "data" / "imports"
@@ -346,3 +346,33 @@ async def test_a_learner_cannot_upload(recall: Recall) -> None:
     assert ephemeral_text(refused) == "This command is for moderators (it needs Manage Server)."
     assert file.downloads == 0
     assert await recall.sql("SELECT * FROM server_decks") == []
+
+
+async def test_review_missed_and_start_another_on_the_servers_deck(recall: Recall) -> None:
+    await upload(recall, "spanish.yaml", YAML_DECK.encode())
+    alice = recall.hall.learner
+    start = await recall.slash(
+        alice, "quiz start", {"deck": "spanish-basics", "kind": "flashcard", "count": 1}
+    )
+    message = start.message()
+    assert message is not None and embed(message)["title"].startswith("Spanish basics")
+    await recall.click(alice, message, "Reveal answer")
+    await recall.click(alice, message, "Again")
+    assert labels(message) == ["Review missed", "Start another"]
+
+    again = (await recall.click(alice, message, "Review missed")).message()
+    assert again is not None and again.id != message.id
+    assert embed(again)["title"].startswith("Spanish basics")
+    row = await recall.sql_one("SELECT kind, deck_id FROM quiz_sessions ORDER BY id DESC LIMIT 1")
+    assert row is not None and row["kind"] == "missed"
+    key = str(row["deck_id"])
+    assert key != "spanish-basics" and key.startswith("spanish-basics@")
+
+    # Start another while that one is open: the question names the server's deck.
+    asked = (await recall.click(alice, message, "Start another")).message()
+    assert asked is not None and labels(asked) == ["Resume", "Start new"]
+    assert "**Spanish basics**" in embed(asked)["description"]
+    await recall.click(alice, asked, "Start new")
+    assert embed(asked)["title"].startswith("Spanish basics")
+    row = await recall.sql_one("SELECT kind, deck_id FROM quiz_sessions ORDER BY id DESC LIMIT 1")
+    assert row is not None and (row["kind"], row["deck_id"]) == ("flashcard", key)

@@ -36,6 +36,27 @@ from slackapp.outbound import build_outbound
 from slackapp.runner import SlackProcess
 from tests.fakeslack import Action, FakeMessage, FakeSlack, FakeUser, Workspace
 
+GRADES = ("Again", "Hard", "Good", "Easy")
+
+
+def labels(target: FakeMessage) -> list[str]:
+    """The button texts, a grade's interval dropped (``Good · 3d`` → ``Good``)."""
+    return [_name(label) for label in target.labels]
+
+
+def _name(label: str) -> str:
+    head, sep, _tail = label.partition(" · ")
+    return head if sep and head in GRADES else label
+
+
+def button_id(target: FakeMessage, name: str) -> str:
+    """The action id of the button called ``name`` (a grade without its interval)."""
+    for button in target.buttons():
+        if _name(button["text"]["text"]) == name or button["action_id"] == name:
+            return str(button["action_id"])
+    raise LookupError(f"no button {name!r} (has {target.labels})")
+
+
 BOT_TOKEN = "xoxb-000000000001-000000000002-fakeslacktestingtoken"
 APP_TOKEN = "xapp-1-A000000000-000000000003-fakeslacktestingtoken"
 """Tokens shaped like Slack's, so that the settings' checks pass (the fake's own
@@ -150,8 +171,17 @@ class SlackRecall:
 
     async def click(self, user: FakeUser, message: FakeMessage, button: str) -> FakeMessage:
         """``user`` clicks ``button`` (label or action id); the message once updated."""
-        action = await self.fake.click(user, message, button)
+        action = await self.fake.click(user, message, button_id(message, button))
         return await action.wait_update()
 
 
-__all__ = ["APP_TOKEN", "BOT_TOKEN", "SlackRecall", "eventually", "slack_settings"]
+__all__ = [
+    "APP_TOKEN",
+    "BOT_TOKEN",
+    "GRADES",
+    "SlackRecall",
+    "button_id",
+    "eventually",
+    "labels",
+    "slack_settings",
+]

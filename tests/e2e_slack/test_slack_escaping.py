@@ -5,7 +5,7 @@ also runs the fake's own mention check over everything the app sent."""
 
 from __future__ import annotations
 
-from tests.e2e_slack.harness import SlackRecall
+from tests.e2e_slack.harness import SlackRecall, labels
 from tests.slack_checks import assert_nothing_pings
 from tests.slack_decks import HOSTILE_DECK
 
@@ -38,9 +38,10 @@ async def test_every_kind_of_card_is_escaped(slack_recall: SlackRecall) -> None:
     await slack_recall.click(alice, card, "Again")
 
     _, card = await slack_recall.start_session(alice, f"start deck:{HOSTILE_DECK} kind:mcq")
-    assert card.labels[:2] == ["A · &lt;!everyone&gt;", "B · &lt;@U1&gt; &amp; friends"]
+    assert labels(card)[:2] == ["A · &lt;!everyone&gt;", "B · &lt;@U1&gt; &amp; friends"]
     card = await slack_recall.click(alice, card, "B · &lt;@U1&gt; &amp; friends")
     assert "✓ Correct!" in card.all_text() and f"Why {ESCAPED}" in card.all_text()
+    await slack_recall.click(alice, card, "Next")
 
     _, card = await slack_recall.start_session(alice, f"start deck:{HOSTILE_DECK} kind:explain")
     card = await slack_recall.click(alice, card, "Show hint")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.learner import Identity, Platform
-from tests.e2e_slack.harness import SlackRecall
+from tests.e2e_slack.harness import SlackRecall, labels
 
 
 async def test_flashcard_session_in_the_dm(slack_recall: SlackRecall) -> None:
@@ -20,10 +20,10 @@ async def test_flashcard_session_in_the_dm(slack_recall: SlackRecall) -> None:
     assert "direct messages with Recall" in reply.text
     assert card.channel is fake.dm(alice)
     assert "card 1 of 2" in card.all_text()
-    assert card.labels == ["Reveal answer", "Stop"]
+    assert labels(card) == ["Reveal answer", "Stop"]
 
     card = await slack_recall.click(alice, card, "Reveal answer")
-    assert card.labels == ["Again", "Hard", "Good", "Easy", "Stop"]
+    assert labels(card) == ["Again", "Hard", "Good", "Easy", "Stop"]
     card = await slack_recall.click(alice, card, "Good")
     assert "card 2 of 2" in card.all_text()
     card = await slack_recall.click(alice, card, "Reveal answer")
@@ -59,4 +59,4 @@ async def test_review_brings_back_the_due_cards(slack_recall: SlackRecall) -> No
     slack_recall.clock.advance(timedelta(minutes=2))
     _, due = await slack_recall.start_session(alice, "review")
     assert "card 1 of 1" in due.all_text()
-    assert due.labels == ["Reveal answer", "Stop"]
+    assert labels(due) == ["Reveal answer", "Stop"]

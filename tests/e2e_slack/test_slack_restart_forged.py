@@ -5,7 +5,7 @@ refused, an old copy's button redraws the session as it stands."""
 from __future__ import annotations
 
 from bot.core.learner import Identity, Platform
-from tests.e2e_slack.harness import SlackRecall
+from tests.e2e_slack.harness import SlackRecall, labels
 
 
 async def test_a_restart_between_message_and_click(slack_recall: SlackRecall) -> None:
@@ -17,7 +17,7 @@ async def test_a_restart_between_message_and_click(slack_recall: SlackRecall) ->
     await slack_recall.restart()
     assert slack_recall.ctx is not first and slack_recall.starts == 2
     card = await slack_recall.click(alice, card, "Reveal answer")
-    assert card.labels == ["Again", "Hard", "Good", "Easy", "Stop"]
+    assert labels(card) == ["Again", "Hard", "Good", "Easy", "Stop"]
     await slack_recall.restart()
     card = await slack_recall.click(alice, card, "Good")
     assert "Session complete" in card.all_text()
@@ -54,7 +54,7 @@ async def test_a_click_by_someone_else_is_refused_and_changes_nothing(
     assert step.session.phase.name == "QUESTION"
     # Alice goes on as if nothing happened.
     card = await slack_recall.click(alice, card, "Reveal answer")
-    assert "Good" in card.labels
+    assert "Good" in labels(card)
 
 
 async def test_forged_action_ids_are_refused(slack_recall: SlackRecall) -> None:
@@ -87,7 +87,8 @@ async def test_a_stale_copy_redraws_the_session(slack_recall: SlackRecall) -> No
     card = await slack_recall.click(alice, card, "Good")
     assert "card 2 of 2" in card.all_text()
     # A second device still shows version 1 (card 1 revealed): its Good is out of date.
-    stale = await fake.click(alice, card, "Good", as_of=1)
+    sid = card.action_ids[0].split(":")[2]
+    stale = await fake.click(alice, card, f"recall:q:{sid}:0:g3", as_of=1)
     reply = await stale.wait_reply()
     assert "already answered" in reply.text
     assert "card 2 of 2" in card.all_text()

@@ -39,11 +39,23 @@ class SessionRun:
     notice: str | None = None
 
 
+SUMMARY_BUTTONS = frozenset({"Review missed", "Start another"})
+"""The summary's buttons: a session that shows only these is over."""
+
+
+def _name(label: str) -> str:
+    # A grade button carries its interval ("Good · 10m"): a learner reads "Good".
+    name, _, _interval = label.partition(" · ")
+    return name if name in GRADES else label
+
+
 def _buttons(message: FakeMessage) -> dict[str, str]:
+    """The buttons a learner would press, by name (Stop left out: a learner going
+    through a whole session does not press it)."""
     return {
-        str(c.get("label")): str(c["custom_id"])
+        _name(str(c.get("label"))): str(c["custom_id"])
         for c in message.iter_components()
-        if c.get("type") == 2 and not c.get("disabled")
+        if c.get("type") == 2 and not c.get("disabled") and c.get("label") != "Stop"
     }
 
 
@@ -93,7 +105,7 @@ async def continue_session(
     run = run or SessionRun()
     for _ in range(max_steps):
         buttons = _buttons(message)
-        if not buttons:
+        if not buttons or set(buttons) <= SUMMARY_BUTTONS:
             run.finished = str(message.embeds[0].get("title", "")).startswith("Session complete")
             return run
         if "Reveal answer" in buttons:

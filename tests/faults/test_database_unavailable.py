@@ -21,7 +21,7 @@ import pytest
 
 from bot.storage import DatabaseURL, PostgresURL, SQLiteURL
 from bot.storage.sqlite_store import SQLiteStore
-from tests.e2e.harness import Recall, custom_id_of, embed, ephemeral_text, labels
+from tests.e2e.harness import Recall, custom_id_of, embed, ephemeral_text, grade_names, labels
 from tests.fakediscord.interactions import DEFERRED_UPDATE_MESSAGE
 
 APOLOGY = "database is busy or unavailable"
@@ -84,7 +84,7 @@ async def test_locked_database_defers_then_apologises_then_resumes(recall: Recal
         reveal = await fake.click(alice, message, custom_id_of(message, "Reveal answer"))
         assert (await reveal.response(timeout=10)).type == DEFERRED_UPDATE_MESSAGE
     await reveal.wait_done(timeout=10)
-    assert labels(message) == ["Again", "Hard", "Good", "Easy"]
+    assert grade_names(message) == ["Again", "Hard", "Good", "Easy"]
 
     # Locked for longer than the bot waits (its busy timeout): an apology, nothing saved.
     async with write_locked(recall):
@@ -93,7 +93,7 @@ async def test_locked_database_defers_then_apologises_then_resumes(recall: Recal
         apology = await good.wait_followup(timeout=15)
     assert APOLOGY in apology.content and apology.ephemeral
     assert await recall.review_count() == 0
-    assert labels(message) == ["Again", "Hard", "Good", "Easy"]  # still there to click
+    assert grade_names(message) == ["Again", "Hard", "Good", "Easy"]  # still there to click
 
     # The database is back: the very same button works.
     await recall.click(alice, message, "Good")
@@ -115,7 +115,7 @@ async def test_read_only_database_apologises_then_resumes(
     try:
         refused = await recall.click(alice, message, "Reveal answer")
         assert APOLOGY in ephemeral_text(refused)
-        assert labels(message) == ["Reveal answer"]
+        assert labels(message) == ["Reveal answer", "Stop"]
         new = await recall.slash(bob, "quiz start", {"count": 1})
         assert APOLOGY in ephemeral_text(new)
         # Reading still works: the bot is up and answers what needs no write.

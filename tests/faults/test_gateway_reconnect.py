@@ -6,7 +6,7 @@ replayed, and the learner's session carries on as if nothing happened.
 
 from __future__ import annotations
 
-from tests.e2e.harness import Recall, custom_id_of, embed, labels
+from tests.e2e.harness import Recall, custom_id_of, embed, grade_names
 
 OP_IDENTIFY, OP_RESUME = 2, 6
 
@@ -33,7 +33,7 @@ async def test_session_continues_across_reconnect_and_dropped_connection(
     reveal = await fake.click(alice, message, custom_id_of(message, "Reveal answer"))
     await fake.wait_for_gateway_op(OP_RESUME, count=2)
     await reveal.wait_done()
-    assert labels(message) == ["Again", "Hard", "Good", "Easy"]
+    assert grade_names(message) == ["Again", "Hard", "Good", "Easy"]
     await recall.click(alice, message, "Easy")
 
     assert embed(message)["title"].startswith("Session complete")

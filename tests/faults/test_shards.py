@@ -160,7 +160,8 @@ async def _click(
         [custom_id] = [
             str(c["custom_id"])
             for c in message.iter_components()
-            if c.get("type") == 2 and c.get("label") == label
+            # A grade button carries its interval: "Good" is "Good · 10m".
+            if c.get("type") == 2 and str(c.get("label")).partition(" · ")[0] == label
         ]
         clicked = await fake.click(hall.learner2, message, custom_id)
         await clicked.response(timeout=30)

@@ -3,6 +3,7 @@ and their cards' progress per deck."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from bot.storage.reports._sql import bind, hint
@@ -12,8 +13,11 @@ from bot.storage.script import Dialect, Script, one, rows
 __all__ = [
     "BUCKET_SECONDS",
     "CardDue",
+    "MissedCardRow",
     "Totals",
     "community_days",
+    "learner_explain_answers",
+    "learner_missed_cards",
     "learner_quarters",
     "learner_totals",
     "member_totals",
@@ -127,3 +131,56 @@ def seen_cards(learner_id: int) -> Script[list[CardDue]]:
         "SELECT deck_id, card_id, due FROM card_states WHERE learner_id = ?", learner_id
     )
     return [CardDue(str(r["deck_id"]), str(r["card_id"]), int(r["due"])) for r in found]
+
+
+@dataclass(frozen=True, slots=True)
+class MissedCardRow:
+    """A card the learner got wrong: how often, out of how many answers."""
+
+    deck_id: str
+    card_id: str
+    misses: int
+    attempts: int
+
+
+def learner_missed_cards(learner_id: int, since: int, limit: int) -> Script[list[MissedCardRow]]:
+    """The learner's most-missed cards among answers at or after ``since`` (unix
+    seconds): most misses first, then the lowest share right, then by id."""
+    found = yield from rows(
+        "SELECT deck_id, card_id, SUM(1 - correct) AS misses, COUNT(*) AS attempts"
+        " FROM reviews WHERE learner_id = ? AND reviewed_at >= ?"
+        " GROUP BY deck_id, card_id HAVING SUM(1 - correct) > 0"
+        " ORDER BY misses DESC, attempts DESC, deck_id, card_id LIMIT ?",
+        learner_id,
+        since,
+        limit,
+    )
+    return [
+        MissedCardRow(str(r["deck_id"]), str(r["card_id"]), int(r["misses"]), int(r["attempts"]))
+        for r in found
+    ]
+
+
+def learner_explain_answers(
+    learner_id: int, since: int, limit: int
+) -> Script[list[tuple[str, str, tuple[str, ...]]]]:
+    """The learner's explain answers since ``since`` (unix seconds), newest first, at
+    most ``limit``: ``(deck_id, card_id, concepts missed)`` each (the JSON lists are
+    read here, the same way on both backends)."""
+    found = yield from rows(
+        "SELECT deck_id, card_id, concepts_missed FROM reviews"
+        " WHERE learner_id = ? AND reviewed_at >= ? AND concepts_missed IS NOT NULL"
+        " ORDER BY reviewed_at DESC LIMIT ?",
+        learner_id,
+        since,
+        limit,
+    )
+    answers: list[tuple[str, str, tuple[str, ...]]] = []
+    for r in found:
+        try:
+            names = json.loads(r["concepts_missed"])
+        except (TypeError, ValueError):
+            continue  # not a list Recall wrote: nothing to count
+        if isinstance(names, list):
+            answers.append((str(r["deck_id"]), str(r["card_id"]), tuple(str(n) for n in names)))
+    return answers
