@@ -72,7 +72,8 @@ class SessionOpen(RecallError):
 
     Carries the open session so the front end can offer to resume it: its id, the
     step (position) it is at, how many cards it has and how many were answered, its
-    kind and deck (None: all decks).
+    kind and deck (None: all decks). ``deck_id`` is the deck's key (an uploaded deck's
+    carries its community): front ends look its title up in the deck catalog.
     """
 
     def __init__(
