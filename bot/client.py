@@ -26,7 +26,9 @@ from bot.core.clock import Clock, system_clock
 from bot.core.scheduling import CardScheduler
 from bot.core.throttle import InteractionLimiter
 from bot.decks import DeckLibrary
+from bot.decks.catalog import DeckCatalog
 from bot.services.daily import DailyQuestionService
+from bot.services.decks import DeckService
 from bot.services.games import GameService
 from bot.services.learners import LearnerService
 from bot.services.reminders import ReminderService
@@ -75,6 +77,10 @@ class RecallBot(commands.Bot):
 
     store: Store
     decks: DeckLibrary
+    """The bundled decks (``content/``), every community's."""
+    catalog: DeckCatalog
+    """Bundled and uploaded decks, by community: what every deck choice goes through."""
+    deck_admin: DeckService
     study: StudyService
     learners: LearnerService
     reminders: ReminderService
@@ -146,13 +152,17 @@ class RecallBot(commands.Bot):
         for problem in problems:
             log.warning("deck problem: %s", problem)
         log.info("loaded %d deck(s) from %s", len(self.decks.all()), self.settings.content_dir)
+        self.catalog = DeckCatalog(self.decks)
+        self.deck_admin = DeckService(self.store, self.catalog, self.clock)
+        await self.deck_admin.refresh()
+        log.info("uploaded decks: %d", len(self.catalog.uploaded()))
         scheduler = CardScheduler(desired_retention=self.settings.desired_retention)
-        self.study = StudyService(self.store, self.decks, scheduler, self.clock)
+        self.study = StudyService(self.store, self.catalog, scheduler, self.clock)
         self.learners = LearnerService(self.store, self.clock)
         self.reminders = ReminderService(self.store, self.clock)
-        self.daily = DailyQuestionService(self.store, self.decks, scheduler, self.clock)
-        self.games = GameService(self.store, self.decks, scheduler, self.clock)
-        self.reports = ReportService(self.store, self.decks, self.clock)
+        self.daily = DailyQuestionService(self.store, self.catalog, scheduler, self.clock)
+        self.reports = ReportService(self.store, self.catalog, self.clock)
+        self.games = GameService(self.store, self.catalog, scheduler, self.clock)
         for extension in self._extensions:
             await self.load_extension(extension)
         await self.sync_commands()

@@ -1,6 +1,10 @@
 """The engine as a front end other than Discord's gets it: the store, the decks and the
 services, wired from :class:`~bot.settings.Settings` in one place.
 
+Every service shares the one :class:`~bot.decks.catalog.DeckCatalog` of the process
+(bundled decks plus every community's uploaded ones), as on Discord: a refresh made by
+one service is seen by all, and each deck choice is scoped by community.
+
 ``bot.client`` wires the same pieces for the Discord bot inside its ``setup_hook``;
 the Slack app (``slackapp``) and its tests open an :class:`Engine` instead, so that
 they never import :mod:`bot.storage` themselves.
@@ -14,7 +18,9 @@ from dataclasses import dataclass, field
 from bot.core.clock import Clock, system_clock
 from bot.core.scheduling import CardScheduler
 from bot.decks import DeckLibrary
+from bot.decks.catalog import DeckCatalog
 from bot.services.daily import DailyQuestionService
+from bot.services.decks import DeckService
 from bot.services.learners import LearnerService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
@@ -28,7 +34,10 @@ class Engine:
     """Every service over one open store. Close it with :meth:`close`."""
 
     store: Store
-    decks: DeckLibrary
+    decks: DeckCatalog
+    """The process's one deck catalog, shared by every service."""
+    deck_admin: DeckService
+    """Refreshes :attr:`decks` (and lists a community's uploaded decks)."""
     study: StudyService
     learners: LearnerService
     reminders: ReminderService
@@ -50,22 +59,26 @@ class Engine:
 
 def build_engine(
     store: Store,
-    decks: DeckLibrary,
+    decks: DeckLibrary | DeckCatalog,
     *,
     clock: Clock = system_clock,
     scheduler: CardScheduler | None = None,
     problems: list[str] | None = None,
 ) -> Engine:
-    """The services over an open ``store`` and a loaded deck library."""
+    """The services over an open ``store`` and a loaded deck library (taken as a
+    catalog of its bundled decks, which the first refresh fills with uploaded ones),
+    all sharing one catalog."""
     scheduler = scheduler or CardScheduler()
+    catalog = DeckCatalog.of(decks)
     return Engine(
         store=store,
-        decks=decks,
-        study=StudyService(store, decks, scheduler, clock),
+        decks=catalog,
+        deck_admin=DeckService(store, catalog, clock),
+        study=StudyService(store, catalog, scheduler, clock),
         learners=LearnerService(store, clock),
         reminders=ReminderService(store, clock),
-        daily=DailyQuestionService(store, decks, scheduler, clock),
-        reports=ReportService(store, decks, clock),
+        daily=DailyQuestionService(store, catalog, scheduler, clock),
+        reports=ReportService(store, catalog, clock),
         clock=clock,
         problems=list(problems or []),
     )
@@ -89,13 +102,19 @@ async def open_engine(
     except BaseException:
         await store.close()
         raise
-    return build_engine(
+    engine = build_engine(
         store,
         decks,
         clock=clock,
         scheduler=scheduler or CardScheduler(desired_retention=settings.desired_retention),
         problems=[str(p) for p in problems],
     )
+    try:
+        await engine.deck_admin.refresh()  # the decks uploaded so far, once at start
+    except BaseException:
+        await store.close()
+        raise
+    return engine
 
 
 __all__ = ["Engine", "build_engine", "open_engine"]

@@ -23,10 +23,18 @@ from bot.core.memory import FORECAST_DAYS, DeckMemory
 from bot.core.reports import CardAnswers, ClassProgress, GradedAnswer
 from bot.core.timezones import InvalidLocalTime, InvalidTimeZone
 from bot.decks import CardType, DeckLibrary, ExplainCard, ReloadReport
+from bot.decks.catalog import DeckCatalog, plain_id
 from bot.export import CSV_ENCODING, write_csv_async
-from cogs.common.autocomplete import MAX_CHOICES, deck_autocomplete, zone_autocomplete
+from cogs.common.autocomplete import (
+    MAX_CHOICES,
+    deck_autocomplete,
+    uploaded_deck_autocomplete,
+    zone_autocomplete,
+)
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError
+from cogs.common.identity import community, learner
+from cogs.deck_replies import deck_list_embed, problems_reply, uploaded_text
 from cogs.quiz.render import relative
 
 if TYPE_CHECKING:
@@ -46,12 +54,15 @@ EXPORT_MAX_BYTES = 8 * 1024 * 1024
 async def explain_card_autocomplete(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
-    """Explain cards whose id, deck or prompt contains what was typed (value: deck/card)."""
+    """Explain cards of the decks this server sees (bundled and uploaded here) whose id,
+    deck or prompt contains what was typed (value: deck/card, with the plain deck id)."""
     text = current.casefold().strip()
+    bot = interaction.client
+    await bot.deck_admin.refresh()
     choices: list[app_commands.Choice[str]] = []
-    for deck in interaction.client.decks.all():
-        for card in deck.cards_of(CardType.EXPLAIN):
-            value = f"{deck.id}/{card.id}"
+    for entry in bot.catalog.visible(community(interaction.guild_id)):
+        for card in entry.deck.cards_of(CardType.EXPLAIN):
+            value = f"{entry.id}/{card.id}"
             if text and text not in value and text not in card.prompt.casefold():
                 continue
             prompt = " ".join(card.prompt.split())
@@ -111,7 +122,7 @@ class QuizAdmin(
         except NoQuestions as exc:
             raise UserFacingError(no_questions_text(exc)) from None
         config = schedule.config
-        source = f"deck `{config.deck_id}`" if config.deck_id else "all decks"
+        source = f"deck `{plain_id(config.deck_id)}`" if config.deck_id else "all decks"
         await interaction.response.send_message(
             f"A question from {source} will be posted in {channel.mention} every day at "
             f"**{config.time}** ({config.zone}). The first one: {relative(schedule.next_post_at)}.",
@@ -129,6 +140,111 @@ class QuizAdmin(
         text = "The daily question is off." if was_on else "The daily question was not on."
         await interaction.response.send_message(text, ephemeral=True)
 
+    deck = app_commands.Group(name="deck", description="This server's own decks")
+
+    @deck.command(
+        name="upload", description="Add a deck for this server (YAML, CSV, TSV, txt, Anki)"
+    )
+    @app_commands.describe(
+        file="Deck YAML, CSV/TSV with a header row, plain-text export, or Anki .apkg/.colpkg",
+        replace="Replace this server's deck with the same id (progress on unchanged cards stays)",
+    )
+    async def deck_upload(
+        self,
+        interaction: discord.Interaction[Any],
+        file: discord.Attachment,
+        replace: bool = False,
+    ) -> None:
+        """``/quiz-admin deck upload``: validated completely before anything is saved."""
+        require_moderator(interaction)
+        assert interaction.guild_id is not None
+        service = self.bot.deck_admin
+        # The declared size first: an oversized file is refused without a byte read.
+        service.check_size(file.size)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            data = await file.read()
+        except discord.HTTPException as exc:
+            raise UserFacingError(
+                f"I could not download `{file.filename[:100]}` from Discord ({exc.status}); "
+                "try uploading it again."
+            ) from None
+        imported = await service.read_file(file.filename, data)
+        result = imported.result
+        if not result.ok:
+            text, attachment = problems_reply(result)
+            files = (
+                []
+                if attachment is None
+                else [discord.File(io.BytesIO(attachment[1]), filename=attachment[0])]
+            )
+            await interaction.followup.send(text, files=files, ephemeral=True)
+            return
+        saved = await service.upload(
+            Identity(Platform.DISCORD, str(interaction.guild_id)),
+            learner(interaction.user),
+            result,
+            replace=replace,
+            deck_json=imported.deck_json,
+        )
+        log.info(
+            "deck %s uploaded in %s by %s (%s)",
+            saved.deck.id,
+            interaction.guild_id,
+            interaction.user.id,
+            "replaced" if saved.replaced else "new",
+        )
+        await interaction.followup.send(uploaded_text(saved), ephemeral=True)
+
+    @deck.command(name="list", description="This server's uploaded decks and the bundled ones")
+    async def deck_list(self, interaction: discord.Interaction[Any]) -> None:
+        """``/quiz-admin deck list``."""
+        require_moderator(interaction)
+        assert interaction.guild_id is not None
+        listing = await self.bot.deck_admin.listing(
+            Identity(Platform.DISCORD, str(interaction.guild_id))
+        )
+        await interaction.response.send_message(embed=deck_list_embed(listing), ephemeral=True)
+
+    @deck.command(name="remove", description="Remove a deck uploaded in this server")
+    @app_commands.describe(deck="The uploaded deck (learners' history stays in the log)")
+    @app_commands.autocomplete(deck=uploaded_deck_autocomplete)
+    async def deck_remove(self, interaction: discord.Interaction[Any], deck: str) -> None:
+        """``/quiz-admin deck remove``."""
+        require_moderator(interaction)
+        assert interaction.guild_id is not None
+        removed = await self.bot.deck_admin.remove(
+            Identity(Platform.DISCORD, str(interaction.guild_id)), deck
+        )
+        log.info(
+            "deck %s removed in %s by %s",
+            removed.deck_id,
+            interaction.guild_id,
+            interaction.user.id,
+        )
+        await interaction.response.send_message(
+            f"Removed `{removed.deck_id}` ({removed.title[:200]}) from this server. "
+            "Learners' answers stay in the review log and on the leaderboard.",
+            ephemeral=True,
+        )
+
+    @deck.command(name="download", description="An uploaded deck as a YAML file in the deck format")
+    @app_commands.describe(deck="The uploaded deck")
+    @app_commands.autocomplete(deck=uploaded_deck_autocomplete)
+    async def deck_download(self, interaction: discord.Interaction[Any], deck: str) -> None:
+        """``/quiz-admin deck download``: a file that ``deck upload`` takes back as is."""
+        require_moderator(interaction)
+        assert interaction.guild_id is not None
+        found = await self.bot.deck_admin.download(
+            Identity(Platform.DISCORD, str(interaction.guild_id)), deck
+        )
+        await interaction.response.send_message(
+            f"`{found.deck_id}` ({found.title[:200]}) in the deck format; upload it again "
+            "with `/quiz-admin deck upload replace:true` after editing.",
+            file=discord.File(io.BytesIO(found.yaml.encode("utf-8")), filename=found.filename),
+            ephemeral=True,
+        )
+
     @app_commands.command(name="progress", description="How the class is doing")
     @app_commands.describe(deck="Only this deck (default: all decks)")
     @app_commands.autocomplete(deck=deck_autocomplete)
@@ -138,7 +254,8 @@ class QuizAdmin(
         """``/quiz-admin progress``: activity, accuracy, hardest cards, missed concepts."""
         require_moderator(interaction)
         assert interaction.guild_id is not None
-        if deck is not None and deck not in self.bot.decks:
+        here = Identity(Platform.DISCORD, str(interaction.guild_id))
+        if deck is not None and not await self.bot.deck_admin.knows(here, deck):
             raise UserFacingError(f"There is no deck called '{deck[:100]}'.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.bot.reports.class_progress(
@@ -154,7 +271,9 @@ class QuizAdmin(
         concepts as loaded now, with the phrase that earned each concept."""
         require_moderator(interaction)
         assert interaction.guild_id is not None
-        found = find_explain_card(self.bot.decks, card)
+        here = Identity(Platform.DISCORD, str(interaction.guild_id))
+        await self.bot.deck_admin.refresh()  # a deck uploaded through another process
+        found = find_explain_card(self.bot.catalog, here, card)
         if found is None:
             raise UserFacingError(
                 f"There is no explain card '{discord.utils.escape_markdown(card[:100])}'."
@@ -162,9 +281,7 @@ class QuizAdmin(
             )
         deck_id, card_id = found
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await self.bot.reports.card_answers(
-            Identity(Platform.DISCORD, str(interaction.guild_id)), deck_id, card_id
-        )
+        report = await self.bot.reports.card_answers(here, deck_id, card_id)
         if report is None:  # the deck was reloaded without the card meanwhile
             await interaction.followup.send("That card is no longer in its deck.", ephemeral=True)
             return
@@ -293,17 +410,22 @@ def progress_embed(report: ClassProgress) -> discord.Embed:
     return embed
 
 
-def find_explain_card(decks: DeckLibrary, given: str) -> tuple[str, str] | None:
+def find_explain_card(
+    decks: DeckLibrary | DeckCatalog, community: Identity | None, given: str
+) -> tuple[str, str] | None:
     """(deck id, card id) of the explain card named ``deck/card``, or by its card id alone
-    when one deck has it; None otherwise."""
+    when one deck has it, among the decks ``community`` sees (bundled and uploaded there);
+    None otherwise. The deck id is the plain one learners see."""
+    catalog = DeckCatalog.of(decks)
     deck_id, slash, card_id = given.strip().partition("/")
     if slash:
-        found = decks.card(deck_id, card_id)
+        entry = catalog.resolve(community, deck_id)
+        found = entry.deck.card(card_id) if entry is not None else None
         return (deck_id, card_id) if isinstance(found, ExplainCard) else None
     matches = [
-        (deck.id, card.id)
-        for deck in decks.all()
-        for card in deck.cards_of(CardType.EXPLAIN)
+        (entry.id, card.id)
+        for entry in catalog.visible(community)
+        for card in entry.deck.cards_of(CardType.EXPLAIN)
         if card.id == deck_id
     ]
     return matches[0] if len(matches) == 1 else None

@@ -455,14 +455,17 @@ class Games(commands.Cog):
 
     # -- starting ---------------------------------------------------------------
 
-    def _resolve_deck(self, text: str) -> str:
-        if text in self.bot.decks:
+    def _resolve_deck(self, interaction: discord.Interaction[Any], text: str) -> str:
+        """The id of the deck typed (by id or title) among those this server sees; any
+        other text goes on as an id, for the service to refuse after refreshing."""
+        visible = self.bot.catalog.visible(community(interaction.guild_id))
+        if any(deck.id == text for deck in visible):
             return text
         folded = text.casefold().strip()
-        for deck in self.bot.decks.all():
+        for deck in visible:
             if deck.title.casefold() == folded:
                 return deck.id
-        raise UserFacingError(f"There is no deck called '{text[:100]}'. See /quiz decks.")
+        return text
 
     async def start_game(
         self, interaction: discord.Interaction[Any], deck: str, count: int, seconds: int
@@ -470,7 +473,7 @@ class Games(commands.Cog):
         """Start a game in the interaction's channel; the reply is its first round."""
         if interaction.guild_id is None or interaction.channel_id is None:
             raise UserFacingError(start_refusal_text(CannotStartGame(StartReason.NOT_IN_A_CHANNEL)))
-        deck_id = self._resolve_deck(deck)
+        deck_id = self._resolve_deck(interaction, deck)
         try:
             view = await within_deadline(
                 interaction,

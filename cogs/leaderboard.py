@@ -254,7 +254,8 @@ class Leaderboard(commands.Cog):
         """``/leaderboard``."""
         require_moderator(interaction)
         assert interaction.guild_id is not None
-        if deck is not None and deck not in self.bot.decks:
+        here = Identity(Platform.DISCORD, str(interaction.guild_id))
+        if deck is not None and not await self.bot.deck_admin.knows(here, deck):
             await interaction.response.send_message(
                 f"There is no deck called '{deck[:100]}'.", ephemeral=True
             )

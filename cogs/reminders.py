@@ -154,7 +154,7 @@ class StartReviewButton(
             if sent.message_id is not None:
                 await bot.study.set_message(step.session.id, str(sent.message_id))
         except SessionOpen as found:
-            deck = bot.decks.get(found.deck_id) if found.deck_id else None
+            deck = bot.catalog.get(found.deck_id) if found.deck_id else None
             embed, view = open_prompt(found, deck.title if deck else None, StartSpec("review"))
             await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
         except Exception as exc:

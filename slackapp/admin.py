@@ -309,7 +309,9 @@ async def leaderboard(
     ctx: SlackContext, team: str, user: str, command: Leaderboard, respond: Respond
 ) -> None:
     """``/quiz leaderboard``: private, or in the channel with ``public:true``."""
-    if command.deck is not None and command.deck not in ctx.decks:
+    if command.deck is not None and not await ctx.deck_admin.knows(
+        community_of(team), command.deck
+    ):
         await _private(respond, f"There is no deck called '{fit(command.deck, 100)}'.")
         return
     query = PageQuery(
@@ -411,7 +413,9 @@ def _lines_within(text: str, limit: int) -> str:
 
 async def progress(ctx: SlackContext, team: str, command: Progress, respond: Respond) -> None:
     """``/quiz progress``: the class view, privately."""
-    if command.deck is not None and command.deck not in ctx.decks:
+    if command.deck is not None and not await ctx.deck_admin.knows(
+        community_of(team), command.deck
+    ):
         await _private(respond, f"There is no deck called '{fit(command.deck, 100)}'.")
         return
     report = await ctx.reports.class_progress(community_of(team), command.deck)
@@ -466,9 +470,9 @@ def no_questions_text(error: NoQuestions) -> str:
     return f"There are no multiple-choice questions in {where}."
 
 
-def _check_daily(ctx: SlackContext, command: DailySet) -> str | None:
+async def _check_daily(ctx: SlackContext, team: str, command: DailySet) -> str | None:
     """What is wrong with the settings (the service's own checks, run before anything is
-    posted), or None."""
+    posted), or None. The deck is one the workspace sees (bundled, or its own)."""
     try:
         parse_local_time(command.time)
     except InvalidLocalTime as exc:
@@ -477,9 +481,15 @@ def _check_daily(ctx: SlackContext, command: DailySet) -> str | None:
         parse_zone(command.zone)
     except InvalidTimeZone as exc:
         return escape(str(exc))
-    if command.deck is not None and command.deck not in ctx.decks:
-        return no_questions_text(NoQuestions(command.deck, unknown_deck=True))
-    if not ctx.daily.candidates(command.deck):
+    community = community_of(team)
+    key = None
+    if command.deck is not None:
+        await ctx.deck_admin.refresh()
+        entry = ctx.decks.resolve(community, command.deck)
+        if entry is None:
+            return no_questions_text(NoQuestions(command.deck, unknown_deck=True))
+        key = entry.key
+    if not ctx.daily.candidates(key, community):
         return no_questions_text(NoQuestions(command.deck))
     return None
 
@@ -492,7 +502,7 @@ async def daily_set(ctx: SlackContext, team: str, command: DailySet, respond: Re
     it was not invited to, an archived one), so a channel that cannot work is refused
     now rather than found out at the first question. Nothing is saved on a refusal.
     """
-    problem = _check_daily(ctx, command)
+    problem = await _check_daily(ctx, team, command)
     if problem is not None:
         await _private(respond, problem)
         return
@@ -523,7 +533,9 @@ async def daily_set(ctx: SlackContext, team: str, command: DailySet, respond: Re
             community_of(team), command.channel, command.time, command.zone, command.deck
         )
     except (InvalidLocalTime, InvalidTimeZone, NoQuestions):  # checked above; a race with a reload
-        await _private(respond, _check_daily(ctx, command) or "Those settings can't be used.")
+        await _private(
+            respond, await _check_daily(ctx, team, command) or "Those settings can't be used."
+        )
         return
     config = schedule.config
     await _private(

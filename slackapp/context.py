@@ -9,9 +9,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.clock import Clock
 from bot.core.throttle import InteractionLimiter
-from bot.decks import DeckLibrary
+from bot.decks.catalog import DeckCatalog
 from bot.engine import Engine
 from bot.services.daily import DailyQuestionService
+from bot.services.decks import DeckService
 from bot.services.learners import LearnerService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
@@ -30,7 +31,11 @@ class SlackContext:
     reports: ReportService
     reminders: ReminderService
     daily: DailyQuestionService
-    decks: DeckLibrary
+    decks: DeckCatalog
+    """The engine's deck catalog (shared with every service): look decks up scoped by
+    the workspace (:meth:`~bot.decks.catalog.DeckCatalog.visible`, ``resolve``)."""
+    deck_admin: DeckService
+    """Refreshes :attr:`decks` before a look-up (a deck uploaded through Discord)."""
     clock: Clock
     client: AsyncWebClient
     settings: Settings
@@ -53,6 +58,7 @@ def from_engine(engine: Engine, client: AsyncWebClient, settings: Settings) -> S
         reminders=engine.reminders,
         daily=engine.daily,
         decks=engine.decks,
+        deck_admin=engine.deck_admin,
         clock=engine.clock,
         client=client,
         settings=settings,

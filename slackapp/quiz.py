@@ -167,13 +167,17 @@ async def run_command(
             kind=command.kind,
             count=command.count,
             level=command.level,
-            deck_id=resolve_deck(ctx, command.deck),
+            deck_id=await resolve_deck(ctx, community_of_body(body), command.deck),
         )
         await open_or_start(ctx, body, respond, spec)
     elif isinstance(command, cmd.Review):
         await open_or_start(ctx, body, respond, StartSpec("review"))
     elif isinstance(command, cmd.Decks):
-        await respond(response_type="ephemeral", text="Decks", blocks=await decks_blocks(ctx, who))
+        await respond(
+            response_type="ephemeral",
+            text="Decks",
+            blocks=await decks_blocks(ctx, who, community_of_body(body)),
+        )
     elif isinstance(command, cmd.Stats):
         await respond(
             response_type="ephemeral", text="Your stats", blocks=await stats_blocks(ctx, user_id)
@@ -220,14 +224,25 @@ async def run_command(
         await respond(response_type="ephemeral", text=help_text())
 
 
-def resolve_deck(ctx: SlackContext, text: str | None) -> str | None:
-    """A deck id from an id or a title (case-insensitive); None for all decks."""
+def community_of_body(body: dict[str, Any]) -> Identity | None:
+    """The workspace a command or click comes from (None if Slack did not say)."""
+    team = team_of(body)
+    return slack_community(team) if team else None
+
+
+async def resolve_deck(
+    ctx: SlackContext, community: Identity | None, text: str | None
+) -> str | None:
+    """A deck id from an id or a title (case-insensitive), among the decks the workspace
+    sees (bundled and its own, as on Discord); None for all decks."""
     if text is None:
         return None
-    if text in ctx.decks:
+    await ctx.deck_admin.refresh()
+    visible = ctx.decks.visible(community)
+    if any(deck.id == text for deck in visible):
         return text
     folded = text.casefold().strip()
-    for deck in ctx.decks.all():
+    for deck in visible:
         if deck.title.casefold() == folded:
             return deck.id
     raise UserFacingError(f"There is no deck called '{escape(text[:100])}'. See /quiz decks.")
@@ -498,9 +513,10 @@ async def on_answer(
 # -- decks, stats, help, forget-me ----------------------------------------------------
 
 
-async def decks_blocks(ctx: SlackContext, who: Identity) -> list[Block]:
-    """``/quiz decks``: each deck's cards by kind and the learner's progress."""
-    progress = await ctx.reports.deck_progress(who)
+async def decks_blocks(ctx: SlackContext, who: Identity, community: Identity | None) -> list[Block]:
+    """``/quiz decks``: each deck the workspace sees, its cards by kind and the learner's
+    progress."""
+    progress = await ctx.reports.deck_progress(who, community)
     if not progress:
         return [_text("No decks are loaded. The host can add some to the content folder.")]
     blocks: list[Block] = [_text("*Decks*")]

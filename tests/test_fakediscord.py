@@ -152,6 +152,15 @@ class DemoBot(commands.Bot):
                 "notes", file=discord.File(io.BytesIO(b"card,answer\n"), filename="notes.csv")
             )
 
+        @demo.command(name="read", description="Read an attached file back")
+        async def read(interaction: discord.Interaction, file: discord.Attachment) -> None:
+            data = await file.read()
+            await interaction.response.send_message(
+                f"{file.filename} {file.size} {file.content_type} {data.decode()!r}",
+                file=discord.File(io.BytesIO(data[::-1]), filename="reversed.txt"),
+                ephemeral=True,
+            )
+
         @app_commands.command(name="reset", description="Moderators only")
         @app_commands.default_permissions(manage_guild=True)
         async def reset(interaction: discord.Interaction) -> None:
@@ -206,7 +215,7 @@ async def test_login_ready_and_command_sync(world: StudyHall, bot: DemoBot) -> N
     assert [r.status for r in puts] == [200]
     cmds = {c.name: c for c in fake.commands_for(world.guild)}
     assert set(cmds) == {"demo", "reset"}
-    assert cmds["demo"].option_names() == ["hello", "later", "dm", "file"]
+    assert cmds["demo"].option_names() == ["hello", "later", "dm", "file", "read"]
     hello = cmds["demo"].options[0]
     assert hello["options"][0]["name"] == "name"
     assert hello["options"][0]["autocomplete"] is True
@@ -450,6 +459,29 @@ async def test_attachments_and_wait_helpers(world: StudyHall, bot: DemoBot) -> N
     request = await fake.wait_for_request("POST", r"^/webhooks/\d+/[^/]+$", include_existing=True)
     assert request.files[0][1:] == ("notes.csv", b"card,answer\n")
     assert request.json["attachments"][0]["filename"] == "notes.csv"
+
+
+async def test_attachment_options_are_served_at_their_url(world: StudyHall, bot: DemoBot) -> None:
+    fake = world.fake
+    upload = fake.upload("deck.csv", b"front,back\n", content_type="text/csv")
+    inter = await fake.slash(world.learner, "demo read", {"file": upload})
+    await inter.response()
+    resolved = inter.payload["data"]["resolved"]["attachments"][str(upload.id)]
+    assert resolved["url"] == upload.url and resolved["size"] == 11
+    assert inter.payload["data"]["options"][0]["options"][0]["value"] == str(upload.id)
+    reply = inter.message()
+    assert reply is not None
+    assert reply.content == "deck.csv 11 text/csv 'front,back\\n'"
+    assert upload.downloads == 1
+    [sent] = reply.attachments
+    assert (sent.filename, sent.content) == ("reversed.txt", b"\nkcab,tnorf")
+    # A declared size that is not the content's, as a test of an oversized upload needs.
+    big = fake.upload("big.csv", b"x", size=20_000_000)
+    assert big.to_payload()["size"] == 20_000_000
+    wrong_name = upload.url.replace("deck.csv", "other.csv")
+    async with aiohttp.ClientSession() as session, session.get(wrong_name) as missing:
+        assert missing.status == 404
+    assert upload.downloads == 1
 
 
 async def test_late_callback_gets_unknown_interaction(world: StudyHall, bot: DemoBot) -> None:

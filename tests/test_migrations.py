@@ -61,6 +61,8 @@ TABLES = {
     "concept_totals",
     "learner_totals",
     "learner_hours",
+    "server_decks",
+    "server_deck_revision",
     "games",
     "game_rounds",
     "game_answers",

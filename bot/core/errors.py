@@ -72,7 +72,8 @@ class SessionOpen(RecallError):
 
     Carries the open session so the front end can offer to resume it: its id, the
     step (position) it is at, how many cards it has and how many were answered, its
-    kind and deck (None: all decks).
+    kind and deck (None: all decks). ``deck_id`` is the deck's key (an uploaded deck's
+    carries its community): front ends look its title up in the deck catalog.
     """
 
     def __init__(
@@ -179,11 +180,62 @@ class NoQuestions(DailyError):
         self.unknown_deck = unknown_deck
 
 
+class DeckError(RecallError):
+    """A moderator's deck command refused (upload, remove, download)."""
+
+
+class UnknownDeck(DeckError):
+    """No deck ``deck_id`` was uploaded in this community (a bundled deck is not
+    removable nor downloadable here, and another community's deck is unknown)."""
+
+    def __init__(self, deck_id: str, *, bundled: bool = False) -> None:
+        super().__init__(deck_id)
+        self.deck_id = deck_id
+        self.bundled = bundled
+
+
+class BundledDeckId(DeckError):
+    """The upload's id is a bundled deck's: every community already has that deck."""
+
+    def __init__(self, deck_id: str) -> None:
+        super().__init__(deck_id)
+        self.deck_id = deck_id
+
+
+class DeckExists(DeckError):
+    """The community already has an uploaded deck ``deck_id`` (and replace was not asked)."""
+
+    def __init__(self, deck_id: str) -> None:
+        super().__init__(deck_id)
+        self.deck_id = deck_id
+
+
+class UploadTooLarge(DeckError):
+    """The file is ``size`` bytes, over ``limit``: refused before it is downloaded."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size} > {limit}")
+        self.size = size
+        self.limit = limit
+
+
+class ImportTimedOut(DeckError):
+    """Reading the file took longer than ``seconds``; nothing was saved."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(str(seconds))
+        self.seconds = seconds
+
+
 __all__ = [
     "AlreadyAnswered",
+    "BundledDeckId",
     "CardChanged",
     "CardRemoved",
     "DailyError",
+    "DeckError",
+    "DeckExists",
+    "ImportTimedOut",
     "NoQuestions",
     "NotAnOption",
     "NotYourSession",
@@ -196,6 +248,8 @@ __all__ = [
     "SessionOver",
     "StaleReason",
     "StaleStep",
+    "UnknownDeck",
     "UnknownPost",
+    "UploadTooLarge",
     "WrongCommunity",
 ]

@@ -83,6 +83,6 @@ UNPACKED_BYTES_MAX: Final = 64 * 1024 * 1024
 # Columns of a CSV or TSV header: 13 are recognised, so a wider header is refused
 # before its names are read (a file of 100,000 columns gets one line).
 CSV_COLUMNS_MAX: Final = 50
-# Reading an Anki collection's SQLite stops after this long (a crafted database
-# can make a query run for ever).
+# Reading an Anki collection's SQLite stops after this much CPU time (a crafted
+# database can make a query run for ever).
 ANKI_READ_SECONDS: Final = 5.0

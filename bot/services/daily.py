@@ -47,7 +47,9 @@ from bot.core.timezones import (
     parse_zone,
 )
 from bot.decks import DeckLibrary
+from bot.decks.catalog import DeckCatalog
 from bot.decks.models import CardType, McqCard
+from bot.services.decks import CatalogMiss, refresh_catalog, with_fresh_catalog
 from bot.storage import card_states, communities, learners, reviews
 from bot.storage import daily as table
 from bot.storage.daily import DailyConfig, DailyPost
@@ -97,22 +99,28 @@ class DailyQuestionService:
     """Daily-question settings, claiming posts, and answers."""
 
     def __init__(
-        self, store: Store, decks: DeckLibrary, scheduler: CardScheduler, clock: Clock
+        self,
+        store: Store,
+        decks: DeckLibrary | DeckCatalog,
+        scheduler: CardScheduler,
+        clock: Clock,
     ) -> None:
         self.store = store
-        self.decks = decks
+        self.decks = DeckCatalog.of(decks)
         self.scheduler = scheduler
         self.clock = clock
         self._warned: set[tuple[int, date]] = set()
 
-    def candidates(self, deck_id: str | None) -> list[CardKey]:
-        """The MCQs the daily question draws from: one deck's, or every deck's."""
-        decks = self.decks.all() if deck_id is None else [self.decks.get(deck_id)]
+    def candidates(self, deck_key: str | None, community: Identity | None = None) -> list[CardKey]:
+        """The MCQs the daily question draws from: one deck's (by key), or those of
+        every deck ``community`` sees (the bundled ones for None)."""
+        if deck_key is not None:
+            deck = self.decks.get(deck_key)
+            return [] if deck is None else [(deck_key, c.id) for c in deck.cards_of(CardType.MCQ)]
         return [
-            (deck.id, card.id)
-            for deck in decks
-            if deck is not None
-            for card in deck.cards_of(CardType.MCQ)
+            (entry.key, card.id)
+            for entry in self.decks.visible(community)
+            for card in entry.deck.cards_of(CardType.MCQ)
         ]
 
     # -- settings ---------------------------------------------------------------------
@@ -125,7 +133,8 @@ class DailyQuestionService:
         zone_text: str,
         deck_id: str | None,
     ) -> DailySchedule:
-        """Turn the daily question on in ``channel`` (the front end's id).
+        """Turn the daily question on in ``channel`` (the front end's id), from
+        ``deck_id`` as learners type it (a bundled deck or one of the community's).
 
         Raises :class:`~bot.core.timezones.InvalidLocalTime`,
         :class:`~bot.core.timezones.InvalidTimeZone` or :class:`NoQuestions`.
@@ -133,16 +142,21 @@ class DailyQuestionService:
         now = self.clock()
         local_time = parse_local_time(time_text)
         zone = parse_zone(zone_text)
-        if deck_id is not None and deck_id not in self.decks:
-            raise NoQuestions(deck_id, unknown_deck=True)
-        if not self.candidates(deck_id):
+        key = None
+        if deck_id is not None:
+            await refresh_catalog(self.store, self.decks)
+            entry = self.decks.resolve(community, deck_id)
+            if entry is None:
+                raise NoQuestions(deck_id, unknown_deck=True)
+            key = entry.key
+        if not self.candidates(key, community):
             raise NoQuestions(deck_id)
         hhmm = local_time.strftime("%H:%M")
 
         def script() -> Script[DailyConfig]:
             community_id = yield from communities.ensure(community)
-            yield from table.set_config(community_id, channel, hhmm, zone.key, deck_id, now)
-            return DailyConfig(community_id, community, channel, hhmm, zone.key, deck_id, now)
+            yield from table.set_config(community_id, channel, hhmm, zone.key, key, now)
+            return DailyConfig(community_id, community, channel, hhmm, zone.key, key, now)
 
         config = await self.store.write(script())
         return DailySchedule(config, next_reminder_at(local_time, zone, now))
@@ -182,6 +196,8 @@ class DailyQuestionService:
         """Claim every ``platform`` community's question that is due now and not yet
         claimed today."""
         now = self.clock()
+        # Every tick: also how a process learns of decks uploaded by another one.
+        await refresh_catalog(self.store, self.decks)
 
         def script() -> Script[list[DailyPostJob]]:
             jobs: list[DailyPostJob] = []
@@ -198,7 +214,7 @@ class DailyQuestionService:
                 today, instant = due
                 if (yield from table.post_for_date(config.community_id, today)) is not None:
                     continue
-                candidates = self.candidates(config.deck_id)
+                candidates = self.candidates(config.deck_id, config.community)
                 if not candidates:
                     self._warn_once(config.community_id, today)
                     continue
@@ -252,8 +268,11 @@ class DailyQuestionService:
         """One post with its running counts."""
         return await self.store.read(table.get_post(post_id))
 
-    def question(self, post: DailyPost) -> McqCard:
-        """The post's card. Raises :class:`QuestionUnavailable` if the deck lost it."""
+    def question(self, post: DailyPost, *, strict: bool = False) -> McqCard:
+        """The post's card. Raises :class:`QuestionUnavailable` if the deck lost it
+        (with ``strict``, :class:`CatalogMiss` first for a deck not loaded yet)."""
+        if strict and not self.decks.knows(post.deck_id):
+            raise CatalogMiss(post.deck_id)
         card = self.decks.card(post.deck_id, post.card_id)
         if not isinstance(card, McqCard):
             raise QuestionUnavailable()
@@ -285,7 +304,7 @@ class DailyQuestionService:
         """
         now = self.clock()
 
-        def script() -> Script[DailyAnswerResult]:
+        def script(strict: bool) -> Script[DailyAnswerResult]:
             post = yield from table.get_post(post_id)
             if post is None:
                 raise UnknownPost()
@@ -294,7 +313,7 @@ class DailyQuestionService:
                 community_id = yield from communities.find(community)
             if community_id != post.community_id:
                 raise WrongCommunity()
-            card = self.question(post)
+            card = self.question(post, strict=strict)
             if not 0 <= choice < len(card.options):
                 raise NotAnOption()
             if fingerprint is not None and option_fingerprint(card.options[choice]) != fingerprint:
@@ -333,7 +352,9 @@ class DailyQuestionService:
                 streak=outcome.streak.state.current,
             )
 
-        return await self.store.write(script())
+        return await with_fresh_catalog(
+            self.store, self.decks, lambda strict: self.store.write(script(strict))
+        )
 
 
 __all__ = ["DailyAnswerResult", "DailyPostJob", "DailyQuestionService", "DailySchedule"]

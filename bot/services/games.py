@@ -41,7 +41,9 @@ from bot.core.review import review_answer
 from bot.core.scheduling import CardScheduler
 from bot.core.session import option_fingerprint
 from bot.decks import DeckLibrary
+from bot.decks.catalog import DeckCatalog, plain_id
 from bot.decks.models import CardType, McqCard
+from bot.services.decks import refresh_catalog
 from bot.storage import card_states, communities, learners, reviews
 from bot.storage import games as table
 from bot.storage.errors import Conflict
@@ -129,10 +131,15 @@ class GameService:
     """Channel games, for every front end."""
 
     def __init__(
-        self, store: Store, decks: DeckLibrary, scheduler: CardScheduler, clock: Clock
+        self,
+        store: Store,
+        decks: DeckLibrary | DeckCatalog,
+        scheduler: CardScheduler,
+        clock: Clock,
     ) -> None:
         self.store = store
-        self.decks = decks
+        # Bundled and uploaded decks; a DeckLibrary serves as a catalog of its own.
+        self.decks = DeckCatalog.of(decks)
         self.scheduler = scheduler
         self.clock = clock
 
@@ -141,12 +148,13 @@ class GameService:
         # reloaded round's deadline the one the rules computed.
         return self.clock().replace(microsecond=0)
 
-    def candidates(self, deck_id: str) -> list[rules.CardKey]:
-        """The deck's multiple-choice cards."""
-        deck = self.decks.get(deck_id)
-        if deck is None:
+    def candidates(self, deck_id: str, community: Identity | None = None) -> list[rules.CardKey]:
+        """The multiple-choice cards of ``deck_id`` as learners type it in ``community``
+        (a bundled deck, or one uploaded there), by the deck's key."""
+        entry = self.decks.resolve(community, deck_id)
+        if entry is None:
             raise CannotStartGame(StartReason.NO_SUCH_DECK, deck_id=deck_id)
-        return [(deck.id, card.id) for card in deck.cards_of(CardType.MCQ)]
+        return [(entry.key, card.id) for card in entry.deck.cards_of(CardType.MCQ)]
 
     def _question(self, key: rules.CardKey) -> Question | None:
         card = self.decks.card(*key)
@@ -175,9 +183,11 @@ class GameService:
         if community is None or channel is None:
             raise CannotStartGame(StartReason.NOT_IN_A_CHANNEL)
         rules.check_settings(count, seconds)
-        candidates = self.candidates(deck_id)
+        await refresh_catalog(self.store, self.decks)
+        candidates = self.candidates(deck_id, community)
         if not candidates:
             raise CannotStartGame(StartReason.NO_QUESTIONS, deck_id=deck_id)
+        key = candidates[0][0]  # the deck's key: what its cards' memories are stored by
         now = self._now()
 
         def script() -> Script[RoundView]:
@@ -186,13 +196,13 @@ class GameService:
             if (yield from table.running_in(community_id, channel)) is not None:
                 raise CannotStartGame(StartReason.ALREADY_RUNNING, deck_id=deck_id)
             players = yield from table.previous_players(community_id, channel, PREVIOUS_PLAYERS)
-            due = yield from table.due_counts({starter.id, *players}, deck_id, due_cutoff(now))
+            due = yield from table.due_counts({starter.id, *players}, key, due_cutoff(now))
             seed = zlib.crc32(f"{community_id}:{channel}:{now.isoformat()}".encode())
             plan = rules.choose_questions(candidates, due, count, seed, deck_id=deck_id)
             first = self._question(plan.keys[0])
             assert first is not None  # a candidate of a loaded deck
             game_id = yield from table.insert_game(
-                community_id, channel, starter.id, deck_id, seconds, plan.keys, now
+                community_id, channel, starter.id, key, seconds, plan.keys, now
             )
             if game_id is None:  # another start won the channel since the check
                 raise CannotStartGame(StartReason.ALREADY_RUNNING, deck_id=deck_id)
@@ -212,6 +222,8 @@ class GameService:
 
     async def round(self, game_id: int, number: int) -> RoundView:
         """A round as it stands (for the front end's edits)."""
+
+        await refresh_catalog(self.store, self.decks)  # the game's deck may be new here
 
         def script() -> Script[RoundView]:
             record = yield from table.get(game_id)
@@ -244,7 +256,7 @@ class GameService:
             total=len(record.plan),
             community=record.community,
             channel=record.channel,
-            deck_title=deck.title if deck else record.deck_id,
+            deck_title=deck.title if deck else plain_id(record.deck_id),
             card=card,
             question=round_.question,
             started_at=round_.started_at,
@@ -284,6 +296,9 @@ class GameService:
         server, the card changed...) having recorded nothing, or :class:`GameNotFound`.
         """
         now = self.clock()
+        # A game started in another process may use a deck uploaded since this one
+        # last looked: one small read, and the deck's load the first time only.
+        await refresh_catalog(self.store, self.decks)
 
         def script() -> Script[AnswerReceipt]:
             # Four statements on PostgreSQL: the round with the member's earlier answer,
@@ -361,6 +376,8 @@ class GameService:
         (or end the game). None when there is nothing to do: another process closed
         it, or its deadline has not come."""
         now = self._now()
+        # Before deciding that a card the catalog lacks was removed (and skipping it).
+        await refresh_catalog(self.store, self.decks)
 
         def script() -> Script[Progress | None]:
             loaded = yield from table.load(game_id, lock=True)
@@ -389,6 +406,7 @@ class GameService:
         its server). Raises :class:`~bot.core.game.NotYourGame`,
         :class:`~bot.core.game.GameOver` or :class:`GameNotFound`."""
         now = self._now()
+        await refresh_catalog(self.store, self.decks)
 
         def script() -> Script[Progress]:
             loaded = yield from table.load(game_id, lock=True)

@@ -60,6 +60,8 @@ from bot.core.streaks import StreakState
 from bot.core.streaks import view as streak_view
 from bot.core.timezones import InvalidTimeZone, local_date, parse_zone
 from bot.decks import Card, DeckLibrary, ExplainCard, FlashCard
+from bot.decks.catalog import DeckCatalog, is_uploaded_key, plain_id
+from bot.services.decks import refresh_catalog
 from bot.storage import card_states, communities, learners
 from bot.storage.codec import from_epoch, to_epoch
 from bot.storage.reports import answers, export, memory, progress, stats
@@ -75,6 +77,8 @@ BATCH_SIZE = 500
 """(learner, deck) rows per export page."""
 
 _EPOCH_DAY = date(1970, 1, 1)
+NO_DECK = "@"
+"""A deck key no deck has: what a forged key of another community's deck becomes."""
 
 WEAK_SPOT_LIMIT = 5
 """Most-missed cards (and concepts) a learner's stats list."""
@@ -170,10 +174,24 @@ def _activity_days(
 class ReportService:
     """The read models over one :class:`Store` (one read transaction per call)."""
 
-    def __init__(self, store: Store, decks: DeckLibrary, clock: Clock) -> None:
+    def __init__(self, store: Store, decks: DeckLibrary | DeckCatalog, clock: Clock) -> None:
         self.store = store
-        self.decks = decks
+        self.decks = DeckCatalog.of(decks)
         self.clock = clock
+
+    async def _deck_key(self, community: Identity, deck_id: str | None) -> str | None:
+        """The key of the deck a moderator means by ``deck_id`` in ``community``.
+
+        An id the catalog does not know is used as it is (its board is empty), except
+        one shaped like another community's key, which must never reach its rows.
+        """
+        if deck_id is None:
+            return None
+        await refresh_catalog(self.store, self.decks)
+        entry = self.decks.resolve(community, deck_id)
+        if entry is not None:
+            return entry.key
+        return NO_DECK if is_uploaded_key(deck_id) else deck_id
 
     # -- leaderboard ------------------------------------------------------------------
 
@@ -200,7 +218,7 @@ class ReportService:
         query = boards.BoardQuery(
             community_id=0,
             metric=metric,
-            deck_id=deck_id,
+            deck_id=await self._deck_key(community, deck_id),
             window=None if start is None else split(to_epoch(start), to_epoch(now), DAY_SECONDS),
             page=max(0, page),
             size=page_size,
@@ -281,6 +299,7 @@ class ReportService:
         view as it was before them, which the benchmark times as its baseline.
         """
         now = require_aware(self.clock(), "now")
+        key = await self._deck_key(community, deck_id)
         until = to_epoch(now)
         week, month = to_epoch(now - timedelta(days=7)), to_epoch(now - timedelta(days=30))
 
@@ -296,12 +315,12 @@ class ReportService:
             community_id = yield from communities.find(community)
             if community_id is None:
                 return (0, 0), (0, 0), [], [], ()
-            last_week = yield from progress.activity(community_id, deck_id, week, until)
-            last_month = yield from progress.activity(community_id, deck_id, month, until)
-            cards = yield from progress.card_totals(community_id, deck_id)
-            concepts = yield from progress.concept_totals(community_id, deck_id, until)
+            last_week = yield from progress.activity(community_id, key, week, until)
+            last_month = yield from progress.activity(community_id, key, month, until)
+            cards = yield from progress.card_totals(community_id, key)
+            concepts = yield from progress.concept_totals(community_id, key, until)
             remembered = (
-                (yield from self._class_memory(community_id, deck_id, now)) if with_memory else ()
+                (yield from self._class_memory(community_id, key, now)) if with_memory else ()
             )
             return last_week, last_month, cards, concepts, remembered
 
@@ -358,14 +377,16 @@ class ReportService:
     async def class_memory(
         self, community: Identity, deck_id: str | None
     ) -> tuple[DeckMemory, ...]:
-        """The memory figures of the class view alone (see :meth:`_class_memory`)."""
+        """The memory figures of the class view alone (see :meth:`_class_memory`);
+        ``deck_id`` as moderators type it (a bundled deck, or one uploaded there)."""
         now = require_aware(self.clock(), "now")
+        key = await self._deck_key(community, deck_id)
 
         def script() -> Script[tuple[DeckMemory, ...]]:
             community_id = yield from communities.find(community)
             if community_id is None:
                 return ()
-            return (yield from self._class_memory(community_id, deck_id, now))
+            return (yield from self._class_memory(community_id, key, now))
 
         return await self.store.read(script())
 
@@ -374,10 +395,15 @@ class ReportService:
     ) -> Script[tuple[DeckMemory, ...]]:
         """Per deck: the class's predicted recall, reviews coming due, the most overdue
         learners (see :mod:`bot.core.memory`), for the loaded decks with cards studied
-        in the community, most studied cards first."""
+        in the community, most studied cards first. ``deck_id`` is a deck key; each
+        figure carries the plain deck id, and only decks this community sees count."""
         until = to_epoch(now)
         recalls = yield from memory.class_recalls(community_id, deck_id, now)
-        shown = sorted((d for d in recalls if d in self.decks), key=lambda d: (-recalls[d][0], d))
+        scope = (community_id,)
+        shown = sorted(
+            (d for d in recalls if self.decks.serves(d, scope)),
+            key=lambda d: (-recalls[d][0], d),
+        )
         remembered: list[DeckMemory] = []
         for deck in shown[:MEMORY_DECKS]:
             loaded = self.decks.get(deck)
@@ -387,7 +413,7 @@ class ReportService:
             risky = yield from memory.learner_cards(community_id, deck, overdue)
             remembered.append(
                 DeckMemory(
-                    deck_id=deck,
+                    deck_id=loaded.id,
                     deck_title=loaded.title,
                     cards=recalls[deck][0],
                     recall=recalls[deck][1],
@@ -407,10 +433,13 @@ class ReportService:
     ) -> CardAnswers | None:
         """The explain card's latest ``limit`` answers in ``community`` (never another's),
         each graded again by the card's concepts as loaded now, with the clause that
-        earned each concept (:func:`bot.core.grading.grade_explain`). None when no
-        loaded deck has that explain card."""
-        deck = self.decks.get(deck_id)
-        card = self.decks.card(deck_id, card_id)
+        earned each concept (:func:`bot.core.grading.grade_explain`). ``deck_id`` as
+        moderators see it: a bundled deck or one uploaded in ``community``. None when no
+        deck ``community`` sees has that explain card."""
+        key = await self._deck_key(community, deck_id)
+        assert key is not None
+        deck = self.decks.get(key)
+        card = self.decks.card(key, card_id)
         if deck is None or not isinstance(card, ExplainCard):
             return None
 
@@ -418,7 +447,7 @@ class ReportService:
             community_id = yield from communities.find(community)
             if community_id is None:
                 return []
-            return (yield from answers.recent_answers(community_id, deck_id, card_id, limit))
+            return (yield from answers.recent_answers(community_id, key, card_id, limit))
 
         stored = await self.store.read(script())
         graded = tuple(
@@ -444,6 +473,7 @@ class ReportService:
     async def learner_stats(self, learner: Identity, weeks: int = WEEKS) -> LearnerStats:
         """A learner's own stats and heatmap counts (zeros for someone who never studied)."""
         now = require_aware(self.clock(), "now")
+        await refresh_catalog(self.store, self.decks)  # weak spots of uploaded decks
 
         def script() -> Script[LearnerStats]:
             found = yield from learners.find(learner)
@@ -503,7 +533,7 @@ class ReportService:
             if deck is None or card is None:
                 continue
             cards.append(
-                HardCard(m.deck_id, deck.title, m.card_id, card_excerpt(card), m.attempts, m.misses)
+                HardCard(deck.id, deck.title, m.card_id, card_excerpt(card), m.attempts, m.misses)
             )
             if len(cards) == WEAK_SPOT_LIMIT:
                 break
@@ -520,7 +550,7 @@ class ReportService:
             if deck is None or self.decks.card(deck_id, card_id) is None:
                 continue
             concepts.append(
-                MissedConcept(deck_id, deck.title, card_id, name, n, attempts[(deck_id, card_id)])
+                MissedConcept(deck.id, deck.title, card_id, name, n, attempts[(deck_id, card_id)])
             )
             if len(concepts) == WEAK_SPOT_LIMIT:
                 break
@@ -571,23 +601,36 @@ class ReportService:
             counts[_EPOCH_DAY + timedelta(days=day)] = n
         return MemberStats(learner, totals.reviews, totals.correct, totals.xp, counts, today)
 
-    async def deck_progress(self, learner: Identity) -> list[DeckProgress]:
-        """Every loaded deck with the learner's seen and due-now counts."""
+    async def deck_progress(
+        self, learner: Identity, community: Identity | None = None
+    ) -> list[DeckProgress]:
+        """Every deck ``community`` sees (in a DM: the bundled decks and those of every
+        community the learner studies in) with the learner's seen and due-now counts."""
         now = require_aware(self.clock(), "now")
+        await refresh_catalog(self.store, self.decks)
 
-        def script() -> Script[list[stats.CardDue]]:
+        def script() -> Script[tuple[list[stats.CardDue], list[int]]]:
             found = yield from learners.find(learner)
             if found is None:
-                return (yield from done([]))
-            return (yield from stats.seen_cards(found.id))
+                return (yield from done(([], [])))
+            ids: list[int] = []
+            if community is None:
+                ids = yield from communities.of_learner(found.id)
+            return (yield from stats.seen_cards(found.id)), ids
 
-        seen = await self.store.read(script())
+        seen, community_ids = await self.store.read(script())
         by_deck: dict[str, dict[str, int]] = {}
         for c in seen:
             by_deck.setdefault(c.deck_id, {})[c.card_id] = c.due
+        visible = (
+            self.decks.visible(community)
+            if community is not None
+            else self.decks.visible_in(community_ids)
+        )
         result: list[DeckProgress] = []
-        for deck in self.decks.all():
-            mine = by_deck.get(deck.id, {})
+        for entry in visible:
+            deck = entry.deck
+            mine = by_deck.get(entry.key, {})
             by_type: dict[str, int] = {}
             seen_count = due_now = 0
             for card in deck.cards:
@@ -659,7 +702,7 @@ class ReportService:
                     rows.append(
                         ExportRow(
                             learner=r.learner,
-                            deck_id=r.deck_id,
+                            deck_id=plain_id(r.deck_id),
                             reviews=r.reviews,
                             correct=r.correct,
                             xp=r.xp,

@@ -10,7 +10,7 @@ second finds its step taken; a learner's answers in two sessions at once queue t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +47,8 @@ from bot.core.session import (
 )
 from bot.core.streaks import StreakState
 from bot.decks import Card, DeckLibrary, FlashCard
+from bot.decks.catalog import CatalogDeck, DeckCatalog, plain_id
+from bot.services.decks import CatalogMiss, refresh_catalog, with_fresh_catalog
 from bot.storage import card_states, communities, learners, reviews, sessions
 from bot.storage.errors import Conflict
 from bot.storage.script import Script
@@ -155,36 +157,56 @@ TIDY_BATCH = 500
 
 
 class StudyService:
-    """Personal study sessions, for every front end."""
+    """Personal study sessions, for every front end.
+
+    ``decks`` is the process's :class:`~bot.decks.catalog.DeckCatalog` (bundled and
+    uploaded decks); a :class:`~bot.decks.DeckLibrary` is taken as a catalog of its
+    bundled decks only. Every deck choice is scoped: in a community, the bundled
+    decks and that community's; in a DM, those of every community the learner
+    studies in.
+    """
 
     def __init__(
-        self, store: Store, decks: DeckLibrary, scheduler: CardScheduler, clock: Clock
+        self,
+        store: Store,
+        decks: DeckLibrary | DeckCatalog,
+        scheduler: CardScheduler,
+        clock: Clock,
     ) -> None:
         self.store = store
-        self.decks = decks
+        self.decks = DeckCatalog.of(decks)
         self.scheduler = scheduler
         self.clock = clock
 
     # -- starting -------------------------------------------------------------------
 
     def candidates(
-        self, deck_id: str | None, kind: SessionKind, level: str | None
+        self,
+        deck_id: str | None,
+        kind: SessionKind,
+        level: str | None,
+        *,
+        decks: Iterable[CatalogDeck] | None = None,
     ) -> list[Candidate]:
-        """Cards of one deck (or all decks) matching the kind and level filters."""
-        if deck_id is not None and deck_id not in self.decks:
-            raise NothingToStudy(NothingReason.NO_SUCH_DECK, deck_id=deck_id)
-        decks = [self.decks.get(deck_id)] if deck_id else self.decks.all()
+        """Cards of one deck (or all ``decks``) matching the kind and level filters.
+
+        ``deck_id`` is the id learners type, looked for among ``decks`` (default: the
+        bundled decks); each candidate carries its deck's key.
+        """
+        pool = tuple(decks) if decks is not None else self.decks.visible(None)
+        if deck_id is not None:
+            pool = tuple(entry for entry in pool if entry.id == deck_id)[:1]
+            if not pool:
+                raise NothingToStudy(NothingReason.NO_SUCH_DECK, deck_id=deck_id)
         found: list[Candidate] = []
         typed = kind not in (SessionKind.MIXED, SessionKind.REVIEW, SessionKind.MISSED)
-        for deck in decks:
-            if deck is None:
-                continue
-            for card in deck.cards:
+        for entry in pool:
+            for card in entry.deck.cards:
                 if typed and str(card.type) != str(kind):
                     continue
                 if level is not None and card.level != level:
                     continue
-                found.append(Candidate(deck.id, card))
+                found.append(Candidate(entry.key, card))
         return found
 
     async def start(
@@ -199,7 +221,8 @@ class StudyService:
         if_open: IfOpen = IfOpen.REPLACE,
         replacing: int | None = None,
     ) -> StepView:
-        """Start a personal session of up to ``count`` cards.
+        """Start a personal session of up to ``count`` cards (``deck_id`` as learners
+        type it: a bundled deck, or one uploaded where the session starts).
 
         ``if_open`` says what to do when the learner has a session open (see
         :class:`~bot.core.session.IfOpen`): with ``ASK`` an open session raises
@@ -208,12 +231,23 @@ class StudyService:
         else's raises ``NotYourSession`` and nothing changes.
         """
         _check_count(count)
-        candidates = self.candidates(deck_id, kind, level)
-        if not candidates:
-            raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
+        await refresh_catalog(self.store, self.decks)
         now = self.clock()
+        known: list[Candidate] | None = None
+        if where.community is not None:
+            # In a community the scope needs no database: refuse before any transaction.
+            known = self.candidates(deck_id, kind, level, decks=self.decks.visible(where.community))
+            if not known:
+                raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
 
-        def choose(learner: Learner) -> Script[list[QueueItem]]:
+        def choose(learner: Learner, scope: Collection[int]) -> Script[list[QueueItem]]:
+            candidates = known
+            if candidates is None:
+                candidates = self.candidates(
+                    deck_id, kind, level, decks=self.decks.visible_in(scope)
+                )
+                if not candidates:
+                    raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
             return (yield from self._choose(learner, candidates, kind, count, now))
 
         return await self.store.write(
@@ -254,12 +288,14 @@ class StudyService:
         replacing: int | None = None,
     ) -> StepView:
         """Start a session of the learner's due cards (:mod:`bot.core.due`), most overdue
-        first. ``if_open``: as for :meth:`start`."""
+        first, of the decks the place sees (see the class docstring). ``if_open``: as
+        for :meth:`start`."""
         _check_count(count)
+        await refresh_catalog(self.store, self.decks)
         now = self.clock()
 
-        def choose(learner: Learner) -> Script[list[QueueItem]]:
-            return (yield from self._choose_due(learner, count, now))
+        def choose(learner: Learner, scope: Collection[int]) -> Script[list[QueueItem]]:
+            return (yield from self._choose_due(learner, scope, count, now))
 
         return await self.store.write(
             self._create(
@@ -274,10 +310,17 @@ class StudyService:
             )
         )
 
-    def _choose_due(self, learner: Learner, count: int, now: datetime) -> Script[list[QueueItem]]:
-        # Extra rows: cards of decks that were removed are skipped here.
+    def _choose_due(
+        self, learner: Learner, scope: Collection[int], count: int, now: datetime
+    ) -> Script[list[QueueItem]]:
+        # Extra rows: cards of decks that were removed, or that this place does not
+        # see, are skipped here.
         keys = yield from card_states.due(learner.id, due_cutoff(now), limit=count * 4 + 20)
-        queue = [QueueItem(d, c) for d, c in keys if self.decks.card(d, c) is not None]
+        queue = [
+            QueueItem(d, c)
+            for d, c in keys
+            if self.decks.serves(d, scope) and self.decks.card(d, c) is not None
+        ]
         if not queue:
             upcoming = yield from card_states.next_due(learner.id)
             raise NothingToStudy(NothingReason.NOTHING_DUE, next_due=upcoming)
@@ -293,13 +336,22 @@ class StudyService:
         replacing: int | None = None,
     ) -> StepView:
         """Start a session of just the cards missed in session ``session_id`` (its
-        owner only; raises ``NothingToStudy(NOTHING_MISSED)`` when none was missed)."""
+        owner only; raises ``NothingToStudy(NOTHING_MISSED)`` when none was missed, or
+        none is of a deck this place still sees)."""
+        await refresh_catalog(self.store, self.decks)
         now = self.clock()
 
-        def choose(learner: Learner, origin: SessionState, _w: _Options) -> Script[list[QueueItem]]:
+        def choose(
+            learner: Learner, scope: Collection[int], origin: SessionState, _w: _Options
+        ) -> Script[list[QueueItem]]:
             answers = yield from reviews.session_answers(origin.id)
             missed = rules.missed_items(origin.queue, answers)
-            queue = [q for q in missed if self.decks.card(q.deck_id, q.card_id) is not None]
+            queue = [
+                q
+                for q in missed
+                if self.decks.serves(q.deck_id, scope)
+                and self.decks.card(q.deck_id, q.card_id) is not None
+            ]
             if not queue:
                 raise NothingToStudy(NothingReason.NOTHING_MISSED)
             return queue
@@ -321,17 +373,29 @@ class StudyService:
     ) -> StepView:
         """Start a session like ``session_id`` (its owner only): the same deck, kind,
         level and size, drawn afresh; after a review session, the cards due now; after a
-        session of missed cards, a mixed one of its deck."""
+        session of missed cards, a mixed one of its deck. The decks are those the place
+        sees: the session's deck is refused (``NO_SUCH_DECK``) where it is not seen."""
+        await refresh_catalog(self.store, self.decks)
         now = self.clock()
 
         def choose(
-            learner: Learner, origin: SessionState, wanted: _Options
+            learner: Learner, scope: Collection[int], origin: SessionState, wanted: _Options
         ) -> Script[list[QueueItem]]:
             if wanted.kind is SessionKind.REVIEW:
-                return (yield from self._choose_due(learner, REVIEW_COUNT, now))
-            candidates = self.candidates(wanted.deck_id, wanted.kind, wanted.level)
+                return (yield from self._choose_due(learner, scope, REVIEW_COUNT, now))
+            # wanted.deck_id is a key (the session's deck); the catalog resolves it to
+            # its entry, offered only where that deck serves.
+            pool = self.decks.visible_in(scope)
+            shown = None
+            if wanted.deck_id is not None:
+                entry = self.decks.entry(wanted.deck_id)
+                shown = plain_id(wanted.deck_id)
+                if entry is None or not self.decks.serves(entry.key, scope):
+                    raise NothingToStudy(NothingReason.NO_SUCH_DECK, deck_id=shown)
+                pool = (entry,)
+            candidates = self.candidates(None, wanted.kind, wanted.level, decks=pool)
             if not candidates:
-                raise NothingToStudy(NothingReason.NO_MATCH, deck_id=wanted.deck_id)
+                raise NothingToStudy(NothingReason.NO_MATCH, deck_id=shown)
             size = max(1, min(len(origin.queue), MAX_COUNT))
             return (yield from self._choose(learner, candidates, wanted.kind, size, now))
 
@@ -353,7 +417,9 @@ class StudyService:
         who: Identity,
         where: Where,
         session_id: int,
-        choose: Callable[[Learner, SessionState, _Options], Script[list[QueueItem]]],
+        choose: Callable[
+            [Learner, Collection[int], SessionState, _Options], Script[list[QueueItem]]
+        ],
         now: datetime,
         *,
         if_open: IfOpen,
@@ -382,7 +448,7 @@ class StudyService:
                 where,
                 wanted.deck_id,
                 wanted.kind,
-                lambda learner: choose(learner, origin, wanted),
+                lambda learner, scope: choose(learner, scope, origin, wanted),
                 now,
                 level=wanted.level,
                 if_open=if_open,
@@ -390,9 +456,10 @@ class StudyService:
             )
         )
 
-    def _loaded(self, deck_id: str | None) -> str | None:
-        """``deck_id`` if that deck is still loaded, else None (all decks)."""
-        return deck_id if deck_id is not None and deck_id in self.decks else None
+    def _loaded(self, key: str | None) -> str | None:
+        """``key`` if that deck (bundled or uploaded) is still loaded, else None (all
+        decks)."""
+        return key if key is not None and self.decks.entry(key) is not None else None
 
     def _create(
         self,
@@ -400,7 +467,7 @@ class StudyService:
         where: Where,
         deck_id: str | None,
         kind: SessionKind,
-        choose: Callable[[Learner], Script[list[QueueItem]]],
+        choose: Callable[[Learner, Collection[int]], Script[list[QueueItem]]],
         now: datetime,
         *,
         level: str | None = None,
@@ -423,12 +490,18 @@ class StudyService:
                     total=len(found.queue),
                     answered=found.answered,
                     kind=str(found.kind),
-                    deck_id=found.deck_id,
+                    deck_id=found.deck_id,  # a key: front ends ask the catalog its title
                 )
-        queue = yield from choose(learner)
         community_id = None
         if where.community is not None:
             community_id = yield from communities.ensure(where.community)
+            scope: Collection[int] = (community_id,)
+        else:
+            scope = yield from communities.of_learner(learner.id)
+        queue = yield from choose(learner, scope)
+        key = deck_id
+        if deck_id is not None and queue:
+            key = queue[0].deck_id  # one deck: every card carries its key
         first = not (yield from sessions.has_any(learner.id))
         if if_open is IfOpen.FINISH:
             yield from sessions.finish_active(learner.id, now)
@@ -439,7 +512,7 @@ class StudyService:
             learner_id=learner.id,
             community_id=community_id,
             channel=where.channel,
-            deck_id=deck_id,
+            deck_id=key,
             kind=kind,
             queue=queue,
             now=now,
@@ -456,16 +529,18 @@ class StudyService:
         """
         now = self.clock()
 
-        def read() -> Script[StepView | None]:
+        def read(strict: bool) -> Script[StepView | None]:
             learner = yield from learners.find(who)
             if learner is None:
                 return None
             found = yield from sessions.find_open(learner.id, now - SESSION_IDLE)
             if found is None:
                 return None
-            return (yield from self._view(found, learner.streak, at=now))
+            return (yield from self._view(found, learner.streak, strict=strict, at=now))
 
-        return await self.store.read(read())
+        return await with_fresh_catalog(
+            self.store, self.decks, lambda strict: self.store.read(read(strict))
+        )
 
     async def resume(self, who: Identity, session_id: int) -> StepView:
         """The open session ``session_id`` as it stands, for its owner to go on with
@@ -474,16 +549,18 @@ class StudyService:
         :meth:`set_message`)."""
         now = self.clock()
 
-        def read() -> Script[StepView]:
+        def read(strict: bool) -> Script[StepView]:
             state = yield from sessions.load(session_id)
             if state is None:
                 raise SessionNotFound()
             learner = yield from learners.find(who)
             rules.check_owner(state, -1 if learner is None else learner.id)
             assert learner is not None
-            return (yield from self._view(state, learner.streak, at=now))
+            return (yield from self._view(state, learner.streak, strict=strict, at=now))
 
-        return await self.store.read(read())
+        return await with_fresh_catalog(
+            self.store, self.decks, lambda strict: self.store.read(read(strict))
+        )
 
     # -- housekeeping ---------------------------------------------------------------
 
@@ -518,7 +595,7 @@ class StudyService:
     async def view(self, session_id: int) -> StepView:
         """The session as it stands."""
 
-        def read() -> Script[StepView]:
+        def read(strict: bool) -> Script[StepView]:
             state = yield from sessions.load(session_id)
             if state is None:
                 raise SessionNotFound()
@@ -526,30 +603,49 @@ class StudyService:
             if state.finished:
                 learner = yield from learners.get(state.learner_id)
                 streak = learner.streak if learner else streak
-            return (yield from self._view(state, streak))
+            return (yield from self._view(state, streak, strict=strict))
 
-        return await self.store.read(read())
+        return await with_fresh_catalog(
+            self.store, self.decks, lambda strict: self.store.read(read(strict))
+        )
 
     async def check_step(self, who: Identity, session_id: int, step: int) -> StepView:
         """The checks every click makes, changing nothing (before opening a modal, which
         must be the click's first response)."""
 
-        def read() -> Script[StepView]:
+        def read(strict: bool) -> Script[StepView]:
             state = yield from sessions.load(session_id)
             if state is None:
                 raise SessionNotFound()
             learner = yield from learners.find(who)
             rules.check_turn(state, -1 if learner is None else learner.id, step)
-            return (yield from self._view(state, learner.streak if learner else StreakState()))
+            streak = learner.streak if learner else StreakState()
+            return (yield from self._view(state, streak, strict=strict))
 
-        return await self.store.read(read())
+        return await with_fresh_catalog(
+            self.store, self.decks, lambda strict: self.store.read(read(strict))
+        )
+
+    def _card(self, item: QueueItem | None, strict: bool) -> Card | None:
+        """The card of a queue item; with ``strict``, a :class:`CatalogMiss` for an
+        uploaded deck this process has not loaded yet (the caller refreshes, retries)."""
+        if item is None:
+            return None
+        if strict and not self.decks.knows(item.deck_id):
+            raise CatalogMiss(item.deck_id)
+        return self.decks.card(item.deck_id, item.card_id)
 
     def _view(
-        self, state: SessionState, streak: StreakState, *, at: datetime | None = None
+        self,
+        state: SessionState,
+        streak: StreakState,
+        *,
+        strict: bool = False,
+        at: datetime | None = None,
     ) -> Script[StepView]:
         at = at or self.clock()
         item = state.current
-        card = self.decks.card(item.deck_id, item.card_id) if item else None
+        card = self._card(item, strict)
         deck = self.decks.get(item.deck_id) if item else None
         summary = None
         previews = None
@@ -677,7 +773,7 @@ class StudyService:
         """Load, check the turn, decide, store: one transaction."""
         at = now or self.clock()
 
-        def click() -> Script[StepView]:
+        def click(strict: bool) -> Script[StepView]:
             # The learner's row first, then the session's (one statement, locking in
             # that order: sessions.load_for_click): starting a session locks them in
             # that order too (learners.ensure, then abandon_active), and one order
@@ -690,7 +786,7 @@ class StudyService:
             rules.check_turn(state, -1 if learner is None else learner.id, step)
             assert learner is not None  # check_turn refused anyone else
             item = state.current
-            card = self.decks.card(item.deck_id, item.card_id) if item else None
+            card = self._card(item, strict)
             memory = None
             if needs_memory and item is not None:
                 memory = yield from card_states.get(learner.id, item.deck_id, item.card_id)
@@ -709,10 +805,12 @@ class StudyService:
             elif decision is not None and decision != state:
                 yield from sessions.save(decision, at)
                 state = decision
-            return (yield from self._view(state, streak, at=at))
+            return (yield from self._view(state, streak, strict=strict, at=at))
 
         try:
-            return await self.store.write(click())
+            return await with_fresh_catalog(
+                self.store, self.decks, lambda strict: self.store.write(click(strict))
+            )
         except Conflict as exc:
             # The unique (session, step) review exists: a concurrent duplicate that got
             # past the lock (another process on SQLite's BEGIN IMMEDIATE cannot).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.learner import Identity
-from bot.storage.script import Script, one, value
+from bot.storage.script import Script, one, rows, value
 
 
 def ensure(identity: Identity) -> Script[int]:
@@ -29,4 +29,12 @@ def find(identity: Identity) -> Script[int | None]:
     return None if found is None else int(found)
 
 
-__all__ = ["ensure", "find"]
+def of_learner(learner_id: int) -> Script[list[int]]:
+    """Recall's ids of every community where the learner has answered a card."""
+    found = yield from rows(
+        "SELECT community_id FROM community_learners WHERE learner_id = ?", learner_id
+    )
+    return [int(r["community_id"]) for r in found]
+
+
+__all__ = ["ensure", "find", "of_learner"]

@@ -10,7 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.errors import (
+    BundledDeckId,
+    DeckError,
+    DeckExists,
     EmptyAnswer,
+    ImportTimedOut,
     NothingReason,
     NothingToStudy,
     NotYourSession,
@@ -20,6 +24,8 @@ from bot.core.errors import (
     SessionOver,
     StaleReason,
     StaleStep,
+    UnknownDeck,
+    UploadTooLarge,
 )
 from bot.core.reminders import OffReason
 
@@ -85,9 +91,48 @@ def describe(error: RecallError) -> str:
         return _nothing(error)
     if isinstance(error, EmptyAnswer):
         return EMPTY_ANSWER
+    if isinstance(error, DeckError):
+        return _deck(error)
     if isinstance(error, SessionOpen):
         return SESSION_OPEN
     return "That can't be done right now."
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def _deck(error: DeckError) -> str:
+    if isinstance(error, BundledDeckId):
+        return (
+            f"`{error.deck_id[:100]}` is the id of a deck that comes with Recall, in every "
+            "server: give your deck another id (rename the file, or change `id:` in the YAML)."
+        )
+    if isinstance(error, DeckExists):
+        return (
+            f"This server already has a deck `{error.deck_id[:100]}`. Upload again with "
+            "`replace:true` to replace it (progress on unchanged cards is kept)."
+        )
+    if isinstance(error, UnknownDeck):
+        if error.bundled:
+            return (
+                f"`{error.deck_id[:100]}` comes with Recall and serves every server: only "
+                "decks uploaded here can be removed or downloaded."
+            )
+        return (
+            f"This server has no uploaded deck `{error.deck_id[:100]}`. See /quiz-admin deck list."
+        )
+    if isinstance(error, UploadTooLarge):
+        return (
+            f"That file is {_mib(error.size)}; decks can be at most {_mib(error.limit)}. "
+            "Nothing was saved."
+        )
+    if isinstance(error, ImportTimedOut):
+        return (
+            f"Reading that file took over {error.seconds:.0f} s, so it was not imported. "
+            "Nothing was saved: split it into smaller decks."
+        )
+    return "That deck can't be handled right now."
 
 
 def _nothing(error: NothingToStudy) -> str:

@@ -30,7 +30,7 @@ from bot.services.study import StepView
 from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
-from cogs.common.identity import learner, where
+from cogs.common.identity import community, learner, where
 from cogs.common.ids import parse_id, refuse_forged
 from cogs.common.respond import show, within_deadline
 from cogs.common.words import CROSS, describe, describe_off_reason, plural, relative
@@ -122,16 +122,20 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
 
     # -- helpers ----------------------------------------------------------------
 
-    def _resolve_deck(self, text: str | None) -> str | None:
+    def _resolve_deck(self, interaction: discord.Interaction[Any], text: str | None) -> str | None:
+        """The id of the deck typed (by id or title) among those this place sees; any
+        other text goes on as an id, for the service to refuse after refreshing its
+        catalog (or, in a DM, to find among the decks of the learner's servers)."""
         if text is None:
             return None
-        if text in self.bot.decks:
+        visible = self.bot.catalog.visible(community(interaction.guild_id))
+        if any(deck.id == text for deck in visible):
             return text
         folded = text.casefold().strip()
-        for deck in self.bot.decks.all():
+        for deck in visible:
             if deck.title.casefold() == folded:
                 return deck.id
-        raise UserFacingError(f"There is no deck called '{text[:100]}'. See /quiz decks.")
+        return text
 
     # -- commands ---------------------------------------------------------------
 
@@ -157,7 +161,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
             kind=SessionKind(kind),
             count=count,
             level=level,
-            deck_id=self._resolve_deck(deck),
+            deck_id=self._resolve_deck(interaction, deck),
         )
         await self._send_first(interaction, self._starting(interaction, spec, IfOpen.ASK), spec)
 
@@ -216,7 +220,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         try:
             step, reason = await within_deadline(interaction, work(), update=update)
         except SessionOpen as found:
-            deck = self.bot.decks.get(found.deck_id) if found.deck_id else None
+            deck = self.bot.catalog.get(found.deck_id) if found.deck_id else None
             embed, view = open_prompt(found, deck.title if deck else None, spec)
             await show(interaction, update=False, embed=embed, view=view)
             return
@@ -235,7 +239,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
     async def decks(self, interaction: discord.Interaction[Any]) -> None:
         """``/quiz decks``."""
         progress = await self.bot.reports.deck_progress(
-            Identity(Platform.DISCORD, str(interaction.user.id))
+            Identity(Platform.DISCORD, str(interaction.user.id)), community(interaction.guild_id)
         )
         embed = discord.Embed(title="Decks", colour=discord.Colour.blurple())
         if not progress:

@@ -78,6 +78,10 @@ async def test_every_extension_registers_exactly_the_spec_commands(recall: Recal
             "quiz-admin daily set",
             "quiz-admin daily off",
             "quiz-admin reload",
+            "quiz-admin deck upload",
+            "quiz-admin deck list",
+            "quiz-admin deck remove",
+            "quiz-admin deck download",
             "quiz-admin grading",
         ]
     )

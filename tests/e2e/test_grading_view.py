@@ -10,8 +10,9 @@ import pytest
 from bot.core.learner import Identity, Platform
 from bot.core.session import SessionKind
 from bot.decks import ExplainCard
+from bot.decks.importers import import_deck
 from bot.services.study import Where
-from cogs.admin import grading_pages
+from cogs.admin import find_explain_card, grading_pages
 from tests.e2e.harness import Recall, ephemeral_text
 from tests.fakediscord.models import FakeMessage, FakeUser
 
@@ -137,3 +138,53 @@ async def test_unknown_cards_and_the_autocomplete(recall: Recall) -> None:
         hall.moderator, "quiz-admin grading", {"card": ""}, focused="card"
     )
     assert {c["value"] for c in every} == {CARD, "django-wsgi-asgi/why-choose-asgi"}
+
+
+UPLOADED_DECK = """\
+id: plants
+title: Plants
+cards:
+  - id: leaf-light
+    type: explain
+    level: beginner
+    prompt: What does a leaf use light for?
+    model_answer: A leaf uses light to make sugar.
+    concepts:
+      - name: making sugar
+        keywords: [sugar, glucose]
+"""
+
+
+async def test_an_uploaded_explain_card_is_graded_in_its_server_only(recall: Recall) -> None:
+    hall = recall.hall
+    here = Identity(Platform.DISCORD, str(hall.guild.id))
+    other = Identity(Platform.DISCORD, "424242")
+    result = import_deck("plants.yaml", UPLOADED_DECK.encode())
+    assert result.ok, [str(p) for p in result.problems]
+    saved = await recall.running.deck_admin.upload(
+        here, Identity(Platform.DISCORD, str(hall.moderator.id)), result, replace=False
+    )
+    # The autocomplete offers it here, by its plain id (never the key).
+    choices = await recall.fake.autocomplete(
+        hall.moderator, "quiz-admin grading", {"card": "leaf"}, focused="card"
+    )
+    assert [c["value"] for c in choices] == ["plants/leaf-light"]
+    assert saved.deck.key not in {c["value"].partition("/")[0] for c in choices}
+
+    who = Identity(Platform.DISCORD, str(hall.learner.id))
+    study = recall.running.study
+    view = await study.start(who, Where(here, None), deck_id="plants", kind=SessionKind.EXPLAIN)
+    await study.answer_explain(who, view.session.id, 0, "The leaf uses light to make sugar.")
+
+    [page] = await replies(recall, hall.moderator, "plants/leaf-light")
+    assert "The leaf uses light to make sugar." in page.content
+    assert "making sugar" in page.content
+    # By its card id alone too (one deck here has it).
+    by_id = await recall.fake.slash(hall.moderator, "quiz-admin grading", {"card": "leaf-light"})
+    reply = await by_id.wait_done()
+    assert reply is not None and "The leaf uses light to make sugar." in reply.content
+    # Another server sees neither the card nor its answers.
+    assert find_explain_card(recall.running.catalog, other, "plants/leaf-light") is None
+    assert find_explain_card(recall.running.catalog, other, "leaf-light") is None
+    assert await recall.running.reports.card_answers(other, "plants", "leaf-light") is None
+    assert await recall.running.reports.card_answers(other, saved.deck.key, "leaf-light") is None

@@ -99,7 +99,48 @@ async def _stats_member(recall: Recall, actor: FakeUser) -> Interaction:
     return await recall.slash(actor, "quiz stats", {"member": recall.hall.learner2})
 
 
+async def _no_server_decks(recall: Recall) -> None:
+    assert await recall.sql("SELECT * FROM server_decks") == []
+    assert all(upload.downloads == 0 for upload in recall.fake.uploads.values())
+
+
+async def _uploaded(recall: Recall) -> None:
+    file = recall.fake.upload("vocab.csv", b"front,back\nhola,hello\n")
+    done = await recall.fake.slash(recall.hall.moderator, "quiz-admin deck upload", {"file": file})
+    reply = await done.wait_done(timeout=30)
+    assert reply is not None and reply.content.startswith("Added deck `vocab`")
+
+
+async def _deck_still_there(recall: Recall) -> None:
+    [row] = await recall.sql("SELECT deck_id, source FROM server_decks")
+    assert row[0] == "vocab" and row[1] is not None
+
+
+def _deck_command(sub: str) -> Callable[[Recall, FakeUser], Awaitable[Interaction]]:
+    async def run(recall: Recall, actor: FakeUser) -> Interaction:
+        await _uploaded(recall)
+        return await _slash(recall, actor, f"quiz-admin deck {sub}", {"deck": "vocab"})
+
+    return run
+
+
+async def _deck_upload(recall: Recall, actor: FakeUser) -> Interaction:
+    file = recall.fake.upload("vocab.csv", b"front,back\nhola,hello\n")
+    return await _slash(recall, actor, "quiz-admin deck upload", {"file": file})
+
+
 CASES = {
+    "quiz-admin deck upload": Case("quiz-admin deck upload", _deck_upload, _no_server_decks),
+    "quiz-admin deck list": Case(
+        "quiz-admin deck list",
+        lambda r, a: _slash(r, a, "quiz-admin deck list"),
+    ),
+    "quiz-admin deck remove": Case(
+        "quiz-admin deck remove", _deck_command("remove"), _deck_still_there
+    ),
+    "quiz-admin deck download": Case(
+        "quiz-admin deck download", _deck_command("download"), _deck_still_there
+    ),
     "leaderboard": Case("leaderboard", lambda r, a: _slash(r, a, "leaderboard")),
     "leaderboard public": Case(
         "leaderboard", lambda r, a: _slash(r, a, "leaderboard", {"public": True})

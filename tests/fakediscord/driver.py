@@ -25,6 +25,7 @@ from .models import (
     FakeMember,
     FakeMessage,
     FakeRole,
+    FakeUpload,
     FakeUser,
     iso_timestamp,
 )
@@ -265,9 +266,14 @@ class InteractionDriver:
             payload = value.to_payload()
             payload["permissions"] = "0"
             resolved.setdefault("channels", {})[str(value.id)] = payload
+        elif otype == ATTACHMENT and isinstance(value, FakeUpload):
+            # As Discord does: the option's value is the attachment's id, and the
+            # attachment object (url, size, filename, content type) is in resolved.
+            resolved.setdefault("attachments", {})[str(value.id)] = value.to_payload()
         elif otype in (USER, ROLE, CHANNEL, MENTIONABLE, ATTACHMENT):
             raise TypeError(
-                f"option type {otype} needs a FakeUser/FakeMember/FakeRole/FakeChannel value"
+                f"option type {otype} needs a FakeUser/FakeMember/FakeRole/FakeChannel/"
+                "FakeUpload value"
             )
 
     async def slash(

@@ -293,6 +293,39 @@ class FakeAttachment:
 
 
 @dataclass
+class FakeUpload:
+    """A file a user attaches to a slash command's attachment option.
+
+    The fake serves ``content`` at ``url`` over its own HTTP server (as Discord's
+    CDN would) and counts each download, so a test can tell that the bot never
+    fetched a file it should have refused by its declared ``size`` alone.
+    """
+
+    id: int
+    filename: str
+    content: bytes
+    url: str
+    content_type: str | None = None
+    #: The size Discord reports in the interaction; None: the content's length.
+    size: int | None = None
+    #: How many times the bytes were fetched from ``url``.
+    downloads: int = 0
+
+    def to_payload(self) -> JSON:
+        """The attachment object of ``data.resolved.attachments``."""
+        payload: JSON = {
+            "id": str(self.id),
+            "filename": self.filename,
+            "size": len(self.content) if self.size is None else self.size,
+            "url": self.url,
+            "proxy_url": self.url,
+        }
+        if self.content_type:
+            payload["content_type"] = self.content_type
+        return payload
+
+
+@dataclass
 class MessageVersion:
     """One historical state of a message (after create or after an edit)."""
 

@@ -18,9 +18,13 @@ from .driver import InteractionDriver
 from .faults import FailRule, RateLimitRule
 from .gateway import Gateway, GatewayFrame
 from .interactions import Interaction
-from .models import JSON, FakeChannel, FakeGuild, FakeMessage, FakeUser
+from .models import JSON, FakeChannel, FakeGuild, FakeMessage, FakeUpload, FakeUser
 from .rest import API_PREFIX, RestApi
+from .snowflakes import new_snowflake
 from .state import DiscordState
+
+ATTACHMENTS_PREFIX = "/attachments"
+"""Where the fake serves the files users attach (Discord's CDN)."""
 
 
 class FakeDiscord(DiscordState):
@@ -50,6 +54,8 @@ class FakeDiscord(DiscordState):
         app = web.Application(client_max_size=64 * 1024 * 1024)
         # The gateway path needs the trailing slash: discord.py keeps the URL it was given.
         app.router.add_get("/gateway/", self.gateway.handle)
+        # Files users attach to slash commands (Discord's CDN): no token needed.
+        app.router.add_get(ATTACHMENTS_PREFIX + "/{upload_id}/{filename}", self._serve_upload)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self.rest.handle)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
@@ -78,6 +84,34 @@ class FakeDiscord(DiscordState):
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+    # ------------------------------------------------------------------ user uploads
+    def upload(
+        self,
+        filename: str,
+        content: bytes,
+        *,
+        content_type: str | None = None,
+        size: int | None = None,
+    ) -> FakeUpload:
+        """A file a user attaches to a slash command: pass it as the value of an
+        attachment option. ``size`` is the size Discord declares (default: the
+        content's length), so a test can declare a huge file without making one."""
+        upload_id = new_snowflake()
+        url = f"{self.base_url}{ATTACHMENTS_PREFIX}/{upload_id}/{filename}"
+        upload = FakeUpload(upload_id, filename, content, url, content_type, size)
+        self.uploads[upload_id] = upload
+        return upload
+
+    async def _serve_upload(self, request: web.Request) -> web.StreamResponse:
+        upload = self.uploads.get(int(request.match_info["upload_id"]))
+        if upload is None or upload.filename != request.match_info["filename"]:
+            return web.Response(status=404, text="404: Not Found")
+        upload.downloads += 1
+        self.notify()
+        return web.Response(
+            body=upload.content, content_type=upload.content_type or "application/octet-stream"
+        )
 
     @property
     def port(self) -> int:

@@ -29,6 +29,7 @@ from .models import (
     FakeMember,
     FakeMessage,
     FakeRole,
+    FakeUpload,
     FakeUser,
     RecordedRequest,
     RegisteredCommand,
@@ -72,6 +73,8 @@ class DiscordState:
         self.channels: dict[int, FakeChannel] = {}
         self.dm_channels: dict[int, FakeChannel] = {}
         self.messages: dict[int, FakeMessage] = {}
+        #: Files users attached to slash commands, served at their URL by id.
+        self.uploads: dict[int, FakeUpload] = {}
         #: The shard count GET /gateway/bot recommends (what discord.py's
         #: AutoShardedClient uses when given no shard_count).
         self.recommended_shards: int = 1
