@@ -60,6 +60,7 @@ from bot.services.games import GameEnd, Progress, RoundView
 from cogs.common.autocomplete import deck_autocomplete
 from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
+from cogs.common.fit import fitted
 from cogs.common.identity import community, learner
 from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
 from cogs.common.respond import show, within_deadline
@@ -138,8 +139,10 @@ def name(who: Identity) -> str:
 
 
 def round_title(view: RoundView) -> str:
-    """``WSGI vs ASGI in Django · round 2 of 5``"""
-    return f"{view.deck_title} · round {view.number} of {view.total}"
+    """``WSGI vs ASGI in Django · round 2 of 5`` (``… · over`` once closed), the deck's
+    title cut so that the whole fits Discord's 256 characters."""
+    over = " · over" if view.closed else ""
+    return fitted(view.deck_title, f" · round {view.number} of {view.total}{over}")
 
 
 def answered_text(count: int) -> str:
@@ -157,7 +160,7 @@ def round_embed(view: RoundView) -> discord.Embed:
         embed.add_field(name="Time left", value=f"ends {relative(view.deadline)}")
         embed.set_footer(text="One answer each; it stays private until the round ends.")
         return embed
-    embed = discord.Embed(title=round_title(view) + " · over", description=question, colour=OVER)
+    embed = discord.Embed(title=round_title(view), description=question, colour=OVER)
     right = view.question.answer_index
     if card is not None:
         embed.add_field(
@@ -490,14 +493,25 @@ class Games(commands.Cog):
             )
         except CannotStartGame as exc:
             raise UserFacingError(start_refusal_text(exc)) from None
-        message_id = await show(
-            interaction,
-            update=False,
-            ephemeral=False,
-            embed=round_embed(view),
-            view=round_view(view),
-            allowed_mentions=NO_PINGS,
-        )
+        try:
+            message_id = await show(
+                interaction,
+                update=False,
+                ephemeral=False,
+                embed=round_embed(view),
+                view=round_view(view),
+                allowed_mentions=NO_PINGS,
+            )
+        except discord.HTTPException as exc:
+            # Nobody can play a game whose question is not shown: end it, or it would
+            # hold the channel until its rounds time out unseen.
+            log.warning("game %s: could not show the first round: %s", view.game_id, exc)
+            with contextlib.suppress(RecallError):
+                await self.bot.games.stop(learner(interaction.user), view.game_id, moderator=False)
+            raise UserFacingError(
+                "Discord refused to show this game's first question, so the game was ended "
+                "and the channel is free. Try another deck, or try again in a moment."
+            ) from None
         if message_id is None:  # Discord did not say: ask for it
             message_id = (await interaction.original_response()).id
         await self._remember(view, interaction.channel_id, message_id)
