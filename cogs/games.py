@@ -46,6 +46,7 @@ from bot.core.game import (
     MIN_SECONDS,
     AnswerRefused,
     CannotStartGame,
+    GameElsewhere,
     GameNotFound,
     GameOver,
     GameStatus,
@@ -347,8 +348,15 @@ class StopGameButton(
         bot: RecallBot = interaction.client
         try:
             progress = await bot.games.stop(
-                learner(interaction.user), self.game_id, moderator=is_moderator(interaction)
+                learner(interaction.user),
+                self.game_id,
+                community=community(interaction.guild_id),
+                moderator=is_moderator(interaction),
             )
+        except GameElsewhere:
+            # A moderator here is nobody there: only the game's own server may end it.
+            await report(interaction, UserFacingError(REFUSALS[Refusal.WRONG_PLACE]))
+            return
         except NotYourGame:
             await report(
                 interaction,
@@ -507,7 +515,12 @@ class Games(commands.Cog):
             # hold the channel until its rounds time out unseen.
             log.warning("game %s: could not show the first round: %s", view.game_id, exc)
             with contextlib.suppress(RecallError):
-                await self.bot.games.stop(learner(interaction.user), view.game_id, moderator=False)
+                await self.bot.games.stop(
+                    learner(interaction.user),
+                    view.game_id,
+                    community=community(interaction.guild_id),
+                    moderator=False,
+                )
             raise UserFacingError(
                 "Discord refused to show this game's first question, so the game was ended "
                 "and the channel is free. Try another deck, or try again in a moment."
