@@ -61,7 +61,7 @@ from bot.services.games import GameEnd, Progress, RoundView
 from cogs.common.autocomplete import deck_autocomplete
 from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
-from cogs.common.fit import fitted
+from cogs.common.fit import fit_embed, fitted
 from cogs.common.identity import community, learner
 from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
 from cogs.common.respond import show, within_deadline
@@ -152,7 +152,13 @@ def answered_text(count: int) -> str:
 
 
 def round_embed(view: RoundView) -> discord.Embed:
-    """The round's public message: the question while open, the results once closed."""
+    """The round's public message: the question while open, the results once closed,
+    within Discord's limits (6,000 characters in all: the question, already shown
+    whole while the round was open, gives way to the results)."""
+    return fit_embed(_round_embed(view))
+
+
+def _round_embed(view: RoundView) -> discord.Embed:
     card = view.card
     question = card.question if card else "This question was removed from its deck."
     if not view.closed:
@@ -558,6 +564,11 @@ class Games(commands.Cog):
         except (discord.NotFound, discord.Forbidden) as exc:
             # Deleted, or Recall may no longer post there: nothing to retry.
             log.info("game %s round %s: message gone (%s)", key[0], key[1], exc.status)
+        except discord.HTTPException as exc:
+            if exc.status != 400:
+                raise  # a 5xx, or a 429 past discord.py's retries: the pacer tries again
+            # Discord refused the message itself: the same edit would be refused again.
+            log.warning("game %s round %s: Discord refused the edit: %s", key[0], key[1], exc)
         if view.closed:
             self._messages.pop(key, None)
 
