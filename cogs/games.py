@@ -189,10 +189,10 @@ def round_view(view: RoundView) -> discord.ui.View:
     """The option buttons (and Stop game) of an open round; the options greyed out,
     the right one green, once it is closed."""
     buttons = discord.ui.View(timeout=None)
-    card = view.card
-    if card is None:
-        return buttons
-    for index, option in enumerate(card.options):
+    # A card removed from its deck has no options to show, but the game can still be
+    # stopped (its round ends at its deadline, and the next round skips the card).
+    options = view.card.options if view.card is not None else ()
+    for index, option in enumerate(options):
         button = GameOptionButton(view.game_id, view.number, index, option)
         if view.closed:
             button.item.disabled = True

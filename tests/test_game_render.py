@@ -1,7 +1,8 @@
 """A game round's message within Discord's limits, without a client (found in review):
 a closed round of the longest card (question 4,096, answer and explanation 1,024), 40
 winners and the longest deck title came to 6,420 characters, past the 6,000 Discord
-allows in one embed, so its results were never shown."""
+allows in one embed, so its results were never shown; and a round whose card left its
+deck showed no button at all, not even Stop game."""
 
 from __future__ import annotations
 
@@ -80,6 +81,15 @@ def test_a_closed_round_keeps_its_results_whole() -> None:
     winners = fields["Right: 45 of 10000"] or ""
     assert winners.startswith(f"<@{10**18}>") and winners.endswith("and 5 more")
     assert (embed.description or "").endswith("…")
+
+
+def test_an_open_round_whose_card_was_removed_can_still_be_stopped() -> None:
+    removed = replace(OPEN, card=None)
+    assert _labels(round_view(removed)) == ["Stop game"]
+    assert (round_embed(removed).description or "").startswith("This question was removed")
+    # Closed, or once the game is over, there is nothing to press.
+    assert _labels(round_view(replace(removed, closed=True))) == []
+    assert _labels(round_view(replace(removed, game_status=GameStatus.STOPPED))) == []
 
 
 def test_cutting_keeps_the_suffix() -> None:
