@@ -46,6 +46,7 @@ from bot.core.game import (
     MIN_SECONDS,
     AnswerRefused,
     CannotStartGame,
+    GameElsewhere,
     GameNotFound,
     GameOver,
     GameStatus,
@@ -60,6 +61,7 @@ from bot.services.games import GameEnd, Progress, RoundView
 from cogs.common.autocomplete import deck_autocomplete
 from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
+from cogs.common.fit import fit_embed, fitted
 from cogs.common.identity import community, learner
 from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
 from cogs.common.respond import show, within_deadline
@@ -138,8 +140,10 @@ def name(who: Identity) -> str:
 
 
 def round_title(view: RoundView) -> str:
-    """``WSGI vs ASGI in Django · round 2 of 5``"""
-    return f"{view.deck_title} · round {view.number} of {view.total}"
+    """``WSGI vs ASGI in Django · round 2 of 5`` (``… · over`` once closed), the deck's
+    title cut so that the whole fits Discord's 256 characters."""
+    over = " · over" if view.closed else ""
+    return fitted(view.deck_title, f" · round {view.number} of {view.total}{over}")
 
 
 def answered_text(count: int) -> str:
@@ -148,7 +152,13 @@ def answered_text(count: int) -> str:
 
 
 def round_embed(view: RoundView) -> discord.Embed:
-    """The round's public message: the question while open, the results once closed."""
+    """The round's public message: the question while open, the results once closed,
+    within Discord's limits (6,000 characters in all: the question, already shown
+    whole while the round was open, gives way to the results)."""
+    return fit_embed(_round_embed(view))
+
+
+def _round_embed(view: RoundView) -> discord.Embed:
     card = view.card
     question = card.question if card else "This question was removed from its deck."
     if not view.closed:
@@ -157,7 +167,7 @@ def round_embed(view: RoundView) -> discord.Embed:
         embed.add_field(name="Time left", value=f"ends {relative(view.deadline)}")
         embed.set_footer(text="One answer each; it stays private until the round ends.")
         return embed
-    embed = discord.Embed(title=round_title(view) + " · over", description=question, colour=OVER)
+    embed = discord.Embed(title=round_title(view), description=question, colour=OVER)
     right = view.question.answer_index
     if card is not None:
         embed.add_field(
@@ -179,10 +189,10 @@ def round_view(view: RoundView) -> discord.ui.View:
     """The option buttons (and Stop game) of an open round; the options greyed out,
     the right one green, once it is closed."""
     buttons = discord.ui.View(timeout=None)
-    card = view.card
-    if card is None:
-        return buttons
-    for index, option in enumerate(card.options):
+    # A card removed from its deck has no options to show, but the game can still be
+    # stopped (its round ends at its deadline, and the next round skips the card).
+    options = view.card.options if view.card is not None else ()
+    for index, option in enumerate(options):
         button = GameOptionButton(view.game_id, view.number, index, option)
         if view.closed:
             button.item.disabled = True
@@ -344,8 +354,15 @@ class StopGameButton(
         bot: RecallBot = interaction.client
         try:
             progress = await bot.games.stop(
-                learner(interaction.user), self.game_id, moderator=is_moderator(interaction)
+                learner(interaction.user),
+                self.game_id,
+                community=community(interaction.guild_id),
+                moderator=is_moderator(interaction),
             )
+        except GameElsewhere:
+            # A moderator here is nobody there: only the game's own server may end it.
+            await report(interaction, UserFacingError(REFUSALS[Refusal.WRONG_PLACE]))
+            return
         except NotYourGame:
             await report(
                 interaction,
@@ -490,14 +507,30 @@ class Games(commands.Cog):
             )
         except CannotStartGame as exc:
             raise UserFacingError(start_refusal_text(exc)) from None
-        message_id = await show(
-            interaction,
-            update=False,
-            ephemeral=False,
-            embed=round_embed(view),
-            view=round_view(view),
-            allowed_mentions=NO_PINGS,
-        )
+        try:
+            message_id = await show(
+                interaction,
+                update=False,
+                ephemeral=False,
+                embed=round_embed(view),
+                view=round_view(view),
+                allowed_mentions=NO_PINGS,
+            )
+        except discord.HTTPException as exc:
+            # Nobody can play a game whose question is not shown: end it, or it would
+            # hold the channel until its rounds time out unseen.
+            log.warning("game %s: could not show the first round: %s", view.game_id, exc)
+            with contextlib.suppress(RecallError):
+                await self.bot.games.stop(
+                    learner(interaction.user),
+                    view.game_id,
+                    community=community(interaction.guild_id),
+                    moderator=False,
+                )
+            raise UserFacingError(
+                "Discord refused to show this game's first question, so the game was ended "
+                "and the channel is free. Try another deck, or try again in a moment."
+            ) from None
         if message_id is None:  # Discord did not say: ask for it
             message_id = (await interaction.original_response()).id
         await self._remember(view, interaction.channel_id, message_id)
@@ -531,6 +564,11 @@ class Games(commands.Cog):
         except (discord.NotFound, discord.Forbidden) as exc:
             # Deleted, or Recall may no longer post there: nothing to retry.
             log.info("game %s round %s: message gone (%s)", key[0], key[1], exc.status)
+        except discord.HTTPException as exc:
+            if exc.status != 400:
+                raise  # a 5xx, or a 429 past discord.py's retries: the pacer tries again
+            # Discord refused the message itself: the same edit would be refused again.
+            log.warning("game %s round %s: Discord refused the edit: %s", key[0], key[1], exc)
         if view.closed:
             self._messages.pop(key, None)
 

@@ -14,6 +14,7 @@ from bot.core.game import (
     RESUME_GRACE,
     AnswerRefused,
     CannotStartGame,
+    GameElsewhere,
     GameOver,
     GameStatus,
     NotYourGame,
@@ -260,20 +261,40 @@ async def test_stop_is_for_the_starter_or_a_moderator(
     view = await games.start(ALICE, GUILD, CHANNEL, SHIPPED_DECK)
     await answer(games, BOB, view, right=True)
     with pytest.raises(NotYourGame):
-        await games.stop(BOB, view.game_id, moderator=False)
+        await games.stop(BOB, view.game_id, community=GUILD, moderator=False)
     with pytest.raises(NotYourGame):
-        await games.stop(Identity(Platform.DISCORD, "99"), view.game_id, moderator=False)
+        await games.stop(
+            Identity(Platform.DISCORD, "99"), view.game_id, community=GUILD, moderator=False
+        )
     clock.advance(timedelta(seconds=3))
-    progress = await games.stop(ALICE, view.game_id, moderator=False)
+    progress = await games.stop(ALICE, view.game_id, community=GUILD, moderator=False)
     assert progress.closed is not None and progress.closed.winners == (BOB,)
     assert progress.ended is not None and progress.ended.status is GameStatus.STOPPED
     assert progress.ended.rounds_played == 1
     with pytest.raises(GameOver):
-        await games.stop(ALICE, view.game_id, moderator=True)
+        await games.stop(ALICE, view.game_id, community=GUILD, moderator=True)
     other = await games.start(BOB, GUILD, CHANNEL, SHIPPED_DECK)
-    stopped = await games.stop(CAROL, other.game_id, moderator=True)
+    stopped = await games.stop(CAROL, other.game_id, community=GUILD, moderator=True)
     assert stopped.ended is not None and stopped.ended.board == ()
     assert await count(store, "reviews") == 1
+
+
+async def test_stop_from_another_server_changes_nothing(
+    games: GameService, store: Store, clock: FakeClock
+) -> None:
+    """Found in review: Stop game took no server, so a moderator of another server (a
+    forged button there) could end this server's game."""
+    view = await games.start(ALICE, GUILD, CHANNEL, SHIPPED_DECK)
+    await answer(games, BOB, view, right=True)
+    for elsewhere in (OTHER_GUILD, None):
+        with pytest.raises(GameElsewhere):
+            await games.stop(CAROL, view.game_id, community=elsewhere, moderator=True)
+        with pytest.raises(GameElsewhere):  # not even the starter, from elsewhere
+            await games.stop(ALICE, view.game_id, community=elsewhere, moderator=False)
+    assert await store.read(value("SELECT status FROM games")) == "running"
+    assert await games.next_deadline(Platform.DISCORD) == view.deadline
+    stopped = await games.stop(CAROL, view.game_id, community=GUILD, moderator=True)
+    assert stopped.ended is not None and stopped.ended.status is GameStatus.STOPPED
 
 
 async def test_a_new_process_goes_on_with_the_stored_deadline(
@@ -360,8 +381,8 @@ async def test_forget_me_takes_a_players_answers_out_of_the_game(
     assert progress.closed.winners == (BOB,)
     # Nobody started it any more: a moderator may still stop it.
     with pytest.raises(NotYourGame):
-        await games.stop(ALICE, view.game_id, moderator=False)
-    stopped = await games.stop(CAROL, view.game_id, moderator=True)
+        await games.stop(ALICE, view.game_id, community=GUILD, moderator=False)
+    stopped = await games.stop(CAROL, view.game_id, community=GUILD, moderator=True)
     assert stopped.ended is not None
     assert [line.who for line in stopped.ended.board] == [BOB]
 

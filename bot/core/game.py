@@ -130,6 +130,11 @@ class NotYourGame(RecallError):
     """Stop game pressed by someone who neither started the game nor moderates."""
 
 
+class GameElsewhere(RecallError):
+    """Stop game pressed from another server than the game's (a forged button: only the
+    game's own server may end it, whoever moderates elsewhere)."""
+
+
 class GameOver(RecallError):
     """The game already ended (``status``)."""
 
@@ -449,6 +454,7 @@ __all__ = [
     "CannotStartGame",
     "CardKey",
     "Game",
+    "GameElsewhere",
     "GameNotFound",
     "GameOver",
     "GameStatus",

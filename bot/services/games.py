@@ -28,6 +28,7 @@ from bot.core.game import (
     DEFAULT_SECONDS,
     AnswerRefused,
     CannotStartGame,
+    GameElsewhere,
     GameNotFound,
     GameStatus,
     Question,
@@ -401,9 +402,13 @@ class GameService:
 
         return await self.store.write(script())
 
-    async def stop(self, who: Identity, game_id: int, *, moderator: bool) -> Progress:
+    async def stop(
+        self, who: Identity, game_id: int, *, community: Identity | None, moderator: bool
+    ) -> Progress:
         """End the game now (``who`` started it, or ``moderator`` says they moderate
-        its server). Raises :class:`~bot.core.game.NotYourGame`,
+        its server). ``community`` is where the click came from: ``moderator`` speaks
+        of that server only, so a click from elsewhere changes nothing. Raises
+        :class:`~bot.core.game.GameElsewhere`, :class:`~bot.core.game.NotYourGame`,
         :class:`~bot.core.game.GameOver` or :class:`GameNotFound`."""
         now = self._now()
         await refresh_catalog(self.store, self.decks)
@@ -413,6 +418,8 @@ class GameService:
             if loaded is None:
                 raise GameNotFound()
             record, game = loaded
+            if community != record.community:
+                raise GameElsewhere()
             learner = yield from learners.find(who)
             open_number = game.current.number if game.current else None
             moved = rules.stop(

@@ -13,6 +13,7 @@ from bot.core.session import Ending, Phase, StepResult, option_fingerprint
 from bot.decks import Card, ExplainCard, FlashCard, McqCard
 from bot.services.reports import card_excerpt
 from bot.services.study import SessionSummary, StepView
+from cogs.common.fit import FIELD_VALUE_MAX, cut, fit_embed, fitted
 from cogs.common.words import CROSS, TICK, plural, relative
 from cogs.quiz.buttons import QuizButton, ResumeButton, StartNewButton, StartSpec, SummaryButton
 
@@ -23,6 +24,7 @@ __all__ = [
     "relative",
     "render_step",
     "render_summary",
+    "step_title",
     "summary_title",
 ]
 
@@ -66,15 +68,25 @@ def _until(result: StepResult, at: datetime | None) -> str:
     return f"next review in {short_interval(result.due - at)}"
 
 
+def step_title(step: StepView) -> str:
+    """``WSGI vs ASGI in Django · card 2 of 10``, the deck's title cut so it fits."""
+    return fitted(step.deck_title or "Quiz", f" · card {step.number} of {step.total}")
+
+
 def render_step(step: StepView) -> tuple[discord.Embed, discord.ui.View]:
-    """The message for the session's current state."""
+    """The message for the session's current state, within Discord's limits."""
+    embed, view = _render_step(step)
+    return fit_embed(embed), view
+
+
+def _render_step(step: StepView) -> tuple[discord.Embed, discord.ui.View]:
     if step.finished:
         assert step.summary is not None
         return render_summary(step.summary, step.session.id)
     record = step.session
     view = discord.ui.View(timeout=None)
     card = step.card
-    title = f"{step.deck_title or 'Quiz'} · card {step.number} of {step.total}"
+    title = step_title(step)
     sid, pos = record.id, record.position
 
     if card is None:
@@ -113,6 +125,8 @@ def render_step(step: StepView) -> tuple[discord.Embed, discord.ui.View]:
             embed.colour = RIGHT if result.correct else WRONG
             right = f"{LETTERS[card.answer_index]} · {card.answer}"
             verdict = f"{TICK} Correct!" if result.correct else f"{CROSS} Not quite."
+            # An answer may be 1,024 characters: the sentence around it must still fit.
+            right = cut(right, FIELD_VALUE_MAX - len("The answer is ****."))
             embed.add_field(name=verdict, value=f"The answer is **{right}**.", inline=False)
             embed.add_field(name="Why", value=card.explanation, inline=False)
         for index, option in enumerate(card.options):

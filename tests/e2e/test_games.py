@@ -390,3 +390,24 @@ async def test_a_round_no_message_shows_is_posted_by_the_loop(recall: Recall) ->
     assert reply.startswith("Answer locked in")
     await tick(recall)
     assert len(round_messages(recall)) == 1  # posted once
+
+
+async def test_an_edit_discord_refuses_is_not_retried(recall: Recall) -> None:
+    """A 400 is Discord refusing the message itself (too long, say): the same edit would
+    be refused again, so it is logged once, not retried (found in review: the pacer
+    tried five times and gave up, and the game went on)."""
+    alice, bob, _carol = await three_players(recall)
+    message = await start_game(recall, alice, count=2)
+    await answer(recall, bob, message, option(card_of(recall, message), True))
+    await settle(recall)
+    first = round_messages(recall)[0]
+    refused = recall.fake.fail(
+        "PATCH", rf"messages/{first.id}$", status=400, code=50035, message="Invalid Form Body"
+    )
+    cog = games_cog(recall)
+    failures = cog.pacer.failures
+    recall.clock.advance(timedelta(seconds=30))
+    assert await tick(recall) == 1
+    assert refused.hits == 1
+    assert cog.pacer.failures == failures
+    assert len(round_messages(recall)) == 2  # the game goes on with round 2
