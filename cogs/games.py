@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -58,12 +57,12 @@ from bot.core.session import option_fingerprint
 from bot.edit_pacer import EditPacer
 from bot.services.games import GameEnd, Progress, RoundView
 from cogs.common.autocomplete import deck_autocomplete
+from cogs.common.buttons import CustomId, PersistentButton
 from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
 from cogs.common.identity import community, learner
-from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
+from cogs.common.ids import ID_PATTERN
 from cogs.common.respond import show, within_deadline
-from cogs.common.throttle import Throttled
 from cogs.common.words import relative
 from cogs.quiz.render import LETTERS, option_label
 
@@ -223,7 +222,7 @@ def _games(interaction: discord.Interaction[Any]) -> Games | None:
 
 
 class GameOptionButton(
-    Throttled,
+    PersistentButton,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=(
         rf"recall:game:(?P<game>{ID_PATTERN}):(?P<round>[0-9]{{1,2}})"
@@ -236,7 +235,6 @@ class GameOptionButton(
         self.game_id = game_id
         self.number = number
         self.index = index
-        self.forged = False
         self.fingerprint = option_fingerprint(option)
         super().__init__(
             discord.ui.Button(
@@ -248,25 +246,14 @@ class GameOptionButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> GameOptionButton:
-        """Rebuild from the custom id (the label is not needed to answer)."""
-        game_id = parse_id(match["game"])
-        button = cls(game_id or 0, int(match["round"]), int(match["index"]), "")
-        button.fingerprint = match["fp"]
-        button.forged = game_id is None
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> GameOptionButton:
+        """The button of the custom id (the label is not needed to answer)."""
+        button = cls(found.id("game"), int(found["round"]), int(found["index"]), "")
+        button.fingerprint = found["fp"]
         return button
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Lock the answer in (and its review), confirm it privately, refresh the count."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
         bot: RecallBot = interaction.client
         try:
             receipt = await within_deadline(
@@ -304,7 +291,7 @@ class GameOptionButton(
 
 
 class StopGameButton(
-    Throttled,
+    PersistentButton,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=rf"recall:game:(?P<game>{ID_PATTERN}):stop",
 ):
@@ -312,7 +299,6 @@ class StopGameButton(
 
     def __init__(self, game_id: int) -> None:
         self.game_id = game_id
-        self.forged = False
         super().__init__(
             discord.ui.Button(
                 label="Stop game",
@@ -323,24 +309,12 @@ class StopGameButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> StopGameButton:
-        """Rebuild from the custom id."""
-        game_id = parse_id(match["game"])
-        button = cls(game_id or 0)
-        button.forged = game_id is None
-        return button
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> StopGameButton:
+        """The button of the custom id."""
+        return cls(found.id("game"))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Stop the game if the clicker may (checked again here, on every click)."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
         bot: RecallBot = interaction.client
         try:
             progress = await bot.games.stop(

@@ -15,7 +15,6 @@ queries: Discord only delivers clicks on components of the bot's own messages.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -25,9 +24,9 @@ from discord.ext import commands
 from bot.core.leaderboard import LeaderboardPage, LeaderboardRow, Metric, Period
 from bot.core.learner import Identity, Platform
 from cogs.common.autocomplete import deck_autocomplete
+from cogs.common.buttons import CustomId, PersistentButton
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError, report
-from cogs.common.throttle import Throttled
 
 if TYPE_CHECKING:
     from bot.client import RecallBot
@@ -136,7 +135,9 @@ def render_page(
 
 
 class PageButton(
-    Throttled, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TEMPLATE
+    PersistentButton,
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=TEMPLATE,
 ):
     """Previous or Next on a leaderboard page."""
 
@@ -170,26 +171,20 @@ class PageButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> PageButton:
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> PageButton:
         """Rebuild the page query from the custom id."""
-        period = next(p for p, code in PERIOD_CODES.items() if code == match["period"])
-        metric = next(m for m, code in METRIC_CODES.items() if code == match["metric"])
+        period = next(p for p, code in PERIOD_CODES.items() if code == found["period"])
+        metric = next(m for m, code in METRIC_CODES.items() if code == found["metric"])
         return cls(
             period,
             metric,
-            match["deck"] or None,
-            int(match["page"]),
-            match["dir"],
-            shared=match["shared"] is not None,
+            found["deck"] or None,
+            int(found["page"]),
+            found["dir"],
+            shared=found["shared"] is not None,
         )
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Show the requested page (privately, when the board is public).
 
         A click on the public message, or on a private copy of it, is anyone's; a

@@ -9,7 +9,6 @@ into send results, and turns the services' errors into sentences.
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -36,9 +35,9 @@ from bot.pacing import RetryAfter
 from bot.reminder_loop import PostResult, ReminderLoop, production_pacer
 from bot.services.daily import DailyPostJob
 from bot.services.study import Where
+from cogs.common.buttons import CustomId, PersistentButton, refuse_unless
 from cogs.common.errors import UserFacingError, report
-from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
-from cogs.common.throttle import Throttled
+from cogs.common.ids import ID_PATTERN
 from cogs.quiz.buttons import StartSpec
 from cogs.quiz.render import open_prompt, option_label, relative, render_step
 
@@ -92,7 +91,7 @@ def discord_identity(user_id: int) -> Identity:
 
 
 class StartReviewButton(
-    Throttled,
+    PersistentButton,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=rf"recall:review:(?P<uid>{ID_PATTERN})",
 ):
@@ -100,7 +99,6 @@ class StartReviewButton(
 
     def __init__(self, user_id: int) -> None:
         self.user_id = user_id
-        self.forged = False
         super().__init__(
             discord.ui.Button(
                 label="Start review",
@@ -110,26 +108,13 @@ class StartReviewButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> StartReviewButton:
-        """Rebuild from the custom id."""
-        user_id = parse_id(match["uid"])
-        button = cls(user_id or 0)
-        button.forged = user_id is None
-        return button
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> StartReviewButton:
+        """The button of the custom id."""
+        return cls(found.id("uid"))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Start the review (or a short session when nothing is due)."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
-        if interaction.user.id != self.user_id:
-            await interaction.response.send_message("This reminder is not yours.", ephemeral=True)
+        if await refuse_unless(interaction, self.user_id, "This reminder is not yours."):
             return
         bot: RecallBot = interaction.client
         who = discord_identity(self.user_id)
@@ -162,7 +147,7 @@ class StartReviewButton(
 
 
 class DailyOptionButton(
-    Throttled,
+    PersistentButton,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     # Options are A to E (the deck format allows 2 to 5).
     template=rf"recall:daily:(?P<post>{ID_PATTERN}):o(?P<index>[0-4])(?P<fp>[0-9a-f]{{4}})",
@@ -172,7 +157,6 @@ class DailyOptionButton(
     def __init__(self, post_id: int, index: int, option: str) -> None:
         self.post_id = post_id
         self.index = index
-        self.forged = False
         self.fingerprint = option_fingerprint(option)
         super().__init__(
             discord.ui.Button(
@@ -183,25 +167,14 @@ class DailyOptionButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> DailyOptionButton:
-        """Rebuild from the custom id (the label is not needed to answer)."""
-        post_id = parse_id(match["post"])
-        button = cls(post_id or 0, int(match["index"]), "")
-        button.fingerprint = match["fp"]
-        button.forged = post_id is None
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> DailyOptionButton:
+        """The button of the custom id (the label is not needed to answer)."""
+        button = cls(found.id("post"), int(found["index"]), "")
+        button.fingerprint = found["fp"]
         return button
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Record the answer; tell the member privately; update the public count."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
         bot: RecallBot = interaction.client
         guild = interaction.guild_id
         try:

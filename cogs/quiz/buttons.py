@@ -14,8 +14,8 @@ from typing import Any, Protocol
 import discord
 
 from bot.core.session import MAX_COUNT, SessionKind
-from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
-from cogs.common.throttle import Throttled
+from cogs.common.buttons import CustomId, PersistentButton
+from cogs.common.ids import ID_PATTERN, parse_id
 
 ACTION_PATTERN = r"reveal|hint|write|next|stop|g[1-4]|o[0-4][0-9a-f]{4}"
 """Every action a quiz button can carry: a grade 1-4, an option A-E with its fingerprint."""
@@ -106,11 +106,6 @@ class ClickHandler(Protocol):
     ) -> None: ...
 
 
-def _quiz_cog(interaction: discord.Interaction[Any]) -> ClickHandler | None:
-    cog: Any = interaction.client.get_cog("Quiz")
-    return cog  # type: ignore[no-any-return]
-
-
 RESTARTING = "Recall is restarting its quiz module; try again in a moment."
 
 
@@ -124,8 +119,16 @@ def modal_id(session_id: int, step: int) -> str:
     return f"recall:qm:{session_id}:{step}"
 
 
+async def _quiz_cog(interaction: discord.Interaction[Any]) -> ClickHandler | None:
+    """The quiz cog to hand a click to; None, the clicker told, while it is reloaded."""
+    cog: Any = interaction.client.get_cog("Quiz")
+    if cog is None:
+        await interaction.response.send_message(RESTARTING, ephemeral=True)
+    return cog  # type: ignore[no-any-return]
+
+
 class QuizButton(
-    Throttled,
+    PersistentButton,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=BUTTON_TEMPLATE,
 ):
@@ -145,7 +148,6 @@ class QuizButton(
         self.session_id = session_id
         self.step = step
         self.action = action
-        self.forged = False
         super().__init__(
             discord.ui.Button(
                 label=label,
@@ -157,38 +159,23 @@ class QuizButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> QuizButton:
-        """Rebuild the button from a click on any message, old or new."""
-        session_id = parse_id(match["sid"])
-        button = cls(
-            session_id or 0,
-            int(match["step"]),
-            match["action"],
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> QuizButton:
+        """The button of a click on any message, old or new."""
+        return cls(
+            found.id("sid"),
+            int(found["step"]),
+            found["action"],
             label=getattr(item, "label", None) or "",
         )
-        button.forged = session_id is None
-        return button
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Hand the click to the quiz cog."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
-        handler = _quiz_cog(interaction)
-        if handler is None:  # the extension is being reloaded
-            await interaction.response.send_message(RESTARTING, ephemeral=True)
-            return
-        await handler.handle_click(interaction, self.session_id, self.step, self.action)
+        if (handler := await _quiz_cog(interaction)) is not None:
+            await handler.handle_click(interaction, self.session_id, self.step, self.action)
 
 
 class ResumeButton(
-    Throttled,
+    PersistentButton,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=RESUME_TEMPLATE,
 ):
@@ -196,7 +183,6 @@ class ResumeButton(
 
     def __init__(self, session_id: int) -> None:
         self.session_id = session_id
-        self.forged = False
         super().__init__(
             discord.ui.Button(
                 label="Resume",
@@ -206,33 +192,18 @@ class ResumeButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ResumeButton:
-        """Rebuild from the custom id (never raises: a bad id marks it forged)."""
-        session_id = parse_id(match["sid"])
-        button = cls(session_id or 0)
-        button.forged = session_id is None
-        return button
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> ResumeButton:
+        """The button of the custom id."""
+        return cls(found.id("sid"))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Hand the click to the quiz cog."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
-        handler = _quiz_cog(interaction)
-        if handler is None:
-            await interaction.response.send_message(RESTARTING, ephemeral=True)
-            return
-        await handler.handle_resume(interaction, self.session_id)
+        if (handler := await _quiz_cog(interaction)) is not None:
+            await handler.handle_resume(interaction, self.session_id)
 
 
 class StartNewButton(
-    Throttled,
+    PersistentButton,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=START_NEW_TEMPLATE,
 ):
@@ -241,7 +212,6 @@ class StartNewButton(
     def __init__(self, session_id: int, spec: StartSpec) -> None:
         self.session_id = session_id
         self.spec = spec
-        self.forged = False
         super().__init__(
             discord.ui.Button(
                 label="Start new",
@@ -251,34 +221,21 @@ class StartNewButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> StartNewButton:
-        """Rebuild from the custom id (never raises: a bad id marks it forged)."""
-        session_id = parse_id(match["sid"])
-        spec = StartSpec.decode(match["spec"])
-        button = cls(session_id or 0, spec or StartSpec("review"))
-        button.forged = session_id is None or spec is None
-        return button
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> StartNewButton:
+        """The button of the custom id (a spec out of range marks it forged)."""
+        spec = StartSpec.decode(found["spec"])
+        if spec is None:
+            found.refuse()
+        return cls(found.id("sid"), spec or StartSpec("review"))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Hand the click to the quiz cog."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
-        handler = _quiz_cog(interaction)
-        if handler is None:
-            await interaction.response.send_message(RESTARTING, ephemeral=True)
-            return
-        await handler.handle_start_new(interaction, self.session_id, self.spec)
+        if (handler := await _quiz_cog(interaction)) is not None:
+            await handler.handle_start_new(interaction, self.session_id, self.spec)
 
 
 class SummaryButton(
-    Throttled,
+    PersistentButton,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=SUMMARY_TEMPLATE,
 ):
@@ -287,7 +244,6 @@ class SummaryButton(
     def __init__(self, session_id: int, action: str) -> None:
         self.session_id = session_id
         self.action = action
-        self.forged = False
         missed = action == "missed"
         super().__init__(
             discord.ui.Button(
@@ -298,26 +254,11 @@ class SummaryButton(
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> SummaryButton:
-        """Rebuild from the custom id (never raises: a bad id marks it forged)."""
-        session_id = parse_id(match["sid"])
-        button = cls(session_id or 0, match["action"])
-        button.forged = session_id is None
-        return button
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> SummaryButton:
+        """The button of the custom id."""
+        return cls(found.id("sid"), found["action"])
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Hand the click to the quiz cog."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
-        handler = _quiz_cog(interaction)
-        if handler is None:
-            await interaction.response.send_message(RESTARTING, ephemeral=True)
-            return
-        await handler.handle_summary(interaction, self.session_id, self.action)
+        if (handler := await _quiz_cog(interaction)) is not None:
+            await handler.handle_summary(interaction, self.session_id, self.action)
