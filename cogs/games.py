@@ -223,7 +223,6 @@ def _games(interaction: discord.Interaction[Any]) -> Games | None:
 
 class GameOptionButton(
     PersistentButton,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=(
         rf"recall:game:(?P<game>{ID_PATTERN}):(?P<round>[0-9]{{1,2}})"
         r":o(?P<index>[0-4])(?P<fp>[0-9a-f]{4})"
@@ -237,12 +236,10 @@ class GameOptionButton(
         self.index = index
         self.fingerprint = option_fingerprint(option)
         super().__init__(
-            discord.ui.Button(
-                label=option_label(index, option),
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"recall:game:{game_id}:{number}:o{index}{self.fingerprint}",
-                row=0,  # up to five options: one row
-            )
+            label=option_label(index, option),
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"recall:game:{game_id}:{number}:o{index}{self.fingerprint}",
+            row=0,  # up to five options: one row
         )
 
     @classmethod
@@ -290,22 +287,16 @@ class GameOptionButton(
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-class StopGameButton(
-    PersistentButton,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=rf"recall:game:(?P<game>{ID_PATTERN}):stop",
-):
+class StopGameButton(PersistentButton, template=rf"recall:game:(?P<game>{ID_PATTERN}):stop"):
     """Ends the game: for the member who started it and for moderators."""
 
     def __init__(self, game_id: int) -> None:
         self.game_id = game_id
         super().__init__(
-            discord.ui.Button(
-                label="Stop game",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"recall:game:{game_id}:stop",
-                row=1,
-            )
+            label="Stop game",
+            style=discord.ButtonStyle.danger,
+            custom_id=f"recall:game:{game_id}:stop",
+            row=1,
         )
 
     @classmethod

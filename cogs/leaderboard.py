@@ -134,11 +134,7 @@ def render_page(
     return embed, view
 
 
-class PageButton(
-    PersistentButton,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=TEMPLATE,
-):
+class PageButton(PersistentButton, template=TEMPLATE):
     """Previous or Next on a leaderboard page."""
 
     def __init__(
@@ -162,12 +158,10 @@ class PageButton(
             f":{self.page}:{direction}{':s' if shared else ''}"
         )
         super().__init__(
-            discord.ui.Button(
-                label="Previous" if direction == "p" else "Next",
-                style=discord.ButtonStyle.secondary,
-                custom_id=custom_id,
-                disabled=disabled,
-            )
+            label="Previous" if direction == "p" else "Next",
+            style=discord.ButtonStyle.secondary,
+            custom_id=custom_id,
+            disabled=disabled,
         )
 
     @classmethod

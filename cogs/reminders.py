@@ -90,21 +90,15 @@ def discord_identity(user_id: int) -> Identity:
     return Identity(Platform.DISCORD, str(user_id))
 
 
-class StartReviewButton(
-    PersistentButton,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=rf"recall:review:(?P<uid>{ID_PATTERN})",
-):
+class StartReviewButton(PersistentButton, template=rf"recall:review:(?P<uid>{ID_PATTERN})"):
     """The reminder DM's button: starts a private review session where it is clicked."""
 
     def __init__(self, user_id: int) -> None:
         self.user_id = user_id
         super().__init__(
-            discord.ui.Button(
-                label="Start review",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"recall:review:{user_id}",
-            )
+            label="Start review",
+            style=discord.ButtonStyle.primary,
+            custom_id=f"recall:review:{user_id}",
         )
 
     @classmethod
@@ -148,7 +142,6 @@ class StartReviewButton(
 
 class DailyOptionButton(
     PersistentButton,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     # Options are A to E (the deck format allows 2 to 5).
     template=rf"recall:daily:(?P<post>{ID_PATTERN}):o(?P<index>[0-4])(?P<fp>[0-9a-f]{{4}})",
 ):
@@ -159,11 +152,9 @@ class DailyOptionButton(
         self.index = index
         self.fingerprint = option_fingerprint(option)
         super().__init__(
-            discord.ui.Button(
-                label=option_label(index, option),
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"recall:daily:{post_id}:o{index}{self.fingerprint}",
-            )
+            label=option_label(index, option),
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"recall:daily:{post_id}:o{index}{self.fingerprint}",
         )
 
     @classmethod

@@ -1,4 +1,4 @@
-"""What every persistent Recall button shares (:class:`PersistentButton`, before ``DynamicItem``).
+"""What every persistent Recall button shares: :class:`PersistentButton`.
 
 A button is a ``DynamicItem`` rebuilt from its custom id on every click, so it keeps
 working after a restart. The custom id comes back as the client sent it and can be
@@ -47,12 +47,32 @@ class CustomId:
         self.forged = True
 
 
-class PersistentButton(Throttled):
-    """Mixin for Recall's ``DynamicItem`` buttons: throttled, rebuilt without raising,
-    forged ids refused before :meth:`clicked` runs."""
+class PersistentButton(
+    Throttled,
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    # Never matches: only the subclasses, each with its own template, are registered.
+    template=r"(?!)",
+):
+    """Base of Recall's persistent buttons: throttled, rebuilt without raising, forged
+    ids refused before :meth:`clicked` runs. A subclass names its own ``template``."""
 
     forged: bool = False
     """Set when the custom id could not have been made by Recall: the click is refused."""
+
+    def __init__(
+        self,
+        *,
+        label: str,
+        custom_id: str,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        disabled: bool = False,
+        row: int | None = None,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, style=style, custom_id=custom_id, disabled=disabled, row=row
+            )
+        )
 
     @classmethod
     def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> Self:

@@ -127,11 +127,7 @@ async def _quiz_cog(interaction: discord.Interaction[Any]) -> ClickHandler | Non
     return cog  # type: ignore[no-any-return]
 
 
-class QuizButton(
-    PersistentButton,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=BUTTON_TEMPLATE,
-):
+class QuizButton(PersistentButton, template=BUTTON_TEMPLATE):
     """Any quiz button: Reveal, a grade, an option, Show hint, Write my answer, Next."""
 
     def __init__(
@@ -149,13 +145,11 @@ class QuizButton(
         self.step = step
         self.action = action
         super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=style,
-                custom_id=button_id(session_id, step, action),
-                disabled=disabled,
-                row=row,
-            )
+            label=label,
+            style=style,
+            custom_id=button_id(session_id, step, action),
+            disabled=disabled,
+            row=row,
         )
 
     @classmethod
@@ -174,21 +168,15 @@ class QuizButton(
             await handler.handle_click(interaction, self.session_id, self.step, self.action)
 
 
-class ResumeButton(
-    PersistentButton,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=RESUME_TEMPLATE,
-):
+class ResumeButton(PersistentButton, template=RESUME_TEMPLATE):
     """**Resume**: the open session's current card again, as a fresh message."""
 
     def __init__(self, session_id: int) -> None:
         self.session_id = session_id
         super().__init__(
-            discord.ui.Button(
-                label="Resume",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"recall:qr:{session_id}",
-            )
+            label="Resume",
+            style=discord.ButtonStyle.primary,
+            custom_id=f"recall:qr:{session_id}",
         )
 
     @classmethod
@@ -202,22 +190,16 @@ class ResumeButton(
             await handler.handle_resume(interaction, self.session_id)
 
 
-class StartNewButton(
-    PersistentButton,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=START_NEW_TEMPLATE,
-):
+class StartNewButton(PersistentButton, template=START_NEW_TEMPLATE):
     """**Start new**: finish the open session, then start what was asked."""
 
     def __init__(self, session_id: int, spec: StartSpec) -> None:
         self.session_id = session_id
         self.spec = spec
         super().__init__(
-            discord.ui.Button(
-                label="Start new",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"recall:qn:{session_id}:{spec.encode()}",
-            )
+            label="Start new",
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"recall:qn:{session_id}:{spec.encode()}",
         )
 
     @classmethod
@@ -234,11 +216,7 @@ class StartNewButton(
             await handler.handle_start_new(interaction, self.session_id, self.spec)
 
 
-class SummaryButton(
-    PersistentButton,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=SUMMARY_TEMPLATE,
-):
+class SummaryButton(PersistentButton, template=SUMMARY_TEMPLATE):
     """A summary's **Review missed** or **Start another**."""
 
     def __init__(self, session_id: int, action: str) -> None:
@@ -246,11 +224,9 @@ class SummaryButton(
         self.action = action
         missed = action == "missed"
         super().__init__(
-            discord.ui.Button(
-                label="Review missed" if missed else "Start another",
-                style=discord.ButtonStyle.primary if missed else discord.ButtonStyle.secondary,
-                custom_id=f"recall:qe:{session_id}:{action}",
-            )
+            label="Review missed" if missed else "Start another",
+            style=discord.ButtonStyle.primary if missed else discord.ButtonStyle.secondary,
+            custom_id=f"recall:qe:{session_id}:{action}",
         )
 
     @classmethod

@@ -14,11 +14,7 @@ from cogs.common.ids import ID_PATTERN
 FORGET_TEMPLATE = rf"recall:forget:(?P<uid>{ID_PATTERN}):(?P<action>yes|no)"
 
 
-class ForgetButton(
-    PersistentButton,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=FORGET_TEMPLATE,
-):
+class ForgetButton(PersistentButton, template=FORGET_TEMPLATE):
     """Delete my data (yes) or keep it (no); only the learner who asked may press it."""
 
     def __init__(self, user_id: int, action: str) -> None:
@@ -26,11 +22,9 @@ class ForgetButton(
         self.action = action
         yes = action == "yes"
         super().__init__(
-            discord.ui.Button(
-                label="Delete all my data" if yes else "Keep my data",
-                style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
-                custom_id=f"recall:forget:{user_id}:{action}",
-            )
+            label="Delete all my data" if yes else "Keep my data",
+            style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
+            custom_id=f"recall:forget:{user_id}:{action}",
         )
 
     @classmethod
