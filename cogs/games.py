@@ -35,6 +35,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.custom_ids import ID_PATTERN
 from bot.core.errors import RecallError
 from bot.core.game import (
     DEFAULT_COUNT,
@@ -61,7 +62,6 @@ from cogs.common.buttons import CustomId, PersistentButton
 from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
 from cogs.common.identity import community, learner
-from cogs.common.ids import ID_PATTERN
 from cogs.common.respond import show, within_deadline
 from cogs.common.words import relative
 from cogs.quiz.render import LETTERS, option_label

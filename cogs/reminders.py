@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.custom_ids import ID_PATTERN, StartSpec
 from bot.core.errors import (
     AlreadyAnswered,
     CardChanged,
@@ -37,8 +38,6 @@ from bot.services.daily import DailyPostJob
 from bot.services.study import Where
 from cogs.common.buttons import CustomId, PersistentButton, refuse_unless
 from cogs.common.errors import UserFacingError, report
-from cogs.common.ids import ID_PATTERN
-from cogs.quiz.buttons import StartSpec
 from cogs.quiz.render import open_prompt, option_label, relative, render_step
 
 if TYPE_CHECKING:

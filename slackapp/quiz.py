@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from slack_sdk.errors import SlackApiError
 
+from bot.core.custom_ids import StartSpec
 from bot.core.errors import (
     CardChanged,
     CardRemoved,
@@ -41,7 +42,6 @@ from slackapp.escape import escape
 from slackapp.ids import (
     ANSWER_BLOCK,
     ANSWER_INPUT,
-    StartSpec,
     forget_action,
     parse_forget,
     parse_modal,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from bot.core.custom_ids import StartSpec
 from bot.core.errors import SessionOpen
 from bot.core.grading import Grade
 from bot.core.scheduling import short_interval
@@ -23,7 +24,6 @@ from slackapp.escape import chunks, escape, fit
 from slackapp.ids import (
     ANSWER_BLOCK,
     ANSWER_INPUT,
-    StartSpec,
     modal_callback,
     quiz_action,
     resume_action,

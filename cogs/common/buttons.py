@@ -19,7 +19,8 @@ from typing import Any, Self
 
 import discord
 
-from cogs.common.ids import parse_id, refuse_forged
+from bot.core.custom_ids import parse_id
+from cogs.common.ids import refuse_forged
 from cogs.common.throttle import Throttled
 
 

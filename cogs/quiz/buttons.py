@@ -8,14 +8,12 @@ database when it is clicked, so buttons keep working after a restart.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import discord
 
-from bot.core.session import MAX_COUNT, SessionKind
+from bot.core.custom_ids import ID_PATTERN, SPEC_PATTERN, StartSpec
 from cogs.common.buttons import CustomId, PersistentButton
-from cogs.common.ids import ID_PATTERN, parse_id
 
 ACTION_PATTERN = r"reveal|hint|write|next|stop|g[1-4]|o[0-4][0-9a-f]{4}"
 """Every action a quiz button can carry: a grade 1-4, an option A-E with its fingerprint."""
@@ -28,62 +26,11 @@ ANSWER_INPUT_ID = "answer"
 
 RESUME_TEMPLATE = rf"recall:qr:(?P<sid>{ID_PATTERN})"
 """Resume: show open session ``sid`` again, as a new message."""
-_KINDS = {"f": "flashcard", "m": "mcq", "e": "explain", "x": "mixed"}
-_LEVELS = {"b": "beginner", "i": "intermediate", "a": "advanced", "x": None}
-SPEC_PATTERN = rf"r|[ma]{ID_PATTERN}|s[fmex][0-9]{{2}}[biax][a-z0-9-]{{0,64}}"
-"""What to start: ``r`` review; ``m<sid>`` the missed cards of session sid; ``a<sid>``
-another like it; ``s`` + kind letter + two-digit count + level letter + deck id (empty:
-all decks). At most 99 characters with ``recall:qn:<sid>:`` (a 19-digit id, a
-64-character deck id), within Discord's 100."""
 START_NEW_TEMPLATE = rf"recall:qn:(?P<sid>{ID_PATTERN}):(?P<spec>{SPEC_PATTERN})"
-"""Start new: finish open session ``sid`` (the clicker's), then start ``spec``."""
+"""Start new: finish open session ``sid`` (the clicker's), then start ``spec``. At most 99
+characters (a 19-digit id, a 64-character deck id), within Discord's 100."""
 SUMMARY_TEMPLATE = rf"recall:qe:(?P<sid>{ID_PATTERN}):(?P<action>missed|another)"
 """A summary's Review missed and Start another, for finished session ``sid``."""
-
-
-@dataclass(frozen=True, slots=True)
-class StartSpec:
-    """What a learner asked to start, as carried by a Start new button."""
-
-    what: str
-    """``start``, ``review``, ``missed`` or ``another``."""
-    kind: SessionKind = SessionKind.MIXED
-    count: int = 10
-    level: str | None = None
-    deck_id: str | None = None
-    origin: int | None = None
-    """The session whose missed cards (or options) to use (``missed``, ``another``)."""
-
-    def encode(self) -> str:
-        """The spec part of a Start new custom id."""
-        if self.what == "review":
-            return "r"
-        if self.what in ("missed", "another"):
-            return f"{self.what[0]}{self.origin}"
-        kind = next(k for k, v in _KINDS.items() if v == str(self.kind))
-        level = next(k for k, v in _LEVELS.items() if v == self.level)
-        return f"s{kind}{self.count:02d}{level}{self.deck_id or ''}"
-
-    @classmethod
-    def decode(cls, text: str) -> StartSpec | None:
-        """The spec in a custom id matched by :data:`SPEC_PATTERN`; None if out of range."""
-        if text == "r":
-            return cls("review")
-        if text[0] in "ma":
-            origin = parse_id(text[1:])
-            if origin is None:
-                return None
-            return cls("missed" if text[0] == "m" else "another", origin=origin)
-        count = int(text[2:4])
-        if not 1 <= count <= MAX_COUNT:
-            return None
-        return cls(
-            "start",
-            kind=SessionKind(_KINDS[text[1]]),
-            count=count,
-            level=_LEVELS[text[4]],
-            deck_id=text[5:] or None,
-        )
 
 
 class ClickHandler(Protocol):

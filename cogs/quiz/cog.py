@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charts import heatmap_png
+from bot.core.custom_ids import StartSpec, parse_id
 from bot.core.errors import (
     CardChanged,
     CardRemoved,
@@ -31,7 +32,7 @@ from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
 from cogs.common.identity import community, learner, where
-from cogs.common.ids import parse_id, refuse_forged
+from cogs.common.ids import refuse_forged
 from cogs.common.respond import show, within_deadline
 from cogs.common.words import CROSS, describe, describe_off_reason, plural, relative
 from cogs.quiz.buttons import (
@@ -40,7 +41,6 @@ from cogs.quiz.buttons import (
     QuizButton,
     ResumeButton,
     StartNewButton,
-    StartSpec,
     SummaryButton,
     modal_id,
 )

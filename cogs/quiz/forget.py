@@ -6,10 +6,10 @@ from typing import Any
 
 import discord
 
+from bot.core.custom_ids import ID_PATTERN
 from cogs.common.buttons import CustomId, PersistentButton, refuse_unless
 from cogs.common.errors import report
 from cogs.common.identity import learner
-from cogs.common.ids import ID_PATTERN
 
 FORGET_TEMPLATE = rf"recall:forget:(?P<uid>{ID_PATTERN}):(?P<action>yes|no)"
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import discord
 
+from bot.core.custom_ids import StartSpec
 from bot.core.errors import SessionOpen
 from bot.core.grading import Grade
 from bot.core.scheduling import short_interval
@@ -14,7 +15,7 @@ from bot.decks import Card, ExplainCard, FlashCard, McqCard
 from bot.services.reports import card_excerpt
 from bot.services.study import SessionSummary, StepView
 from cogs.common.words import CROSS, TICK, plural, relative
-from cogs.quiz.buttons import QuizButton, ResumeButton, StartNewButton, StartSpec, SummaryButton
+from cogs.quiz.buttons import QuizButton, ResumeButton, StartNewButton, SummaryButton
 
 __all__ = [
     "grade_label",
