@@ -33,6 +33,7 @@ from bot.core.session import IfOpen, SessionKind, option_fingerprint
 from bot.core.timezones import InvalidLocalTime
 from bot.decks import McqCard
 from bot.pacing import RetryAfter
+from bot.phrases import reminder_text
 from bot.reminder_loop import PostResult, ReminderLoop, production_pacer
 from bot.services.daily import DailyPostJob
 from bot.services.study import Where
@@ -49,24 +50,6 @@ DMS_CLOSED = 50007
 """Discord's error code for "Cannot send messages to this user"."""
 FALLBACK_COUNT = 5
 """Cards in the session Start review opens when nothing is due (the streak is at risk)."""
-
-
-def reminder_text(job: ReminderJob) -> str:
-    """The DM's text (the Start review button goes with it)."""
-    parts: list[str] = []
-    if job.due_count:
-        plural = "card is" if job.due_count == 1 else "cards are"
-        parts.append(f"{job.due_count} {plural} due for review.")
-    else:
-        parts.append("No cards are due, but a few new ones will keep your streak going.")
-    if job.at_risk and job.freezes:
-        parts.append(f"Study today to keep your {job.streak}-day streak without spending a freeze.")
-    elif job.at_risk:
-        parts.append(f"Your {job.streak}-day streak ends at midnight unless you study today.")
-    elif job.streak:
-        days = "day" if job.streak == 1 else "days"
-        parts.append(f"Current streak: {job.streak} {days}.")
-    return " ".join(parts)
 
 
 def daily_error_text(error: DailyError) -> str:
