@@ -27,6 +27,7 @@ from cogs.common.autocomplete import deck_autocomplete
 from cogs.common.buttons import CustomId, PersistentButton
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError, report
+from cogs.common.identity import learner
 
 if TYPE_CHECKING:
     from bot.client import RecallBot
@@ -197,7 +198,7 @@ class PageButton(PersistentButton, template=TEMPLATE):
                 self.metric,
                 self.deck_id,
                 self.page,
-                viewer=Identity(Platform.DISCORD, str(interaction.user.id)),
+                viewer=learner(interaction.user),
             )
             embed, view = render_page(board, shared=public or self.shared)
             if public:
@@ -241,9 +242,7 @@ class Leaderboard(commands.Cog):
         public: bool = False,
     ) -> None:
         """``/leaderboard``."""
-        require_moderator(interaction)
-        assert interaction.guild_id is not None
-        here = Identity(Platform.DISCORD, str(interaction.guild_id))
+        here = require_moderator(interaction)
         if deck is not None and not await self.bot.deck_admin.knows(here, deck):
             await interaction.response.send_message(
                 f"There is no deck called '{deck[:100]}'.", ephemeral=True
@@ -251,12 +250,7 @@ class Leaderboard(commands.Cog):
             return
         await interaction.response.defer(ephemeral=not public, thinking=True)
         board = await self.bot.reports.leaderboard(
-            Identity(Platform.DISCORD, str(interaction.guild_id)),
-            Period(period),
-            Metric(metric),
-            deck,
-            0,
-            viewer=Identity(Platform.DISCORD, str(interaction.user.id)),
+            here, Period(period), Metric(metric), deck, 0, viewer=learner(interaction.user)
         )
         embed, view = render_page(board, shared=public)
         await interaction.followup.send(embed=embed, view=view, ephemeral=not public)
