@@ -423,14 +423,7 @@ class Games(commands.Cog):
     def _resolve_deck(self, interaction: discord.Interaction[Any], text: str) -> str:
         """The id of the deck typed (by id or title) among those this server sees; any
         other text goes on as an id, for the service to refuse after refreshing."""
-        visible = self.bot.catalog.visible(community(interaction.guild_id))
-        if any(deck.id == text for deck in visible):
-            return text
-        folded = text.casefold().strip()
-        for deck in visible:
-            if deck.title.casefold() == folded:
-                return deck.id
-        return text
+        return self.bot.catalog.typed(community(interaction.guild_id), text) or text
 
     async def start_game(
         self, interaction: discord.Interaction[Any], deck: str, count: int, seconds: int

@@ -238,13 +238,9 @@ async def resolve_deck(
     if text is None:
         return None
     await ctx.deck_admin.refresh()
-    visible = ctx.decks.visible(community)
-    if any(deck.id == text for deck in visible):
-        return text
-    folded = text.casefold().strip()
-    for deck in visible:
-        if deck.title.casefold() == folded:
-            return deck.id
+    found = ctx.decks.typed(community, text)
+    if found is not None:
+        return found
     raise UserFacingError(f"There is no deck called '{escape(text[:100])}'. See /quiz decks.")
 
 

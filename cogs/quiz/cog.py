@@ -128,14 +128,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         catalog (or, in a DM, to find among the decks of the learner's servers)."""
         if text is None:
             return None
-        visible = self.bot.catalog.visible(community(interaction.guild_id))
-        if any(deck.id == text for deck in visible):
-            return text
-        folded = text.casefold().strip()
-        for deck in visible:
-            if deck.title.casefold() == folded:
-                return deck.id
-        return text
+        return self.bot.catalog.typed(community(interaction.guild_id), text) or text
 
     # -- commands ---------------------------------------------------------------
 
