@@ -255,22 +255,7 @@ def starting(
     study = ctx.study
 
     async def start(where: Where) -> StepView:
-        if spec.what == "review":
-            return await study.start_review(who, where, if_open=if_open, replacing=replacing)
-        if spec.what in ("missed", "another"):
-            assert spec.origin is not None
-            make = study.review_missed if spec.what == "missed" else study.start_another
-            return await make(who, where, spec.origin, if_open=if_open, replacing=replacing)
-        return await study.start(
-            who,
-            where,
-            deck_id=spec.deck_id,
-            kind=spec.kind,
-            count=spec.count,
-            level=spec.level,
-            if_open=if_open,
-            replacing=replacing,
-        )
+        return await study.start_spec(who, where, spec, if_open=if_open, replacing=replacing)
 
     return start
 

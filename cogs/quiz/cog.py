@@ -174,20 +174,10 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         replacing: int | None = None,
     ) -> Awaitable[StepView]:
         """The service call that starts what ``spec`` asks for."""
-        study, who, here = self.bot.study, learner(interaction.user), where(interaction)
-        if spec.what == "review":
-            return study.start_review(who, here, if_open=if_open, replacing=replacing)
-        if spec.what in ("missed", "another"):
-            assert spec.origin is not None
-            start = study.review_missed if spec.what == "missed" else study.start_another
-            return start(who, here, spec.origin, if_open=if_open, replacing=replacing)
-        return study.start(
-            who,
-            here,
-            deck_id=spec.deck_id,
-            kind=spec.kind,
-            count=spec.count,
-            level=spec.level,
+        return self.bot.study.start_spec(
+            learner(interaction.user),
+            where(interaction),
+            spec,
             if_open=if_open,
             replacing=replacing,
         )
