@@ -10,9 +10,13 @@ so the two cannot drift apart. Nothing here contains ``&``, ``<``, ``>``, ``*`` 
 
 from __future__ import annotations
 
+from bot.core.leaderboard import LeaderboardPage, LeaderboardRow, Metric, Period
 from bot.core.reminders import ReminderJob
 from bot.core.session import Ending
 from bot.services.study import SessionSummary
+
+PERIOD_TITLES = {Period.WEEK: "this week", Period.MONTH: "this month", Period.ALL: "all time"}
+METRIC_TITLES = {Metric.XP: "XP", Metric.STREAK: "Streak", Metric.ACCURACY: "Accuracy"}
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -55,3 +59,19 @@ def summary_title(summary: SessionSummary) -> str:
     if summary.correct * 10 >= summary.answered * 8:
         return "Session complete 🎉"
     return "Session complete"
+
+
+def board_title(board: LeaderboardPage) -> str:
+    """``Leaderboard · XP · this week`` (and the deck)."""
+    title = f"Leaderboard · {METRIC_TITLES[board.metric]} · {PERIOD_TITLES[board.period]}"
+    return title + (f" · {board.deck_id}" if board.deck_id else "")
+
+
+def board_value(metric: Metric, row: LeaderboardRow) -> str:
+    """A leaderboard row's value as shown: '120 XP', '7 days', '85% (20 answers)'."""
+    if metric is Metric.ACCURACY:
+        return f"{float(row.value):.0%} ({row.reviews} answers)"
+    if metric is Metric.STREAK:
+        days = int(row.value)
+        return f"{days} day{'s' if days != 1 else ''}"
+    return f"{int(row.value)} XP"

@@ -21,8 +21,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.leaderboard import LeaderboardPage, LeaderboardRow, Metric, Period
+from bot.core.custom_ids import METRIC_CODES, PAGE_PATTERN, PERIOD_CODES
+from bot.core.leaderboard import LeaderboardPage, Metric, Period
 from bot.core.learner import Identity, Platform
+from bot.phrases import board_title, board_value
 from cogs.common.autocomplete import deck_autocomplete
 from cogs.common.buttons import CustomId, PersistentButton
 from cogs.common.checks import require_moderator
@@ -31,26 +33,6 @@ from cogs.common.identity import learner
 
 if TYPE_CHECKING:
     from bot.client import RecallBot
-
-PERIOD_CODES = {Period.WEEK: "w", Period.MONTH: "m", Period.ALL: "a"}
-METRIC_CODES = {Metric.XP: "x", Metric.STREAK: "s", Metric.ACCURACY: "a"}
-PERIOD_TITLES = {Period.WEEK: "this week", Period.MONTH: "this month", Period.ALL: "all time"}
-METRIC_TITLES = {Metric.XP: "XP", Metric.STREAK: "Streak", Metric.ACCURACY: "Accuracy"}
-TEMPLATE = (
-    r"recall:lb:(?P<period>[wma]):(?P<metric>[xsa]):(?P<deck>[a-z0-9-]{0,64})"
-    r":(?P<page>[0-9]{1,6}):(?P<dir>[pn])(?::(?P<shared>s))?"
-)
-
-
-def format_value(metric: Metric, row: LeaderboardRow) -> str:
-    """A row's value as shown: '120 XP', '7 days', '85% (20 answers)'."""
-    if metric is Metric.ACCURACY:
-        return f"{float(row.value):.0%} ({row.reviews} answers)"
-    if metric is Metric.STREAK:
-        days = int(row.value)
-        return f"{days} day{'s' if days != 1 else ''}"
-    return f"{int(row.value)} XP"
-
 
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 MEDALS_MAX = 3
@@ -89,10 +71,7 @@ def render_page(
 
     ``shared`` marks the buttons of a page of a public board (any member may page).
     """
-    title = f"Leaderboard · {METRIC_TITLES[board.metric]} · {PERIOD_TITLES[board.period]}"
-    if board.deck_id:
-        title += f" · {board.deck_id}"
-    embed = discord.Embed(title=title[:256], colour=discord.Colour.gold())
+    embed = discord.Embed(title=board_title(board)[:256], colour=discord.Colour.gold())
     if board.empty:
         embed.description = "Nobody is ranked yet: no answers in this period" + (
             f" (accuracy needs {board.min_reviews} answers)." if board.min_reviews > 1 else "."
@@ -100,12 +79,12 @@ def render_page(
     else:
         marks = rank_marks([row.rank for row in board.rows], board.total)
         embed.description = "\n".join(
-            f"{mark} <@{row.learner.external_id}> · {format_value(board.metric, row)}"
+            f"{mark} <@{row.learner.external_id}> · {board_value(board.metric, row)}"
             for mark, row in zip(marks, board.rows, strict=True)
         )
     footer = f"Page {board.page + 1} of {board.pages} · {board.total} ranked"
     if board.viewer is not None:
-        footer += f" · You: #{board.viewer.rank} ({format_value(board.metric, board.viewer)})"
+        footer += f" · You: #{board.viewer.rank} ({board_value(board.metric, board.viewer)})"
     elif board.min_reviews > 1:
         footer += f" · {board.min_reviews} answers needed to be ranked"
     embed.set_footer(text=footer)
@@ -135,7 +114,7 @@ def render_page(
     return embed, view
 
 
-class PageButton(PersistentButton, template=TEMPLATE):
+class PageButton(PersistentButton, template=PAGE_PATTERN):
     """Previous or Next on a leaderboard page."""
 
     def __init__(

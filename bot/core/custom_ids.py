@@ -1,4 +1,5 @@
-"""What the two front ends' button ids share: the bound on an id, and Start new's spec.
+"""What the two front ends' button ids share: the bound on an id, Start new's spec and
+the leaderboard's paging.
 
 Discord's ``custom_id`` and Slack's ``action_id`` come back as the client sent them, so
 they can be forged. Both front ends' templates only match what Recall could have made:
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from bot.core.leaderboard import Metric, Period
 from bot.core.session import MAX_COUNT, SessionKind
 
 ID_PATTERN: Final = r"[0-9]{1,19}"
@@ -31,6 +33,15 @@ SPEC_PATTERN: Final = rf"r|[ma]{ID_PATTERN}|s[fmex][0-9]{{2}}[biax][a-z0-9-]{{0,
 """What a Start new button starts: ``r`` review; ``m<sid>`` the missed cards of session
 sid; ``a<sid>`` another like it; ``s`` + kind letter + two-digit count + level letter +
 deck id (empty: all decks)."""
+
+PERIOD_CODES: Final = {Period.WEEK: "w", Period.MONTH: "m", Period.ALL: "a"}
+METRIC_CODES: Final = {Metric.XP: "x", Metric.STREAK: "s", Metric.ACCURACY: "a"}
+PAGE_PATTERN: Final = (
+    r"recall:lb:(?P<period>[wma]):(?P<metric>[xsa]):(?P<deck>[a-z0-9-]{0,64})"
+    r":(?P<page>[0-9]{1,6}):(?P<dir>[pn])(?::(?P<shared>s))?"
+)
+"""A leaderboard's Previous or Next: period and metric codes, the deck id (empty: all
+decks), the page, the direction, and ``:s`` on a page of a public board."""
 
 
 def parse_id(text: str) -> int | None:
