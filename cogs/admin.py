@@ -102,8 +102,7 @@ class QuizAdmin(
         deck: str | None = None,
     ) -> None:
         """``/quiz-admin daily set``."""
-        require_moderator(interaction)
-        assert interaction.guild_id is not None  # require_moderator refuses DMs
+        here = require_moderator(interaction)
         me = channel.guild.me
         if me is not None and not channel.permissions_for(me).send_messages:
             raise UserFacingError(
@@ -111,7 +110,7 @@ class QuizAdmin(
             )
         try:
             schedule = await self.bot.daily.configure(
-                Identity(Platform.DISCORD, str(interaction.guild_id)),
+                here,
                 str(channel.id),
                 time,
                 zone,
@@ -132,11 +131,8 @@ class QuizAdmin(
     @daily.command(name="off", description="Stop the daily question")
     async def daily_off(self, interaction: discord.Interaction[Any]) -> None:
         """``/quiz-admin daily off``."""
-        require_moderator(interaction)
-        assert interaction.guild_id is not None
-        was_on = await self.bot.daily.turn_off(
-            Identity(Platform.DISCORD, str(interaction.guild_id))
-        )
+        here = require_moderator(interaction)
+        was_on = await self.bot.daily.turn_off(here)
         text = "The daily question is off." if was_on else "The daily question was not on."
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -156,8 +152,7 @@ class QuizAdmin(
         replace: bool = False,
     ) -> None:
         """``/quiz-admin deck upload``: validated completely before anything is saved."""
-        require_moderator(interaction)
-        assert interaction.guild_id is not None
+        here = require_moderator(interaction)
         service = self.bot.deck_admin
         # The declared size first: an oversized file is refused without a byte read.
         service.check_size(file.size)
@@ -181,7 +176,7 @@ class QuizAdmin(
             await interaction.followup.send(text, files=files, ephemeral=True)
             return
         saved = await service.upload(
-            Identity(Platform.DISCORD, str(interaction.guild_id)),
+            here,
             learner(interaction.user),
             result,
             replace=replace,
@@ -199,11 +194,8 @@ class QuizAdmin(
     @deck.command(name="list", description="This server's uploaded decks and the bundled ones")
     async def deck_list(self, interaction: discord.Interaction[Any]) -> None:
         """``/quiz-admin deck list``."""
-        require_moderator(interaction)
-        assert interaction.guild_id is not None
-        listing = await self.bot.deck_admin.listing(
-            Identity(Platform.DISCORD, str(interaction.guild_id))
-        )
+        here = require_moderator(interaction)
+        listing = await self.bot.deck_admin.listing(here)
         await interaction.response.send_message(embed=deck_list_embed(listing), ephemeral=True)
 
     @deck.command(name="remove", description="Remove a deck uploaded in this server")
@@ -211,11 +203,8 @@ class QuizAdmin(
     @app_commands.autocomplete(deck=uploaded_deck_autocomplete)
     async def deck_remove(self, interaction: discord.Interaction[Any], deck: str) -> None:
         """``/quiz-admin deck remove``."""
-        require_moderator(interaction)
-        assert interaction.guild_id is not None
-        removed = await self.bot.deck_admin.remove(
-            Identity(Platform.DISCORD, str(interaction.guild_id)), deck
-        )
+        here = require_moderator(interaction)
+        removed = await self.bot.deck_admin.remove(here, deck)
         log.info(
             "deck %s removed in %s by %s",
             removed.deck_id,
@@ -233,11 +222,8 @@ class QuizAdmin(
     @app_commands.autocomplete(deck=uploaded_deck_autocomplete)
     async def deck_download(self, interaction: discord.Interaction[Any], deck: str) -> None:
         """``/quiz-admin deck download``: a file that ``deck upload`` takes back as is."""
-        require_moderator(interaction)
-        assert interaction.guild_id is not None
-        found = await self.bot.deck_admin.download(
-            Identity(Platform.DISCORD, str(interaction.guild_id)), deck
-        )
+        here = require_moderator(interaction)
+        found = await self.bot.deck_admin.download(here, deck)
         await interaction.response.send_message(
             f"`{found.deck_id}` ({found.title[:200]}) in the deck format; upload it again "
             "with `/quiz-admin deck upload replace:true` after editing.",
@@ -252,15 +238,11 @@ class QuizAdmin(
         self, interaction: discord.Interaction[Any], deck: str | None = None
     ) -> None:
         """``/quiz-admin progress``: activity, accuracy, hardest cards, missed concepts."""
-        require_moderator(interaction)
-        assert interaction.guild_id is not None
-        here = Identity(Platform.DISCORD, str(interaction.guild_id))
+        here = require_moderator(interaction)
         if deck is not None and not await self.bot.deck_admin.knows(here, deck):
             raise UserFacingError(f"There is no deck called '{deck[:100]}'.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await self.bot.reports.class_progress(
-            Identity(Platform.DISCORD, str(interaction.guild_id)), deck
-        )
+        report = await self.bot.reports.class_progress(here, deck)
         await interaction.followup.send(embed=progress_embed(report), ephemeral=True)
 
     @app_commands.command(name="grading", description="An explain card's latest answers here")
@@ -269,9 +251,7 @@ class QuizAdmin(
     async def grading(self, interaction: discord.Interaction[Any], card: str) -> None:
         """``/quiz-admin grading``: the card's last answers here, each graded by the card's
         concepts as loaded now, with the phrase that earned each concept."""
-        require_moderator(interaction)
-        assert interaction.guild_id is not None
-        here = Identity(Platform.DISCORD, str(interaction.guild_id))
+        here = require_moderator(interaction)
         await self.bot.deck_admin.refresh()  # a deck uploaded through another process
         found = find_explain_card(self.bot.catalog, here, card)
         if found is None:

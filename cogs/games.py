@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from collections.abc import Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -36,6 +35,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.custom_ids import ID_PATTERN
 from bot.core.errors import RecallError
 from bot.core.game import (
     DEFAULT_COUNT,
@@ -59,13 +59,12 @@ from bot.core.session import option_fingerprint
 from bot.edit_pacer import EditPacer
 from bot.services.games import GameEnd, Progress, RoundView
 from cogs.common.autocomplete import deck_autocomplete
+from cogs.common.buttons import CustomId, PersistentButton
 from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
 from cogs.common.fit import fit_embed, fitted
 from cogs.common.identity import community, learner
-from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
 from cogs.common.respond import show, within_deadline
-from cogs.common.throttle import Throttled
 from cogs.common.words import relative
 from cogs.quiz.render import LETTERS, option_label
 
@@ -233,8 +232,7 @@ def _games(interaction: discord.Interaction[Any]) -> Games | None:
 
 
 class GameOptionButton(
-    Throttled,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    PersistentButton,
     template=(
         rf"recall:game:(?P<game>{ID_PATTERN}):(?P<round>[0-9]{{1,2}})"
         r":o(?P<index>[0-4])(?P<fp>[0-9a-f]{4})"
@@ -246,37 +244,23 @@ class GameOptionButton(
         self.game_id = game_id
         self.number = number
         self.index = index
-        self.forged = False
         self.fingerprint = option_fingerprint(option)
         super().__init__(
-            discord.ui.Button(
-                label=option_label(index, option),
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"recall:game:{game_id}:{number}:o{index}{self.fingerprint}",
-                row=0,  # up to five options: one row
-            )
+            label=option_label(index, option),
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"recall:game:{game_id}:{number}:o{index}{self.fingerprint}",
+            row=0,  # up to five options: one row
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> GameOptionButton:
-        """Rebuild from the custom id (the label is not needed to answer)."""
-        game_id = parse_id(match["game"])
-        button = cls(game_id or 0, int(match["round"]), int(match["index"]), "")
-        button.fingerprint = match["fp"]
-        button.forged = game_id is None
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> GameOptionButton:
+        """The button of the custom id (the label is not needed to answer)."""
+        button = cls(found.id("game"), int(found["round"]), int(found["index"]), "")
+        button.fingerprint = found["fp"]
         return button
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Lock the answer in (and its review), confirm it privately, refresh the count."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
         bot: RecallBot = interaction.client
         try:
             receipt = await within_deadline(
@@ -313,44 +297,25 @@ class GameOptionButton(
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
-class StopGameButton(
-    Throttled,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=rf"recall:game:(?P<game>{ID_PATTERN}):stop",
-):
+class StopGameButton(PersistentButton, template=rf"recall:game:(?P<game>{ID_PATTERN}):stop"):
     """Ends the game: for the member who started it and for moderators."""
 
     def __init__(self, game_id: int) -> None:
         self.game_id = game_id
-        self.forged = False
         super().__init__(
-            discord.ui.Button(
-                label="Stop game",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"recall:game:{game_id}:stop",
-                row=1,
-            )
+            label="Stop game",
+            style=discord.ButtonStyle.danger,
+            custom_id=f"recall:game:{game_id}:stop",
+            row=1,
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> StopGameButton:
-        """Rebuild from the custom id."""
-        game_id = parse_id(match["game"])
-        button = cls(game_id or 0)
-        button.forged = game_id is None
-        return button
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> StopGameButton:
+        """The button of the custom id."""
+        return cls(found.id("game"))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Stop the game if the clicker may (checked again here, on every click)."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
         bot: RecallBot = interaction.client
         try:
             progress = await bot.games.stop(
@@ -475,14 +440,7 @@ class Games(commands.Cog):
     def _resolve_deck(self, interaction: discord.Interaction[Any], text: str) -> str:
         """The id of the deck typed (by id or title) among those this server sees; any
         other text goes on as an id, for the service to refuse after refreshing."""
-        visible = self.bot.catalog.visible(community(interaction.guild_id))
-        if any(deck.id == text for deck in visible):
-            return text
-        folded = text.casefold().strip()
-        for deck in visible:
-            if deck.title.casefold() == folded:
-                return deck.id
-        return text
+        return self.bot.catalog.typed(community(interaction.guild_id), text) or text
 
     async def start_game(
         self, interaction: discord.Interaction[Any], deck: str, count: int, seconds: int

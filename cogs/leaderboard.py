@@ -15,42 +15,24 @@ queries: Discord only delivers clicks on components of the bot's own messages.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.leaderboard import LeaderboardPage, LeaderboardRow, Metric, Period
+from bot.core.custom_ids import METRIC_CODES, PAGE_PATTERN, PERIOD_CODES
+from bot.core.leaderboard import LeaderboardPage, Metric, Period
 from bot.core.learner import Identity, Platform
+from bot.phrases import board_title, board_value
 from cogs.common.autocomplete import deck_autocomplete
+from cogs.common.buttons import CustomId, PersistentButton
 from cogs.common.checks import require_moderator
 from cogs.common.errors import UserFacingError, report
-from cogs.common.throttle import Throttled
+from cogs.common.identity import learner
 
 if TYPE_CHECKING:
     from bot.client import RecallBot
-
-PERIOD_CODES = {Period.WEEK: "w", Period.MONTH: "m", Period.ALL: "a"}
-METRIC_CODES = {Metric.XP: "x", Metric.STREAK: "s", Metric.ACCURACY: "a"}
-PERIOD_TITLES = {Period.WEEK: "this week", Period.MONTH: "this month", Period.ALL: "all time"}
-METRIC_TITLES = {Metric.XP: "XP", Metric.STREAK: "Streak", Metric.ACCURACY: "Accuracy"}
-TEMPLATE = (
-    r"recall:lb:(?P<period>[wma]):(?P<metric>[xsa]):(?P<deck>[a-z0-9-]{0,64})"
-    r":(?P<page>[0-9]{1,6}):(?P<dir>[pn])(?::(?P<shared>s))?"
-)
-
-
-def format_value(metric: Metric, row: LeaderboardRow) -> str:
-    """A row's value as shown: '120 XP', '7 days', '85% (20 answers)'."""
-    if metric is Metric.ACCURACY:
-        return f"{float(row.value):.0%} ({row.reviews} answers)"
-    if metric is Metric.STREAK:
-        days = int(row.value)
-        return f"{days} day{'s' if days != 1 else ''}"
-    return f"{int(row.value)} XP"
-
 
 MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 MEDALS_MAX = 3
@@ -89,10 +71,7 @@ def render_page(
 
     ``shared`` marks the buttons of a page of a public board (any member may page).
     """
-    title = f"Leaderboard · {METRIC_TITLES[board.metric]} · {PERIOD_TITLES[board.period]}"
-    if board.deck_id:
-        title += f" · {board.deck_id}"
-    embed = discord.Embed(title=title[:256], colour=discord.Colour.gold())
+    embed = discord.Embed(title=board_title(board)[:256], colour=discord.Colour.gold())
     if board.empty:
         embed.description = "Nobody is ranked yet: no answers in this period" + (
             f" (accuracy needs {board.min_reviews} answers)." if board.min_reviews > 1 else "."
@@ -100,12 +79,12 @@ def render_page(
     else:
         marks = rank_marks([row.rank for row in board.rows], board.total)
         embed.description = "\n".join(
-            f"{mark} <@{row.learner.external_id}> · {format_value(board.metric, row)}"
+            f"{mark} <@{row.learner.external_id}> · {board_value(board.metric, row)}"
             for mark, row in zip(marks, board.rows, strict=True)
         )
     footer = f"Page {board.page + 1} of {board.pages} · {board.total} ranked"
     if board.viewer is not None:
-        footer += f" · You: #{board.viewer.rank} ({format_value(board.metric, board.viewer)})"
+        footer += f" · You: #{board.viewer.rank} ({board_value(board.metric, board.viewer)})"
     elif board.min_reviews > 1:
         footer += f" · {board.min_reviews} answers needed to be ranked"
     embed.set_footer(text=footer)
@@ -135,9 +114,7 @@ def render_page(
     return embed, view
 
 
-class PageButton(
-    Throttled, discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=TEMPLATE
-):
+class PageButton(PersistentButton, template=PAGE_PATTERN):
     """Previous or Next on a leaderboard page."""
 
     def __init__(
@@ -161,35 +138,27 @@ class PageButton(
             f":{self.page}:{direction}{':s' if shared else ''}"
         )
         super().__init__(
-            discord.ui.Button(
-                label="Previous" if direction == "p" else "Next",
-                style=discord.ButtonStyle.secondary,
-                custom_id=custom_id,
-                disabled=disabled,
-            )
+            label="Previous" if direction == "p" else "Next",
+            style=discord.ButtonStyle.secondary,
+            custom_id=custom_id,
+            disabled=disabled,
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> PageButton:
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> PageButton:
         """Rebuild the page query from the custom id."""
-        period = next(p for p, code in PERIOD_CODES.items() if code == match["period"])
-        metric = next(m for m, code in METRIC_CODES.items() if code == match["metric"])
+        period = next(p for p, code in PERIOD_CODES.items() if code == found["period"])
+        metric = next(m for m, code in METRIC_CODES.items() if code == found["metric"])
         return cls(
             period,
             metric,
-            match["deck"] or None,
-            int(match["page"]),
-            match["dir"],
-            shared=match["shared"] is not None,
+            found["deck"] or None,
+            int(found["page"]),
+            found["dir"],
+            shared=found["shared"] is not None,
         )
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Show the requested page (privately, when the board is public).
 
         A click on the public message, or on a private copy of it, is anyone's; a
@@ -208,7 +177,7 @@ class PageButton(
                 self.metric,
                 self.deck_id,
                 self.page,
-                viewer=Identity(Platform.DISCORD, str(interaction.user.id)),
+                viewer=learner(interaction.user),
             )
             embed, view = render_page(board, shared=public or self.shared)
             if public:
@@ -252,9 +221,7 @@ class Leaderboard(commands.Cog):
         public: bool = False,
     ) -> None:
         """``/leaderboard``."""
-        require_moderator(interaction)
-        assert interaction.guild_id is not None
-        here = Identity(Platform.DISCORD, str(interaction.guild_id))
+        here = require_moderator(interaction)
         if deck is not None and not await self.bot.deck_admin.knows(here, deck):
             await interaction.response.send_message(
                 f"There is no deck called '{deck[:100]}'.", ephemeral=True
@@ -262,12 +229,7 @@ class Leaderboard(commands.Cog):
             return
         await interaction.response.defer(ephemeral=not public, thinking=True)
         board = await self.bot.reports.leaderboard(
-            Identity(Platform.DISCORD, str(interaction.guild_id)),
-            Period(period),
-            Metric(metric),
-            deck,
-            0,
-            viewer=Identity(Platform.DISCORD, str(interaction.user.id)),
+            here, Period(period), Metric(metric), deck, 0, viewer=learner(interaction.user)
         )
         embed, view = render_page(board, shared=public)
         await interaction.followup.send(embed=embed, view=view, ephemeral=not public)

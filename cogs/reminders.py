@@ -9,13 +9,13 @@ into send results, and turns the services' errors into sentences.
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.custom_ids import ID_PATTERN, StartSpec
 from bot.core.errors import (
     AlreadyAnswered,
     CardChanged,
@@ -33,13 +33,12 @@ from bot.core.session import IfOpen, SessionKind, option_fingerprint
 from bot.core.timezones import InvalidLocalTime
 from bot.decks import McqCard
 from bot.pacing import RetryAfter
+from bot.phrases import reminder_text
 from bot.reminder_loop import PostResult, ReminderLoop, production_pacer
 from bot.services.daily import DailyPostJob
 from bot.services.study import Where
+from cogs.common.buttons import CustomId, PersistentButton, refuse_unless
 from cogs.common.errors import UserFacingError, report
-from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
-from cogs.common.throttle import Throttled
-from cogs.quiz.buttons import StartSpec
 from cogs.quiz.render import open_prompt, option_label, relative, render_step
 
 if TYPE_CHECKING:
@@ -51,24 +50,6 @@ DMS_CLOSED = 50007
 """Discord's error code for "Cannot send messages to this user"."""
 FALLBACK_COUNT = 5
 """Cards in the session Start review opens when nothing is due (the streak is at risk)."""
-
-
-def reminder_text(job: ReminderJob) -> str:
-    """The DM's text (the Start review button goes with it)."""
-    parts: list[str] = []
-    if job.due_count:
-        plural = "card is" if job.due_count == 1 else "cards are"
-        parts.append(f"{job.due_count} {plural} due for review.")
-    else:
-        parts.append("No cards are due, but a few new ones will keep your streak going.")
-    if job.at_risk and job.freezes:
-        parts.append(f"Study today to keep your {job.streak}-day streak without spending a freeze.")
-    elif job.at_risk:
-        parts.append(f"Your {job.streak}-day streak ends at midnight unless you study today.")
-    elif job.streak:
-        days = "day" if job.streak == 1 else "days"
-        parts.append(f"Current streak: {job.streak} {days}.")
-    return " ".join(parts)
 
 
 def daily_error_text(error: DailyError) -> str:
@@ -91,45 +72,25 @@ def discord_identity(user_id: int) -> Identity:
     return Identity(Platform.DISCORD, str(user_id))
 
 
-class StartReviewButton(
-    Throttled,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=rf"recall:review:(?P<uid>{ID_PATTERN})",
-):
+class StartReviewButton(PersistentButton, template=rf"recall:review:(?P<uid>{ID_PATTERN})"):
     """The reminder DM's button: starts a private review session where it is clicked."""
 
     def __init__(self, user_id: int) -> None:
         self.user_id = user_id
-        self.forged = False
         super().__init__(
-            discord.ui.Button(
-                label="Start review",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"recall:review:{user_id}",
-            )
+            label="Start review",
+            style=discord.ButtonStyle.primary,
+            custom_id=f"recall:review:{user_id}",
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> StartReviewButton:
-        """Rebuild from the custom id."""
-        user_id = parse_id(match["uid"])
-        button = cls(user_id or 0)
-        button.forged = user_id is None
-        return button
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> StartReviewButton:
+        """The button of the custom id."""
+        return cls(found.id("uid"))
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Start the review (or a short session when nothing is due)."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
-        if interaction.user.id != self.user_id:
-            await interaction.response.send_message("This reminder is not yours.", ephemeral=True)
+        if await refuse_unless(interaction, self.user_id, "This reminder is not yours."):
             return
         bot: RecallBot = interaction.client
         who = discord_identity(self.user_id)
@@ -162,8 +123,7 @@ class StartReviewButton(
 
 
 class DailyOptionButton(
-    Throttled,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    PersistentButton,
     # Options are A to E (the deck format allows 2 to 5).
     template=rf"recall:daily:(?P<post>{ID_PATTERN}):o(?P<index>[0-4])(?P<fp>[0-9a-f]{{4}})",
 ):
@@ -172,36 +132,22 @@ class DailyOptionButton(
     def __init__(self, post_id: int, index: int, option: str) -> None:
         self.post_id = post_id
         self.index = index
-        self.forged = False
         self.fingerprint = option_fingerprint(option)
         super().__init__(
-            discord.ui.Button(
-                label=option_label(index, option),
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"recall:daily:{post_id}:o{index}{self.fingerprint}",
-            )
+            label=option_label(index, option),
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"recall:daily:{post_id}:o{index}{self.fingerprint}",
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> DailyOptionButton:
-        """Rebuild from the custom id (the label is not needed to answer)."""
-        post_id = parse_id(match["post"])
-        button = cls(post_id or 0, int(match["index"]), "")
-        button.fingerprint = match["fp"]
-        button.forged = post_id is None
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> DailyOptionButton:
+        """The button of the custom id (the label is not needed to answer)."""
+        button = cls(found.id("post"), int(found["index"]), "")
+        button.fingerprint = found["fp"]
         return button
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Record the answer; tell the member privately; update the public count."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
         bot: RecallBot = interaction.client
         guild = interaction.guild_id
         try:

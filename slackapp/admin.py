@@ -30,12 +30,14 @@ from typing import Any, Final
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
+from bot.core.custom_ids import METRIC_CODES, PAGE_PATTERN, PERIOD_CODES
 from bot.core.errors import NoQuestions
-from bot.core.leaderboard import LeaderboardPage, LeaderboardRow, Metric, Period
+from bot.core.leaderboard import LeaderboardPage, Metric, Period
 from bot.core.learner import Identity, Platform
 from bot.core.reports import ClassProgress
 from bot.core.timezones import InvalidLocalTime, InvalidTimeZone, parse_local_time, parse_zone
 from bot.export import CSV_ENCODING, write_csv_async
+from bot.phrases import board_title, board_value
 from slackapp import outbound
 from slackapp.admins import Directory
 from slackapp.commands import AdminCommand, DailyOff, DailySet, Export, Leaderboard, Progress
@@ -79,19 +81,8 @@ about 100 a minute): names not found by then stay empty rather than hold the exp
 NAME_MAX: Final = 60
 """A name on the board is cut to this (Slack display names can be long)."""
 
-PERIOD_CODES: Final = {Period.WEEK: "w", Period.MONTH: "m", Period.ALL: "a"}
-METRIC_CODES: Final = {Metric.XP: "x", Metric.STREAK: "s", Metric.ACCURACY: "a"}
-PERIOD_TITLES: Final = {
-    Period.WEEK: "this week",
-    Period.MONTH: "this month",
-    Period.ALL: "all time",
-}
-METRIC_TITLES: Final = {Metric.XP: "XP", Metric.STREAK: "Streak", Metric.ACCURACY: "Accuracy"}
 LEADERBOARD_PREFIX: Final = re.compile(r"^recall:lb:")
-_PAGE: Final = re.compile(
-    r"recall:lb:(?P<period>[wma]):(?P<metric>[xsa]):(?P<deck>[a-z0-9-]{0,64})"
-    r":(?P<page>[0-9]{1,6}):(?P<dir>[pn])(?::(?P<shared>s))?"
-)
+_PAGE: Final = re.compile(PAGE_PATTERN)
 MEDALS: Final = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 
@@ -210,22 +201,6 @@ def parse_page(action_id: str) -> PageQuery | None:
     )
 
 
-def format_value(metric: Metric, row: LeaderboardRow) -> str:
-    """A row's value as shown: '120 XP', '7 days', '85% (20 answers)'."""
-    if metric is Metric.ACCURACY:
-        return f"{float(row.value):.0%} ({row.reviews} answers)"
-    if metric is Metric.STREAK:
-        days = int(row.value)
-        return f"{days} day{'s' if days != 1 else ''}"
-    return f"{int(row.value)} XP"
-
-
-def board_title(board: LeaderboardPage) -> str:
-    """``Leaderboard · XP · this week`` (and the deck)."""
-    title = f"Leaderboard · {METRIC_TITLES[board.metric]} · {PERIOD_TITLES[board.period]}"
-    return title + (f" · {board.deck_id}" if board.deck_id else "")
-
-
 def board_blocks(
     board: LeaderboardPage, names: Mapping[Identity, str], *, shared: bool
 ) -> list[Block]:
@@ -240,13 +215,13 @@ def board_blocks(
         body = "\n".join(
             f"{MEDALS.get(row.rank, f'{row.rank}.')} "
             f"{fit(names.get(row.learner, 'unknown user'), NAME_MAX)} · "
-            f"{format_value(board.metric, row)}"
+            f"{board_value(board.metric, row)}"
             for row in board.rows
         )
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body}})
     footer = f"Page {board.page + 1} of {board.pages} · {board.total} ranked"
     if board.viewer is not None:
-        footer += f" · You: #{board.viewer.rank} ({format_value(board.metric, board.viewer)})"
+        footer += f" · You: #{board.viewer.rank} ({board_value(board.metric, board.viewer)})"
     elif board.min_reviews > 1:
         footer += f" · {board.min_reviews} answers needed to be ranked"
     blocks.append(context(footer))

@@ -61,9 +61,11 @@ ClickHandler = Callable[
 ]
 
 
-def _session_control(ctx: SlackContext, handler: ClickHandler) -> Callable[..., Awaitable[None]]:
-    """A bolt listener for Resume, Start new or a summary button: acknowledged first,
-    within the per-user limit, errors said privately."""
+def _click(
+    ctx: SlackContext, handler: ClickHandler, *, say_errors: bool = True
+) -> Callable[..., Awaitable[None]]:
+    """A bolt listener for a button: acknowledged first, within the per-user limit, and
+    (``say_errors``) its errors said privately; otherwise they reach ``app.error``."""
 
     async def listener(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: quiz.Respond
@@ -72,6 +74,9 @@ def _session_control(ctx: SlackContext, handler: ClickHandler) -> Callable[..., 
         with admitted(ctx, quiz.user_of(body)) as ok:
             if not ok:
                 await quiz.tell(ctx, body, respond, SLOW_DOWN)
+                return
+            if not say_errors:
+                await handler(ctx, body, action, respond)
                 return
             try:
                 await handler(ctx, body, action, respond)
@@ -120,48 +125,17 @@ def create_app(ctx: SlackContext, *, name: str = "recall") -> AsyncApp:
                 text=message_for(exc, ctx.clock()),
             )
 
-    @app.action(QUIZ_PREFIX)
-    async def on_quiz_click(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: quiz.Respond
-    ) -> None:
-        await ack()
-        with admitted(ctx, quiz.user_of(body)) as ok:
-            if not ok:
-                await quiz.tell(ctx, body, respond, SLOW_DOWN)
-                return
-            await quiz.on_quiz_click(ctx, body, action, respond)
-
+    # A quiz click and Start review say their own errors (they catch them all); what
+    # escapes them anyway is left to app.error.
+    app.action(QUIZ_PREFIX)(_click(ctx, quiz.on_quiz_click, say_errors=False))
+    app.action(REVIEW_PREFIX)(_click(ctx, home.on_review_click, say_errors=False))
     for prefix, handler in (
         (RESUME_PREFIX, quiz.on_resume_click),
         (START_NEW_PREFIX, quiz.on_start_new_click),
         (SUMMARY_PREFIX, quiz.on_summary_click),
+        (FORGET_PREFIX, quiz.on_forget_click),
     ):
-        app.action(prefix)(_session_control(ctx, handler))
-
-    @app.action(FORGET_PREFIX)
-    async def on_forget_click(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: quiz.Respond
-    ) -> None:
-        await ack()
-        with admitted(ctx, quiz.user_of(body)) as ok:
-            if not ok:
-                await quiz.tell(ctx, body, respond, SLOW_DOWN)
-                return
-            try:
-                await quiz.on_forget_click(ctx, body, action, respond)
-            except Exception as exc:
-                await quiz.tell(ctx, body, respond, message_for(exc, ctx.clock()))
-
-    @app.action(REVIEW_PREFIX)
-    async def on_review_click(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: quiz.Respond
-    ) -> None:
-        await ack()
-        with admitted(ctx, quiz.user_of(body)) as ok:
-            if not ok:
-                await quiz.tell(ctx, body, respond, SLOW_DOWN)
-                return
-            await home.on_review_click(ctx, body, action, respond)
+        app.action(prefix)(_click(ctx, handler))
 
     @app.view(MODAL_PREFIX)
     async def on_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

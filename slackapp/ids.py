@@ -13,11 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from bot.core.session import MAX_COUNT, SessionKind
+from bot.core.custom_ids import ID_PATTERN, SPEC_PATTERN, StartSpec, parse_id
 
-ID_PATTERN: Final = r"[0-9]{1,19}"
-MAX_ID: Final = 2**63 - 1
-"""The largest id SQLite stores."""
 USER_PATTERN: Final = r"[UW][A-Z0-9]{1,20}"
 """A Slack user id (``U…``, or ``W…`` in Enterprise Grid)."""
 
@@ -34,17 +31,6 @@ REVIEW_PREFIX: Final = re.compile(r"^recall:review:")
 REVIEW: Final = re.compile(rf"recall:review:(?P<uid>{USER_PATTERN})")
 RESUME_PREFIX: Final = re.compile(r"^recall:qr:")
 RESUME: Final = re.compile(rf"recall:qr:(?P<sid>{ID_PATTERN})")
-_KINDS: Final = {"f": "flashcard", "m": "mcq", "e": "explain", "x": "mixed"}
-_LEVELS: Final[dict[str, str | None]] = {
-    "b": "beginner",
-    "i": "intermediate",
-    "a": "advanced",
-    "x": None,
-}
-SPEC_PATTERN: Final = rf"r|[ma]{ID_PATTERN}|s[fmex][0-9]{{2}}[biax][a-z0-9-]{{0,64}}"
-"""What a Start new button starts (as on Discord): ``r`` review; ``m<sid>`` the missed
-cards of session sid; ``a<sid>`` another like it; ``s`` + kind letter + two-digit count
-+ level letter + deck id (empty: all decks)."""
 START_NEW_PREFIX: Final = re.compile(r"^recall:qn:")
 START_NEW: Final = re.compile(rf"recall:qn:(?P<sid>{ID_PATTERN}):(?P<spec>{SPEC_PATTERN})")
 SUMMARY_PREFIX: Final = re.compile(r"^recall:qe:")
@@ -60,51 +46,6 @@ class QuizClick:
     session_id: int
     step: int
     action: str
-
-
-@dataclass(frozen=True, slots=True)
-class StartSpec:
-    """What a learner asked to start, as a Start new button carries it."""
-
-    what: str
-    """``start``, ``review``, ``missed`` or ``another``."""
-    kind: SessionKind = SessionKind.MIXED
-    count: int = 10
-    level: str | None = None
-    deck_id: str | None = None
-    origin: int | None = None
-    """The session whose missed cards (or options) to use (``missed``, ``another``)."""
-
-    def encode(self) -> str:
-        """The spec part of a Start new action id."""
-        if self.what == "review":
-            return "r"
-        if self.what in ("missed", "another"):
-            return f"{self.what[0]}{self.origin}"
-        kind = next(k for k, v in _KINDS.items() if v == str(self.kind))
-        level = next(k for k, v in _LEVELS.items() if v == self.level)
-        return f"s{kind}{self.count:02d}{level}{self.deck_id or ''}"
-
-    @classmethod
-    def decode(cls, text: str) -> StartSpec | None:
-        """The spec matched by :data:`SPEC_PATTERN`; None when out of range."""
-        if text == "r":
-            return cls("review")
-        if text[0] in "ma":
-            origin = _session(text[1:])
-            if origin is None:
-                return None
-            return cls("missed" if text[0] == "m" else "another", origin=origin)
-        count = int(text[2:4])
-        if not 1 <= count <= MAX_COUNT:
-            return None
-        return cls(
-            "start",
-            kind=SessionKind(_KINDS[text[1]]),
-            count=count,
-            level=_LEVELS[text[4]],
-            deck_id=text[5:] or None,
-        )
 
 
 def resume_action(session_id: int) -> str:
@@ -125,7 +66,7 @@ def summary_action(session_id: int, action: str) -> str:
 def parse_resume(action_id: str) -> int | None:
     """The session of a Resume button, or None."""
     match = RESUME.fullmatch(action_id)
-    return None if match is None else _session(match["sid"])
+    return None if match is None else parse_id(match["sid"])
 
 
 def parse_start_new(action_id: str) -> tuple[int, StartSpec] | None:
@@ -133,7 +74,7 @@ def parse_start_new(action_id: str) -> tuple[int, StartSpec] | None:
     match = START_NEW.fullmatch(action_id)
     if match is None:
         return None
-    session_id = _session(match["sid"])
+    session_id = parse_id(match["sid"])
     spec = StartSpec.decode(match["spec"])
     return None if session_id is None or spec is None else (session_id, spec)
 
@@ -143,7 +84,7 @@ def parse_summary(action_id: str) -> tuple[int, str] | None:
     match = SUMMARY.fullmatch(action_id)
     if match is None:
         return None
-    session_id = _session(match["sid"])
+    session_id = parse_id(match["sid"])
     return None if session_id is None else (session_id, match["action"])
 
 
@@ -167,17 +108,12 @@ def review_action(user_id: str) -> str:
     return f"recall:review:{user_id}"
 
 
-def _session(text: str) -> int | None:
-    value = int(text)
-    return value if value <= MAX_ID else None
-
-
 def parse_quiz(action_id: str) -> QuizClick | None:
     """The click in a quiz ``action_id``, or None for an id Recall did not make."""
     match = QUIZ_ACTION.fullmatch(action_id)
     if match is None:
         return None
-    session_id = _session(match["sid"])
+    session_id = parse_id(match["sid"])
     if session_id is None:
         return None
     return QuizClick(session_id, int(match["step"]), match["action"])
@@ -188,7 +124,7 @@ def parse_modal(callback_id: str) -> tuple[int, int] | None:
     match = MODAL.fullmatch(callback_id)
     if match is None:
         return None
-    session_id = _session(match["sid"])
+    session_id = parse_id(match["sid"])
     return None if session_id is None else (session_id, int(match["step"]))
 
 

@@ -57,6 +57,7 @@ from bot.core.reminders import ReminderJob, SendResult
 from bot.core.session import option_fingerprint
 from bot.decks import McqCard
 from bot.pacing import Pacer, RetryAfter
+from bot.phrases import reminder_text
 from bot.reminder_loop import PostResult, ReminderLoop
 from bot.services.daily import DailyAnswerResult, DailyPostJob, DailyQuestionService
 from slackapp.context import SlackContext
@@ -275,24 +276,6 @@ class ChannelSpacing:
 
 
 # -- words and blocks -------------------------------------------------------------------
-
-
-def reminder_text(job: ReminderJob) -> str:
-    """The reminder DM's words (the Start review button goes with them)."""
-    parts: list[str] = []
-    if job.due_count:
-        plural = "card is" if job.due_count == 1 else "cards are"
-        parts.append(f"{job.due_count} {plural} due for review.")
-    else:
-        parts.append("No cards are due, but a few new ones will keep your streak going.")
-    if job.at_risk and job.freezes:
-        parts.append(f"Study today to keep your {job.streak}-day streak without spending a freeze.")
-    elif job.at_risk:
-        parts.append(f"Your {job.streak}-day streak ends at midnight unless you study today.")
-    elif job.streak:
-        days = "day" if job.streak == 1 else "days"
-        parts.append(f"Current streak: {job.streak} {days}.")
-    return " ".join(parts)
 
 
 def reminder_blocks(job: ReminderJob) -> list[Block]:

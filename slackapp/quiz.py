@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from slack_sdk.errors import SlackApiError
 
+from bot.core.custom_ids import StartSpec
 from bot.core.errors import (
     CardChanged,
     CardRemoved,
@@ -41,7 +42,6 @@ from slackapp.escape import escape
 from slackapp.ids import (
     ANSWER_BLOCK,
     ANSWER_INPUT,
-    StartSpec,
     forget_action,
     parse_forget,
     parse_modal,
@@ -238,13 +238,9 @@ async def resolve_deck(
     if text is None:
         return None
     await ctx.deck_admin.refresh()
-    visible = ctx.decks.visible(community)
-    if any(deck.id == text for deck in visible):
-        return text
-    folded = text.casefold().strip()
-    for deck in visible:
-        if deck.title.casefold() == folded:
-            return deck.id
+    found = ctx.decks.typed(community, text)
+    if found is not None:
+        return found
     raise UserFacingError(f"There is no deck called '{escape(text[:100])}'. See /quiz decks.")
 
 
@@ -259,22 +255,7 @@ def starting(
     study = ctx.study
 
     async def start(where: Where) -> StepView:
-        if spec.what == "review":
-            return await study.start_review(who, where, if_open=if_open, replacing=replacing)
-        if spec.what in ("missed", "another"):
-            assert spec.origin is not None
-            make = study.review_missed if spec.what == "missed" else study.start_another
-            return await make(who, where, spec.origin, if_open=if_open, replacing=replacing)
-        return await study.start(
-            who,
-            where,
-            deck_id=spec.deck_id,
-            kind=spec.kind,
-            count=spec.count,
-            level=spec.level,
-            if_open=if_open,
-            replacing=replacing,
-        )
+        return await study.start_spec(who, where, spec, if_open=if_open, replacing=replacing)
 
     return start
 

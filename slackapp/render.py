@@ -12,18 +12,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from bot.core.custom_ids import StartSpec
 from bot.core.errors import SessionOpen
 from bot.core.grading import Grade
 from bot.core.scheduling import short_interval
-from bot.core.session import Ending, Phase, StepResult, option_fingerprint
+from bot.core.session import Phase, StepResult, option_fingerprint
 from bot.decks import ExplainCard, FlashCard, McqCard
+from bot.phrases import summary_title
 from bot.services.reports import card_excerpt
 from bot.services.study import SessionSummary, StepView
 from slackapp.escape import chunks, escape, fit
 from slackapp.ids import (
     ANSWER_BLOCK,
     ANSWER_INPUT,
-    StartSpec,
     modal_callback,
     quiz_action,
     resume_action,
@@ -214,25 +215,6 @@ def _previous(result: StepResult, at: datetime | None) -> str:
     text = f"last card: {said}, +{result.xp} XP"
     until = _until(result, at)
     return f"{text}, {until}" if until else text
-
-
-def summary_title(summary: SessionSummary) -> str:
-    """What happened, and a 🎉 only when it was earned (as on Discord)."""
-    if summary.ending is Ending.REPLACED:
-        return "Session replaced by a newer one"
-    if summary.ending is Ending.EXPIRED:
-        return "Session expired after a day unused"
-    if summary.ending is Ending.STOPPED:
-        if summary.answered == 0:
-            return "Session stopped · no cards answered"
-        return f"Session stopped · {summary.answered} of {plural(summary.total, 'card')} answered"
-    if summary.answered == 0:
-        return "Session complete · no cards answered"
-    if summary.correct == 0:
-        return "Session complete · none right this time"
-    if summary.correct * 10 >= summary.answered * 8:
-        return "Session complete 🎉"
-    return "Session complete"
 
 
 def render_summary(summary: SessionSummary, session_id: int, now: datetime) -> list[Block]:

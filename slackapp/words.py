@@ -29,6 +29,7 @@ from bot.core.errors import (
 )
 from bot.core.reminders import OffReason
 from bot.core.timezones import InvalidLocalTime, InvalidTimeZone
+from bot.phrases import plural as plural  # the front end's words, all in one place
 from bot.services import StorageError
 from slackapp.escape import escape
 
@@ -65,11 +66,6 @@ _OFF_REASON_TEXT = {
         "Run /quiz remind time:HH:MM again once it can."
     ),
 }
-
-
-def plural(count: int, word: str) -> str:
-    """``1 card``, ``2 cards``."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def relative(instant: datetime, now: datetime) -> str:

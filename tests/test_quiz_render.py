@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 import discord
 import pytest
 
+from bot.core.custom_ids import StartSpec
 from bot.core.errors import NothingReason, NothingToStudy, SessionOpen
 from bot.core.session import Ending, SessionKind
 from bot.core.streaks import StreakState
 from bot.services.study import SessionSummary
 from cogs.common.words import CROSS, TICK, describe, plural
 from cogs.leaderboard import rank_marks
-from cogs.quiz.buttons import START_NEW_TEMPLATE, StartSpec
+from cogs.quiz.buttons import START_NEW_TEMPLATE
 from cogs.quiz.render import grade_label, open_prompt, render_summary, summary_title
 
 

@@ -91,6 +91,17 @@ async def count(store: Store, sql: str, *params: object) -> int:
     return await store.read(script())
 
 
+async def test_a_deck_is_typed_by_id_or_title_where_it_is_seen(one: Process) -> None:
+    saved = await one.decks.upload(HALL, MOD, csv("Spanish Vocab.csv"), replace=False)
+    assert one.catalog.typed(HALL, "spanish-vocab") == "spanish-vocab"
+    assert one.catalog.typed(HALL, "  sPANISH vocab ") == "spanish-vocab"
+    # Another server, a DM, or the internal key: not a deck that place sees.
+    assert one.catalog.typed(OTHER, "Spanish Vocab") is None
+    assert one.catalog.typed(None, "spanish-vocab") is None
+    assert one.catalog.typed(HALL, saved.deck.key) is None
+    assert one.catalog.typed(None, SHIPPED_DECK) == SHIPPED_DECK
+
+
 async def test_an_upload_serves_its_own_server_only(one: Process) -> None:
     saved = await one.decks.upload(HALL, MOD, csv("Spanish Vocab.csv"), replace=False)
     assert saved.deck.id == "spanish-vocab" and saved.deck.key != "spanish-vocab"

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.core.clock import FakeClock
+from bot.core.custom_ids import StartSpec
 from bot.core.errors import (
     NothingReason,
     NothingToStudy,
@@ -306,3 +307,28 @@ async def test_start_another_after_missed_or_review_sessions(
     after_review = await study.start_another(ALICE, HERE, review.session.id)
     assert after_review.session.kind is SessionKind.REVIEW
     assert set(after_review.session.queue) == set(review.session.queue)
+
+
+async def test_start_spec_starts_what_each_spec_asks(study: StudyService) -> None:
+    fresh = await study.start_spec(
+        ALICE,
+        HERE,
+        StartSpec("start", kind=SessionKind.MCQ, count=2, deck_id=SHIPPED_DECK),
+    )
+    assert fresh.session.kind is SessionKind.MCQ and fresh.total == 2
+    view = fresh
+    for _ in range(2):
+        view = await _answer(study, view, right=False)
+    missed = await study.start_spec(ALICE, HERE, StartSpec("missed", origin=fresh.session.id))
+    assert missed.session.kind is SessionKind.MISSED and missed.total == 2
+    # A session is open: with ASK the service asks instead of starting another.
+    with pytest.raises(SessionOpen):
+        await study.start_spec(
+            ALICE, HERE, StartSpec("another", origin=fresh.session.id), if_open=IfOpen.ASK
+        )
+    again = await study.start_spec(ALICE, HERE, StartSpec("another", origin=fresh.session.id))
+    assert again.session.kind is SessionKind.MCQ and again.total == 2
+    # Nothing is due yet (the missed cards come back later): a review says so.
+    with pytest.raises(NothingToStudy) as nothing:
+        await study.start_spec(ALICE, HERE, StartSpec("review"))
+    assert nothing.value.reason is NothingReason.NOTHING_DUE

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.custom_ids import StartSpec
 from bot.core.session import SessionKind
 from slackapp import commands as c
 from slackapp import ids
@@ -168,16 +169,14 @@ def test_recall_usage_words_survive_escaping_unchanged() -> None:
 @pytest.mark.parametrize(
     "spec",
     [
-        ids.StartSpec("review"),
-        ids.StartSpec("missed", origin=42),
-        ids.StartSpec("another", origin=2**63 - 1),
-        ids.StartSpec("start"),
-        ids.StartSpec(
-            "start", kind=SessionKind.EXPLAIN, count=50, level="advanced", deck_id="a-b-c"
-        ),
+        StartSpec("review"),
+        StartSpec("missed", origin=42),
+        StartSpec("another", origin=2**63 - 1),
+        StartSpec("start"),
+        StartSpec("start", kind=SessionKind.EXPLAIN, count=50, level="advanced", deck_id="a-b-c"),
     ],
 )
-def test_start_new_ids_round_trip(spec: ids.StartSpec) -> None:
+def test_start_new_ids_round_trip(spec: StartSpec) -> None:
     action = ids.start_new_action(7, spec)
     assert len(action) <= 255  # Slack's limit on an action_id
     assert ids.parse_start_new(action) == (7, spec)

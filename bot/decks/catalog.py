@@ -173,6 +173,18 @@ class DeckCatalog:
             return None
         return self._by_community.get(community, {}).get(deck_id)
 
+    def typed(self, community: Identity | None, text: str) -> str | None:
+        """The id of the deck a learner typed in ``community``, by id or by title
+        (case-insensitive), among the decks it sees (:meth:`visible`); None for none."""
+        visible = self.visible(community)
+        if any(deck.id == text for deck in visible):
+            return text
+        folded = text.casefold().strip()
+        for deck in visible:
+            if deck.title.casefold() == folded:
+                return deck.id
+        return None
+
     def resolve_in(self, community_ids: Collection[int], deck_id: str) -> CatalogDeck | None:
         """:meth:`resolve` across several communities (a DM): the bundled deck, else the
         first of those communities' decks with that id."""

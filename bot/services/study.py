@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.core import session as rules
 from bot.core.clock import Clock
+from bot.core.custom_ids import StartSpec
 from bot.core.due import due_cutoff
 from bot.core.errors import (
     EmptyAnswer,
@@ -410,6 +411,34 @@ class StudyService:
                 replacing=replacing,
                 again=True,
             )
+        )
+
+    async def start_spec(
+        self,
+        who: Identity,
+        where: Where,
+        spec: StartSpec,
+        *,
+        if_open: IfOpen = IfOpen.REPLACE,
+        replacing: int | None = None,
+    ) -> StepView:
+        """Start what a Start new button (or a command) asks for: a review, the missed
+        cards of a session, another like it, or a new session (:meth:`start`)."""
+        if spec.what == "review":
+            return await self.start_review(who, where, if_open=if_open, replacing=replacing)
+        if spec.what in ("missed", "another"):
+            assert spec.origin is not None
+            start = self.review_missed if spec.what == "missed" else self.start_another
+            return await start(who, where, spec.origin, if_open=if_open, replacing=replacing)
+        return await self.start(
+            who,
+            where,
+            deck_id=spec.deck_id,
+            kind=spec.kind,
+            count=spec.count,
+            level=spec.level,
+            if_open=if_open,
+            replacing=replacing,
         )
 
     def _create_from(

@@ -11,6 +11,7 @@ from typing import Any
 
 import discord
 
+from bot.core.learner import Identity, Platform
 from cogs.common.errors import UserFacingError
 
 
@@ -21,9 +22,11 @@ def is_moderator(interaction: discord.Interaction[Any]) -> bool:
     return bool(interaction.permissions.manage_guild)
 
 
-def require_moderator(interaction: discord.Interaction[Any]) -> None:
-    """Raise a user-facing error unless the caller has Manage Server in this server."""
+def require_moderator(interaction: discord.Interaction[Any]) -> Identity:
+    """Raise a user-facing error unless the caller has Manage Server in this server;
+    the server, as the services know it."""
     if interaction.guild is None:
         raise UserFacingError("This command works in a server, not in DMs.")
     if not interaction.permissions.manage_guild:
         raise UserFacingError("This command is for moderators (it needs Manage Server).")
+    return Identity(Platform.DISCORD, str(interaction.guild.id))

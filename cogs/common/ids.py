@@ -1,12 +1,11 @@
-"""Numbers inside custom ids: what a button template may match, and the check after it.
+"""Refusing a forged button.
 
 A custom id comes back from Discord as the client sent it, so it can be forged. The
-templates only match what Recall could have made: an id is 1 to 19 digits (a
-snowflake or an SQLite row id), and :func:`parse_id` then refuses a 19-digit number
-above SQLite's largest integer, which would otherwise overflow deep in a query. A
+templates only match what Recall could have made, and :func:`bot.core.custom_ids.parse_id`
+then refuses an id out of range (the rules both front ends share). A
 ``from_custom_id`` must never raise (discord.py would log a traceback and leave the
 click unanswered): it marks the button as forged, and the button's callback answers
-with :func:`refuse_forged`.
+with :func:`refuse_forged` (see :class:`cogs.common.buttons.PersistentButton`).
 """
 
 from __future__ import annotations
@@ -15,17 +14,7 @@ from typing import Any
 
 import discord
 
-ID_PATTERN = r"[0-9]{1,19}"
-"""A snowflake or a row id in a template: 2^63 − 1 has 19 digits."""
-MAX_ID = 2**63 - 1
-"""The largest id SQLite stores (and the largest snowflake)."""
 FORGED_TEXT = "That button is not one Recall made, so nothing was done."
-
-
-def parse_id(text: str) -> int | None:
-    """The id matched by :data:`ID_PATTERN`, or None when it is out of range."""
-    value = int(text)
-    return value if value <= MAX_ID else None
 
 
 async def refuse_forged(interaction: discord.Interaction[Any]) -> None:

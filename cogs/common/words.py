@@ -28,6 +28,7 @@ from bot.core.errors import (
     UploadTooLarge,
 )
 from bot.core.reminders import OffReason
+from bot.phrases import plural as plural  # the front end's words, all in one place
 
 
 def relative(instant: datetime) -> str:
@@ -155,8 +156,3 @@ TICK = "✓"
 """The one "right" glyph of every Discord message (MCQ, explain concepts, daily)."""
 CROSS = "✗"
 """The one "wrong" glyph."""
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 card``, ``2 cards``; ``many`` for irregular plurals."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"

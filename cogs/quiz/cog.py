@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.charts import heatmap_png
+from bot.core.custom_ids import StartSpec, parse_id
 from bot.core.errors import (
     CardChanged,
     CardRemoved,
@@ -31,7 +32,7 @@ from cogs.common.autocomplete import deck_autocomplete, zone_autocomplete
 from cogs.common.checks import is_moderator
 from cogs.common.errors import UserFacingError, report
 from cogs.common.identity import community, learner, where
-from cogs.common.ids import parse_id, refuse_forged
+from cogs.common.ids import refuse_forged
 from cogs.common.respond import show, within_deadline
 from cogs.common.words import CROSS, describe, describe_off_reason, plural, relative
 from cogs.quiz.buttons import (
@@ -40,7 +41,6 @@ from cogs.quiz.buttons import (
     QuizButton,
     ResumeButton,
     StartNewButton,
-    StartSpec,
     SummaryButton,
     modal_id,
 )
@@ -128,14 +128,7 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         catalog (or, in a DM, to find among the decks of the learner's servers)."""
         if text is None:
             return None
-        visible = self.bot.catalog.visible(community(interaction.guild_id))
-        if any(deck.id == text for deck in visible):
-            return text
-        folded = text.casefold().strip()
-        for deck in visible:
-            if deck.title.casefold() == folded:
-                return deck.id
-        return text
+        return self.bot.catalog.typed(community(interaction.guild_id), text) or text
 
     # -- commands ---------------------------------------------------------------
 
@@ -181,20 +174,10 @@ class Quiz(commands.GroupCog, group_name="quiz", group_description="Study with R
         replacing: int | None = None,
     ) -> Awaitable[StepView]:
         """The service call that starts what ``spec`` asks for."""
-        study, who, here = self.bot.study, learner(interaction.user), where(interaction)
-        if spec.what == "review":
-            return study.start_review(who, here, if_open=if_open, replacing=replacing)
-        if spec.what in ("missed", "another"):
-            assert spec.origin is not None
-            start = study.review_missed if spec.what == "missed" else study.start_another
-            return start(who, here, spec.origin, if_open=if_open, replacing=replacing)
-        return study.start(
-            who,
-            here,
-            deck_id=spec.deck_id,
-            kind=spec.kind,
-            count=spec.count,
-            level=spec.level,
+        return self.bot.study.start_spec(
+            learner(interaction.user),
+            where(interaction),
+            spec,
             if_open=if_open,
             replacing=replacing,
         )

@@ -2,62 +2,41 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import discord
 
+from bot.core.custom_ids import ID_PATTERN
+from cogs.common.buttons import CustomId, PersistentButton, refuse_unless
 from cogs.common.errors import report
 from cogs.common.identity import learner
-from cogs.common.ids import ID_PATTERN, parse_id, refuse_forged
-from cogs.common.throttle import Throttled
 
 FORGET_TEMPLATE = rf"recall:forget:(?P<uid>{ID_PATTERN}):(?P<action>yes|no)"
 
 
-class ForgetButton(
-    Throttled,
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=FORGET_TEMPLATE,
-):
+class ForgetButton(PersistentButton, template=FORGET_TEMPLATE):
     """Delete my data (yes) or keep it (no); only the learner who asked may press it."""
 
     def __init__(self, user_id: int, action: str) -> None:
         self.user_id = user_id
         self.action = action
-        self.forged = False
         yes = action == "yes"
         super().__init__(
-            discord.ui.Button(
-                label="Delete all my data" if yes else "Keep my data",
-                style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
-                custom_id=f"recall:forget:{user_id}:{action}",
-            )
+            label="Delete all my data" if yes else "Keep my data",
+            style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
+            custom_id=f"recall:forget:{user_id}:{action}",
         )
 
     @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> ForgetButton:
-        """Rebuild from the custom id."""
-        user_id = parse_id(match["uid"])
-        button = cls(user_id or 0, match["action"])
-        button.forged = user_id is None
-        return button
+    def rebuild(cls, found: CustomId, item: discord.ui.Item[Any]) -> ForgetButton:
+        """The button of the custom id."""
+        return cls(found.id("uid"), found["action"])
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def clicked(self, interaction: discord.Interaction[Any]) -> None:
         """Delete (or keep) the learner's data."""
-        if self.forged:
-            await refuse_forged(interaction)
-            return
-        if interaction.user.id != self.user_id:
-            await interaction.response.send_message(
-                "Only the person who asked can confirm this.", ephemeral=True
-            )
+        if await refuse_unless(
+            interaction, self.user_id, "Only the person who asked can confirm this."
+        ):
             return
         if self.action == "no":
             await interaction.response.edit_message(

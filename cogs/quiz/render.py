@@ -6,16 +6,18 @@ from datetime import datetime
 
 import discord
 
+from bot.core.custom_ids import StartSpec
 from bot.core.errors import SessionOpen
 from bot.core.grading import Grade
 from bot.core.scheduling import short_interval
-from bot.core.session import Ending, Phase, StepResult, option_fingerprint
+from bot.core.session import Phase, StepResult, option_fingerprint
 from bot.decks import Card, ExplainCard, FlashCard, McqCard
+from bot.phrases import summary_title
 from bot.services.reports import card_excerpt
 from bot.services.study import SessionSummary, StepView
 from cogs.common.fit import FIELD_VALUE_MAX, cut, fit_embed, fitted
 from cogs.common.words import CROSS, TICK, plural, relative
-from cogs.quiz.buttons import QuizButton, ResumeButton, StartNewButton, StartSpec, SummaryButton
+from cogs.quiz.buttons import QuizButton, ResumeButton, StartNewButton, SummaryButton
 
 __all__ = [
     "grade_label",
@@ -213,25 +215,6 @@ def _previous(result: StepResult, at: datetime | None) -> str:
     text = f"Last card: {said}, +{result.xp} XP"
     until = _until(result, at)
     return f"{text}, {until}" if until else text
-
-
-def summary_title(summary: SessionSummary) -> str:
-    """An honest title: what happened, and a 🎉 only when it was earned."""
-    if summary.ending is Ending.REPLACED:
-        return "Session replaced by a newer one"
-    if summary.ending is Ending.EXPIRED:
-        return "Session expired after a day unused"
-    if summary.ending is Ending.STOPPED:
-        if summary.answered == 0:
-            return "Session stopped · no cards answered"
-        return f"Session stopped · {summary.answered} of {plural(summary.total, 'card')} answered"
-    if summary.answered == 0:
-        return "Session complete · no cards answered"
-    if summary.correct == 0:
-        return "Session complete · none right this time"
-    if summary.correct * 10 >= summary.answered * 8:
-        return "Session complete 🎉"
-    return "Session complete"
 
 
 def render_summary(
