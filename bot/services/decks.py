@@ -306,7 +306,7 @@ class DeckService:
                 media_dropped=result.media_dropped,
                 source=result.yaml,
                 deck_json=text,
-                uploaded_by=f"{uploader.platform}:{uploader.external_id}",
+                uploaded_by=server_decks.uploader_of(uploader),
                 now=now,
                 revision=revision,
             )

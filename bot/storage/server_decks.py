@@ -57,6 +57,28 @@ class StoredDeck:
         return self.source is None
 
 
+FORGOTTEN_UPLOADER = ""
+"""``uploaded_by`` of a deck whose uploader asked Recall to forget them (forget-me)."""
+
+
+def uploader_of(who: Identity) -> str:
+    """The ``uploaded_by`` text of an uploader: ``platform:external_id``."""
+    return f"{who.platform}:{who.external_id}"
+
+
+def forget_uploader(who: Identity) -> Script[int]:
+    """Anonymise every deck ``who`` uploaded, in any community; how many rows held them.
+
+    The deck stays (the community's learners study it); only the uploader's id goes.
+    """
+    changed = yield from execute(
+        "UPDATE server_decks SET uploaded_by = ? WHERE uploaded_by = ?",
+        FORGOTTEN_UPLOADER,
+        uploader_of(who),
+    )
+    return changed
+
+
 _COLUMNS = (
     "community_id, deck_id, deck_key, title, counts, media_dropped, source, uploaded_by,"
     " uploaded_at, revision"
