@@ -136,6 +136,29 @@ def get(community_id: int, deck_id: str, *, lock: bool = False) -> Script[Stored
     return None if row is None else _stored(row)
 
 
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What a community's present uploaded decks hold (a removed deck holds nothing)."""
+
+    decks: int
+    chars: int
+    """Characters of stored deck text: ``source`` plus ``deck_json``."""
+
+
+def usage(community_id: int, *, besides: str) -> Script[Usage]:
+    """The community's present decks other than ``besides`` (the deck being saved, whose
+    old version a replacement frees): how many, and their stored text."""
+    row = yield from one(
+        "SELECT COUNT(*) AS decks,"
+        " COALESCE(SUM(LENGTH(source) + LENGTH(deck_json)), 0) AS chars"
+        " FROM server_decks WHERE community_id = ? AND source IS NOT NULL AND deck_id <> ?",
+        community_id,
+        besides,
+    )
+    assert row is not None
+    return Usage(int(row["decks"]), int(row["chars"]))
+
+
 def is_present(community_id: int, deck_id: str) -> Script[bool | None]:
     """Whether the community's deck ``deck_id`` is present (False: removed, None: never
     uploaded), read ``FOR UPDATE`` without its text (an upload deciding if it replaces)."""
