@@ -242,11 +242,15 @@ class StartNewButton(
         self.session_id = session_id
         self.spec = spec
         self.forged = False
+        custom_id = f"recall:qn:{session_id}:{spec.encode()}"
+        # The service refuses an unknown deck before it asks about an open session, so
+        # the spec only carries a real deck id: the id fits Discord's 100 and parses.
+        assert len(custom_id) <= 100 and re.fullmatch(START_NEW_TEMPLATE, custom_id), custom_id
         super().__init__(
             discord.ui.Button(
                 label="Start new",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"recall:qn:{session_id}:{spec.encode()}",
+                custom_id=custom_id,
             )
         )
 
