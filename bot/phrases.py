@@ -63,8 +63,13 @@ def summary_title(summary: SessionSummary) -> str:
 
 def board_title(board: LeaderboardPage) -> str:
     """``Leaderboard · XP · this week`` (and the deck)."""
-    title = f"Leaderboard · {METRIC_TITLES[board.metric]} · {PERIOD_TITLES[board.period]}"
-    return title + (f" · {board.deck_id}" if board.deck_id else "")
+    return query_title(board.period, board.metric, board.deck_id)
+
+
+def query_title(period: Period, metric: Metric, deck_id: str | None) -> str:
+    """The title of the board for this query (what a page button's id names)."""
+    title = f"Leaderboard · {METRIC_TITLES[metric]} · {PERIOD_TITLES[period]}"
+    return title + (f" · {deck_id}" if deck_id else "")
 
 
 def board_value(metric: Metric, row: LeaderboardRow) -> str:

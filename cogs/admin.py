@@ -156,40 +156,42 @@ class QuizAdmin(
         service = self.bot.deck_admin
         # The declared size first: an oversized file is refused without a byte read.
         service.check_size(file.size)
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            data = await file.read()
-        except discord.HTTPException as exc:
-            raise UserFacingError(
-                f"I could not download `{file.filename[:100]}` from Discord ({exc.status}); "
-                "try uploading it again."
-            ) from None
-        imported = await service.read_file(file.filename, data)
-        result = imported.result
-        if not result.ok:
-            text, attachment = problems_reply(result)
-            files = (
-                []
-                if attachment is None
-                else [discord.File(io.BytesIO(attachment[1]), filename=attachment[0])]
+        # One upload at a time per server: a second one is refused before it is read.
+        async with service.uploading(here):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            try:
+                data = await file.read()
+            except discord.HTTPException as exc:
+                raise UserFacingError(
+                    f"I could not download `{file.filename[:100]}` from Discord ({exc.status}); "
+                    "try uploading it again."
+                ) from None
+            imported = await service.read_file(file.filename, data)
+            result = imported.result
+            if not result.ok:
+                text, attachment = problems_reply(result)
+                files = (
+                    []
+                    if attachment is None
+                    else [discord.File(io.BytesIO(attachment[1]), filename=attachment[0])]
+                )
+                await interaction.followup.send(text, files=files, ephemeral=True)
+                return
+            saved = await service.upload(
+                here,
+                learner(interaction.user),
+                result,
+                replace=replace,
+                deck_json=imported.deck_json,
             )
-            await interaction.followup.send(text, files=files, ephemeral=True)
-            return
-        saved = await service.upload(
-            here,
-            learner(interaction.user),
-            result,
-            replace=replace,
-            deck_json=imported.deck_json,
-        )
-        log.info(
-            "deck %s uploaded in %s by %s (%s)",
-            saved.deck.id,
-            interaction.guild_id,
-            interaction.user.id,
-            "replaced" if saved.replaced else "new",
-        )
-        await interaction.followup.send(uploaded_text(saved), ephemeral=True)
+            log.info(
+                "deck %s uploaded in %s by %s (%s)",
+                saved.deck.id,
+                interaction.guild_id,
+                interaction.user.id,
+                "replaced" if saved.replaced else "new",
+            )
+            await interaction.followup.send(uploaded_text(saved), ephemeral=True)
 
     @deck.command(name="list", description="This server's uploaded decks and the bundled ones")
     async def deck_list(self, interaction: discord.Interaction[Any]) -> None:

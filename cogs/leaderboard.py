@@ -9,8 +9,11 @@ Who may page: a moderator posted a public board for everyone, so any member may
 page through that same query (period, metric, deck), on the channel's message and
 on their private copy, whose buttons carry the ``:s`` (shared) mark. A moderator's
 private board has no mark: its buttons re-check Manage Server, so a moderator who
-lost the permission cannot keep reading it. The mark cannot be forged onto other
-queries: Discord only delivers clicks on components of the bot's own messages.
+lost the permission cannot keep reading it. The mark in the clicked id is never
+trusted by itself (a client can send any custom id on any of the bot's messages):
+it counts only when the clicked message, as Discord's own payload describes it, is
+Recall's own public board (or a private copy of it) for that very query (see
+:func:`vouched_shared`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from discord.ext import commands
 from bot.core.custom_ids import METRIC_CODES, PAGE_PATTERN, PERIOD_CODES
 from bot.core.leaderboard import LeaderboardPage, Metric, Period
 from bot.core.learner import Identity, Platform
-from bot.phrases import board_title, board_value
+from bot.phrases import board_title, board_value, query_title
 from cogs.common.autocomplete import deck_autocomplete
 from cogs.common.buttons import CustomId, PersistentButton
 from cogs.common.checks import require_moderator
@@ -64,6 +67,11 @@ def rank_marks(ranks: list[int], total: int) -> list[str]:
     return marks
 
 
+PUBLIC_MARK = "Public board"
+"""The footer's last words on a public board and on members' private copies of it:
+Recall's own mark that the board's query is anyone's (see :func:`vouched_shared`)."""
+
+
 def render_page(
     board: LeaderboardPage, *, shared: bool = False
 ) -> tuple[discord.Embed, discord.ui.View]:
@@ -87,6 +95,8 @@ def render_page(
         footer += f" · You: #{board.viewer.rank} ({board_value(board.metric, board.viewer)})"
     elif board.min_reviews > 1:
         footer += f" · {board.min_reviews} answers needed to be ranked"
+    if shared:
+        footer += f" · {PUBLIC_MARK}"
     embed.set_footer(text=footer)
     view = discord.ui.View(timeout=None)
     view.add_item(
@@ -112,6 +122,30 @@ def render_page(
         )
     )
     return embed, view
+
+
+def vouched_shared(interaction: discord.Interaction[Any], button: PageButton) -> bool:
+    """Whether the click pages a public board that Recall itself posted.
+
+    The ``:s`` mark in the clicked id is never trusted by itself: a tampered client
+    can send any custom id on any of the bot's messages. Discord's payload carries the
+    clicked message as Recall wrote it, and only Recall writes its embeds: the click
+    counts as shared only when that message is Recall's own leaderboard embed, marked
+    as a public board (the channel's message or a member's private copy of it), for
+    exactly the query in the clicked id. A forged id on a ``/quiz help`` reply, on a
+    moderator's private board, or for another query than the public board's, fails,
+    and the moderator check runs.
+    """
+    message = interaction.message
+    me = interaction.client.user
+    if not button.shared or message is None or me is None or message.author.id != me.id:
+        return False
+    if not message.embeds:
+        return False
+    shown = message.embeds[0]
+    footer = shown.footer.text or ""
+    title = query_title(button.period, button.metric, button.deck_id)[:256]
+    return shown.title == title and footer.endswith(PUBLIC_MARK)
 
 
 class PageButton(PersistentButton, template=PAGE_PATTERN):
@@ -167,7 +201,8 @@ class PageButton(PersistentButton, template=PAGE_PATTERN):
         bot: RecallBot = interaction.client
         try:
             public = interaction.message is not None and not interaction.message.flags.ephemeral
-            if not (public or self.shared):
+            shared = vouched_shared(interaction, self)
+            if not shared:
                 require_moderator(interaction)
             if interaction.guild_id is None:
                 raise UserFacingError("This leaderboard works in a server, not in DMs.")
@@ -179,7 +214,7 @@ class PageButton(PersistentButton, template=PAGE_PATTERN):
                 self.page,
                 viewer=learner(interaction.user),
             )
-            embed, view = render_page(board, shared=public or self.shared)
+            embed, view = render_page(board, shared=shared)
             if public:
                 await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
             else:

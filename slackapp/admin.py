@@ -301,6 +301,31 @@ async def leaderboard(
     )
 
 
+def vouched_shared(body: Mapping[str, Any], action_id: str) -> bool:
+    """Whether a shared page click is on a public board Recall itself posted.
+
+    The ``:s`` mark in an action id is never trusted by itself (a client can send any
+    action id on any of the app's messages). It counts only when Slack's payload shows
+    the clicked message: a channel message (not ephemeral) of this app whose blocks
+    carry a button with exactly that action id. Slack sends no message for a click on
+    an ephemeral one, so paging a private copy needs an admin; a member pages the
+    channel's board again instead.
+    """
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    if container.get("is_ephemeral") or not message:
+        return False
+    if not message.get("app_id") or message.get("app_id") != body.get("api_app_id"):
+        return False
+    shown = {
+        str(element.get("action_id"))
+        for block in message.get("blocks") or []
+        if block.get("type") == "actions"
+        for element in block.get("elements") or []
+    }
+    return action_id in shown
+
+
 async def handle_page(ctx: SlackContext, body: dict[str, Any], respond: Respond) -> None:
     """A Previous/Next click (already acknowledged).
 
@@ -313,9 +338,11 @@ async def handle_page(ctx: SlackContext, body: dict[str, Any], respond: Respond)
     if query is None or not team:
         await _private(respond, FORGED)
         return
-    if not query.shared and not await require_admin(ctx, user, team):
+    shared = query.shared and vouched_shared(body, str(action.get("action_id", "")))
+    if not shared and not await require_admin(ctx, user, team):
         await _private(respond, NOT_ADMIN.format(name="leaderboard"))
         return
+    query = PageQuery(query.period, query.metric, query.deck, query.page, shared)
     text, blocks = await _board(ctx, team, user, query)
     ephemeral = bool((body.get("container") or {}).get("is_ephemeral"))
     if ephemeral:

@@ -55,7 +55,11 @@ def resume_action(session_id: int) -> str:
 
 def start_new_action(session_id: int, spec: StartSpec) -> str:
     """The ``action_id`` of Start new (finish ``session_id``, then start ``spec``)."""
-    return f"recall:qn:{session_id}:{spec.encode()}"
+    action_id = f"recall:qn:{session_id}:{spec.encode()}"
+    # The service refuses an unknown deck before it asks about an open session, so the
+    # spec only carries a real deck id: the id parses (and fits Slack's 255).
+    assert len(action_id) <= 255 and START_NEW.fullmatch(action_id), action_id
+    return action_id
 
 
 def summary_action(session_id: int, action: str) -> str:

@@ -219,6 +219,30 @@ class UploadTooLarge(DeckError):
         self.limit = limit
 
 
+class TooManyDecks(DeckError):
+    """The community holds ``limit`` uploaded decks already: a new deck is refused
+    (replacing one of them is not)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(str(limit))
+        self.limit = limit
+
+
+class DeckSpaceFull(DeckError):
+    """Saving this deck (``size`` characters of stored text) would take the community's
+    decks over ``limit``; ``used`` is what its other decks hold now."""
+
+    def __init__(self, size: int, used: int, limit: int) -> None:
+        super().__init__(f"{used} + {size} > {limit}")
+        self.size = size
+        self.used = used
+        self.limit = limit
+
+
+class UploadBusy(DeckError):
+    """Another upload in the same community is still being read or saved: one at a time."""
+
+
 class ImportTimedOut(DeckError):
     """Reading the file took longer than ``seconds``; nothing was saved."""
 
@@ -235,6 +259,7 @@ __all__ = [
     "DailyError",
     "DeckError",
     "DeckExists",
+    "DeckSpaceFull",
     "ImportTimedOut",
     "NoQuestions",
     "NotAnOption",
@@ -248,8 +273,10 @@ __all__ = [
     "SessionOver",
     "StaleReason",
     "StaleStep",
+    "TooManyDecks",
     "UnknownDeck",
     "UnknownPost",
+    "UploadBusy",
     "UploadTooLarge",
     "WrongCommunity",
 ]

@@ -18,11 +18,12 @@ be stopped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -32,8 +33,11 @@ from bot.core.clock import Clock
 from bot.core.errors import (
     BundledDeckId,
     DeckExists,
+    DeckSpaceFull,
     ImportTimedOut,
+    TooManyDecks,
     UnknownDeck,
+    UploadBusy,
     UploadTooLarge,
 )
 from bot.core.learner import Identity
@@ -53,6 +57,14 @@ T = TypeVar("T")
 
 UPLOAD_BYTES_MAX = limits.IMPORT_BYTES_MAX
 """The largest file an upload reads (8 MiB), checked on the declared size first."""
+SERVER_DECKS_MAX = 50
+"""The most uploaded decks one community (server, workspace) may hold at once. Every
+process keeps every community's decks in its catalog, in memory: without a cap one
+server could fill every process's memory. Replacing a deck is always allowed."""
+SERVER_DECK_TEXT_MAX = 20 * 1024 * 1024
+"""The most stored deck text (characters of the deck YAML plus its JSON) one
+community's present decks may hold: 20 Mi characters, a few of the largest uploads
+(an 8 MiB file stores about twice its size) or many ordinary ones."""
 WORKER = "bot.decks.importers.worker"
 """The module run as the child process that imports an upload."""
 IMPORT_SECONDS = 30.0
@@ -200,12 +212,34 @@ class DeckService:
         *,
         import_seconds: float = IMPORT_SECONDS,
         max_bytes: int = UPLOAD_BYTES_MAX,
+        max_decks: int = SERVER_DECKS_MAX,
+        max_text: int = SERVER_DECK_TEXT_MAX,
     ) -> None:
         self.store = store
         self.catalog = catalog
         self.clock = clock
         self.import_seconds = import_seconds
         self.max_bytes = max_bytes
+        self.max_decks = max_decks
+        self.max_text = max_text
+        # Communities with an upload under way in this process (one at a time each).
+        self._uploading: set[Identity] = set()
+
+    @contextlib.asynccontextmanager
+    async def uploading(self, community: Identity) -> AsyncIterator[None]:
+        """Hold ``community``'s upload slot while a file is read and saved; raises
+        :class:`UploadBusy` when another upload there is under way in this process.
+
+        Reading a file costs a child process and seconds of CPU: a moderator (or a
+        script) sending uploads in parallel gets one at a time, not a process each.
+        """
+        if community in self._uploading:
+            raise UploadBusy()
+        self._uploading.add(community)
+        try:
+            yield
+        finally:
+            self._uploading.discard(community)
 
     async def refresh(self) -> bool:
         """:func:`refresh_catalog` for this service's store and catalog."""
@@ -264,8 +298,9 @@ class DeckService:
         replace: bool,
         deck_json: str | None = None,
     ) -> UploadResult:
-        """Save the imported deck for ``community``; raises :class:`BundledDeckId` or
-        :class:`DeckExists` (unless ``replace``). ``result`` must be ok; ``deck_json``
+        """Save the imported deck for ``community``; raises :class:`BundledDeckId`,
+        :class:`DeckExists` (unless ``replace``), :class:`TooManyDecks` or
+        :class:`DeckSpaceFull` (the community's caps). ``result`` must be ok; ``deck_json``
         is its deck's JSON when known already (:meth:`read_file` has it).
 
         Replacing keeps the deck's key, so every learner's memory of a card whose
@@ -282,6 +317,7 @@ class DeckService:
         if deck_json is None:
             deck_json = await deck_to_json(deck)
         text = deck_json
+        size = len(result.yaml) + len(text)
 
         def script() -> Script[tuple[int, str, int, bool]]:
             # find, not ensure, for a community Recall knows (nearly always): ensure's
@@ -296,6 +332,12 @@ class DeckService:
             replaced = bool((yield from server_decks.is_present(community_id, deck.id)))
             if replaced and not replace:
                 raise DeckExists(deck.id)
+            # After next_revision: concurrent uploads are queued, so the caps hold.
+            held = yield from server_decks.usage(community_id, besides=deck.id)
+            if held.decks >= self.max_decks:
+                raise TooManyDecks(self.max_decks)
+            if held.chars + size > self.max_text:
+                raise DeckSpaceFull(size, held.chars, self.max_text)
             key = uploaded_key(deck.id, community_id)
             yield from server_decks.save(
                 community_id=community_id,
@@ -306,7 +348,7 @@ class DeckService:
                 media_dropped=result.media_dropped,
                 source=result.yaml,
                 deck_json=text,
-                uploaded_by=f"{uploader.platform}:{uploader.external_id}",
+                uploaded_by=server_decks.uploader_of(uploader),
                 now=now,
                 revision=revision,
             )

@@ -8,7 +8,7 @@ from bot.core.clock import Clock
 from bot.core.due import due_cutoff
 from bot.core.learner import Identity, Learner
 from bot.core.timezones import parse_zone
-from bot.storage import card_states, daily, learners
+from bot.storage import card_states, daily, learners, server_decks
 from bot.storage.script import Script
 from bot.storage.store import Store
 
@@ -83,15 +83,20 @@ class LearnerService:
         """Delete everything Recall holds about the learner, in one transaction.
 
         Their daily-question answers leave the posts' public counts first; the rows
-        themselves go with the learner by cascade. False when there was nothing.
+        themselves go with the learner by cascade. The decks they uploaded as a
+        moderator stay for their community, with the uploader's id cleared (a
+        moderator who never studied has no learner row, yet their id was held).
+        False when there was nothing.
         """
 
         def forget() -> Script[bool]:
+            uploads = yield from server_decks.forget_uploader(who)
             learner = yield from learners.find(who)
             if learner is None:
-                return False
+                return uploads > 0
             yield from daily.forget_answers(learner.id)
-            return (yield from learners.delete(learner.id))
+            deleted = yield from learners.delete(learner.id)
+            return deleted or uploads > 0
 
         return await self.store.write(forget())
 

@@ -241,15 +241,24 @@ class StudyService:
             if not known:
                 raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
 
-        def choose(learner: Learner, scope: Collection[int]) -> Script[list[QueueItem]]:
-            candidates = known
-            if candidates is None:
-                candidates = self.candidates(
-                    deck_id, kind, level, decks=self.decks.visible_in(scope)
-                )
-                if not candidates:
+        in_scope: dict[tuple[int, ...], list[Candidate]] = {}
+
+        def check(scope: Collection[int]) -> list[Candidate]:
+            # In a DM the deck is looked for among the learner's communities' decks:
+            # refused (NO_SUCH_DECK, NO_MATCH) before an open session is asked about,
+            # so a Start new button only ever carries a deck that exists.
+            if known is not None:
+                return known
+            key = tuple(sorted(scope))
+            if key not in in_scope:
+                found = self.candidates(deck_id, kind, level, decks=self.decks.visible_in(scope))
+                if not found:
                     raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
-            return (yield from self._choose(learner, candidates, kind, count, now))
+                in_scope[key] = found
+            return in_scope[key]
+
+        def choose(learner: Learner, scope: Collection[int]) -> Script[list[QueueItem]]:
+            return (yield from self._choose(learner, check(scope), kind, count, now))
 
         return await self.store.write(
             self._create(
@@ -262,6 +271,7 @@ class StudyService:
                 level=level,
                 if_open=if_open,
                 replacing=replacing,
+                check=check,
             )
         )
 
@@ -502,12 +512,21 @@ class StudyService:
         level: str | None = None,
         if_open: IfOpen = IfOpen.REPLACE,
         replacing: int | None = None,
+        check: Callable[[Collection[int]], object] | None = None,
     ) -> Script[StepView]:
         learner = yield from learners.ensure(who, now)
         if replacing is not None:
             replaced = yield from sessions.load(replacing)
             if replaced is not None and replaced.learner_id != learner.id:
                 raise NotYourSession()
+        community_id = None
+        if where.community is not None:
+            community_id = yield from communities.ensure(where.community)
+            scope: Collection[int] = (community_id,)
+        else:
+            scope = yield from communities.of_learner(learner.id)
+        if check is not None:
+            check(scope)  # what was asked exists here: refused before asking about an open one
         if if_open is IfOpen.ASK:
             # After the learner's row lock (learners.ensure): two starts of one learner
             # queue here, and the second sees the first one's session.
@@ -521,12 +540,6 @@ class StudyService:
                     kind=str(found.kind),
                     deck_id=found.deck_id,  # a key: front ends ask the catalog its title
                 )
-        community_id = None
-        if where.community is not None:
-            community_id = yield from communities.ensure(where.community)
-            scope: Collection[int] = (community_id,)
-        else:
-            scope = yield from communities.of_learner(learner.id)
         queue = yield from choose(learner, scope)
         key = deck_id
         if deck_id is not None and queue:

@@ -57,6 +57,28 @@ class StoredDeck:
         return self.source is None
 
 
+FORGOTTEN_UPLOADER = ""
+"""``uploaded_by`` of a deck whose uploader asked Recall to forget them (forget-me)."""
+
+
+def uploader_of(who: Identity) -> str:
+    """The ``uploaded_by`` text of an uploader: ``platform:external_id``."""
+    return f"{who.platform}:{who.external_id}"
+
+
+def forget_uploader(who: Identity) -> Script[int]:
+    """Anonymise every deck ``who`` uploaded, in any community; how many rows held them.
+
+    The deck stays (the community's learners study it); only the uploader's id goes.
+    """
+    changed = yield from execute(
+        "UPDATE server_decks SET uploaded_by = ? WHERE uploaded_by = ?",
+        FORGOTTEN_UPLOADER,
+        uploader_of(who),
+    )
+    return changed
+
+
 _COLUMNS = (
     "community_id, deck_id, deck_key, title, counts, media_dropped, source, uploaded_by,"
     " uploaded_at, revision"
@@ -112,6 +134,29 @@ def get(community_id: int, deck_id: str, *, lock: bool = False) -> Script[Stored
     sql = f"SELECT {_COLUMNS} FROM server_decks WHERE community_id = ? AND deck_id = ?"
     row = yield from one(for_update(sql) if lock else sql, community_id, deck_id)
     return None if row is None else _stored(row)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What a community's present uploaded decks hold (a removed deck holds nothing)."""
+
+    decks: int
+    chars: int
+    """Characters of stored deck text: ``source`` plus ``deck_json``."""
+
+
+def usage(community_id: int, *, besides: str) -> Script[Usage]:
+    """The community's present decks other than ``besides`` (the deck being saved, whose
+    old version a replacement frees): how many, and their stored text."""
+    row = yield from one(
+        "SELECT COUNT(*) AS decks,"
+        " COALESCE(SUM(LENGTH(source) + LENGTH(deck_json)), 0) AS chars"
+        " FROM server_decks WHERE community_id = ? AND source IS NOT NULL AND deck_id <> ?",
+        community_id,
+        besides,
+    )
+    assert row is not None
+    return Usage(int(row["decks"]), int(row["chars"]))
 
 
 def is_present(community_id: int, deck_id: str) -> Script[bool | None]:

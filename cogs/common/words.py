@@ -13,6 +13,7 @@ from bot.core.errors import (
     BundledDeckId,
     DeckError,
     DeckExists,
+    DeckSpaceFull,
     EmptyAnswer,
     ImportTimedOut,
     NothingReason,
@@ -24,7 +25,9 @@ from bot.core.errors import (
     SessionOver,
     StaleReason,
     StaleStep,
+    TooManyDecks,
     UnknownDeck,
+    UploadBusy,
     UploadTooLarge,
 )
 from bot.core.reminders import OffReason
@@ -127,6 +130,24 @@ def _deck(error: DeckError) -> str:
         return (
             f"That file is {_mib(error.size)}; decks can be at most {_mib(error.limit)}. "
             "Nothing was saved."
+        )
+    if isinstance(error, TooManyDecks):
+        return (
+            f"This server already has {error.limit} uploaded decks, the most it can hold. "
+            "Remove one with /quiz-admin deck remove, or replace one with `replace:true`. "
+            "Nothing was saved."
+        )
+    if isinstance(error, DeckSpaceFull):
+        return (
+            f"This deck needs {_mib(error.size)} of storage and this server's other decks "
+            f"use {_mib(error.used)}, over the {_mib(error.limit)} a server can hold. "
+            "Remove a deck with /quiz-admin deck remove, or upload a smaller one. "
+            "Nothing was saved."
+        )
+    if isinstance(error, UploadBusy):
+        return (
+            "Another deck upload for this server is still being read: one at a time. "
+            "Upload again once it is done. Nothing was saved."
         )
     if isinstance(error, ImportTimedOut):
         return (

@@ -143,10 +143,14 @@ class StartNewButton(PersistentButton, template=START_NEW_TEMPLATE):
     def __init__(self, session_id: int, spec: StartSpec) -> None:
         self.session_id = session_id
         self.spec = spec
+        custom_id = f"recall:qn:{session_id}:{spec.encode()}"
+        # The service refuses an unknown deck before it asks about an open session, so
+        # the spec only carries a real deck id: the id fits Discord's 100 and parses.
+        assert len(custom_id) <= 100 and re.fullmatch(START_NEW_TEMPLATE, custom_id), custom_id
         super().__init__(
             label="Start new",
             style=discord.ButtonStyle.secondary,
-            custom_id=f"recall:qn:{session_id}:{spec.encode()}",
+            custom_id=custom_id,
         )
 
     @classmethod

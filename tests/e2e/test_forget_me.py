@@ -69,12 +69,14 @@ async def _rows_of(recall: Recall, table: str, columns: list[str], learner_id: i
 
 
 async def _anywhere(recall: Recall, discord_id: int) -> list[str]:
-    """Every table.column holding the Discord id as a value, whatever the column's name."""
+    """Every table.column holding the Discord id, whatever the column's name: as the
+    whole value, or inside a text (an identity such as ``discord:<id>``)."""
     hits = []
     for table in await _tables(recall):
         for column in await _columns(recall, table):
             [row] = await recall.sql(
-                f"SELECT COUNT(*) FROM {table} WHERE CAST({column} AS TEXT) = ?", str(discord_id)
+                f"SELECT COUNT(*) FROM {table} WHERE CAST({column} AS TEXT) LIKE ?",
+                f"%{discord_id}%",
             )
             if row[0]:
                 hits.append(f"{table}.{column}")
@@ -156,3 +158,25 @@ async def test_forget_me_leaves_nothing_of_the_learner(recall: Recall) -> None:
     row = await recall.sql_one("SELECT answers FROM daily_posts")
     assert row is not None and row[0] == 1  # Bob's answer is the one left
     assert embed(post)["title"] == "Question of the day"
+
+
+async def test_forget_me_clears_a_moderators_uploads_without_a_learner_row(
+    recall: Recall,
+) -> None:
+    """A moderator who uploaded a deck but never studied: forget-me finds data (their id
+    as the deck's uploader), clears it, and the deck stays for the server."""
+    hall = recall.hall
+    upload = recall.fake.upload("vocab.csv", b"front,back\nhola,hello\n")
+    sent = await recall.fake.slash(hall.moderator, "quiz-admin deck upload", {"file": upload})
+    assert await sent.wait_done(timeout=30) is not None
+    assert await recall.learner_id(hall.moderator) is None
+    assert "server_decks.uploaded_by" in await _anywhere(recall, hall.moderator.id)
+
+    ask = await recall.slash(hall.moderator, "quiz forget-me")
+    confirm = ask.message()
+    assert confirm is not None
+    await recall.click(hall.moderator, confirm, "Delete all my data")
+    assert "deleted" in confirm.content and "no data" not in confirm.content
+    assert await _anywhere(recall, hall.moderator.id) == []
+    row = await recall.sql_one("SELECT deck_id, source IS NOT NULL FROM server_decks")
+    assert row is not None and row[0] == "vocab" and row[1]

@@ -376,3 +376,24 @@ async def test_review_missed_and_start_another_on_the_servers_deck(recall: Recal
     assert embed(asked)["title"].startswith("Spanish basics")
     row = await recall.sql_one("SELECT kind, deck_id FROM quiz_sessions ORDER BY id DESC LIMIT 1")
     assert row is not None and (row["kind"], row["deck_id"]) == ("flashcard", key)
+
+
+async def test_a_second_upload_while_one_is_read_is_refused(recall: Recall) -> None:
+    """One upload at a time per server: the second gets one clear line, saves nothing."""
+    async with recall.running.deck_admin.uploading(recall_hall(recall)):
+        reply = await upload(recall, "vocab.csv")
+    assert reply.content.startswith("Another deck upload for this server is still being read")
+    assert "Nothing was saved" in reply.content
+    assert await recall.sql("SELECT deck_id FROM server_decks") == []
+    done = await upload(recall, "vocab.csv")  # the slot is free again
+    assert "vocab" in done.content
+
+
+async def test_a_server_at_its_deck_cap_is_refused_a_new_deck(recall: Recall) -> None:
+    recall.running.deck_admin.max_decks = 1
+    await upload(recall, "vocab.csv")
+    refused = await upload(recall, "other.csv", b"front,back\nq,a\n")
+    assert refused.content.startswith("This server already has 1 uploaded decks")
+    assert "/quiz-admin deck remove" in refused.content
+    rows = await recall.sql("SELECT deck_id FROM server_decks")
+    assert [str(r["deck_id"]) for r in rows] == ["vocab"]
