@@ -123,10 +123,11 @@ def render_step(step: StepView, now: datetime) -> tuple[str, list[Block]]:
         return title, render_summary(step.summary, step.session.id, now)
     record = step.session
     sid, pos = record.id, record.position
-    title = f"{step.deck_title or 'Quiz'} · card {step.number} of {step.total}"
-    blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": fit(title, HEADER_MAX)}}
-    ]
+    suffix = f" · card {step.number} of {step.total}"
+    title = f"{step.deck_title or 'Quiz'}{suffix}"
+    # The deck's title is what gets cut, so a long one never hides where you are.
+    header = fit(step.deck_title or "Quiz", HEADER_MAX - len(suffix)) + suffix
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": header}}]
     fallback = fit(title, FALLBACK_MAX)
     stop = button("Stop", quiz_action(sid, pos, "stop"))
     card = step.card

@@ -4,6 +4,7 @@ real study service on both backends."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,18 @@ async def test_flashcard_steps_are_escaped_and_labelled(
     _, blocks = render_step(done, clock())
     assert "Session complete 🎉" in texts(blocks)
     assert "Score:* 1/1" in texts(blocks)
+
+
+async def test_a_long_deck_title_is_cut_and_the_position_kept(
+    hostile_study: StudyService, clock: FakeClock
+) -> None:
+    step = await hostile_study.start(ME, WHERE, deck_id=HOSTILE_DECK, kind=SessionKind.FLASHCARD)
+    long = dataclasses.replace(step, deck_title="<Deck> & " * 30)  # 270 characters
+    _, blocks = render_step(long, clock())
+    header = blocks[0]["text"]["text"]
+    assert len(header) <= 150
+    assert header.endswith("… · card 1 of 1")
+    assert header.startswith("&lt;Deck&gt; &amp; ")
 
 
 async def test_mcq_steps_are_escaped_and_show_the_full_options(
