@@ -68,6 +68,14 @@ DEADLINE = 3.0
 """Discord's limit for the first callback, in seconds."""
 
 
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile (nearest rank), 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
 @dataclass
 class PhaseResult:
     """One bot under one load."""
@@ -87,8 +95,7 @@ class PhaseResult:
 
     def percentile(self, q: float) -> float:
         """The ``q`` quantile of the latencies, in seconds (nearest rank)."""
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+        return percentile(self.latencies, q)
 
     @property
     def throughput(self) -> float:

@@ -30,7 +30,6 @@ import asyncio
 import contextlib
 import importlib.util
 import os
-import platform
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from pathlib import Path
 
 import psutil  # type: ignore[import-untyped]  # no stubs in the dev extras
 
-from bench.e2e_bench import postgres
+from bench.e2e_bench import machine, ms, percentile, postgres, sample_rss
 from bench.workdir import bench_dir
 from tests.fakeslack import FakeSlack, FakeUser
 from tests.fakeslack.process import APP_TOKEN, BOT_TOKEN, start_app_process, stop_app_process
@@ -59,14 +58,6 @@ MODULES = {
 def recall_available() -> bool:
     """True once the Slack front end (``slackapp``, branch i-slack) is on this tree."""
     return importlib.util.find_spec("slackapp") is not None
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q`` quantile (nearest rank), 0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
 @dataclass
@@ -102,16 +93,6 @@ class PhaseResult:
     def late(self) -> int:
         """Envelopes acknowledged after Slack's 3 s."""
         return sum(1 for s in self.acks if s > DEADLINE)
-
-
-async def sample_rss(pid: int, peak: list[int], stop: asyncio.Event) -> None:
-    """Keep the highest RSS of ``pid`` seen until ``stop`` is set."""
-    process = psutil.Process(pid)
-    while not stop.is_set():
-        peak[0] = max(peak[0], process.memory_info().rss)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(0.05):
-                await stop.wait()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -182,19 +163,6 @@ async def bench_app(
                 )
     finally:
         await fake.stop()
-
-
-def machine() -> str:
-    """Cores, Python and OS, printed with every table."""
-    return (
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
-    )
-
-
-def ms(seconds: float) -> str:
-    """Seconds as milliseconds, for a table cell."""
-    return f"{seconds * 1000:,.1f}"
 
 
 def print_tables(results: dict[str, list[PhaseResult]], seconds: float) -> None:
