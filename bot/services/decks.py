@@ -320,12 +320,7 @@ class DeckService:
         size = len(result.yaml) + len(text)
 
         def script() -> Script[tuple[int, str, int, bool]]:
-            # find, not ensure, for a community Recall knows (nearly always): ensure's
-            # upsert locks the community's row until this transaction commits, and
-            # every session starting there upserts it too.
-            community_id = yield from communities.find(community)
-            if community_id is None:
-                community_id = yield from communities.ensure(community)
+            community_id = yield from communities.ensure(community)
             # The revision first: it queues concurrent uploads, so the check below
             # sees a competing upload of the same id once it has committed.
             revision = yield from server_decks.next_revision()

@@ -7,16 +7,30 @@ from bot.storage.script import Script, one, rows, value
 
 
 def ensure(identity: Identity) -> Script[int]:
-    """Recall's id of the community with ``identity``, created on first use."""
+    """Recall's id of the community with ``identity``, created on first use.
+
+    A known community (nearly always) is only read: no row version written and no row
+    lock taken. An upsert (``DO UPDATE``) would lock the row against every answer in
+    the community until this transaction commits, since each answer's foreign key
+    check holds a share lock on it, and every session starting there would queue
+    behind the one before. A first use inserts; if another transaction inserted the
+    same community meanwhile, the insert waits for it and does nothing, and the row
+    it committed is read.
+    """
+    found = yield from find(identity)
+    if found is not None:
+        return found
     row = yield from one(
         "INSERT INTO communities (platform, external_id) VALUES (?, ?)"
-        " ON CONFLICT (platform, external_id) DO UPDATE SET platform = excluded.platform"
-        " RETURNING id",
+        " ON CONFLICT (platform, external_id) DO NOTHING RETURNING id",
         str(identity.platform),
         identity.external_id,
     )
-    assert row is not None
-    return int(row["id"])
+    if row is not None:
+        return int(row["id"])
+    found = yield from find(identity)
+    assert found is not None  # the competing insert committed: the conflict says so
+    return found
 
 
 def find(identity: Identity) -> Script[int | None]:
