@@ -291,6 +291,44 @@ async def test_for_update_reads_the_row_on_both(store: Store) -> None:
     assert await store.write(value(sql, "111")) == 0
 
 
+_ISOLATION = Dialects(
+    sqlite="SELECT 'serializable'",  # SQLite's one writer at a time
+    postgres="SELECT current_setting('transaction_isolation')",
+)
+
+
+async def test_an_alone_query_is_its_own_transaction(store: Store, backend: str) -> None:
+    await store.write(learners.ensure(ALICE, START))
+    update = "UPDATE learners SET xp = 5 WHERE external_id = ?"
+    assert await store.write(execute(update, "111", alone=True)) == 1
+    read = "SELECT xp FROM learners WHERE external_id = ?"
+    assert await store.read(value(read, "111", alone=True)) == 5
+    if backend == "postgres":
+        # No BEGIN ... REPEATABLE READ READ ONLY around it: the connection's default
+        # (one round trip instead of three); the same read in a script gets its snapshot.
+        assert await store.read(value(_ISOLATION, alone=True)) == "read committed"
+        assert await store.read(value(_ISOLATION)) == "repeatable read"
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_script_going_on_after_an_alone_query_is_refused_on_postgres(
+    store: Store,
+) -> None:
+    # Run outside a transaction, the first query has committed by itself: the backend
+    # cannot give the rest of the script one transaction, so it says so.
+    def script() -> Script[int]:
+        yield from execute("UPDATE learners SET xp = 1", alone=True)
+        return int((yield from value("SELECT COUNT(*) FROM learners")))
+
+    with pytest.raises(RuntimeError, match="alone"):
+        await store.write(script())
+
+
+async def test_a_script_without_queries_returns_its_value(store: Store) -> None:
+    assert await store.write(done(7)) == 7
+    assert await store.read(done("x")) == "x"
+
+
 def test_codec_round_trips_and_refuses_naive_datetimes() -> None:
     with pytest.raises(ValueError, match="naive"):
         to_epoch(datetime(2026, 1, 1))
@@ -624,6 +662,23 @@ async def test_postgres_pool_replaces_connections_the_server_dropped(pg_url: str
         _terminate_others(pg_url)  # every pooled connection, all at once
         await store.write(_insert_learner("2"))
         assert await store.read(_external_ids()) == ["1", "2"]
+    finally:
+        await store.close()
+
+
+async def test_postgres_alone_queries_also_take_a_fresh_connection_after_a_drop(
+    pg_url: str,
+) -> None:
+    store = await open_store(PostgresURL(pg_url))
+    try:
+        await store.write(_insert_learner("1"))
+        _terminate_others(pg_url)
+        assert await store.read(value("SELECT COUNT(*) FROM learners", alone=True)) == 1
+        _terminate_others(pg_url)
+        changed = await store.write(
+            execute("UPDATE learners SET xp = 3 WHERE external_id = ?", "1", alone=True)
+        )
+        assert changed == 1
     finally:
         await store.close()
 

@@ -75,10 +75,13 @@ async def run_query(conn: Connection, query: Query) -> Any:
     return _count(status) if query.want is Want.COUNT else None
 
 
-async def drive(conn: Connection, script: Script[T]) -> T:
-    """Run ``script`` to its end on ``conn`` (inside the caller's transaction)."""
+async def drive(conn: Connection, script: Script[T], first: Query | None = None) -> T:
+    """Run ``script`` to its end on ``conn`` (inside the caller's transaction).
+
+    ``first``: the script's first query, when the caller has already taken it.
+    """
     try:
-        query = next(script)
+        query = next(script) if first is None else first
         while True:
             query = script.send(await run_query(conn, query))
     except StopIteration as stop:
@@ -86,6 +89,30 @@ async def drive(conn: Connection, script: Script[T]) -> T:
         return result
     finally:
         script.close()
+
+
+def _opening(script: Script[T]) -> Query:
+    """The script's first real query (dialect questions answered on the way).
+
+    Raises StopIteration with the script's result when it makes no query at all.
+    """
+    query = next(script)
+    while is_dialect_query(query):
+        query = script.send(Dialect.POSTGRES)
+    return query
+
+
+def _after_alone(script: Script[T], result: Any) -> T:
+    """Send a script its alone query's result (:attr:`~bot.storage.script.Query.alone`);
+    the script's return value."""
+    try:
+        script.send(result)
+    except StopIteration as stop:
+        done: T = stop.value
+        return done
+    raise RuntimeError(
+        "a script queried again after a query marked alone (it ran outside a transaction)"
+    )
 
 
 MIN_CONNECTIONS = 4
@@ -202,12 +229,29 @@ class PostgresStore:
 
     async def _run(self, script: Script[T], *, readonly: bool) -> T:
         try:
+            try:
+                first = _opening(script)
+            except StopIteration as stop:
+                nothing: T = stop.value
+                return nothing  # no query: no connection, no transaction
             # A pooled connection may be one the server dropped (a restart, a network
-            # blip): BEGIN then fails before the script has started, so another
-            # connection is safe to take. The pool replaces a dead one when it is
-            # released, so after at most its size of tries a fresh one comes.
+            # blip): BEGIN (or an alone query, which is safe to run twice) then fails
+            # before the script has gone on, so another connection is safe to take. The
+            # pool replaces a dead one when it is released, so after at most its size
+            # of tries a fresh one comes.
             for attempt in range(MAX_CONNECTIONS + 1):
                 async with self._pool.acquire() as conn:
+                    if first.alone:
+                        # One statement: atomic and one snapshot by itself, so it needs
+                        # no BEGIN and COMMIT, two round trips of three.
+                        try:
+                            answer = await run_query(conn, first)
+                        except _CONNECTION_LOST:
+                            if attempt < MAX_CONNECTIONS:
+                                log.debug("a pooled connection was dropped; taking another")
+                                continue
+                            raise
+                        return _after_alone(script, answer)
                     transaction = conn.transaction(
                         isolation="repeatable_read" if readonly else "read_committed",
                         readonly=readonly,
@@ -220,7 +264,7 @@ class PostgresStore:
                             continue
                         raise
                     try:
-                        result = await drive(conn, script)
+                        result = await drive(conn, script, first)
                     except BaseException:
                         await _rollback(transaction)
                         raise

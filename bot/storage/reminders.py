@@ -146,6 +146,7 @@ def notice_pending(identity: Identity) -> Script[bool]:
         " WHERE l.platform = ? AND l.external_id = ? AND r.notice_pending = 1",
         str(identity.platform),
         identity.external_id,
+        alone=True,  # asked on every command reply: one round trip on PostgreSQL
     )
     return found is not None
 

@@ -88,6 +88,13 @@ class Query:
     want: Want = Want.ROWS
     many: bool = False
     """Run ``sql`` once per item of ``params`` (each a sequence); the result is None."""
+    alone: bool = False
+    """This query is the whole script: the script returns as soon as it has the
+    result. One statement is atomic and reads one snapshot by itself, so PostgreSQL
+    runs it without BEGIN and COMMIT around it: one round trip instead of three.
+    Only for a read, or a write that is harmless to run twice (after a connection
+    the server dropped it is tried again on another). A script that queries again
+    after it is a bug, refused with a RuntimeError on PostgreSQL."""
 
     def text(self, dialect: Dialect) -> str:
         """The statement's text in ``dialect``."""
@@ -98,27 +105,28 @@ Script: TypeAlias = Generator[Query, Any, T]
 """A transaction script returning ``T`` (see the module docstring)."""
 
 
-def rows(sql: str | Dialects, *params: Any) -> Script[list[Row]]:
-    """Every row of a query."""
-    result: list[Row] = yield Query(sql, params, Want.ROWS)
+def rows(sql: str | Dialects, *params: Any, alone: bool = False) -> Script[list[Row]]:
+    """Every row of a query (``alone``: the whole script, see :attr:`Query.alone`)."""
+    result: list[Row] = yield Query(sql, params, Want.ROWS, alone=alone)
     return result
 
 
-def one(sql: str | Dialects, *params: Any) -> Script[Row | None]:
-    """The first row of a query, or None."""
-    result: Row | None = yield Query(sql, params, Want.ONE)
+def one(sql: str | Dialects, *params: Any, alone: bool = False) -> Script[Row | None]:
+    """The first row of a query, or None (``alone``: see :attr:`Query.alone`)."""
+    result: Row | None = yield Query(sql, params, Want.ONE, alone=alone)
     return result
 
 
-def value(sql: str | Dialects, *params: Any) -> Script[Any]:
-    """The first column of the first row, or None when there is no row."""
-    row: Row | None = yield Query(sql, params, Want.ONE)
+def value(sql: str | Dialects, *params: Any, alone: bool = False) -> Script[Any]:
+    """The first column of the first row, or None when there is no row (``alone``:
+    the whole script, see :attr:`Query.alone`)."""
+    row: Row | None = yield Query(sql, params, Want.ONE, alone=alone)
     return None if row is None else row[0]
 
 
-def execute(sql: str | Dialects, *params: Any) -> Script[int]:
-    """Run a statement; the number of rows it changed."""
-    count: int = yield Query(sql, params, Want.COUNT)
+def execute(sql: str | Dialects, *params: Any, alone: bool = False) -> Script[int]:
+    """Run a statement; the number of rows it changed (``alone``: see :attr:`Query.alone`)."""
+    count: int = yield Query(sql, params, Want.COUNT, alone=alone)
     return count
 
 

@@ -102,7 +102,8 @@ def _stored(row: Row, *, with_source: bool = True) -> StoredDeck:
 
 def latest_revision() -> Script[int]:
     """The revision of the last upload or removal in any community."""
-    found = yield from value("SELECT revision FROM server_deck_revision WHERE id = 1")
+    # Read before every session start: one round trip on PostgreSQL.
+    found = yield from value("SELECT revision FROM server_deck_revision WHERE id = 1", alone=True)
     return int(found or 0)
 
 

@@ -158,7 +158,10 @@ def set_message(session_id: int, message: str) -> Script[None]:
     ``updated_at`` stays: it is when the learner last did something, which decides
     when an untouched session expires, and showing it is not the learner's doing.
     """
-    yield from execute("UPDATE quiz_sessions SET message = ? WHERE id = ?", message, session_id)
+    # After every new session message; the same again is harmless (see Query.alone).
+    yield from execute(
+        "UPDATE quiz_sessions SET message = ? WHERE id = ?", message, session_id, alone=True
+    )
 
 
 def abandon_active(learner_id: int, channel: str | None, now: datetime) -> Script[int]:
