@@ -51,6 +51,7 @@ from bot.storage.script import (
     execute_together,
     for_update,
     one,
+    one_after,
     rows,
     value,
 )
@@ -327,6 +328,20 @@ async def test_a_script_going_on_after_an_alone_query_is_refused_on_postgres(
 async def test_a_script_without_queries_returns_its_value(store: Store) -> None:
     assert await store.write(done(7)) == 7
     assert await store.read(done("x")) == "x"
+
+
+async def test_one_after_makes_the_writes_and_reads_one_row(store: Store, backend: str) -> None:
+    await store.write(learners.ensure(ALICE, START))
+    write = ("UPDATE learners SET xp = ? WHERE external_id = ?", (4, "111"))
+    read = "SELECT xp FROM learners WHERE external_id = ?"
+    seen = await store.write(one_after([write], read, "111"))
+    assert seen is not None
+    # One statement on PostgreSQL, so its read sees the row as before the write (why
+    # the read must not read what the writes change); SQLite runs them in turn.
+    assert seen["xp"] == (0 if backend == "postgres" else 4)
+    assert await store.read(value(read, "111")) == 4
+    missing = await store.write(one_after([write], read, "nobody"))
+    assert missing is None
 
 
 def test_codec_round_trips_and_refuses_naive_datetimes() -> None:

@@ -10,7 +10,7 @@ second finds its step taken; a learner's answers in two sessions at once queue t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,7 +52,7 @@ from bot.decks.catalog import CatalogDeck, DeckCatalog, plain_id
 from bot.services.decks import CatalogMiss, refresh_catalog, with_fresh_catalog
 from bot.storage import card_states, communities, learners, reviews, sessions
 from bot.storage.errors import Conflict
-from bot.storage.script import Script
+from bot.storage.script import Script, Statement, execute_together
 from bot.storage.store import Store
 
 
@@ -684,13 +684,24 @@ class StudyService:
         *,
         strict: bool = False,
         at: datetime | None = None,
+        saves: Sequence[Statement] = (),
     ) -> Script[StepView]:
+        """What to show for ``state``; ``saves`` are the caller's writes still to make
+        (none to a card's memory), made together with the view's read where it has one."""
         at = at or self.clock()
         item = state.current
         card = self._card(item, strict)
         deck = self.decks.get(item.deck_id) if item else None
         summary = None
         previews = None
+        previewing = (
+            not state.finished
+            and item is not None
+            and isinstance(card, FlashCard)
+            and state.phase is Phase.REVEALED
+        )
+        if not previewing:
+            yield from execute_together(saves)
         if state.finished:
             next_due = yield from card_states.next_due(state.learner_id)
             missed: tuple[MissedCard, ...] = ()
@@ -711,9 +722,11 @@ class StudyService:
                 total=len(state.queue),
                 missed=missed,
             )
-        elif item is not None and isinstance(card, FlashCard) and state.phase is Phase.REVEALED:
+        elif previewing and item is not None:
             # What each grade button would give: the card's memory, previewed, not written.
-            memory = yield from card_states.get(state.learner_id, item.deck_id, item.card_id)
+            memory = yield from card_states.get(
+                state.learner_id, item.deck_id, item.card_id, after=saves
+            )
             previews = self.scheduler.preview(memory, at)
         return StepView(
             session=state,
@@ -834,6 +847,7 @@ class StudyService:
                 memory = yield from card_states.get(learner.id, item.deck_id, item.card_id)
             decision = decide(state, card, learner, memory)
             streak = learner.streak
+            saves: list[Statement] = []
             if isinstance(decision, Answered):
                 # The answer's writes and the session's new state: none reads another's
                 # row, so on PostgreSQL they go in one round trip.
@@ -845,9 +859,11 @@ class StudyService:
                 streak = decision.outcome.streak.state
                 state = moved
             elif decision is not None and decision != state:
-                yield from sessions.save(decision, at)
+                # Saved with the view's read of the card's memory where it has one (a
+                # revealed flashcard's grade previews): one round trip on PostgreSQL.
+                saves.append(sessions.save_statement(decision, at))
                 state = decision
-            return (yield from self._view(state, streak, strict=strict, at=at))
+            return (yield from self._view(state, streak, strict=strict, at=at, saves=saves))
 
         try:
             return await with_fresh_catalog(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bot.core.scheduling import CardMemory
 from bot.storage.codec import from_epoch, maybe_datetime, maybe_epoch, to_epoch
-from bot.storage.script import Row, Script, Statement, execute, one, rows, value
+from bot.storage.script import Row, Script, Statement, execute, one_after, rows, value
 
 CardKey = tuple[str, str]
 """(deck id, card id)"""
@@ -26,9 +26,16 @@ def _memory(row: Row) -> CardMemory:
     )
 
 
-def get(learner_id: int, deck_id: str, card_id: str) -> Script[CardMemory | None]:
-    """The learner's memory of one card, or None for a new card."""
-    row = yield from one(
+def get(
+    learner_id: int, deck_id: str, card_id: str, *, after: Sequence[Statement] = ()
+) -> Script[CardMemory | None]:
+    """The learner's memory of one card, or None for a new card.
+
+    ``after``: writes to make first, none of them to this card's memory (see
+    :func:`~bot.storage.script.one_after`: one statement on PostgreSQL).
+    """
+    row = yield from one_after(
+        after,
         "SELECT * FROM card_states WHERE learner_id = ? AND deck_id = ? AND card_id = ?",
         learner_id,
         deck_id,

@@ -163,6 +163,29 @@ def execute_together(statements: Sequence[Statement]) -> Script[None]:
     yield Query(text, [p for _, params in statements for p in params], Want.NOTHING)
 
 
+def one_after(statements: Sequence[Statement], sql: str, *params: Any) -> Script[Row | None]:
+    """Writes, then the first row of a read (or None) that reads none of the rows the
+    writes change.
+
+    On SQLite, one after the other. On PostgreSQL, ONE statement: the writes as
+    data-modifying ``WITH`` queries before the read, one round trip instead of one per
+    part. Every part sees the database as it was before the statement, which is why
+    the read must not read what the writes change (the caller keeps that rule).
+    """
+    if not statements:
+        return (yield from one(sql, *params))
+    found = yield from dialect()
+    if found is Dialect.SQLITE:
+        for text, values in statements:
+            yield Query(text, values, Want.NOTHING)
+        return (yield from one(sql, *params))
+    together = _together(tuple(text for text, _ in statements), sql)
+    row: Row | None = yield Query(
+        together, [*(p for _, values in statements for p in values), *params], Want.ONE
+    )
+    return row
+
+
 @lru_cache(maxsize=64)
 def _together(first: tuple[str, ...], last: str) -> str:
     # Placeholders stay ``?`` and in order, so the parameters simply follow each other.
@@ -214,6 +237,7 @@ __all__ = [
     "for_update",
     "is_dialect_query",
     "one",
+    "one_after",
     "rows",
     "value",
 ]
