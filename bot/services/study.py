@@ -835,7 +835,8 @@ class StudyService:
             # means no deadlock on PostgreSQL. The learner's lock also queues their
             # answers in other sessions, which read and write the same streak and
             # card memories.
-            learner, state = yield from sessions.load_for_click(who, session_id)
+            loaded = yield from sessions.load_for_click(who, session_id)
+            learner, state = loaded.learner, loaded.state
             if state is None:
                 raise SessionNotFound()
             rules.check_turn(state, -1 if learner is None else learner.id, step)
@@ -844,7 +845,10 @@ class StudyService:
             card = self._card(item, strict)
             memory = None
             if needs_memory and item is not None:
-                memory = yield from card_states.get(learner.id, item.deck_id, item.card_id)
+                if loaded.memory_known:  # read by the locking statement (PostgreSQL)
+                    memory = loaded.memory
+                else:
+                    memory = yield from card_states.get(learner.id, item.deck_id, item.card_id)
             decision = decide(state, card, learner, memory)
             streak = learner.streak
             saves: list[Statement] = []

@@ -13,17 +13,41 @@ CardKey = tuple[str, str]
 """(deck id, card id)"""
 
 
-def _memory(row: Row) -> CardMemory:
+MEMORY_COLUMNS = (
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+)
+"""The columns of a card's memory (besides its key)."""
+
+
+def columns_as(table: str, prefix: str) -> str:
+    """The memory columns of ``table`` (an alias) as ``<prefix><column>``, for a query
+    joining card_states to tables with columns of the same names."""
+    return ", ".join(f"{table}.{name} AS {prefix}{name}" for name in MEMORY_COLUMNS)
+
+
+def memory_from_row(row: Row, prefix: str = "") -> CardMemory:
+    """A :class:`CardMemory` from a row with the memory columns (named ``prefix`` +
+    the column, see :func:`columns_as`)."""
     return CardMemory(
-        state=int(row["state"]),
-        step=row["step"],
-        stability=row["stability"],
-        difficulty=row["difficulty"],
-        due=from_epoch(row["due"]),
-        last_review=maybe_datetime(row["last_review"]),
-        reps=int(row["reps"]),
-        lapses=int(row["lapses"]),
+        state=int(row[f"{prefix}state"]),
+        step=row[f"{prefix}step"],
+        stability=row[f"{prefix}stability"],
+        difficulty=row[f"{prefix}difficulty"],
+        due=from_epoch(row[f"{prefix}due"]),
+        last_review=maybe_datetime(row[f"{prefix}last_review"]),
+        reps=int(row[f"{prefix}reps"]),
+        lapses=int(row[f"{prefix}lapses"]),
     )
+
+
+_memory = memory_from_row
 
 
 def get(
@@ -150,11 +174,14 @@ def next_due(learner_id: int) -> Script[datetime | None]:
 
 
 __all__ = [
+    "MEMORY_COLUMNS",
     "CardKey",
+    "columns_as",
     "count_due",
     "due",
     "for_learner",
     "get",
+    "memory_from_row",
     "next_due",
     "put",
     "put_statement",

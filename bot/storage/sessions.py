@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from bot.core.learner import Identity, Learner
+from bot.core.scheduling import CardMemory
 from bot.core.session import (
     Phase,
     QueueItem,
@@ -15,9 +17,19 @@ from bot.core.session import (
     Status,
     StepResult,
 )
-from bot.storage import learners
+from bot.storage import card_states, learners
 from bot.storage.codec import to_epoch
-from bot.storage.script import Dialects, Row, Script, Statement, execute, for_update, one
+from bot.storage.script import (
+    Dialect,
+    Dialects,
+    Row,
+    Script,
+    Statement,
+    dialect,
+    execute,
+    for_update,
+    one,
+)
 
 _COLUMNS = (
     "id, learner_id, community_id, channel, deck_id, kind, queue, position, phase, status,"
@@ -104,24 +116,59 @@ _CLICK_SQL = (
     " FROM learners l, quiz_sessions s"
     " WHERE l.platform = ? AND l.external_id = ? AND s.id = ?"
 )
-_CLICK = Dialects(sqlite=_CLICK_SQL, postgres=f"{_CLICK_SQL} FOR UPDATE OF l, s")
+# On PostgreSQL the same statement also reads the learner's memory of the session's
+# current card (what a grade needs), saving the round trip of a second read. Only the
+# locked rows are re-read when the lock had to wait for another transaction's
+# change; a joined unlocked row stays as the statement's snapshot saw it, which may
+# be older than that change. Every change to a learner's card memories also updates
+# the learner's row (reviews.record), so the memory is known fresh exactly when the
+# learner row locked is the version of the statement's snapshot (``c_fresh``: the
+# subquery reads that version); otherwise the script reads it again after the lock.
+_CLICK_POSTGRES = (
+    f"SELECT {learners.columns_as('l', 'l_')}, {', '.join(f's.{c}' for c in _COLUMN_NAMES)},"
+    f" c.learner_id IS NOT NULL AS c_found, {card_states.columns_as('c', 'c_')},"
+    " (SELECT v.xmin FROM learners v WHERE v.id = l.id) = l.xmin AS c_fresh"
+    " FROM learners l CROSS JOIN quiz_sessions s"
+    " LEFT JOIN card_states c ON c.learner_id = l.id"
+    " AND c.deck_id = (s.queue::jsonb -> s.position ->> 0)"
+    " AND c.card_id = (s.queue::jsonb -> s.position ->> 1)"
+    " WHERE l.platform = ? AND l.external_id = ? AND s.id = ?"
+    " FOR UPDATE OF l, s"
+)
+_CLICK = Dialects(sqlite=_CLICK_SQL, postgres=_CLICK_POSTGRES)
 
 
-def load_for_click(
-    who: Identity, session_id: int
-) -> Script[tuple[Learner | None, SessionState | None]]:
+@dataclass(frozen=True, slots=True)
+class ClickRows:
+    """What a click's locking read found (see :func:`load_for_click`)."""
+
+    learner: Learner | None
+    state: SessionState | None
+    memory_known: bool = False
+    """True when :attr:`memory` is the learner's memory of the session's current card
+    as it stands under the locks (PostgreSQL, nearly always); else read it yourself."""
+    memory: CardMemory | None = None
+    """That memory (None: a new card), when :attr:`memory_known`."""
+
+
+def load_for_click(who: Identity, session_id: int) -> Script[ClickRows]:
     """The clicking learner and the session, both locked for the click's changes.
 
     The same as :func:`bot.storage.learners.find` then :func:`load` with ``lock``, in
-    one statement when both exist (every click but a stranger's or a stale one's).
+    one statement when both exist (every click but a stranger's or a stale one's). On
+    PostgreSQL the statement also reads the learner's memory of the current card.
     """
     row = yield from one(_CLICK, str(who.platform), who.external_id, session_id)
     if row is not None:
-        return learners.learner_from_row(row, "l_"), _state(row)
+        learner, state = learners.learner_from_row(row, "l_"), _state(row)
+        # SQLite's statement reads no memory: its whole script is one trip anyway.
+        if (yield from dialect()) is Dialect.SQLITE or not row["c_fresh"]:
+            return ClickRows(learner, state)
+        memory = card_states.memory_from_row(row, "c_") if row["c_found"] else None
+        return ClickRows(learner, state, memory_known=True, memory=memory)
     # One of them is missing: find which, in the same order.
-    learner = yield from learners.find(who, lock=True)
-    state = yield from load(session_id, lock=True)
-    return learner, state
+    found = yield from learners.find(who, lock=True)
+    return ClickRows(found, (yield from load(session_id, lock=True)))
 
 
 def save_statement(state: SessionState, now: datetime) -> Statement:
@@ -245,6 +292,7 @@ def prune_closed(before: datetime, *, limit: int) -> Script[int]:
 
 
 __all__ = [
+    "ClickRows",
     "abandon_active",
     "create",
     "expire_idle",
