@@ -514,14 +514,13 @@ class StudyService:
         replacing: int | None = None,
         check: Callable[[Collection[int]], object] | None = None,
     ) -> Script[StepView]:
-        learner = yield from learners.ensure(who, now)
+        # The learner (locked: see below) and the community, one statement on PostgreSQL.
+        learner, community_id = yield from learners.ensure_in(who, now, where.community)
         if replacing is not None:
             replaced = yield from sessions.load(replacing)
             if replaced is not None and replaced.learner_id != learner.id:
                 raise NotYourSession()
-        community_id = None
-        if where.community is not None:
-            community_id = yield from communities.ensure(where.community)
+        if community_id is not None:
             scope: Collection[int] = (community_id,)
         else:
             scope = yield from communities.of_learner(learner.id)
@@ -544,13 +543,15 @@ class StudyService:
         key = deck_id
         if deck_id is not None and queue:
             key = queue[0].deck_id  # one deck: every card carries its key
-        first = not (yield from sessions.has_any(learner.id))
         if if_open is IfOpen.FINISH:
-            yield from sessions.finish_active(learner.id, now)
+            close = sessions.finish_statement(learner.id, now)
         else:
             # REPLACE, and ASK's leftovers (a session idle long enough to be expiring).
-            yield from sessions.abandon_active(learner.id, where.channel, now)
-        state = yield from sessions.create(
+            close = sessions.abandon_statement(learner.id, where.channel, now)
+        # Whether this is their first session is read before the closing and the new
+        # row (one statement on PostgreSQL).
+        state, had_any = yield from sessions.open_new(
+            close=close,
             learner_id=learner.id,
             community_id=community_id,
             channel=where.channel,
@@ -560,6 +561,7 @@ class StudyService:
             now=now,
             level=level,
         )
+        first = not had_any
         view = yield from self._view(state, learner.streak, at=now)
         return replace(view, first_session=first, time_zone=learner.time_zone)
 

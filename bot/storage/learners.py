@@ -11,8 +11,18 @@ from datetime import date, datetime
 from bot.core.learner import Identity, Learner, Platform
 from bot.core.review import ReviewOutcome
 from bot.core.streaks import StreakState
+from bot.storage import communities
 from bot.storage.codec import to_epoch
-from bot.storage.script import Row, Script, Statement, execute, for_update, one
+from bot.storage.script import (
+    Dialect,
+    Row,
+    Script,
+    Statement,
+    dialect,
+    execute,
+    for_update,
+    one,
+)
 
 _COLUMNS = (
     "id, platform, external_id, time_zone, reminder_time, reminders_off_reason, xp,"
@@ -63,6 +73,41 @@ def ensure(identity: Identity, now: datetime) -> Script[Learner]:
     row = yield from one(_ENSURE, str(identity.platform), identity.external_id, to_epoch(now))
     assert row is not None  # RETURNING always gives the row
     return learner_from_row(row)
+
+
+def ensure_in(
+    identity: Identity, now: datetime, community: Identity | None
+) -> Script[tuple[Learner, int | None]]:
+    """:func:`ensure`, and Recall's id of ``community`` (created on first use; None
+    for no community): one statement on PostgreSQL when the community is known."""
+    if community is None:
+        alone = yield from ensure(identity, now)
+        return alone, None
+    if (yield from dialect()) is Dialect.SQLITE:
+        learner = yield from ensure(identity, now)
+        return learner, (yield from communities.ensure(community))
+    row = yield from one(
+        _ENSURE_IN,
+        str(community.platform),
+        community.external_id,
+        str(identity.platform),
+        identity.external_id,
+        to_epoch(now),
+    )
+    assert row is not None  # RETURNING always gives the row
+    found = row["community_found"]
+    if found is None:  # the community's first use: created now
+        found = yield from communities.ensure(community)
+    return learner_from_row(row), int(found)
+
+
+# _ENSURE with the community's id read in the same statement (a plain read: see
+# communities.ensure for why it takes no lock).
+_ENSURE_IN = (
+    "WITH c AS (SELECT id FROM communities WHERE platform = ? AND external_id = ?) "
+    + _ENSURE
+    + ", (SELECT id FROM c) AS community_found"
+)
 
 
 def find(identity: Identity, *, lock: bool = False) -> Script[Learner | None]:
@@ -131,6 +176,7 @@ __all__ = [
     "columns_as",
     "delete",
     "ensure",
+    "ensure_in",
     "find",
     "get",
     "learner_from_row",

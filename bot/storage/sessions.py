@@ -83,21 +83,81 @@ def create(
     level: str | None = None,
 ) -> Script[SessionState]:
     """Store a new active session."""
-    row = yield from one(
-        "INSERT INTO quiz_sessions (learner_id, community_id, channel, deck_id, kind, queue,"
-        f" level, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
-        learner_id,
-        community_id,
-        channel,
-        deck_id,
-        str(kind),
-        json.dumps([[q.deck_id, q.card_id] for q in queue]),
-        level,
-        to_epoch(now),
-        to_epoch(now),
+    sql, params = _create_statement(
+        learner_id, community_id, channel, deck_id, kind, queue, now, level
     )
+    row = yield from one(sql, *params)
     assert row is not None
     return _state(row)
+
+
+def _create_statement(
+    learner_id: int,
+    community_id: int | None,
+    channel: str | None,
+    deck_id: str | None,
+    kind: SessionKind,
+    queue: list[QueueItem],
+    now: datetime,
+    level: str | None,
+) -> Statement:
+    return (
+        "INSERT INTO quiz_sessions (learner_id, community_id, channel, deck_id, kind, queue,"
+        f" level, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
+        (
+            learner_id,
+            community_id,
+            channel,
+            deck_id,
+            str(kind),
+            json.dumps([[q.deck_id, q.card_id] for q in queue]),
+            level,
+            to_epoch(now),
+            to_epoch(now),
+        ),
+    )
+
+
+def open_new(
+    *,
+    close: Statement,
+    learner_id: int,
+    community_id: int | None,
+    channel: str | None,
+    deck_id: str | None,
+    kind: SessionKind,
+    queue: list[QueueItem],
+    now: datetime,
+    level: str | None = None,
+) -> Script[tuple[SessionState, bool]]:
+    """End the learner's open sessions with ``close`` (:func:`abandon_statement` or
+    :func:`finish_statement`), then store a new active session; also whether the
+    learner had any session row before (:func:`has_any`, read first).
+
+    On SQLite three statements; on PostgreSQL one (the read and the closing as
+    ``WITH`` queries before the insert: they see the table as it was before, and the
+    closing changes other rows than the one inserted), one round trip instead of three.
+    """
+    insert, values = _create_statement(
+        learner_id, community_id, channel, deck_id, kind, queue, now, level
+    )
+    if (yield from dialect()) is Dialect.SQLITE:
+        had = yield from has_any(learner_id)
+        yield from execute(close[0], *close[1])
+        row = yield from one(insert, *values)
+        assert row is not None
+        return _state(row), had
+    row = yield from one(_open_new_sql(close[0], insert), learner_id, *close[1], *values)
+    assert row is not None
+    return _state(row), bool(row["had_any"])
+
+
+@lru_cache(maxsize=8)
+def _open_new_sql(close: str, insert: str) -> str:
+    return (
+        "WITH had AS (SELECT EXISTS (SELECT 1 FROM quiz_sessions WHERE learner_id = ?) AS found),"
+        f" closed AS ({close}) {insert}, (SELECT found FROM had) AS had_any"
+    )
 
 
 def load(session_id: int, *, lock: bool = False) -> Script[SessionState | None]:
@@ -211,17 +271,20 @@ def set_message(session_id: int, message: str) -> Script[None]:
     )
 
 
-def abandon_active(learner_id: int, channel: str | None, now: datetime) -> Script[int]:
-    """Mark the learner's running sessions in ``channel`` as abandoned; how many."""
-    count = yield from execute(
+def abandon_statement(learner_id: int, channel: str | None, now: datetime) -> Statement:
+    """The UPDATE of :func:`abandon_active` (for :func:`open_new`)."""
+    return (
         "UPDATE quiz_sessions SET status = 'abandoned', updated_at = ?"
         " WHERE learner_id = ? AND status = 'active'"
         " AND (channel = ? OR (channel IS NULL AND CAST(? AS TEXT) IS NULL))",
-        to_epoch(now),
-        learner_id,
-        channel,
-        channel,
+        (to_epoch(now), learner_id, channel, channel),
     )
+
+
+def abandon_active(learner_id: int, channel: str | None, now: datetime) -> Script[int]:
+    """Mark the learner's running sessions in ``channel`` as abandoned; how many."""
+    sql, params = abandon_statement(learner_id, channel, now)
+    count = yield from execute(sql, *params)
     return count
 
 
@@ -237,15 +300,20 @@ def find_open(learner_id: int, touched_after: datetime) -> Script[SessionState |
     return _state(row) if row else None
 
 
+def finish_statement(learner_id: int, now: datetime) -> Statement:
+    """The UPDATE of :func:`finish_active` (for :func:`open_new`)."""
+    return (
+        "UPDATE quiz_sessions SET status = 'finished', phase = 'question', updated_at = ?"
+        " WHERE learner_id = ? AND status = 'active'",
+        (to_epoch(now), learner_id),
+    )
+
+
 def finish_active(learner_id: int, now: datetime) -> Script[int]:
     """End every open session of the learner, in every channel (their answers stay in
     the log); how many."""
-    count = yield from execute(
-        "UPDATE quiz_sessions SET status = 'finished', phase = 'question', updated_at = ?"
-        " WHERE learner_id = ? AND status = 'active'",
-        to_epoch(now),
-        learner_id,
-    )
+    sql, params = finish_statement(learner_id, now)
+    count = yield from execute(sql, *params)
     return count
 
 
@@ -294,13 +362,16 @@ def prune_closed(before: datetime, *, limit: int) -> Script[int]:
 __all__ = [
     "ClickRows",
     "abandon_active",
+    "abandon_statement",
     "create",
     "expire_idle",
     "find_open",
     "finish_active",
+    "finish_statement",
     "has_any",
     "load",
     "load_for_click",
+    "open_new",
     "prune_closed",
     "save",
     "save_statement",
