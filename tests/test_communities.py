@@ -16,7 +16,8 @@ from contextlib import asynccontextmanager
 
 from bot.core.learner import Identity, Platform
 from bot.storage import Store, communities
-from bot.storage.script import Dialect, value
+from bot.storage.script import value
+from bot.storage.sqlite_store import SQLiteStore
 
 GUILD = Identity(Platform.DISCORD, "4242")
 
@@ -24,7 +25,7 @@ GUILD = Identity(Platform.DISCORD, "4242")
 @asynccontextmanager
 async def refusing_writes(store: Store) -> AsyncIterator[None]:
     """Make the store's reads unable to write (PostgreSQL's reads are READ ONLY already)."""
-    if store.dialect is not Dialect.SQLITE:
+    if not isinstance(store, SQLiteStore):
         yield
         return
 
