@@ -10,6 +10,7 @@ import copy
 import datetime
 import functools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,10 @@ def _snowflake_timestamp(snowflake: int) -> str:
     # A message's payload is rendered on every click and callback: its creation time
     # never changes, so it is worked out once (the benches render thousands a second).
     return _iso(snowflake_time_ms(snowflake))
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def clone(value: Any) -> Any:
@@ -451,8 +456,13 @@ class FakeMessage:
             )
         )
 
-    def to_payload(self) -> JSON:
-        """Full message object payload."""
+    def to_payload(self, *, serialized_now: bool = False) -> JSON:
+        """Full message object payload.
+
+        ``serialized_now``: the payload is turned into JSON at once (a REST reply), so
+        it may hold the message's own embeds and components instead of copies.
+        """
+        copied: Callable[[Any], Any] = _same if serialized_now else clone
         payload: JSON = {
             "id": str(self.id),
             "type": 0 if self.interaction_metadata is None else 20,
@@ -466,8 +476,8 @@ class FakeMessage:
             "mentions": [],
             "mention_roles": [],
             "attachments": [a.to_payload() for a in self.attachments],
-            "embeds": clone(self.embeds),
-            "components": clone(self.components),
+            "embeds": copied(self.embeds),
+            "components": copied(self.components),
             "pinned": False,
             "flags": self.flags,
         }
