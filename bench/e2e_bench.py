@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import platform
 import secrets
@@ -232,20 +233,32 @@ async def load(
         asyncio.create_task(sample_rss(pid, peak, stop))
         for pid, peak in zip(pids, peaks, strict=True)
     ]
-    cpu_before = cpu_seconds(pids)
-    threads_before = thread_seconds(pids[0]) if len(pids) == 1 else {}
-    harness = psutil.Process()
-    harness_before = sum(harness.cpu_times()[:2])
-    machine_before = machine_busy()
-    began = time.monotonic()
-    await asyncio.gather(*(learner(who) for who in learners))
-    result.seconds = time.monotonic() - began
-    result.cpu_seconds = cpu_seconds(pids) - cpu_before
-    result.harness_cpu = sum(harness.cpu_times()[:2]) - harness_before
-    result.machine_cpu = machine_busy() - machine_before
-    if threads_before:
-        after = thread_seconds(pids[0])
-        result.thread_cpu = {role: after[role] - threads_before[role] for role in after}
+    # The fake keeps every payload it saw, so after a few loads the harness holds
+    # millions of objects, and each of Python's full collections walked them all:
+    # pauses of a second and more in the harness, counted in the latencies of whichever
+    # bot was measured (the bots' own processes are not touched). So the harness
+    # collects between phases, freezes what it keeps, and does not collect during one.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        cpu_before = cpu_seconds(pids)
+        threads_before = thread_seconds(pids[0]) if len(pids) == 1 else {}
+        harness = psutil.Process()
+        harness_before = sum(harness.cpu_times()[:2])
+        machine_before = machine_busy()
+        began = time.monotonic()
+        await asyncio.gather(*(learner(who) for who in learners))
+        # Measured before collections resume: the first one takes a while.
+        result.seconds = time.monotonic() - began
+        result.cpu_seconds = cpu_seconds(pids) - cpu_before
+        result.harness_cpu = sum(harness.cpu_times()[:2]) - harness_before
+        result.machine_cpu = machine_busy() - machine_before
+        if threads_before:
+            after = thread_seconds(pids[0])
+            result.thread_cpu = {role: after[role] - threads_before[role] for role in after}
+    finally:
+        gc.enable()
     stop.set()
     await asyncio.gather(*samplers)
     result.peak_rss = max(peak[0] for peak in peaks)
