@@ -4,15 +4,26 @@ Run: ``.venv/bin/python -m bench.e2e_bench [--quick]``
 
 For each bot — Recall (``python -m bot``, a fresh SQLite file) and the bare
 discord.py bot of :mod:`bench.bare_bot` (same command and buttons, fixed text, no
-database, no engine) — it starts the bot as its own process against one fake
-Discord on 127.0.0.1, then runs 25, 100 and 400 concurrent learners. Each learner
-runs flashcard sessions back to back and clicks as soon as the previous reply
-arrived (a closed loop), so on a small machine absolute latencies mostly measure
-queueing; the ratios to the bare bot are what matter. Per interaction it records
-the time from the gateway dispatch to the bot's first callback (what Discord holds
-to 3 s), it samples the bot process's RSS with psutil, and it reads the process's CPU
-time (all threads) per interaction, which is steadier than throughput when another
-job shares the machine.
+database, no engine) — it starts the bot as its own process against its own fake
+Discord on 127.0.0.1, all bots at once, then runs 25, 100 and 400 concurrent
+learners. Each learner runs flashcard sessions back to back and clicks as soon as
+the previous reply arrived (a closed loop), so on a small machine absolute latencies
+mostly measure queueing; the ratios to the bare bot are what matter. Per interaction
+it records the time from the gateway dispatch to the bot's first callback (what
+Discord holds to 3 s), it samples the bot process's RSS with psutil, and it reads the
+process's CPU time (all threads) per interaction, which is steadier than throughput
+when another job shares the machine.
+
+Each load runs ``--rounds`` times (3; 1 with ``--quick``), the bots taking turns
+(A B, then B A, ...), and each ratio is taken round by round, our run over the bare
+bot's run next to it: the tables give the median of those ratios with the lowest and
+highest, so a burst of another job's work shows as spread instead of moving the
+verdict. Next to the bots' CPU the tables give the harness's (the fake and the
+learners, this process), the whole machine's and other jobs' shares, and what capped
+each phase (a process or the machine near its limit), and the targets say so when
+the harness capped the bare bot or other jobs loaded the machine. The harness does
+not collect garbage during a phase (see :func:`load`): the fake keeps every payload,
+and full collections over that history paused it for up to 1.7 s.
 
 Recall runs on SQLite and on PostgreSQL (``--database sqlite|postgres``, both by
 default; PostgreSQL is a throwaway server started for the run, or
