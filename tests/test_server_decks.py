@@ -298,6 +298,74 @@ async def test_an_upload_in_one_process_reaches_another(
         await other_store.close()
 
 
+async def test_a_start_on_a_deck_replaced_in_another_process_uses_the_new_cards(
+    database_url: DatabaseURL,
+    store: Store,
+    library: DeckLibrary,
+    scheduler: CardScheduler,
+    clock: FakeClock,
+) -> None:
+    # The second process knows the deck, so nothing refuses the start before its
+    # transaction: the check inside it finds the catalog behind, refreshes and starts
+    # again, on the replaced deck and not on the copy the process had.
+    first = Process(store, library, scheduler, clock)
+    other_store = await open_store(database_url)
+    try:
+        second = Process(other_store, library, scheduler, clock)
+        await first.decks.upload(HALL, MOD, csv("vocab.csv"), replace=False)
+        await second.decks.refresh()
+        assert len(second.catalog.resolve(HALL, "vocab").deck.cards) == 3  # type: ignore[union-attr]
+        await first.decks.upload(
+            HALL, MOD, csv("vocab.csv", b"front,back\nhola,hi there\n"), replace=True
+        )
+        view = await second.study.start(
+            ALICE, Where(HALL, "1"), deck_id="vocab", kind=SessionKind.FLASHCARD, count=50
+        )
+        assert view.total == 1
+        assert isinstance(view.card, FlashCard) and view.card.back == "hi there"
+        # In a DM too, where the deck is looked for inside the transaction (among the
+        # decks of the servers Alice has studied in).
+        await second.study.reveal(ALICE, view.session.id, 0)
+        await second.study.grade_flashcard(ALICE, view.session.id, 0, Grade.GOOD)
+        await first.decks.upload(HALL, MOD, csv("vocab.csv"), replace=True)
+        again = await second.study.start(
+            ALICE, Where(None, None), deck_id="vocab", kind=SessionKind.FLASHCARD, count=50
+        )
+        assert again.total == 3
+    finally:
+        await other_store.close()
+
+
+async def test_a_start_is_one_transaction_with_the_catalog_current(
+    store: Store, library: DeckLibrary, scheduler: CardScheduler, clock: FakeClock
+) -> None:
+    # The catalog's revision is checked inside the start's own transaction rather than
+    # by a read before it: one trip to the database per start.
+    process = Process(store, library, scheduler, clock)
+    await process.decks.upload(HALL, MOD, csv("vocab.csv"), replace=False)
+    trips: list[str] = []
+    write, read = store.write, store.read
+
+    async def counted_write(script: Script[object]) -> object:
+        trips.append("write")
+        return await write(script)
+
+    async def counted_read(script: Script[object]) -> object:
+        trips.append("read")
+        return await read(script)
+
+    store.write, store.read = counted_write, counted_read  # type: ignore[method-assign,assignment]
+    try:
+        view = await process.study.start(ALICE, Where(HALL, "1"), deck_id="vocab", count=1)
+        assert trips == ["write"]
+        await process.study.stop(ALICE, view.session.id, 0)
+        trips.clear()
+        await process.study.start_another(ALICE, Where(HALL, "1"), view.session.id)
+        assert trips == ["write"]
+    finally:
+        del store.write, store.read
+
+
 async def test_a_click_on_a_deck_this_process_never_loaded_refreshes_first(
     database_url: DatabaseURL,
     store: Store,

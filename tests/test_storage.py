@@ -457,6 +457,45 @@ async def test_sqlite_runs_a_script_as_one_job_of_its_thread(tmp_path: Path) -> 
         await store.close()
 
 
+async def test_sqlite_skips_a_job_whose_caller_gave_up_before_it_began(tmp_path: Path) -> None:
+    """A cancelled click still queued writes nothing; the jobs around it run in order."""
+    store = await open_store(SQLiteURL(tmp_path / "recall.db"))
+    assert isinstance(store, SQLiteStore)
+    try:
+        release = threading.Event()
+        ran: list[str] = []
+
+        def blocking(conn: sqlite3.Connection) -> None:
+            release.wait(timeout=10)
+            ran.append("first")
+
+        def insert(name: str) -> Script[None]:
+            ran.append(name)
+            yield from execute(
+                "INSERT INTO communities (platform, external_id) VALUES ('discord', ?)", name
+            )
+
+        first = asyncio.ensure_future(store.call(blocking))
+        cancelled = asyncio.ensure_future(store.write(insert("cancelled")))
+        last = asyncio.ensure_future(store.write(insert("last")))
+        await asyncio.sleep(0)  # all three queued behind the blocking job
+        cancelled.cancel()
+        release.set()
+        await first
+        await last
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        assert ran == ["first", "last"]
+        assert await store.read(_count("communities")) == 1
+        threads: set[int] = set()
+        await asyncio.gather(
+            *(store.call(lambda _conn: threads.add(threading.get_ident())) for _ in range(20))
+        )
+        assert len(threads) == 1 and threading.get_ident() not in threads
+    finally:
+        await store.close()
+
+
 # -- StorageError: SQLite -------------------------------------------------------------
 
 

@@ -50,7 +50,7 @@ from bot.core.streaks import StreakState
 from bot.decks import Card, DeckLibrary, FlashCard
 from bot.decks.catalog import CatalogDeck, DeckCatalog, plain_id
 from bot.services.decks import CatalogMiss, refresh_catalog, with_fresh_catalog
-from bot.storage import card_states, communities, learners, reviews, sessions
+from bot.storage import card_states, communities, learners, reviews, server_decks, sessions
 from bot.storage.errors import Conflict
 from bot.storage.script import Script, Statement, execute_together
 from bot.storage.store import Store
@@ -153,6 +153,15 @@ class _Options:
     level: str | None
 
 
+class _CatalogBehind(Exception):
+    """Raised inside a start's transaction when the server decks changed (in another
+    process) since this process's catalog read them: the start refreshes it and is
+    made again (see :meth:`StudyService._write_start`). Never reaches a front end."""
+
+
+CATALOG_ATTEMPTS = 3
+"""Starts made against a catalog found behind before one is made without the check."""
+
 TIDY_BATCH = 500
 """Rows per housekeeping transaction, so that clicks are never held up for long."""
 
@@ -232,36 +241,41 @@ class StudyService:
         else's raises ``NotYourSession`` and nothing changes.
         """
         _check_count(count)
-        await refresh_catalog(self.store, self.decks)
         now = self.clock()
-        known: list[Candidate] | None = None
-        if where.community is not None:
-            # In a community the scope needs no database: refuse before any transaction.
-            known = self.candidates(deck_id, kind, level, decks=self.decks.visible(where.community))
-            if not known:
-                raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
 
-        in_scope: dict[tuple[int, ...], list[Candidate]] = {}
-
-        def check(scope: Collection[int]) -> list[Candidate]:
-            # In a DM the deck is looked for among the learner's communities' decks:
-            # refused (NO_SUCH_DECK, NO_MATCH) before an open session is asked about,
-            # so a Start new button only ever carries a deck that exists.
-            if known is not None:
-                return known
-            key = tuple(sorted(scope))
-            if key not in in_scope:
-                found = self.candidates(deck_id, kind, level, decks=self.decks.visible_in(scope))
-                if not found:
+        def make() -> Script[StepView]:
+            known: list[Candidate] | None = None
+            if where.community is not None:
+                # In a community the scope needs no database: refuse before any
+                # transaction (after a refresh of the catalog: see _write_start).
+                known = self.candidates(
+                    deck_id, kind, level, decks=self.decks.visible(where.community)
+                )
+                if not known:
                     raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
-                in_scope[key] = found
-            return in_scope[key]
 
-        def choose(learner: Learner, scope: Collection[int]) -> Script[list[QueueItem]]:
-            return (yield from self._choose(learner, check(scope), kind, count, now))
+            in_scope: dict[tuple[int, ...], list[Candidate]] = {}
 
-        return await self.store.write(
-            self._create(
+            def check(scope: Collection[int]) -> list[Candidate]:
+                # In a DM the deck is looked for among the learner's communities' decks:
+                # refused (NO_SUCH_DECK, NO_MATCH) before an open session is asked about,
+                # so a Start new button only ever carries a deck that exists.
+                if known is not None:
+                    return known
+                key = tuple(sorted(scope))
+                if key not in in_scope:
+                    found = self.candidates(
+                        deck_id, kind, level, decks=self.decks.visible_in(scope)
+                    )
+                    if not found:
+                        raise NothingToStudy(NothingReason.NO_MATCH, deck_id=deck_id)
+                    in_scope[key] = found
+                return in_scope[key]
+
+            def choose(learner: Learner, scope: Collection[int]) -> Script[list[QueueItem]]:
+                return (yield from self._choose(learner, check(scope), kind, count, now))
+
+            return self._create(
                 who,
                 where,
                 deck_id,
@@ -273,7 +287,44 @@ class StudyService:
                 replacing=replacing,
                 check=check,
             )
-        )
+
+        return await self._write_start(make)
+
+    async def _write_start(self, make: Callable[[], Script[StepView]]) -> StepView:
+        """Run a start's transaction ``make()`` with the deck catalog checked inside it.
+
+        Uploaded decks change in other processes too, so a start must see the catalog
+        at the database's revision. The check is the transaction's first statement
+        rather than a read of its own: one trip to the database per start, not two.
+        When the catalog is behind, it is refreshed and the start made again. A start
+        refused before its transaction (``make`` raising :class:`NothingToStudy`, a
+        deck not in the catalog) is tried again after a refresh that changed anything.
+        """
+        refreshed = False
+        for _ in range(CATALOG_ATTEMPTS):
+            try:
+                script = make()
+            except NothingToStudy:
+                if refreshed or not await refresh_catalog(self.store, self.decks):
+                    raise
+                refreshed = True
+                continue
+            try:
+                return await self.store.write(self._catalog_checked(script))
+            except _CatalogBehind:
+                await refresh_catalog(self.store, self.decks)
+                refreshed = True
+        # Decks changing faster than a start can be made: go on with the catalog as
+        # the last refresh left it, as any start between two uploads would.
+        return await self.store.write(make())
+
+    def _catalog_checked(self, script: Script[StepView]) -> Script[StepView]:
+        """``script``, once its transaction has seen no deck change the catalog lacks."""
+        latest = yield from server_decks.latest_revision()
+        if latest > self.decks.revision:
+            script.close()
+            raise _CatalogBehind()
+        return (yield from script)
 
     def _choose(
         self,
@@ -302,14 +353,13 @@ class StudyService:
         first, of the decks the place sees (see the class docstring). ``if_open``: as
         for :meth:`start`."""
         _check_count(count)
-        await refresh_catalog(self.store, self.decks)
         now = self.clock()
 
         def choose(learner: Learner, scope: Collection[int]) -> Script[list[QueueItem]]:
             return (yield from self._choose_due(learner, scope, count, now))
 
-        return await self.store.write(
-            self._create(
+        return await self._write_start(
+            lambda: self._create(
                 who,
                 where,
                 None,
@@ -349,7 +399,6 @@ class StudyService:
         """Start a session of just the cards missed in session ``session_id`` (its
         owner only; raises ``NothingToStudy(NOTHING_MISSED)`` when none was missed, or
         none is of a deck this place still sees)."""
-        await refresh_catalog(self.store, self.decks)
         now = self.clock()
 
         def choose(
@@ -367,8 +416,8 @@ class StudyService:
                 raise NothingToStudy(NothingReason.NOTHING_MISSED)
             return queue
 
-        return await self.store.write(
-            self._create_from(
+        return await self._write_start(
+            lambda: self._create_from(
                 who, where, session_id, choose, now, if_open=if_open, replacing=replacing
             )
         )
@@ -386,7 +435,6 @@ class StudyService:
         level and size, drawn afresh; after a review session, the cards due now; after a
         session of missed cards, a mixed one of its deck. The decks are those the place
         sees: the session's deck is refused (``NO_SUCH_DECK``) where it is not seen."""
-        await refresh_catalog(self.store, self.decks)
         now = self.clock()
 
         def choose(
@@ -410,8 +458,8 @@ class StudyService:
             size = max(1, min(len(origin.queue), MAX_COUNT))
             return (yield from self._choose(learner, candidates, wanted.kind, size, now))
 
-        return await self.store.write(
-            self._create_from(
+        return await self._write_start(
+            lambda: self._create_from(
                 who,
                 where,
                 session_id,

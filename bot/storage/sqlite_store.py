@@ -10,8 +10,14 @@ consistent by WAL and ``BEGIN IMMEDIATE`` with a busy timeout.
 
 Why not aiosqlite: it runs each statement as its own job in its thread and has no
 public way to run a whole function there, which is what keeps a click to one trip
-(the first release reached for its private ``_execute`` to get it). The executor
+(the first release reached for its private ``_execute`` to get it). The worker
 below is the same mechanism with the job boundary where Recall needs it.
+
+Why not ``ThreadPoolExecutor`` and ``run_in_executor``: each job there is a
+``concurrent.futures.Future`` (a lock and a condition) chained to an asyncio future
+by callbacks on both sides, about twice the event loop's work per trip of the
+:class:`_Worker` below, which resolves the loop's own future directly. Every click
+pays it once, on the thread every interaction needs.
 
 Checkpoints run beside the writer, not inside a click. SQLite's automatic
 checkpoint copies the write-ahead log back into the database file at the end of
@@ -28,7 +34,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +56,67 @@ CHECKPOINT_EVERY = 100
 
 BACKSTOP_PAGES = 10_000
 """The writer's own automatic checkpoint, should the background one fall behind."""
+
+
+_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]]
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    """Resolve ``future`` on its loop (unless its caller stopped waiting meanwhile)."""
+    if future.done():
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
+
+
+class _Worker:
+    """One thread that runs jobs one at a time, in the order they were submitted.
+
+    A job whose caller was cancelled before it began is skipped (as an executor's
+    is); one already running runs to its end, and its result is dropped.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._stopped = False
+        # A daemon, so a store never closed cannot keep the interpreter from exiting; a
+        # transaction cut short that way is rolled back by SQLite on the next open.
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[[], T]) -> asyncio.Future[T]:
+        """Queue ``job``; the future (of the running loop) gets its result or exception."""
+        if self._stopped:
+            raise RuntimeError("the database thread has stopped")
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put((loop, future, job))
+        return future
+
+    def _run(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            loop, future, job = item
+            if future.cancelled():
+                continue
+            result, error = None, None
+            try:
+                result = job()
+            except BaseException as exc:  # handed to the caller, as an executor does
+                error = exc
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, error)
+            except RuntimeError:
+                log.debug("the event loop closed before a database job finished")
+            del item, future, job, result, error  # nothing kept alive until the next job
+
+    def stop(self) -> None:
+        """Let the queued jobs finish, then end the thread (blocks until it has)."""
+        if not self._stopped:
+            self._stopped = True
+            self._jobs.put(None)
+        self._thread.join()
 
 
 def run_query(conn: sqlite3.Connection, query: Query) -> Any:
@@ -190,13 +259,13 @@ class SQLiteStore:
 
     def __init__(
         self,
-        executor: ThreadPoolExecutor,
+        worker: _Worker,
         conn: sqlite3.Connection,
         path: Path,
         *,
         checkpoint_every: int = CHECKPOINT_EVERY,
     ) -> None:
-        self._executor = executor
+        self._worker = worker
         self._conn = conn
         self._closed = False
         self.path = path
@@ -227,17 +296,16 @@ class SQLiteStore:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot create the folder {path.parent}: {exc.strerror}") from exc
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recall-sqlite")
-        loop = asyncio.get_running_loop()
+        worker = _Worker("recall-sqlite")
         try:
-            conn = await loop.run_in_executor(executor, _connect, path, busy_timeout_ms)
+            conn = await worker.submit(partial(_connect, path, busy_timeout_ms))
         except sqlite3.Error as exc:
-            executor.shutdown(wait=False)
+            await asyncio.to_thread(worker.stop)
             raise StorageError(f"cannot open the database {path}: {exc}") from exc
         except BaseException:
-            executor.shutdown(wait=False)
+            await asyncio.to_thread(worker.stop)
             raise
-        return cls(executor, conn, path, checkpoint_every=checkpoint_every)
+        return cls(worker, conn, path, checkpoint_every=checkpoint_every)
 
     async def call(self, job: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``job(connection)`` in the database thread, after the jobs queued before it.
@@ -246,8 +314,7 @@ class SQLiteStore:
         """
         if self._closed:
             raise StorageError("the database is closed")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, job, self._conn)
+        return await self._worker.submit(partial(job, self._conn))
 
     async def write(self, script: Script[T]) -> T:
         """Run ``script`` as one ``BEGIN IMMEDIATE`` transaction, in one trip to the thread."""
@@ -309,9 +376,9 @@ class SQLiteStore:
                 if self._checkpoint_conn is not None:
                     await loop.run_in_executor(self._checkpointer, self._checkpoint_conn.close)
                 self._checkpointer.shutdown(wait=True)
-            await loop.run_in_executor(self._executor, self._conn.close)
+            await self._worker.submit(self._conn.close)
         finally:
-            self._executor.shutdown(wait=True)
+            await asyncio.to_thread(self._worker.stop)
 
 
 __all__ = [

@@ -462,7 +462,7 @@ class RestApi:
                     "response_message_ephemeral": message.ephemeral,
                 }
             )
-            resource["message"] = message.to_payload()
+            resource["message"] = message.to_payload(serialized_now=True)
         if req.query.get("with_response") in ("1", "true", "True"):
             return json_response({"interaction": interaction_part, "resource": resource})
         return web.Response(status=204)
