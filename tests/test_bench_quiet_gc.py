@@ -1,4 +1,4 @@
-"""bench.quiet_gc: the harness's heap is frozen and not collected during a timed load, and only then."""
+"""bench.quiet_gc: no collection of the harness's heap during a timed load, and only then."""
 
 from __future__ import annotations
 
