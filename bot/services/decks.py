@@ -122,7 +122,7 @@ async def refresh_catalog(store: Store, catalog: DeckCatalog) -> bool:
     refresh under way, then find nothing left to read. Each deck's change carries
     its row's revision, and an older one never replaces a newer one.
     """
-    latest = await store.read(server_decks.latest_revision())
+    latest = await store.read(server_decks.latest_revision(alone=True))
     if latest <= catalog.revision:
         return False
     lock = _REFRESHING.setdefault(catalog, asyncio.Lock())

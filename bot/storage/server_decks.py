@@ -100,10 +100,14 @@ def _stored(row: Row, *, with_source: bool = True) -> StoredDeck:
     )
 
 
-def latest_revision() -> Script[int]:
-    """The revision of the last upload or removal in any community."""
-    # Read before every session start: one round trip on PostgreSQL.
-    found = yield from value("SELECT revision FROM server_deck_revision WHERE id = 1", alone=True)
+def latest_revision(*, alone: bool = False) -> Script[int]:
+    """The revision of the last upload or removal in any community.
+
+    ``alone`` when it is the whole script (a catalog refresh's own check): one round
+    trip on PostgreSQL. A session start reads it as the first statement of its own
+    transaction instead, which an alone query may not be.
+    """
+    found = yield from value("SELECT revision FROM server_deck_revision WHERE id = 1", alone=alone)
     return int(found or 0)
 
 
