@@ -24,8 +24,8 @@ from bot.core.streaks import StreakState
 from bot.core.streaks import view as streak_view
 from bot.core.timezones import local_date, parse_zone
 from bot.storage import communities, learners, reviews
-from bot.storage.reports.leaderboard import accuracy_sql, ranked_sql
-from bot.storage.script import Dialect, Script
+from bot.storage.reports.leaderboard import ranked_sql
+from bot.storage.script import Script
 from tests.review_rows import (
     GUILD,
     NOW,
@@ -381,23 +381,36 @@ async def test_streak_trigger_agrees_with_the_python_rule_over_days_with_gaps(
     assert {0, 1, 2, 8, 9} <= seen  # growth, the freeze, the break and the restart
 
 
-async def test_the_accuracy_sql_repeats_the_partial_index(env: Env, backend: str) -> None:
-    """The board's accuracy expression and minimum are the index's, in each dialect:
-    the index applies only to a query repeating them (SQLite: verbatim)."""
-    dialect = Dialect.SQLITE if backend == "sqlite" else Dialect.POSTGRES
-    if dialect is Dialect.SQLITE:
-        [(definition,)] = await query(
+# Columns of the roll-ups that every graded answer changes (migration V11).
+_MOVING = {
+    "community_learners": {"reviews", "correct", "xp", "last_at"},
+    "review_totals": {"reviews", "correct", "xp", "last_at"},
+    "card_states": {"due"},
+}
+
+
+async def test_no_index_moves_with_every_answer_but_the_class_due_one(
+    env: Env, backend: str
+) -> None:
+    """The boards read the roll-ups' primary-key ranges: no index keyed on a value an
+    answer changes is left for each answer to move (V11 dropped five), except the
+    class view's due index on card_states. The minimum is MIN_ACCURACY_REVIEWS."""
+    if backend == "sqlite":
+        found = await query(
             env.store,
-            "SELECT sql FROM sqlite_master WHERE name = 'community_learners_accuracy'",
+            "SELECT m.name, m.tbl_name, i.name FROM sqlite_master m,"
+            " pragma_index_xinfo(m.name) i WHERE m.type = 'index' AND i.key = 1",
         )
-        assert accuracy_sql(dialect) in definition
-        assert definition.rstrip().endswith(f"WHERE {ranked_sql()}")
     else:
-        [(definition,)] = await query(
+        found = await query(
             env.store,
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'community_learners_accuracy'",
+            "SELECT i.relname, t.relname, a.attname FROM pg_index x"
+            " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema()"
+            " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(x.indkey)",
         )
-        # PostgreSQL prints the definition back in its own canonical form.
-        assert "(correct)::double precision / (reviews)::double precision" in definition
-        assert definition.endswith(f"WHERE (reviews >= {MIN_ACCURACY_REVIEWS})")
+    moving = sorted(
+        {(index, column) for index, table, column in found if column in _MOVING.get(table, ())}
+    )
+    assert moving == [("card_states_community_due", "due")]
     assert ranked_sql() == f"reviews >= {MIN_ACCURACY_REVIEWS}"

@@ -244,7 +244,9 @@ def learner_cards(
     found = yield from rows(
         "SELECT c.learner_id, l.platform, l.external_id, c.stability, c.last_review, c.due"
         " FROM card_states c JOIN learners l ON l.id = c.learner_id"
-        f" WHERE c.learner_id IN ({marks}) AND c.deck_id = ? AND c.community_id = ?",
+        f" WHERE c.learner_id IN ({marks}) AND c.deck_id = ? AND c.community_id = ?"
+        # Card order within a learner, whatever the plan: their figures are float sums.
+        " ORDER BY c.learner_id, c.card_id",
         *learner_ids,
         deck_id,
         community_id,
@@ -261,16 +263,21 @@ def learner_cards(
 
 
 def page_cards(
-    community_id: int, first_learner: int, last_learner: int
+    community_id: int, learner_ids: Sequence[int]
 ) -> Script[dict[tuple[int, str], list[CardMemoryFigures]]]:
-    """The memories last studied in the community of the learners with ids in
-    ``[first_learner, last_learner]``, by (learner id, deck): one export page's."""
+    """The memories last studied in the community of ``learner_ids``, by (learner id,
+    deck): one export page's. Each learner is a primary-key range of card_states (no
+    index by community and learner for every new card to move, migration V11)."""
+    wanted = list(dict.fromkeys(learner_ids))
+    if not wanted:
+        return (yield from done({}))
+    marks = ", ".join("?" for _ in wanted)
     found = yield from rows(
         "SELECT learner_id, deck_id, stability, last_review, due FROM card_states"
-        " WHERE community_id = ? AND learner_id >= ? AND learner_id <= ?",
+        f" WHERE learner_id IN ({marks}) AND community_id = ?"
+        " ORDER BY learner_id, deck_id, card_id",
+        *wanted,
         community_id,
-        first_learner,
-        last_learner,
     )
     cards: dict[tuple[int, str], list[CardMemoryFigures]] = {}
     for r in found:
