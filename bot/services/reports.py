@@ -687,7 +687,7 @@ class ReportService:
                         return None, [], {}
                 page = yield from export.export_page(found, after, batch_size)
                 cards = (
-                    (yield from memory.page_cards(found, [r.learner_id for r in page]))
+                    (yield from memory.page_cards(found, page[0].learner_id, page[-1].learner_id))
                     if page
                     else {}
                 )

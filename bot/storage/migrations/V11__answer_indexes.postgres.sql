@@ -12,7 +12,6 @@ DROP INDEX community_learners_xp;
 DROP INDEX community_learners_accuracy;
 DROP INDEX community_learners_last_at;
 DROP INDEX review_totals_deck_xp;
-DROP INDEX card_states_community_learner;
 DROP INDEX community_days_learner;
 -- A learner's daily rows go with their reviews (the delete trigger drops a row at
 -- zero), so the cascade, which would scan the table without the index, goes too.

@@ -21,8 +21,6 @@
 --   goes too (the table is rebuilt without it): a learner's rows go with their
 --   reviews, as the delete triggers take each count down and drop a row at zero
 --   (reviews_remove_from_rollups), which already happened before the cascade.
--- * card_states_community_learner: a new entry with each new card. The export reads
---   a page's memories learner by learner off the primary key.
 --
 -- Results are the same rows in the same order: every board query sorts by its full
 -- order (value, answers, learner id) whatever the plan.
@@ -31,7 +29,6 @@ DROP INDEX community_learners_xp;
 DROP INDEX community_learners_accuracy;
 DROP INDEX community_learners_last_at;
 DROP INDEX review_totals_deck_xp;
-DROP INDEX card_states_community_learner;
 
 -- The rebuild: triggers that name community_days are kept as they are (the legacy
 -- rename does not rewrite them; they name the table, which exists again after it).

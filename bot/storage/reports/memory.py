@@ -263,21 +263,16 @@ def learner_cards(
 
 
 def page_cards(
-    community_id: int, learner_ids: Sequence[int]
+    community_id: int, first_learner: int, last_learner: int
 ) -> Script[dict[tuple[int, str], list[CardMemoryFigures]]]:
-    """The memories last studied in the community of ``learner_ids``, by (learner id,
-    deck): one export page's. Each learner is a primary-key range of card_states (no
-    index by community and learner for every new card to move, migration V11)."""
-    wanted = list(dict.fromkeys(learner_ids))
-    if not wanted:
-        return (yield from done({}))
-    marks = ", ".join("?" for _ in wanted)
+    """The memories last studied in the community of the learners with ids in
+    ``[first_learner, last_learner]``, by (learner id, deck): one export page's."""
     found = yield from rows(
         "SELECT learner_id, deck_id, stability, last_review, due FROM card_states"
-        f" WHERE learner_id IN ({marks}) AND community_id = ?"
-        " ORDER BY learner_id, deck_id, card_id",
-        *wanted,
+        " WHERE community_id = ? AND learner_id >= ? AND learner_id <= ?",
         community_id,
+        first_learner,
+        last_learner,
     )
     cards: dict[tuple[int, str], list[CardMemoryFigures]] = {}
     for r in found:
