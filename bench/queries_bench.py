@@ -269,12 +269,6 @@ async def load_sqlite(store: Store, learners: int, reviews: int) -> None:
 
 # What the roll-up triggers make, as one statement per table (PostgreSQL load only).
 PG_BACKFILL = (
-    "INSERT INTO learner_totals SELECT learner_id, COUNT(*), SUM(correct) FROM reviews"
-    " GROUP BY learner_id",
-    "INSERT INTO learner_hours SELECT learner_id, reviewed_at / 3600,"
-    " SUM((reviewed_at / 900 % 4 = 0)::int), SUM((reviewed_at / 900 % 4 = 1)::int),"
-    " SUM((reviewed_at / 900 % 4 = 2)::int), SUM((reviewed_at / 900 % 4 = 3)::int)"
-    " FROM reviews GROUP BY 1, 2",
     "INSERT INTO review_totals SELECT community_id, learner_id, deck_id, COUNT(*),"
     " SUM(correct), SUM(xp), MAX(reviewed_at) FROM reviews WHERE community_id IS NOT NULL"
     " GROUP BY 1, 2, 3",

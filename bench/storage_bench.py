@@ -174,13 +174,6 @@ async def build_sqlite(
 
 
 _PG_ROLLUPS = (
-    "INSERT INTO learner_totals (learner_id, reviews, correct)"
-    " SELECT learner_id, COUNT(*), SUM(correct) FROM reviews GROUP BY learner_id",
-    "INSERT INTO learner_hours (learner_id, hour, q0, q1, q2, q3)"
-    " SELECT learner_id, reviewed_at / 3600,"
-    " SUM(((reviewed_at / 900) % 4 = 0)::int), SUM(((reviewed_at / 900) % 4 = 1)::int),"
-    " SUM(((reviewed_at / 900) % 4 = 2)::int), SUM(((reviewed_at / 900) % 4 = 3)::int)"
-    " FROM reviews GROUP BY learner_id, reviewed_at / 3600",
     "INSERT INTO review_totals (community_id, learner_id, deck_id, reviews, correct, xp, last_at)"
     " SELECT community_id, learner_id, deck_id, COUNT(*), SUM(correct), SUM(xp),"
     " MAX(reviewed_at) FROM reviews WHERE community_id IS NOT NULL"

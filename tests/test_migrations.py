@@ -74,8 +74,6 @@ TABLES = {
     "community_learners",
     "community_days",
     "concept_totals",
-    "learner_totals",
-    "learner_hours",
     "server_decks",
     "server_deck_revision",
     "games",
@@ -559,9 +557,9 @@ LEARNER_TABLES = (
     "review_totals",
     "community_learners",
     "community_days",
-    "learner_totals",
-    "learner_hours",
 )
+DROPPED = {"learner_totals", "learner_hours"}
+"""V4 tables a later migration dropped (V11: /quiz stats reads the log's index)."""
 
 
 async def test_a_v4_database_full_of_data_migrates_to_v5(tmp_path: Path) -> None:
@@ -576,7 +574,8 @@ async def test_a_v4_database_full_of_data_migrates_to_v5(tmp_path: Path) -> None
             return int((yield from value(f"SELECT COUNT(*) FROM {table}")))
 
         for table, number in before.items():
-            assert await store.read(count(RENAMED.get(table, table))) == number, table
+            if table not in DROPPED:
+                assert await store.read(count(RENAMED.get(table, table))) == number, table
 
         def read_all(sql: str) -> Script[list[tuple[Any, ...]]]:
             found = yield from rows(sql)

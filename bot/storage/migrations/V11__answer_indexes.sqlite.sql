@@ -47,3 +47,100 @@ INSERT INTO community_days_v11 (community_id, day, learner_id, reviews, correct,
 DROP TABLE community_days;
 ALTER TABLE community_days_v11 RENAME TO community_days;
 PRAGMA legacy_alter_table = OFF;
+
+-- * learner_totals and learner_hours (V4): /quiz stats' counts and activity picture are
+--   read from the learner's own range of reviews_learner_time_cover instead, which
+--   each answer updates anyway; the two tables were one cold leaf each per answer.
+--   The read is exact (the log itself) and costs the learner's answers in the range:
+--   a few milliseconds for the busiest learner at a million reviews.
+--   The review triggers are the V5 ones without those two tables.
+DROP TRIGGER reviews_add_to_rollups;
+DROP TRIGGER reviews_remove_from_rollups;
+DROP TABLE learner_totals;
+DROP TABLE learner_hours;
+CREATE TRIGGER reviews_add_to_rollups AFTER INSERT ON reviews
+BEGIN
+    -- Answers outside a community (a DM) are in no community's views; the WHERE on a
+    -- VALUES-less SELECT is how a trigger statement is made conditional.
+    INSERT INTO review_totals
+        (community_id, learner_id, deck_id, reviews, correct, xp, last_at)
+    SELECT NEW.community_id, NEW.learner_id, NEW.deck_id, 1, NEW.correct, NEW.xp,
+           NEW.reviewed_at
+    WHERE NEW.community_id IS NOT NULL
+    ON CONFLICT (community_id, learner_id, deck_id) DO UPDATE SET
+        reviews = reviews + 1,
+        correct = correct + excluded.correct,
+        xp = xp + excluded.xp,
+        last_at = MAX(last_at, excluded.last_at);
+    INSERT INTO card_totals (community_id, deck_id, card_id, attempts, wrong)
+    SELECT NEW.community_id, NEW.deck_id, NEW.card_id, 1, 1 - NEW.correct
+    WHERE NEW.community_id IS NOT NULL
+    ON CONFLICT (community_id, deck_id, card_id) DO UPDATE SET
+        attempts = attempts + 1,
+        wrong = wrong + excluded.wrong;
+    INSERT INTO community_learners
+        (community_id, learner_id, reviews, correct, xp, last_at, time_zone, streak,
+         alive_until)
+    SELECT NEW.community_id, NEW.learner_id, 1, NEW.correct, NEW.xp, NEW.reviewed_at,
+           l.time_zone, l.streak, l.streak_alive_until
+    FROM learners l WHERE l.id = NEW.learner_id AND NEW.community_id IS NOT NULL
+    ON CONFLICT (community_id, learner_id) DO UPDATE SET
+        reviews = reviews + 1,
+        correct = correct + excluded.correct,
+        xp = xp + excluded.xp,
+        last_at = MAX(last_at, excluded.last_at);
+    INSERT INTO community_days (community_id, day, learner_id, reviews, correct, xp)
+    SELECT NEW.community_id, NEW.reviewed_at / 86400, NEW.learner_id, 1, NEW.correct, NEW.xp
+    WHERE NEW.community_id IS NOT NULL
+    ON CONFLICT (community_id, day, learner_id) DO UPDATE SET
+        reviews = reviews + 1,
+        correct = correct + excluded.correct,
+        xp = xp + excluded.xp;
+    INSERT INTO concept_totals (community_id, deck_id, card_id, concept, missed)
+    SELECT NEW.community_id, NEW.deck_id, NEW.card_id, j.value, COUNT(*)
+    FROM json_each(NEW.concepts_missed) j
+    WHERE NEW.community_id IS NOT NULL AND NEW.concepts_missed IS NOT NULL
+      AND json_valid(NEW.concepts_missed) AND j.type = 'text'
+    GROUP BY j.value
+    ON CONFLICT (community_id, deck_id, card_id, concept) DO UPDATE SET
+        missed = missed + excluded.missed;
+END;
+
+CREATE TRIGGER reviews_remove_from_rollups AFTER DELETE ON reviews
+BEGIN
+    UPDATE review_totals
+    SET reviews = reviews - 1, correct = correct - OLD.correct, xp = xp - OLD.xp
+    WHERE community_id = OLD.community_id AND learner_id = OLD.learner_id
+      AND deck_id = OLD.deck_id;
+    DELETE FROM review_totals
+    WHERE community_id = OLD.community_id AND learner_id = OLD.learner_id
+      AND deck_id = OLD.deck_id AND reviews <= 0;
+    UPDATE card_totals
+    SET attempts = attempts - 1, wrong = wrong - (1 - OLD.correct)
+    WHERE community_id = OLD.community_id AND deck_id = OLD.deck_id
+      AND card_id = OLD.card_id;
+    DELETE FROM card_totals
+    WHERE community_id = OLD.community_id AND deck_id = OLD.deck_id
+      AND card_id = OLD.card_id AND attempts <= 0;
+    UPDATE community_learners
+    SET reviews = reviews - 1, correct = correct - OLD.correct, xp = xp - OLD.xp
+    WHERE community_id = OLD.community_id AND learner_id = OLD.learner_id;
+    DELETE FROM community_learners
+    WHERE community_id = OLD.community_id AND learner_id = OLD.learner_id AND reviews <= 0;
+    UPDATE community_days
+    SET reviews = reviews - 1, correct = correct - OLD.correct, xp = xp - OLD.xp
+    WHERE community_id = OLD.community_id AND day = OLD.reviewed_at / 86400
+      AND learner_id = OLD.learner_id;
+    DELETE FROM community_days
+    WHERE community_id = OLD.community_id AND day = OLD.reviewed_at / 86400
+      AND learner_id = OLD.learner_id AND reviews <= 0;
+    UPDATE concept_totals SET missed = missed - (
+        SELECT COUNT(*) FROM json_each(OLD.concepts_missed) j
+        WHERE j.type = 'text' AND j.value = concept_totals.concept)
+    WHERE community_id = OLD.community_id AND deck_id = OLD.deck_id
+      AND card_id = OLD.card_id
+      AND OLD.concepts_missed IS NOT NULL AND json_valid(OLD.concepts_missed);
+    DELETE FROM concept_totals
+    WHERE community_id = OLD.community_id AND deck_id = OLD.deck_id
+      AND card_id = OLD.card_id AND missed <= 0;
+END;
