@@ -2,8 +2,8 @@
 --
 -- At a million reviews an answer's cost above an empty database's is its page-cache
 -- misses: every b-tree whose key is a learner or a moving roll-up value puts a cold
--- leaf in the answer's path (bench/storage_bench.py). These five were each moved on
--- every answer for a read that a range of an index kept anyway can serve:
+-- leaf in the answer's path (bench/storage_bench.py). These six were each moved by
+-- answers for a read that a range of an index kept anyway can serve:
 --
 -- * card_states_learner_due (learner_id, due): the due-card queries now read the
 --   learner's rows off the primary key (learner_id, deck_id, card_id), the same
@@ -16,8 +16,8 @@
 -- * review_totals_deck_xp: the one-deck all-time XP board reads the community's
 --   running totals off the primary key (community_id, learner_id, deck_id).
 -- * community_days_learner (learner_id): a new entry with each learner's first answer
---   of a day. The member heatmap now takes the learner's days from learner_hours and
---   seeks each on the primary key. It also served the foreign key's cascade, which
+--   of a day. The member heatmap now takes the learner's days from their range of
+--   reviews_learner_time_cover and seeks each on the primary key. It also served the foreign key's cascade, which
 --   goes too (the table is rebuilt without it): a learner's rows go with their
 --   reviews, as the delete triggers take each count down and drop a row at zero
 --   (reviews_remove_from_rollups), which already happened before the cascade.
