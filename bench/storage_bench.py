@@ -181,12 +181,9 @@ _PG_ROLLUPS = (
     "INSERT INTO card_totals (community_id, deck_id, card_id, attempts, wrong)"
     " SELECT community_id, deck_id, card_id, COUNT(*), COUNT(*) - SUM(correct)"
     " FROM reviews WHERE community_id IS NOT NULL GROUP BY community_id, deck_id, card_id",
-    "INSERT INTO community_learners (community_id, learner_id, reviews, correct, xp, last_at,"
-    " time_zone, streak, alive_until)"
-    " SELECT r.community_id, r.learner_id, COUNT(*), SUM(r.correct), SUM(r.xp),"
-    " MAX(r.reviewed_at), MIN(l.time_zone), MIN(l.streak), MIN(l.streak_alive_until)"
-    " FROM reviews r JOIN learners l ON l.id = r.learner_id"
-    " WHERE r.community_id IS NOT NULL GROUP BY r.community_id, r.learner_id",
+    "INSERT INTO community_learners (community_id, learner_id, reviews, correct, xp, last_at)"
+    " SELECT community_id, learner_id, COUNT(*), SUM(correct), SUM(xp), MAX(reviewed_at)"
+    " FROM reviews WHERE community_id IS NOT NULL GROUP BY community_id, learner_id",
     "INSERT INTO community_days (community_id, day, learner_id, reviews, correct, xp)"
     " SELECT community_id, reviewed_at / 86400, learner_id, COUNT(*), SUM(correct), SUM(xp)"
     " FROM reviews WHERE community_id IS NOT NULL"

@@ -117,7 +117,7 @@ _CONCEPTS_FROM_LOG = {
 
 async def rollups_match_the_log(store: Store) -> None:
     """Every roll-up table equals its recomputation from the review log (what a fresh
-    backfill would make), on either backend, and the streak copy follows the learners."""
+    backfill would make), on either backend."""
     checks: dict[str, str | dict[Dialect, str]] = {
         "SELECT community_id, learner_id, deck_id, reviews, correct, xp, last_at"
         " FROM review_totals": (
@@ -138,11 +138,6 @@ async def rollups_match_the_log(store: Store) -> None:
         ),
         "SELECT community_id, deck_id, card_id, concept, missed FROM concept_totals": (
             _CONCEPTS_FROM_LOG
-        ),
-        # The streak copy follows the learners table.
-        "SELECT learner_id, time_zone, streak, alive_until FROM community_learners": (
-            "SELECT l.id, l.time_zone, l.streak, l.streak_alive_until FROM community_learners g"
-            " JOIN learners l ON l.id = g.learner_id"
         ),
     }
     dialect = store.dialect

@@ -37,6 +37,7 @@ from tests.review_rows import (
     person,
     query,
     server,
+    set_state,
 )
 
 
@@ -333,10 +334,11 @@ async def test_all_time_accuracy_needs_the_minimum_of_answers(env: Env, deck: st
     assert await rank(env, Period.ALL, Metric.ACCURACY, deck, 1) is None
 
 
-async def test_streak_trigger_agrees_with_the_python_rule_over_days_with_gaps(
+async def test_streak_board_agrees_with_the_python_rule_over_days_with_gaps(
     env: Env, scheduler: CardScheduler
 ) -> None:
-    """The streak copy the triggers keep on community_learners, after real answers."""
+    """The streak board's SQL reading of the stored streak (learners' alive_until),
+    after real answers."""
     zone = parse_zone("Pacific/Kiritimati")  # UTC+14: its dates are a day ahead of UTC's
     first = date(2026, 3, 2)
     # Eight days earn a freeze; day 8 is missed (the freeze covers it); days 10 and 11
@@ -414,3 +416,39 @@ async def test_no_index_moves_with_every_answer_but_the_class_due_one(
     )
     assert moving == [("card_states_community_due", "due")]
     assert ranked_sql() == f"reviews >= {MIN_ACCURACY_REVIEWS}"
+
+
+async def test_a_streak_change_copies_nothing_and_the_board_reads_it(
+    env: Env, backend: str
+) -> None:
+    """The streak boards read the streak, the zone and alive_until from learners (V11):
+    no trigger copies them into each community_learners row of the learner (a look-up
+    by learner in every learner's first answer of a day), and community_learners keeps
+    no index by learner for one. A change the learner's row alone records shows."""
+    if backend == "sqlite":
+        triggers = await query(
+            env.store,
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'learners'",
+        )
+        indexes = await query(
+            env.store,
+            "SELECT name FROM sqlite_master"
+            " WHERE type = 'index' AND tbl_name = 'community_learners'",
+        )
+    else:
+        triggers = await query(
+            env.store,
+            "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE c.relname = 'learners' AND NOT t.tgisinternal",
+        )
+        indexes = await query(
+            env.store,
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            " AND tablename = 'community_learners' AND indexname <> 'community_learners_pkey'",
+        )
+    assert (triggers, indexes) == ([], [])
+    await add_reviews(env.store, [Review(1), Review(2)])
+    today = NOW.date()
+    await set_state(env.store, 1, "Asia/Kolkata", StreakState(3, 3, 0, today))
+    page = await board(env, Metric.STREAK, Period.ALL)
+    assert ranking(page) == [(1, 1, 3), (2, 2, 0)]

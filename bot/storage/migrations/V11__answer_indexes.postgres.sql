@@ -20,6 +20,17 @@ ALTER TABLE community_learners SET (fillfactor = 90);
 ALTER TABLE review_totals SET (fillfactor = 90);
 ALTER TABLE learners SET (fillfactor = 90);
 
+-- The streak copy on community_learners goes (see the SQLite file): the streak boards
+-- read learners at read time. With the trigger go its look-up index, the foreign key
+-- (whose cascade needed that index: a learner's rows go with their reviews) and the
+-- copy's three columns.
+DROP TRIGGER learners_streak_to_rollups ON learners;
+DROP FUNCTION learners_streak_to_rollups();
+DROP INDEX community_learners_learner;
+ALTER TABLE community_learners DROP CONSTRAINT community_learners_learner_id_fkey;
+ALTER TABLE community_learners
+    DROP COLUMN time_zone, DROP COLUMN streak, DROP COLUMN alive_until;
+
 -- learner_totals and learner_hours go (see the SQLite file): /quiz stats reads the
 -- learner's range of reviews_learner_time_cover. The review triggers' functions are
 -- V5's without those two tables.
@@ -42,12 +53,8 @@ BEGIN
     ON CONFLICT (community_id, deck_id, card_id) DO UPDATE SET
         attempts = card_totals.attempts + 1,
         wrong = card_totals.wrong + excluded.wrong;
-    INSERT INTO community_learners
-        (community_id, learner_id, reviews, correct, xp, last_at, time_zone, streak,
-         alive_until)
-    SELECT NEW.community_id, NEW.learner_id, 1, NEW.correct, NEW.xp, NEW.reviewed_at,
-           l.time_zone, l.streak, l.streak_alive_until
-    FROM learners l WHERE l.id = NEW.learner_id
+    INSERT INTO community_learners (community_id, learner_id, reviews, correct, xp, last_at)
+    VALUES (NEW.community_id, NEW.learner_id, 1, NEW.correct, NEW.xp, NEW.reviewed_at)
     ON CONFLICT (community_id, learner_id) DO UPDATE SET
         reviews = community_learners.reviews + 1,
         correct = community_learners.correct + excluded.correct,

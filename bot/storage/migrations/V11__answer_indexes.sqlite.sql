@@ -58,6 +58,35 @@ DROP TRIGGER reviews_add_to_rollups;
 DROP TRIGGER reviews_remove_from_rollups;
 DROP TABLE learner_totals;
 DROP TABLE learner_hours;
+
+-- * learners_streak_to_rollups and community_learners_learner (learner_id): the
+--   streak boards read the streak, the zone and alive_until from learners at read
+--   time, by primary key, for the community's rows they already materialize. The copy
+--   on community_learners cost every learner's first answer of a day a look-up of
+--   the learner's rows in that index and an update of each (about two cold pages at
+--   a million reviews). The index's other users read elsewhere: the communities a
+--   learner studies in come from review_totals_learner (one row per community and
+--   deck, the same communities), and the foreign key's cascade goes, as it did for
+--   community_days: a learner's rows go with their reviews (reviews_remove_from_rollups
+--   drops a row at zero). The table is rebuilt without the copy's three columns and
+--   the foreign key; the triggers that name it are kept as they are (legacy rename).
+DROP TRIGGER learners_streak_to_rollups;
+PRAGMA legacy_alter_table = ON;
+CREATE TABLE community_learners_v11 (
+    community_id    INTEGER NOT NULL,
+    learner_id      INTEGER NOT NULL,
+    reviews         INTEGER NOT NULL,
+    correct         INTEGER NOT NULL,
+    xp              INTEGER NOT NULL,
+    last_at         INTEGER NOT NULL,   -- unix seconds of the latest answer here
+    PRIMARY KEY (community_id, learner_id)
+) WITHOUT ROWID;
+INSERT INTO community_learners_v11 (community_id, learner_id, reviews, correct, xp, last_at)
+    SELECT community_id, learner_id, reviews, correct, xp, last_at FROM community_learners;
+DROP TABLE community_learners;
+ALTER TABLE community_learners_v11 RENAME TO community_learners;
+PRAGMA legacy_alter_table = OFF;
+
 CREATE TRIGGER reviews_add_to_rollups AFTER INSERT ON reviews
 BEGIN
     -- Answers outside a community (a DM) are in no community's views; the WHERE on a
@@ -78,12 +107,9 @@ BEGIN
     ON CONFLICT (community_id, deck_id, card_id) DO UPDATE SET
         attempts = attempts + 1,
         wrong = wrong + excluded.wrong;
-    INSERT INTO community_learners
-        (community_id, learner_id, reviews, correct, xp, last_at, time_zone, streak,
-         alive_until)
-    SELECT NEW.community_id, NEW.learner_id, 1, NEW.correct, NEW.xp, NEW.reviewed_at,
-           l.time_zone, l.streak, l.streak_alive_until
-    FROM learners l WHERE l.id = NEW.learner_id AND NEW.community_id IS NOT NULL
+    INSERT INTO community_learners (community_id, learner_id, reviews, correct, xp, last_at)
+    SELECT NEW.community_id, NEW.learner_id, 1, NEW.correct, NEW.xp, NEW.reviewed_at
+    WHERE NEW.community_id IS NOT NULL
     ON CONFLICT (community_id, learner_id) DO UPDATE SET
         reviews = reviews + 1,
         correct = correct + excluded.correct,

@@ -74,7 +74,7 @@ class RawBoard:
 
 # The displayed streak, the same rules as bot.core.streaks.view: a streak is shown
 # while the learner's today is at most ``alive_until`` (the last active date plus one
-# day plus the freezes held, kept on community_learners by the triggers). ISO dates
+# day plus the freezes held, stored on learners with each answer). ISO dates
 # compare correctly as text; a NULL alive_until (no streak) compares to nothing: 0.
 # Every zone's today is one of a few dates (:min_today..:max_today): only learners
 # whose alive_until falls between them need their own zone's date looked up.
@@ -83,14 +83,14 @@ def _streak_sql(dialect: Dialect) -> str:
     # the materialized zone_today; PostgreSQL builds no such index and would scan the
     # ~600 zones per learner, so there zone_today is hash-joined in (:func:`_scored`).
     today = (
-        "(SELECT z.today FROM zone_today z WHERE z.zone = g.time_zone)"
+        "(SELECT z.today FROM zone_today z WHERE z.zone = l.time_zone)"
         if dialect is Dialect.SQLITE
         else "z.today"
     )
     return f"""CASE
-        WHEN g.alive_until >= :max_today THEN g.streak
-        WHEN g.alive_until IS NULL OR g.alive_until < :min_today THEN 0
-        WHEN g.alive_until >= COALESCE({today}, :utc_today) THEN g.streak
+        WHEN l.streak_alive_until >= :max_today THEN l.streak
+        WHEN l.streak_alive_until IS NULL OR l.streak_alive_until < :min_today THEN 0
+        WHEN l.streak_alive_until >= COALESCE({today}, :utc_today) THEN l.streak
         ELSE 0
     END"""
 
@@ -145,21 +145,14 @@ def _scored(dialect: Dialect, metric: Metric, *, since: bool, deck: bool) -> str
         else " AND a.community_id = :community" + (" AND a.deck_id = :deck" if deck else "")
     )
     if metric is Metric.STREAK:
-        # The streak copy on community_learners: a narrow row of this community per
-        # learner (for all decks and all time, the very row), not the learners table.
-        if agg == "community_learners a":
-            source, reviews = "community_learners g", "g.reviews"
-            where = where.replace("a.", "g.")
-        else:
-            source = (
-                f"{agg} JOIN community_learners g"
-                " ON g.community_id = :community AND g.learner_id = a.learner_id"
-            )
-            reviews = "a.reviews"
+        # The streak is the learner's own (learners, by primary key), read for the
+        # community's rows only: no copy per community for each answer to keep
+        # (migration V11 dropped it and its trigger).
+        source = f"{agg} JOIN learners l ON l.id = a.learner_id"
         if dialect is Dialect.POSTGRES:
-            source += " LEFT JOIN zone_today z ON z.zone = g.time_zone"
+            source += " LEFT JOIN zone_today z ON z.zone = l.time_zone"
         return (
-            f"SELECT g.learner_id, {reviews} AS reviews, {_streak_sql(dialect)} AS value"
+            f"SELECT a.learner_id, a.reviews, {_streak_sql(dialect)} AS value"
             f" FROM {source} WHERE 1 = 1{where}"
         )
     if metric is Metric.XP:
