@@ -13,6 +13,9 @@ database and on an empty one, it times the service calls a click makes: grading 
 revealed flashcard (``StudyService.grade_flashcard``: FSRS, review log, card memory,
 XP and streak in one transaction), ``/quiz start`` (which reads the learner's card
 memories), picking the due cards of a review session, and ``/quiz review`` start.
+Grading is timed twice: each learner's first answer (of the day, in a one-card
+session: the row the 1.2x target is read on), and later the 3rd answer of a 5-card
+session, the typical click, whose learner's pages the session's earlier clicks read.
 The leaderboard page and the other moderator views at the same scale are timed by
 :mod:`bench.queries_bench`.
 
@@ -64,6 +67,9 @@ REVIEWS = 1_000_000
 USER_BASE = 200_000_000_000_000_000
 GUILD = 900_000_000_000_000_001
 DAYS = 180
+SESSION_CARDS = 5
+TIMED_STEP = 2
+"""The later-answer row times the 3rd answer (step 2) of a 5-card session."""
 POSTGRES_URL_ENV = "RECALL_BENCH_POSTGRES_URL"
 """A running server to bench on instead of a throwaway one (its role needs CREATEDB)."""
 
@@ -274,6 +280,7 @@ async def measure(
     grade: list[float] = []
     due: list[float] = []
     review: list[float] = []
+    later: list[float] = []
 
     async def one_answer(user: int, record: bool) -> None:
         who = _who(user)
@@ -290,6 +297,21 @@ async def measure(
             grade.append(graded - revealed)
             due.append(time.perf_counter() - graded)
 
+    async def session_answers(user: int) -> None:
+        # The typical answer: a learner's later click in a session, after the start and
+        # the session's earlier answers (and the learner's first answer of the day,
+        # timed above) have read their pages.
+        who = _who(user)
+        view = await study.start(
+            who, HERE, deck_id=deck, kind=SessionKind.FLASHCARD, count=SESSION_CARDS
+        )
+        for step in range(len(view.session.queue)):
+            await study.reveal(who, view.session.id, step)
+            began = time.perf_counter()
+            await study.grade_flashcard(who, view.session.id, step, Grade.GOOD)
+            if step == TIMED_STEP:
+                later.append(time.perf_counter() - began)
+
     try:
         await one_answer(users[0] + 7, record=False)  # warm caches; not counted
         for user in users:
@@ -298,10 +320,13 @@ async def measure(
             began = time.perf_counter()
             await _review_or_nothing(study, user)
             review.append(time.perf_counter() - began)
+        for user in users:
+            await session_answers(user)
     finally:
         await store.close()
     return [
         Timing("grade a flashcard (one answer written)", grade),
+        Timing(f"grade, answer {TIMED_STEP + 1} of a {SESSION_CARDS}-card session", later),
         Timing("/quiz start (reads the learner's memories)", start),
         Timing("due-card selection (20 most overdue)", due),
         Timing("/quiz review start (due cards + session)", review),
@@ -445,7 +470,8 @@ async def run(args: argparse.Namespace) -> None:
         )
     print(
         "(/quiz review start: on the empty database nobody has anything due, so it ends"
-        " early; at 1M it builds a real session.)"
+        " early; at 1M it builds a real session. The target is read on the first answer;"
+        f" answer {TIMED_STEP + 1} of a session is the typical click, shown beside it.)"
     )
     print("Leaderboard page and moderator views at this scale: see bench.queries_bench.")
 
