@@ -269,22 +269,13 @@ async def load_sqlite(store: Store, learners: int, reviews: int) -> None:
 
 # What the roll-up triggers make, as one statement per table (PostgreSQL load only).
 PG_BACKFILL = (
-    "INSERT INTO learner_totals SELECT learner_id, COUNT(*), SUM(correct) FROM reviews"
-    " GROUP BY learner_id",
-    "INSERT INTO learner_hours SELECT learner_id, reviewed_at / 3600,"
-    " SUM((reviewed_at / 900 % 4 = 0)::int), SUM((reviewed_at / 900 % 4 = 1)::int),"
-    " SUM((reviewed_at / 900 % 4 = 2)::int), SUM((reviewed_at / 900 % 4 = 3)::int)"
-    " FROM reviews GROUP BY 1, 2",
     "INSERT INTO review_totals SELECT community_id, learner_id, deck_id, COUNT(*),"
     " SUM(correct), SUM(xp), MAX(reviewed_at) FROM reviews WHERE community_id IS NOT NULL"
     " GROUP BY 1, 2, 3",
     "INSERT INTO card_totals SELECT community_id, deck_id, card_id, COUNT(*), SUM(1 - correct)"
     " FROM reviews WHERE community_id IS NOT NULL GROUP BY 1, 2, 3",
-    "INSERT INTO community_learners SELECT r.community_id, r.learner_id, COUNT(*),"
-    " SUM(r.correct), SUM(r.xp), MAX(r.reviewed_at), l.time_zone, l.streak,"
-    " l.streak_alive_until FROM reviews r JOIN learners l ON l.id = r.learner_id"
-    " WHERE r.community_id IS NOT NULL"
-    " GROUP BY r.community_id, r.learner_id, l.time_zone, l.streak, l.streak_alive_until",
+    "INSERT INTO community_learners SELECT community_id, learner_id, COUNT(*), SUM(correct),"
+    " SUM(xp), MAX(reviewed_at) FROM reviews WHERE community_id IS NOT NULL GROUP BY 1, 2",
     "INSERT INTO community_days SELECT community_id, reviewed_at / 86400, learner_id, COUNT(*),"
     " SUM(correct), SUM(xp) FROM reviews WHERE community_id IS NOT NULL GROUP BY 1, 2, 3",
     "INSERT INTO concept_totals SELECT r.community_id, r.deck_id, r.card_id, j.raw #>> '{}',"

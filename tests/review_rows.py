@@ -99,10 +99,6 @@ def _plain(row: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(v if v is None or isinstance(v, str) else int(v) for v in row)
 
 
-def _quarter(k: int) -> str:
-    return f"SUM(CASE WHEN reviewed_at / 900 % 4 = {k} THEN 1 ELSE 0 END)"
-
-
 _CONCEPTS_FROM_LOG = {
     Dialect.SQLITE: (
         "SELECT r.community_id, r.deck_id, r.card_id, j.value, COUNT(*)"
@@ -121,7 +117,7 @@ _CONCEPTS_FROM_LOG = {
 
 async def rollups_match_the_log(store: Store) -> None:
     """Every roll-up table equals its recomputation from the review log (what a fresh
-    backfill would make), on either backend, and the streak copy follows the learners."""
+    backfill would make), on either backend."""
     checks: dict[str, str | dict[Dialect, str]] = {
         "SELECT community_id, learner_id, deck_id, reviews, correct, xp, last_at"
         " FROM review_totals": (
@@ -140,20 +136,8 @@ async def rollups_match_the_log(store: Store) -> None:
             "SELECT community_id, reviewed_at / 86400, learner_id, COUNT(*), SUM(correct),"
             " SUM(xp) FROM reviews WHERE community_id IS NOT NULL GROUP BY 1, 2, 3"
         ),
-        "SELECT learner_id, reviews, correct FROM learner_totals": (
-            "SELECT learner_id, COUNT(*), SUM(correct) FROM reviews GROUP BY learner_id"
-        ),
-        "SELECT learner_id, hour, q0, q1, q2, q3 FROM learner_hours": (
-            f"SELECT learner_id, reviewed_at / 3600, {_quarter(0)}, {_quarter(1)},"
-            f" {_quarter(2)}, {_quarter(3)} FROM reviews GROUP BY 1, 2"
-        ),
         "SELECT community_id, deck_id, card_id, concept, missed FROM concept_totals": (
             _CONCEPTS_FROM_LOG
-        ),
-        # The streak copy follows the learners table.
-        "SELECT learner_id, time_zone, streak, alive_until FROM community_learners": (
-            "SELECT l.id, l.time_zone, l.streak, l.streak_alive_until FROM community_learners g"
-            " JOIN learners l ON l.id = g.learner_id"
         ),
     }
     dialect = store.dialect

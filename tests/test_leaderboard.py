@@ -24,8 +24,8 @@ from bot.core.streaks import StreakState
 from bot.core.streaks import view as streak_view
 from bot.core.timezones import local_date, parse_zone
 from bot.storage import communities, learners, reviews
-from bot.storage.reports.leaderboard import accuracy_sql, ranked_sql
-from bot.storage.script import Dialect, Script
+from bot.storage.reports.leaderboard import ranked_sql
+from bot.storage.script import Script
 from tests.review_rows import (
     GUILD,
     NOW,
@@ -37,6 +37,7 @@ from tests.review_rows import (
     person,
     query,
     server,
+    set_state,
 )
 
 
@@ -333,10 +334,11 @@ async def test_all_time_accuracy_needs_the_minimum_of_answers(env: Env, deck: st
     assert await rank(env, Period.ALL, Metric.ACCURACY, deck, 1) is None
 
 
-async def test_streak_trigger_agrees_with_the_python_rule_over_days_with_gaps(
+async def test_streak_board_agrees_with_the_python_rule_over_days_with_gaps(
     env: Env, scheduler: CardScheduler
 ) -> None:
-    """The streak copy the triggers keep on community_learners, after real answers."""
+    """The streak board's SQL reading of the stored streak (learners' alive_until),
+    after real answers."""
     zone = parse_zone("Pacific/Kiritimati")  # UTC+14: its dates are a day ahead of UTC's
     first = date(2026, 3, 2)
     # Eight days earn a freeze; day 8 is missed (the freeze covers it); days 10 and 11
@@ -381,23 +383,72 @@ async def test_streak_trigger_agrees_with_the_python_rule_over_days_with_gaps(
     assert {0, 1, 2, 8, 9} <= seen  # growth, the freeze, the break and the restart
 
 
-async def test_the_accuracy_sql_repeats_the_partial_index(env: Env, backend: str) -> None:
-    """The board's accuracy expression and minimum are the index's, in each dialect:
-    the index applies only to a query repeating them (SQLite: verbatim)."""
-    dialect = Dialect.SQLITE if backend == "sqlite" else Dialect.POSTGRES
-    if dialect is Dialect.SQLITE:
-        [(definition,)] = await query(
+# Columns of the roll-ups that every graded answer changes (migration V11).
+_MOVING = {
+    "community_learners": {"reviews", "correct", "xp", "last_at"},
+    "review_totals": {"reviews", "correct", "xp", "last_at"},
+    "card_states": {"due"},
+}
+
+
+async def test_no_index_moves_with_every_answer_but_the_class_due_one(
+    env: Env, backend: str
+) -> None:
+    """The boards read the roll-ups' primary-key ranges: no index keyed on a value an
+    answer changes is left for each answer to move (V11 dropped five), except the
+    class view's due index on card_states. The minimum is MIN_ACCURACY_REVIEWS."""
+    if backend == "sqlite":
+        found = await query(
             env.store,
-            "SELECT sql FROM sqlite_master WHERE name = 'community_learners_accuracy'",
+            "SELECT m.name, m.tbl_name, i.name FROM sqlite_master m,"
+            " pragma_index_xinfo(m.name) i WHERE m.type = 'index' AND i.key = 1",
         )
-        assert accuracy_sql(dialect) in definition
-        assert definition.rstrip().endswith(f"WHERE {ranked_sql()}")
     else:
-        [(definition,)] = await query(
+        found = await query(
             env.store,
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'community_learners_accuracy'",
+            "SELECT i.relname, t.relname, a.attname FROM pg_index x"
+            " JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid"
+            " JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema()"
+            " JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY(x.indkey)",
         )
-        # PostgreSQL prints the definition back in its own canonical form.
-        assert "(correct)::double precision / (reviews)::double precision" in definition
-        assert definition.endswith(f"WHERE (reviews >= {MIN_ACCURACY_REVIEWS})")
+    moving = sorted(
+        {(index, column) for index, table, column in found if column in _MOVING.get(table, ())}
+    )
+    assert moving == [("card_states_community_due", "due")]
     assert ranked_sql() == f"reviews >= {MIN_ACCURACY_REVIEWS}"
+
+
+async def test_a_streak_change_copies_nothing_and_the_board_reads_it(
+    env: Env, backend: str
+) -> None:
+    """The streak boards read the streak, the zone and alive_until from learners (V11):
+    no trigger copies them into each community_learners row of the learner (a look-up
+    by learner in every learner's first answer of a day), and community_learners keeps
+    no index by learner for one. A change the learner's row alone records shows."""
+    if backend == "sqlite":
+        triggers = await query(
+            env.store,
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'learners'",
+        )
+        indexes = await query(
+            env.store,
+            "SELECT name FROM sqlite_master"
+            " WHERE type = 'index' AND tbl_name = 'community_learners'",
+        )
+    else:
+        triggers = await query(
+            env.store,
+            "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE c.relname = 'learners' AND NOT t.tgisinternal",
+        )
+        indexes = await query(
+            env.store,
+            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+            " AND tablename = 'community_learners' AND indexname <> 'community_learners_pkey'",
+        )
+    assert (triggers, indexes) == ([], [])
+    await add_reviews(env.store, [Review(1), Review(2)])
+    today = NOW.date()
+    await set_state(env.store, 1, "Asia/Kolkata", StreakState(3, 3, 0, today))
+    page = await board(env, Metric.STREAK, Period.ALL)
+    assert ranking(page) == [(1, 1, 3), (2, 2, 0)]

@@ -10,15 +10,18 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
 
 import asyncpg
 import pytest
 
+from bot.core.clock import FakeClock
+from bot.core.leaderboard import LeaderboardPage, Metric, Period
 from bot.core.learner import Identity, Platform
 from bot.core.streaks import StreakState, alive_until
+from bot.services.reports import ReportService
 from bot.storage import (
     DatabaseURL,
     PostgresURL,
@@ -26,11 +29,13 @@ from bot.storage import (
     SQLiteURL,
     StorageError,
     Store,
+    card_states,
     learners,
     open_store,
     parse_database_url,
 )
 from bot.storage import schema as schema_module
+from bot.storage.codec import to_epoch
 from bot.storage.schema import (
     Migration,
     latest_version,
@@ -40,6 +45,16 @@ from bot.storage.schema import (
 )
 from bot.storage.script import Dialect, Script, execute, rows, value
 from tests.conftest import CONTENT_DIR, REPO_ROOT, START
+from tests.review_rows import (
+    GUILD,
+    NOW,
+    Review,
+    add_reviews,
+    person,
+    server,
+    set_state,
+    small_library,
+)
 
 MIGRATIONS_DIR = REPO_ROOT / "bot" / "storage" / "migrations"
 LATEST = latest_version(Dialect.SQLITE)
@@ -59,8 +74,6 @@ TABLES = {
     "community_learners",
     "community_days",
     "concept_totals",
-    "learner_totals",
-    "learner_hours",
     "server_decks",
     "server_deck_revision",
     "games",
@@ -544,9 +557,9 @@ LEARNER_TABLES = (
     "review_totals",
     "community_learners",
     "community_days",
-    "learner_totals",
-    "learner_hours",
 )
+DROPPED = {"learner_totals", "learner_hours"}
+"""V4 tables a later migration dropped (V11: /quiz stats reads the log's index)."""
 
 
 async def test_a_v4_database_full_of_data_migrates_to_v5(tmp_path: Path) -> None:
@@ -561,7 +574,8 @@ async def test_a_v4_database_full_of_data_migrates_to_v5(tmp_path: Path) -> None
             return int((yield from value(f"SELECT COUNT(*) FROM {table}")))
 
         for table, number in before.items():
-            assert await store.read(count(RENAMED.get(table, table))) == number, table
+            if table not in DROPPED:
+                assert await store.read(count(RENAMED.get(table, table))) == number, table
 
         def read_all(sql: str) -> Script[list[tuple[Any, ...]]]:
             found = yield from rows(sql)
@@ -719,3 +733,111 @@ def test_bad_urls_are_refused_without_the_password(url: str, says: str) -> None:
         parse_database_url(url)
     assert "hunter2-secret" not in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+# -- V11: fewer b-trees per answer ------------------------------------------------------------
+
+
+async def _report_snapshot(store: Store) -> list[object]:
+    """Every board page, the class view and the due cards, as the services return them."""
+    reports = ReportService(store, small_library(), FakeClock(NOW))
+    seen: list[object] = []
+    for period in Period:
+        for metric in Metric:
+            for deck in (None, "alpha"):
+                for page in (0, 1):
+                    seen.append(
+                        await reports.leaderboard(
+                            server(GUILD),
+                            period,
+                            metric,
+                            deck,
+                            page,
+                            viewer=person(3),
+                            page_size=3,
+                        )
+                    )
+    for deck in (None, "alpha"):
+        seen.append(await reports.class_progress(server(GUILD), deck))
+
+    def due_cards() -> Script[list[object]]:
+        found: list[object] = []
+        for user in range(1, 9):
+            learner = yield from learners.ensure(person(user), NOW)
+            found.append((yield from card_states.due(learner.id, NOW, 20)))
+            found.append((yield from card_states.count_due(learner.id, NOW)))
+            found.append((yield from card_states.next_due(learner.id)))
+        return found
+
+    seen.extend(await store.write(due_cards()))
+    return seen
+
+
+async def test_a_database_full_of_data_drops_the_answer_indexes_with_the_same_reports(
+    empty_url: DatabaseURL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The migration that drops the indexes each answer moved (answer_indexes) runs on
+    a database full of rows, and every board page, the class view and the due cards
+    read the same afterwards as before it."""
+    everything = schema_module.load_migrations
+    [drop] = [m for m in everything(Dialect.SQLITE) if m.name == "answer_indexes"]
+    monkeypatch.setattr(
+        schema_module,
+        "load_migrations",
+        lambda dialect: [m for m in everything(dialect) if m.version < drop.version],
+    )
+    store = await open_store(empty_url)
+    try:
+        await add_reviews(
+            store,
+            [
+                Review(
+                    user,
+                    at=NOW - timedelta(days=(user * 7 + k * 3) % 40, minutes=user * 11 + k),
+                    deck_id=("alpha", "beta")[k % 2],
+                    card_id=("a1", "a2", "b1")[k % 3] if k % 2 == 0 else "b1",
+                    correct=(user + k) % 3 != 0,
+                    xp=5 + (user * k) % 11,
+                )
+                for user in range(1, 9)
+                for k in range(user + 3)
+            ],
+        )
+        for user, zone, streak in ((2, "Asia/Kolkata", 4), (3, "UTC", 2), (5, "UTC", 0)):
+            await set_state(
+                store,
+                user,
+                zone,
+                StreakState(current=streak, best=streak, last_active=NOW.date()),
+            )
+
+        def memories() -> Script[None]:
+            for user in range(1, 9):
+                learner = yield from learners.ensure(person(user), NOW)
+                for k, card in enumerate(("a1", "a2")):
+                    yield from execute(
+                        "INSERT INTO card_states (learner_id, deck_id, card_id, state, step,"
+                        " stability, difficulty, due, last_review, reps, lapses, community_id)"
+                        " VALUES (?, 'alpha', ?, 2, NULL, ?, 5.0, ?, ?, 1, 0,"
+                        " (SELECT id FROM communities WHERE external_id = ?))",
+                        learner.id,
+                        card,
+                        1.5 + user + k,
+                        to_epoch(NOW) + (user - 4) * 86_400 + k * 3_600,
+                        to_epoch(NOW) - 86_400 * (user + k),
+                        str(GUILD),
+                    )
+
+        await store.write(memories())
+        before = await _report_snapshot(store)
+    finally:
+        await store.close()
+    monkeypatch.setattr(schema_module, "load_migrations", everything)
+    store = await open_store(empty_url)
+    try:
+        assert await _version(empty_url) == LATEST
+        after = await _report_snapshot(store)
+    finally:
+        await store.close()
+    assert after == before
+    assert any(isinstance(p, LeaderboardPage) and p.rows for p in before)

@@ -84,8 +84,8 @@ async def test_forgetting_a_learner_removes_their_totals(env: Env) -> None:
         (str(GUILD), "alpha", "a1", 1, 1),
         (str(GUILD), "beta", "b1", 1, 0),
     ]
-    # Nor are they in any per-learner roll-up (those rows go by cascade).
-    for table in ("community_learners", "community_days", "learner_totals", "learner_hours"):
+    # Nor are they in any per-learner roll-up (the rows go with their reviews).
+    for table in ("community_learners", "community_days"):
         users = await query(
             env.store,
             f"SELECT DISTINCT l.external_id FROM {table} t JOIN learners l ON l.id = t.learner_id",

@@ -50,7 +50,7 @@ def _statistics() -> Script[dict[str, Any]]:
         "SELECT COUNT(*) AS reviews, SUM(correct) AS correct, SUM(xp) AS xp FROM reviews"
     )
     learner = yield from one("SELECT xp, streak, best_streak FROM learners")
-    totals = yield from rows("SELECT * FROM learner_totals ORDER BY learner_id")
+    totals = yield from rows("SELECT * FROM community_learners ORDER BY learner_id")
     boards = yield from rows(
         "SELECT * FROM review_totals ORDER BY community_id, learner_id, deck_id"
     )

@@ -48,8 +48,8 @@ PAGE_SIZE = 10
 MIN_ACCURACY_REVIEWS = 5
 """Answers in the period a learner needs before their accuracy is ranked.
 
-The SQL repeats it in the partial index ``community_learners_accuracy`` (migrations
-V5, V6); ``tests/test_leaderboard.py`` holds the two together."""
+The board's SQL repeats it (``bot.storage.reports.leaderboard.ranked_sql``);
+``tests/test_leaderboard.py`` holds the two together."""
 
 
 class Period(StrEnum):

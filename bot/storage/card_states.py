@@ -136,7 +136,7 @@ def for_learner(
 
 def due(learner_id: int, cutoff: datetime, limit: int) -> Script[list[CardKey]]:
     """The learner's cards due at ``cutoff`` (:func:`bot.core.due.due_cutoff`), most
-    overdue first (the (learner_id, due) index)."""
+    overdue first (read off the primary key: the learner's rows, due ones sorted)."""
     found = yield from rows(
         "SELECT deck_id, card_id FROM card_states WHERE learner_id = ? AND due <= ?"
         " ORDER BY due, deck_id, card_id LIMIT ?",

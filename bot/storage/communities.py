@@ -45,8 +45,13 @@ def find(identity: Identity) -> Script[int | None]:
 
 def of_learner(learner_id: int) -> Script[list[int]]:
     """Recall's ids of every community where the learner has answered a card."""
+    # The learner's running totals per community and deck (review_totals_learner):
+    # the same communities as their community_learners rows, which have no index by
+    # learner (migration V11: the streak copy that needed one is gone).
     found = yield from rows(
-        "SELECT community_id FROM community_learners WHERE learner_id = ?", learner_id
+        "SELECT DISTINCT community_id FROM review_totals WHERE learner_id = ?"
+        " ORDER BY community_id",
+        learner_id,
     )
     return [int(r["community_id"]) for r in found]
 

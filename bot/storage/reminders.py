@@ -192,9 +192,9 @@ def settings_of(identity: Identity) -> Script[Settings | None]:
 
 
 def _claim_sql(lock: str) -> str:
-    # One statement for the whole batch: the due count is a correlated subquery on the
-    # (learner_id, due) index and the existing decision a join on the primary key, so a
-    # batch of hundreds is one statement.
+    # One statement for the whole batch: the due count is a correlated subquery over the
+    # learner's primary-key range of card_states and the existing decision a join on the
+    # primary key, so a batch of hundreds is one statement.
     return (
         "SELECT r.learner_id, r.next_at, r.local_date, r.planned_zone, r.planned_time,"
         " l.platform, l.external_id, l.time_zone, l.reminder_time, l.streak, l.best_streak,"

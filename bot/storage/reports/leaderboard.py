@@ -3,8 +3,7 @@
 The rules (periods, metrics, ties, paging) are :mod:`bot.core.leaderboard`'s; two of
 them are repeated here for speed and held to their Python copies by tests: the
 displayed streak (compared with ``alive_until``, :func:`bot.core.streaks.alive_until`)
-and :data:`~bot.core.leaderboard.MIN_ACCURACY_REVIEWS` (in the partial index
-``community_learners_accuracy``).
+and :data:`~bot.core.leaderboard.MIN_ACCURACY_REVIEWS` (:func:`ranked_sql`).
 """
 
 from __future__ import annotations
@@ -21,13 +20,13 @@ __all__ = ["BoardQuery", "RawBoard", "RawRow", "accuracy_sql", "board", "ranked_
 
 
 def accuracy_sql(dialect: Dialect, prefix: str = "") -> str:
-    """A learner's share of right answers, spelled as in ``community_learners_accuracy``
-    (SQLite only uses an expression index for a query repeating it verbatim)."""
+    """A learner's share of right answers, as a double on both backends (PostgreSQL's
+    REAL is a 4-byte float, which would rank shares SQLite tells apart as ties)."""
     return f"CAST({prefix}correct AS {real(dialect)}) / {prefix}reviews"
 
 
 def ranked_sql(prefix: str = "") -> str:
-    """The accuracy board's minimum, as in the partial index's WHERE clause."""
+    """The accuracy board's minimum (:data:`~bot.core.leaderboard.MIN_ACCURACY_REVIEWS`)."""
     return f"{prefix}reviews >= {MIN_ACCURACY_REVIEWS}"
 
 
@@ -75,7 +74,7 @@ class RawBoard:
 
 # The displayed streak, the same rules as bot.core.streaks.view: a streak is shown
 # while the learner's today is at most ``alive_until`` (the last active date plus one
-# day plus the freezes held, kept on community_learners by the triggers). ISO dates
+# day plus the freezes held, stored on learners with each answer). ISO dates
 # compare correctly as text; a NULL alive_until (no streak) compares to nothing: 0.
 # Every zone's today is one of a few dates (:min_today..:max_today): only learners
 # whose alive_until falls between them need their own zone's date looked up.
@@ -84,14 +83,14 @@ def _streak_sql(dialect: Dialect) -> str:
     # the materialized zone_today; PostgreSQL builds no such index and would scan the
     # ~600 zones per learner, so there zone_today is hash-joined in (:func:`_scored`).
     today = (
-        "(SELECT z.today FROM zone_today z WHERE z.zone = g.time_zone)"
+        "(SELECT z.today FROM zone_today z WHERE z.zone = l.time_zone)"
         if dialect is Dialect.SQLITE
         else "z.today"
     )
     return f"""CASE
-        WHEN g.alive_until >= :max_today THEN g.streak
-        WHEN g.alive_until IS NULL OR g.alive_until < :min_today THEN 0
-        WHEN g.alive_until >= COALESCE({today}, :utc_today) THEN g.streak
+        WHEN l.streak_alive_until >= :max_today THEN l.streak
+        WHEN l.streak_alive_until IS NULL OR l.streak_alive_until < :min_today THEN 0
+        WHEN l.streak_alive_until >= COALESCE({today}, :utc_today) THEN l.streak
         ELSE 0
     END"""
 
@@ -125,31 +124,15 @@ def _window_agg(dialect: Dialect, *, deck: bool) -> str:
         ) w GROUP BY learner_id"""
 
 
-def _scored(dialect: Dialect, metric: Metric, *, since: bool, deck: bool) -> tuple[str, bool]:
-    """The ``scored`` rows (learner_id, reviews, value) and whether to materialize them.
+def _scored(dialect: Dialect, metric: Metric, *, since: bool, deck: bool) -> str:
+    """The ``scored`` rows (learner_id, reviews, value).
 
-    Boards read straight off an index (all time, XP or accuracy) are left as a view
-    flattened into each use: the page is then the first rows of the index in board
-    order, and a rank or the total a count over an index range. The others are
-    computed once, grouped or joined, and read three times.
+    Computed once (grouped, joined or read off a primary-key range of the roll-ups)
+    and read three times: for the total, the page and the two ranks. No board is an
+    index walk any more: an index in board order moved an entry with every answer
+    (migration V11); the all-time boards read the community's roll-up rows instead,
+    as the streak board always did.
     """
-    if not since and not deck and metric is not Metric.STREAK:
-        if metric is Metric.XP:
-            value, minimum = "xp", ""
-        else:
-            value, minimum = accuracy_sql(dialect), f" AND {ranked_sql()}"
-        return (
-            f"SELECT learner_id, reviews, {value} AS value FROM community_learners"
-            f" WHERE community_id = :community{minimum}",
-            False,
-        )
-    if not since and deck and metric is Metric.XP:
-        # One deck, all time: the running totals' index in XP board order.
-        return (
-            "SELECT learner_id, reviews, xp AS value FROM review_totals"
-            " WHERE community_id = :community AND deck_id = :deck",
-            False,
-        )
     if since:
         agg = f"({_window_agg(dialect, deck=deck)}) a"
     elif deck:
@@ -162,31 +145,22 @@ def _scored(dialect: Dialect, metric: Metric, *, since: bool, deck: bool) -> tup
         else " AND a.community_id = :community" + (" AND a.deck_id = :deck" if deck else "")
     )
     if metric is Metric.STREAK:
-        # The streak copy on community_learners: a narrow row of this community per
-        # learner (for all decks and all time, the very row), not the learners table.
-        if agg == "community_learners a":
-            source, reviews = "community_learners g", "g.reviews"
-            where = where.replace("a.", "g.")
-        else:
-            source = (
-                f"{agg} JOIN community_learners g"
-                " ON g.community_id = :community AND g.learner_id = a.learner_id"
-            )
-            reviews = "a.reviews"
+        # The streak is the learner's own (learners, by primary key), read for the
+        # community's rows only: no copy per community for each answer to keep
+        # (migration V11 dropped it and its trigger).
+        source = f"{agg} JOIN learners l ON l.id = a.learner_id"
         if dialect is Dialect.POSTGRES:
-            source += " LEFT JOIN zone_today z ON z.zone = g.time_zone"
+            source += " LEFT JOIN zone_today z ON z.zone = l.time_zone"
         return (
-            f"SELECT g.learner_id, {reviews} AS reviews, {_streak_sql(dialect)} AS value"
-            f" FROM {source} WHERE 1 = 1{where}",
-            True,
+            f"SELECT a.learner_id, a.reviews, {_streak_sql(dialect)} AS value"
+            f" FROM {source} WHERE 1 = 1{where}"
         )
     if metric is Metric.XP:
         value, minimum = "a.xp", ""
     else:
         value, minimum = accuracy_sql(dialect, "a."), f" AND {ranked_sql('a.')}"
     return (
-        f"SELECT a.learner_id, a.reviews, {value} AS value FROM {agg} WHERE 1 = 1{where}{minimum}",
-        True,
+        f"SELECT a.learner_id, a.reviews, {value} AS value FROM {agg} WHERE 1 = 1{where}{minimum}"
     )
 
 
@@ -203,15 +177,14 @@ def _board_sql(dialect: Dialect, metric: Metric, *, since: bool, deck: bool) -> 
             else "SELECT key, value FROM json_each_text(CAST(:zones AS json))"
         )
         zones = f"zone_today(zone, today) AS MATERIALIZED ({source}),"
-    scored, materialized = _scored(dialect, metric, since=since, deck=deck)
-    how = "MATERIALIZED" if materialized else "NOT MATERIALIZED"
+    scored = _scored(dialect, metric, since=since, deck=deck)
     return f"""
         WITH {zones}
-        scored AS {how} ({scored}),
+        scored AS MATERIALIZED ({scored}),
         -- Ranking without window functions: each window over the whole board is a
-        -- sort of every learner. Here there is one count, a top-k (or an index walk)
-        -- for the page, and a count of better scores for the two rows whose rank
-        -- cannot be read off their position (the first row of the page and the viewer).
+        -- sort of every learner. Here there is one count, a top-k for the page, and a
+        -- count of better scores for the two rows whose rank cannot be read off their
+        -- position (the first row of the page and the viewer).
         total AS (SELECT COUNT(*) AS n FROM scored),
         shown AS (
             -- Clamped here, where the total is known: a page past the end costs no

@@ -244,7 +244,9 @@ def learner_cards(
     found = yield from rows(
         "SELECT c.learner_id, l.platform, l.external_id, c.stability, c.last_review, c.due"
         " FROM card_states c JOIN learners l ON l.id = c.learner_id"
-        f" WHERE c.learner_id IN ({marks}) AND c.deck_id = ? AND c.community_id = ?",
+        f" WHERE c.learner_id IN ({marks}) AND c.deck_id = ? AND c.community_id = ?"
+        # Card order within a learner, whatever the plan: their figures are float sums.
+        " ORDER BY c.learner_id, c.card_id",
         *learner_ids,
         deck_id,
         community_id,

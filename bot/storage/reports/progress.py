@@ -41,19 +41,20 @@ def _activity_sql(dialect: Dialect, *, deck: bool) -> str:
             " AND reviewed_at >= :since AND reviewed_at <= :until"
         )
     log = hint(dialect, "reviews_community_time_cover")
-    # Active learners: whoever's latest answer here is inside the window (a range of
-    # the last_at index), plus those who answered again after ``until`` (a view for a
-    # past instant; none when ``until`` is now), checked one by one. Answers: whole
+    # Active learners: whoever's latest answer here is inside the window, plus those
+    # who answered again after ``until`` (a view for a past instant; none when
+    # ``until`` is now), checked one by one: one pass over the community's roll-up rows
+    # (no index on last_at: it moved with every answer, migration V11). Answers: whole
     # days from the daily roll-up, the two partial days from the log.
     return f"""
         SELECT
-            (SELECT COUNT(*) FROM community_learners
-             WHERE community_id = :community AND last_at >= :since AND last_at <= :until)
-          + (SELECT COUNT(*) FROM community_learners g
-             WHERE g.community_id = :community AND g.last_at > :until AND EXISTS (
-                 SELECT 1 FROM reviews r{hint(dialect, "reviews_learner_time_cover")}
-                 WHERE r.learner_id = g.learner_id AND r.reviewed_at >= :since
-                   AND r.reviewed_at <= :until AND r.community_id = :community))
+            (SELECT COUNT(*) FROM community_learners g
+             WHERE g.community_id = :community AND (
+                 (g.last_at >= :since AND g.last_at <= :until)
+                 OR (g.last_at > :until AND EXISTS (
+                     SELECT 1 FROM reviews r{hint(dialect, "reviews_learner_time_cover")}
+                     WHERE r.learner_id = g.learner_id AND r.reviewed_at >= :since
+                       AND r.reviewed_at <= :until AND r.community_id = :community))))
             AS active,
             (SELECT COALESCE(SUM(reviews), 0) FROM community_days
              WHERE community_id = :community AND day >= :first_bucket AND day < :end_bucket)

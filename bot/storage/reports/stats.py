@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 
 from bot.storage.reports._sql import bind, hint
-from bot.storage.rollups import HOUR_SECONDS, split
+from bot.storage.rollups import DAY_SECONDS
 from bot.storage.script import Dialect, Script, one, rows
 
 __all__ = [
@@ -27,10 +27,8 @@ __all__ = [
 BUCKET_SECONDS = 900
 """Reviews are counted per quarter hour: every zone offset in use today is a multiple
 of 15 minutes and changes on a quarter hour, so all the instants of one quarter share
-a local date. The hourly roll-up holds each hour's four quarter counts, so a learner's
-12 weeks are at most 2,016 rows, however many answers."""
-
-_QUARTERS = HOUR_SECONDS // BUCKET_SECONDS
+a local date. They are counted from the learner's range of the log's (learner, time)
+index (migration V11 dropped the hourly roll-up each answer moved)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +41,12 @@ class Totals:
 
 
 def learner_totals(learner_id: int) -> Script[Totals]:
-    """The learner's answers and right answers everywhere (one roll-up row)."""
+    """The learner's answers and right answers everywhere: a count over their range of
+    the (learner, time) index of the log (no roll-up row for each answer to move)."""
     row = yield from one(
-        "SELECT reviews, correct FROM learner_totals WHERE learner_id = ?", learner_id
+        "SELECT COUNT(*) AS reviews, COALESCE(SUM(correct), 0) AS correct FROM reviews"
+        " WHERE learner_id = ?",
+        learner_id,
     )
     return Totals(int(row["reviews"]), int(row["correct"])) if row else Totals()
 
@@ -62,57 +63,55 @@ def member_totals(community_id: int, learner_id: int) -> Script[Totals]:
 
 
 def learner_quarters(learner_id: int, since: int, until: int) -> Script[list[tuple[int, int]]]:
-    """(quarter hour number, answers) of the learner in ``[since, until]``, unix seconds.
+    """(quarter hour number, answers) of the learner in ``[since, until]``, unix seconds:
+    one range of the learner's (learner, time) index of the log, grouped."""
 
-    Whole hours come from the hourly roll-up (four quarters each), the partial first
-    and last hours from the log; a quarter may appear more than once (add them up).
-    """
-    window = split(since, until, HOUR_SECONDS).params()
-    hours = yield from rows(
-        "SELECT hour, q0, q1, q2, q3 FROM learner_hours"
-        " WHERE learner_id = ? AND hour >= ? AND hour < ?",
-        learner_id,
-        window["first_bucket"],
-        window["end_bucket"],
-    )
-
-    # Two range scans: with an OR of the ranges SQLite reads the learner's whole log.
-    def edges_sql(dialect: Dialect) -> str:
-        log = hint(dialect, "reviews_learner_time_cover")
+    def sql(dialect: Dialect) -> str:
         return (
-            "SELECT reviewed_at / :bucket AS q, COUNT(*) AS n FROM ("
-            f" SELECT reviewed_at FROM reviews{log}"
-            " WHERE learner_id = :learner AND reviewed_at >= :since AND reviewed_at <= :head_end"
-            " UNION ALL"
-            f" SELECT reviewed_at FROM reviews{log}"
-            " WHERE learner_id = :learner AND reviewed_at >= :tail_start"
-            " AND reviewed_at <= :until"
-            ") e GROUP BY 1"
+            "SELECT reviewed_at / :bucket AS q, COUNT(*) AS n"
+            f" FROM reviews{hint(dialect, 'reviews_learner_time_cover')}"
+            " WHERE learner_id = :learner AND reviewed_at >= :since AND reviewed_at <= :until"
+            " GROUP BY 1"
         )
 
-    sql, args = bind(edges_sql, {"bucket": BUCKET_SECONDS, "learner": learner_id, **window})
-    edges = yield from rows(sql, *args)
-    found: list[tuple[int, int]] = []
-    for r in hours:
-        base = int(r["hour"]) * _QUARTERS
-        for k in range(_QUARTERS):
-            found.append((base + k, int(r[f"q{k}"])))
-    found.extend((int(r["q"]), int(r["n"])) for r in edges)
-    return found
+    query, args = bind(
+        sql, {"bucket": BUCKET_SECONDS, "learner": learner_id, "since": since, "until": until}
+    )
+    found = yield from rows(query, *args)
+    return [(int(r["q"]), int(r["n"])) for r in found]
 
 
 def community_days(
     community_id: int, learner_id: int, first_day: int, last_day: int
 ) -> Script[list[tuple[int, int]]]:
-    """(UTC day number, answers) of the learner in one community, days inclusive."""
-    found = yield from rows(
-        "SELECT day, reviews FROM community_days"
-        " WHERE community_id = ? AND learner_id = ? AND day >= ? AND day <= ?",
-        community_id,
-        learner_id,
-        first_day,
-        last_day,
+    """(UTC day number, answers) of the learner in one community, days inclusive.
+
+    The days the learner answered at all come from their range of the (learner, time)
+    index of the log, then each is a primary-key seek in the daily roll-up: no index
+    on community_days by learner for every answer to move (migration V11).
+    """
+
+    def sql(dialect: Dialect) -> str:
+        return (
+            "SELECT d.day, d.reviews FROM"
+            " (SELECT DISTINCT reviewed_at / 86400 AS day"
+            f"  FROM reviews{hint(dialect, 'reviews_learner_time_cover')}"
+            "  WHERE learner_id = :learner AND reviewed_at >= :since AND reviewed_at < :end) h"
+            " JOIN community_days d"
+            " ON d.community_id = :community AND d.day = h.day AND d.learner_id = :learner"
+            " ORDER BY d.day"
+        )
+
+    query, args = bind(
+        sql,
+        {
+            "learner": learner_id,
+            "since": first_day * DAY_SECONDS,
+            "end": (last_day + 1) * DAY_SECONDS,
+            "community": community_id,
+        },
     )
+    found = yield from rows(query, *args)
     return [(int(r["day"]), int(r["reviews"])) for r in found]
 
 
