@@ -62,6 +62,7 @@ import psutil  # type: ignore[import-untyped]  # no stubs in the dev extras
 
 from bench.quiet_gc import frozen_heap
 from bench.workdir import bench_dir
+from bot.core.throttle import PER_SECOND
 from tests.fakediscord import FakeDiscord, FakeGuild, FakeUser
 from tests.fakediscord.__main__ import start_bot_process, stop_bot_process
 from tests.fakediscord.fixtures import build_study_hall
@@ -80,6 +81,11 @@ CARDS = 5
 """Flashcards per session: 1 start + 5 x (reveal + grade) = 11 interactions."""
 DEADLINE = 3.0
 """Discord's limit for the first callback, in seconds."""
+MAX_RATE = 0.8 * PER_SECOND
+"""Interactions a second a learner sends at most, below Recall's per-user limit
+(``bot.core.throttle.PER_SECOND``): the bench measures sessions, not refusals."""
+REFUSED_PAUSE = 1.0
+"""Seconds a learner waits after a "slow down" reply before starting again."""
 ROUNDS = 3
 """Rounds per load: the bots take turns, so each pair of runs saw the same machine."""
 SATURATED = 0.85
@@ -231,6 +237,7 @@ async def load(
         user, guild = who if isinstance(who, tuple) else (who, None)
         options = {"kind": "flashcard", "count": CARDS}
         while time.monotonic() < deadline:
+            began = time.monotonic()
             run = await run_session(fake, user, options, timeout=60, guild=guild)
             result.latencies.extend(step.seconds for step in run.timings)
             result.answers += sum(1 for step in run.timings if step.action in GRADES)
@@ -238,6 +245,16 @@ async def load(
             if not run.finished:
                 result.unfinished += 1
                 result.notices[(run.notice or "no reply")[:80]] += 1
+                # Told to slow down, a person waits a moment; retrying at once would
+                # keep their bucket empty and measure nothing but refusals.
+                await asyncio.sleep(REFUSED_PAUSE)
+                continue
+            # No learner clicks faster than MAX_RATE: above Recall's per-user limit
+            # the bench would time "slow down" replies, not sessions (the faster
+            # harness reached 60 interactions a second per learner at 25 learners).
+            rest = began + len(run.timings) / MAX_RATE - time.monotonic()
+            if rest > 0:
+                await asyncio.sleep(rest)
 
     peaks, stop = [[0] for _ in pids], asyncio.Event()
     samplers = [
