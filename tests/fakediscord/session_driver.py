@@ -81,6 +81,8 @@ async def run_session(
     await _timed(run, "/quiz start", start, timeout)
     message = start.message()
     if message is None or not message.embeds:
+        # Refused or answered without a session: what the learner read, for the bench.
+        run.notice = message.content if message is not None else None
         return run
     return await continue_session(
         fake, user, message, run, grade=grade, max_steps=max_steps, timeout=timeout
