@@ -79,7 +79,9 @@ async def run_session(
     run = SessionRun()
     start = await fake.slash(user, "quiz start", options or {}, guild=guild)
     await _timed(run, "/quiz start", start, timeout)
-    message = start.message()
+    # A start that took a while is deferred ("thinking") and completed by an edit: the
+    # learner reads the message once it is, as Discord shows it.
+    message = await start.wait_done(timeout=timeout)
     if message is None or not message.embeds:
         # Refused or answered without a session: what the learner read, for the bench.
         run.notice = message.content if message is not None else None
