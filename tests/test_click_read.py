@@ -43,7 +43,8 @@ async def _session(store: Store, *, memory: CardMemory | None) -> tuple[int, int
         learner = yield from learners.ensure(ALICE, START)
         if memory is not None:
             yield from card_states.put(learner.id, "deck", "c1", memory)
-        state = yield from sessions.create(
+        state, _had = yield from sessions.open_new(
+            close=sessions.abandon_statement(learner.id, None, START),
             learner_id=learner.id,
             community_id=None,
             channel=None,

@@ -71,26 +71,6 @@ def _state(row: Row) -> SessionState:
     )
 
 
-def create(
-    *,
-    learner_id: int,
-    community_id: int | None,
-    channel: str | None,
-    deck_id: str | None,
-    kind: SessionKind,
-    queue: list[QueueItem],
-    now: datetime,
-    level: str | None = None,
-) -> Script[SessionState]:
-    """Store a new active session."""
-    sql, params = _create_statement(
-        learner_id, community_id, channel, deck_id, kind, queue, now, level
-    )
-    row = yield from one(sql, *params)
-    assert row is not None
-    return _state(row)
-
-
 def _create_statement(
     learner_id: int,
     community_id: int | None,
@@ -363,7 +343,6 @@ __all__ = [
     "ClickRows",
     "abandon_active",
     "abandon_statement",
-    "create",
     "expire_idle",
     "find_open",
     "finish_active",
